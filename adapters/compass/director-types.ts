@@ -1,0 +1,86 @@
+// What the agent reads from the Director (bundles era, director-newest.graphql), after every page of
+// every list has been fetched and joined. The Director client produces it; the conversion into
+// Application resources (src/applications/) consumes it. Field names follow the GraphQL schema.
+
+export type Labels = Record<string, unknown>;
+
+/** HttpHeaders / QueryParams scalars: name → list of values. */
+export type MultiValueMap = Record<string, string[]>;
+
+export interface BasicCredentialData {
+  __typename: 'BasicCredentialData';
+  username: string;
+  password: string;
+}
+
+export interface OAuthCredentialData {
+  __typename: 'OAuthCredentialData';
+  clientId: string;
+  clientSecret: string;
+  url: string;
+}
+
+/** Credential variants the agent does not map (e.g. CertificateOAuthCredentialData) arrive as `{ __typename }`. */
+export type CredentialData = BasicCredentialData | OAuthCredentialData | { __typename: string };
+
+export interface DirectorAuth {
+  credential: CredentialData | null;
+  additionalHeaders: MultiValueMap | null;
+  additionalQueryParams: MultiValueMap | null;
+  requestAuth: { csrf: { tokenEndpointURL: string } | null } | null;
+}
+
+export interface DirectorVersion {
+  value: string;
+  deprecated: boolean | null;
+  deprecatedSince: string | null;
+  forRemoval: boolean | null;
+}
+
+export interface DirectorAPIDefinition {
+  id: string;
+  name: string;
+  description: string | null;
+  targetURL: string;
+  group: string | null;
+  version: DirectorVersion | null;
+}
+
+export interface DirectorEventDefinition {
+  id: string;
+  name: string;
+  description: string | null;
+  group: string | null;
+  version: DirectorVersion | null;
+}
+
+export interface DirectorBundle {
+  id: string;
+  name: string;
+  description: string | null;
+  /** JSONSchema scalar: JSON text, or null. */
+  instanceAuthRequestInputSchema: string | null;
+  /** Every API definition of the bundle (all pages). */
+  apiDefinitions: DirectorAPIDefinition[];
+  /** Every event definition of the bundle (all pages). */
+  eventDefinitions: DirectorEventDefinition[];
+  defaultInstanceAuth: DirectorAuth | null;
+}
+
+export interface DirectorApplication {
+  id: string;
+  name: string;
+  providerName: string | null;
+  description: string | null;
+  labels: Labels | null;
+  /** `auths[].id`: the system-auth ids that become `compassMetadata.authentication.clientIds`. */
+  auths: { id: string }[];
+  /** Every bundle of the application (all pages). */
+  bundles: DirectorBundle[];
+}
+
+/** The complete, consistent answer of one synchronization fetch. */
+export interface RuntimeConfiguration {
+  runtimeLabels: Labels;
+  applications: DirectorApplication[];
+}

@@ -1,0 +1,88 @@
+// Prometheus metrics of the agent. Label values are state names, event types and operation kinds:
+// never a token, a certificate or a credential.
+import { Registry, Gauge, Counter, Histogram, collectDefaultMetrics } from 'prom-client';
+
+export const CONNECTION_STATES = [
+  'ConnectionFailed',
+  'Connected',
+  'Synchronized',
+  'SynchronizationFailed',
+  'ResourceApplicationFailed',
+  'MetadataUpdateFailed',
+  'ConnectionMaintenanceFailed',
+] as const;
+
+export interface AgentMetrics {
+  registry: Registry;
+  setConnectionState(state: string | undefined): void;
+  setCertificateExpiry(notAfter: string | undefined): void;
+  observeSync(result: string, seconds: number): void;
+  countApplicationOperations(counts: Partial<Record<'created' | 'updated' | 'deleted' | 'failed' | 'unchanged', number>>): void;
+  setManagedApplications(count: number): void;
+  countEvent(type: string): void;
+}
+
+export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): AgentMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'runtime_agent_' });
+  const state = new Gauge({
+    name: 'runtime_agent_connection_state',
+    help: 'CompassConnection state: 1 for the current state, 0 for the others',
+    labelNames: ['state'],
+    registers: [registry],
+  });
+  const expiry = new Gauge({
+    name: 'runtime_agent_certificate_expiry_timestamp_seconds',
+    help: 'NotAfter of the current client certificate, as a Unix timestamp',
+    registers: [registry],
+  });
+  const syncDuration = new Histogram({
+    name: 'runtime_agent_sync_duration_seconds',
+    help: 'Duration of synchronization cycles (Director fetch, apply, labels) by outcome',
+    labelNames: ['result'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const operations = new Counter({
+    name: 'runtime_agent_application_operations_total',
+    help: 'Application resources created, updated, deleted, failed or left unchanged by synchronization',
+    labelNames: ['operation'],
+    registers: [registry],
+  });
+  const managed = new Gauge({
+    name: 'runtime_agent_managed_applications',
+    help: 'Applications assigned by Compass in the last successful fetch',
+    registers: [registry],
+  });
+  const events = new Counter({
+    name: 'runtime_agent_machine_events_total',
+    help: 'Events received by the agent state machine, by type',
+    labelNames: ['type'],
+    registers: [registry],
+  });
+  for (const s of CONNECTION_STATES) state.set({ state: s }, 0);
+
+  return {
+    registry,
+    setConnectionState(current) {
+      for (const s of CONNECTION_STATES) state.set({ state: s }, s === current ? 1 : 0);
+    },
+    setCertificateExpiry(notAfter) {
+      const ms = notAfter ? Date.parse(notAfter) : NaN;
+      if (Number.isFinite(ms)) expiry.set(ms / 1000);
+    },
+    observeSync(result, seconds) {
+      syncDuration.observe({ result }, seconds);
+    },
+    countApplicationOperations(counts) {
+      for (const [operation, n] of Object.entries(counts)) if (n) operations.inc({ operation }, n);
+    },
+    setManagedApplications(count) {
+      managed.set(count);
+    },
+    countEvent(type) {
+      // done/error events carry the invoke id, a bounded set; keep the label set bounded anyway
+      events.inc({ type: type.length > 80 ? type.slice(0, 80) : type });
+    },
+  };
+}

@@ -1,0 +1,80 @@
+// `runtime-agent sim --dir DIR [--apps N]`: both simulators on loopback until SIGTERM, with a
+// kubeconfig and sim.json in DIR so that kubectl, curl and the agent can be pointed at them.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseCommandArgs, positiveInteger, UsageError } from './command-args.js';
+import { startSimulators, type Simulators } from './simulators.js';
+
+export async function run(args: string[]): Promise<number> {
+  let dir: string;
+  let apps: number;
+  try {
+    const { values } = parseCommandArgs('sim', args, { dir: { type: 'string' }, apps: { type: 'string' } });
+    if (!values.dir) throw new UsageError('sim: --dir DIR is required (the folder for kubeconfig and sim.json)');
+    dir = resolve(values.dir);
+    apps = positiveInteger('sim', 'apps', values.apps, 3);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  mkdirSync(dir, { recursive: true });
+  const sims = await startSimulators({ dir, apps });
+  const info = writeSimFiles(dir, sims);
+  process.stdout.write(
+    [
+      `Kubernetes simulator: ${info.kube.server}`,
+      `Compass Connector:    ${info.compass.connectorUrl}`,
+      `Compass Director:     ${info.compass.directorUrl}`,
+      `Control API:          ${info.compass.controlUrl} (POST /tokens for a fresh one-time token)`,
+      '',
+      `  export KUBECONFIG=${info.kube.kubeconfig} NODE_EXTRA_CA_CERTS=${info.compass.caFile}`,
+      `  kubectl get compassconnections,applications`,
+      '',
+      `Files in ${dir}: kubeconfig, sim.json, compass-ca.pem. Stop with Ctrl-C or SIGTERM.`,
+      '',
+    ].join('\n'),
+  );
+  await new Promise<void>((done) => {
+    const stop = () => done();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  await sims.close();
+  return 0;
+}
+
+export interface SimInfo {
+  kube: { server: string; kubeconfig: string };
+  compass: {
+    connectorUrl: string;
+    certSecuredConnectorUrl: string;
+    directorUrl: string;
+    controlUrl: string;
+    caFile: string;
+  };
+  runtimeId: string;
+  tenant: string;
+  token: string;
+}
+
+export function writeSimFiles(dir: string, sims: Simulators): SimInfo {
+  const caFile = join(dir, 'compass-ca.pem');
+  writeFileSync(caFile, sims.compass.serverCaPem);
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, sims.kubeconfigYaml, { mode: 0o600 });
+  const info: SimInfo = {
+    kube: { server: sims.kube.url, kubeconfig },
+    compass: {
+      connectorUrl: sims.compass.connectorUrl,
+      certSecuredConnectorUrl: sims.compass.certSecuredConnectorUrl,
+      directorUrl: sims.compass.directorUrl,
+      controlUrl: sims.compass.controlUrl,
+      caFile,
+    },
+    runtimeId: sims.compass.runtimeId,
+    tenant: sims.compass.tenant,
+    token: sims.compass.mintToken(),
+  };
+  writeFileSync(join(dir, 'sim.json'), JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
+  return info;
+}

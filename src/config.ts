@@ -1,0 +1,201 @@
+// The agent's configuration: the reference agent's APP_* environment variables, names and defaults
+// (spec/reference-agent.md §1.3), plus a few of our own. A malformed value stops start-up with a
+// message that names the variable.
+import { parseGoDuration } from './go-duration.js';
+
+export interface NamespacedName {
+  namespace: string;
+  name: string;
+}
+
+export interface AgentConfig {
+  agentConfigurationSecret: NamespacedName;
+  controllerSyncPeriodMs: number;
+  minimalCompassSyncTimeMs: number;
+  certValidityRenewalThreshold: number;
+  clusterCertificatesSecret: NamespacedName;
+  caCertificatesSecret: NamespacedName;
+  skipCompassTlsVerify: boolean;
+  /** Parsed for compatibility; unused, as in the reference. */
+  gatewayPort: number;
+  skipAppsTlsVerify: boolean;
+  centralGatewayServiceUrl: string;
+  queryLogging: boolean;
+  metricsLoggingTimeIntervalMs: number;
+  healthPort: number;
+  integrationNamespace: string;
+  runtimeEventsUrl: string;
+  runtimeConsoleUrl: string;
+  // ours
+  eventLogFile: string | undefined;
+  rsaKeyBits: number;
+  compassRequestTimeoutMs: number;
+  retryInitialDelayMs: number;
+  retryMaxDelayMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ConfigVariable {
+  name: string;
+  default: string;
+  description: string;
+}
+
+/** Every variable the agent reads, in the order the README documents them. */
+export const CONFIG_VARIABLES: ConfigVariable[] = [
+  { name: 'APP_AGENT_CONFIGURATION_SECRET', default: 'kyma-system/compass-agent-configuration', description: 'Secret with CONNECTOR_URL, TOKEN, RUNTIME_ID, TENANT' },
+  { name: 'APP_CONTROLLER_SYNC_PERIOD', default: '20s', description: 'period of the maintenance and synchronization cycle (jittered)' },
+  { name: 'APP_MINIMAL_COMPASS_SYNC_TIME', default: '10s', description: 'minimum time between two calls to Compass; also used by the renewal rule' },
+  { name: 'APP_CERT_VALIDITY_RENEWAL_THRESHOLD', default: '0.3', description: 'renew when the remaining validity drops below this fraction of the total' },
+  { name: 'APP_CLUSTER_CERTIFICATES_SECRET', default: 'kyma-system/cluster-client-certificates', description: 'Secret for the client key, certificate and chain (keys key, crt, crtChain)' },
+  { name: 'APP_CA_CERTIFICATES_SECRET', default: 'istio-system/ca-certificates', description: 'Secret for the Compass CA certificate (key cacert)' },
+  { name: 'APP_SKIP_COMPASS_TLS_VERIFY', default: 'false', description: "skip verification of Compass's server certificate (do not, outside a lab)" },
+  { name: 'APP_GATEWAY_PORT', default: '8080', description: 'unused; accepted for compatibility' },
+  { name: 'APP_SKIP_APPS_TLS_VERIFY', default: 'false', description: 'spec.skipVerify of Application resources created by the agent' },
+  { name: 'APP_CENTRAL_GATEWAY_SERVICE_URL', default: 'http://central-application-gateway.kyma-system.svc.cluster.local:8082', description: 'prefix of centralGatewayUrl in Application entries' },
+  { name: 'APP_QUERY_LOGGING', default: 'false', description: 'log GraphQL operations (redacted) at debug level' },
+  { name: 'APP_METRICS_LOGGING_TIME_INTERVAL', default: '30m', description: 'accepted for compatibility; metrics are served on /metrics' },
+  { name: 'APP_HEALTH_PORT', default: '8090', description: 'port of /healthz, /readyz, /metrics and /debug' },
+  { name: 'APP_INTEGRATION_NAMESPACE', default: 'kyma-system', description: 'namespace of the Applications’ credential and request-parameter Secrets' },
+  { name: 'APP_RUNTIME_EVENTS_URL', default: 'https://gateway.kyma.local', description: 'value of the runtime label runtime_eventServiceUrl' },
+  { name: 'APP_RUNTIME_CONSOLE_URL', default: 'https://console.kyma.local', description: 'value of the runtime label runtime_consoleUrl' },
+  { name: 'APP_EVENT_LOG_FILE', default: '', description: 'append the redacted event log to this file (JSON lines), for replay' },
+  { name: 'APP_RSA_KEY_BITS', default: '4096', description: 'size of the RSA key generated for each certificate (2048, 3072 or 4096)' },
+  { name: 'APP_COMPASS_REQUEST_TIMEOUT', default: '30s', description: 'timeout of each request to Compass' },
+  { name: 'APP_RETRY_INITIAL_DELAY', default: '2s', description: 'first retry delay after a failed connection attempt (doubles, jittered)' },
+  { name: 'APP_RETRY_MAX_DELAY', default: '5m', description: 'longest retry delay after failed connection attempts' },
+  { name: 'APP_LOG_LEVEL', default: 'info', description: 'log level: debug, info, warn, error' },
+];
+
+/** The reference's namespaced-name rules (reference §1.4), with an empty name rejected. */
+export function parseNamespacedName(value: string): NamespacedName {
+  const [first, second] = value.split('/');
+  let namespace = second === undefined ? '' : first;
+  let name = second === undefined ? first : second;
+  if (name === '' && namespace !== '') {
+    name = namespace;
+    namespace = '';
+  }
+  return { namespace: namespace || 'default', name };
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): AgentConfig {
+  const raw = (name: string): string => {
+    const variable = CONFIG_VARIABLES.find((v) => v.name === name);
+    const value = env[name];
+    return value === undefined || value === '' ? (variable?.default ?? '') : value.trim();
+  };
+  const secretRef = (name: string): NamespacedName => {
+    const ref = parseNamespacedName(raw(name));
+    if (!DNS_SUBDOMAIN.test(ref.name) || ref.name.length > 253) {
+      throw new ConfigError(name, `"${raw(name)}" is not a Secret reference; expected NAMESPACE/NAME, e.g. kyma-system/compass-agent-configuration`);
+    }
+    if (!DNS_LABEL.test(ref.namespace)) throw new ConfigError(name, `namespace "${ref.namespace}" is not a valid namespace name`);
+    return ref;
+  };
+  const duration = (name: string, min = 0): number => {
+    let ms: number;
+    try {
+      ms = parseGoDuration(raw(name));
+    } catch (err) {
+      throw new ConfigError(name, `${(err as Error).message}; use Go duration syntax such as 20s, 5m or 1h30m`);
+    }
+    if (ms < min) throw new ConfigError(name, `"${raw(name)}" is too short; the minimum is ${min} ms`);
+    return ms;
+  };
+  const bool = (name: string): boolean => {
+    const value = raw(name).toLowerCase();
+    if (['true', '1', 't'].includes(value)) return true;
+    if (['false', '0', 'f'].includes(value)) return false;
+    throw new ConfigError(name, `"${raw(name)}" is not a boolean; use true or false`);
+  };
+  const integer = (name: string, min: number, max: number): number => {
+    const text = raw(name);
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      throw new ConfigError(name, `"${text}" is not a whole number between ${min} and ${max}`);
+    }
+    return value;
+  };
+  const url = (name: string): string => {
+    const text = raw(name);
+    try {
+      const parsed = new URL(text);
+      if (!['http:', 'https:'].includes(parsed.protocol)) throw new Error('scheme');
+    } catch {
+      throw new ConfigError(name, `"${text}" is not an http(s) URL`);
+    }
+    return text.replace(/\/+$/, '');
+  };
+
+  const thresholdText = raw('APP_CERT_VALIDITY_RENEWAL_THRESHOLD');
+  const threshold = Number(thresholdText);
+  if (!/^\d*\.?\d+$/.test(thresholdText) || !(threshold > 0 && threshold < 1)) {
+    throw new ConfigError('APP_CERT_VALIDITY_RENEWAL_THRESHOLD', `"${thresholdText}" must be a number between 0 and 1 (exclusive), e.g. 0.3`);
+  }
+  const rsaKeyBits = integer('APP_RSA_KEY_BITS', 2048, 4096);
+  if (![2048, 3072, 4096].includes(rsaKeyBits)) {
+    throw new ConfigError('APP_RSA_KEY_BITS', `"${rsaKeyBits}" is not supported; use 2048, 3072 or 4096`);
+  }
+  const integrationNamespace = raw('APP_INTEGRATION_NAMESPACE');
+  if (!DNS_LABEL.test(integrationNamespace)) {
+    throw new ConfigError('APP_INTEGRATION_NAMESPACE', `"${integrationNamespace}" is not a valid namespace name`);
+  }
+  const logLevel = raw('APP_LOG_LEVEL').toLowerCase();
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
+    throw new ConfigError('APP_LOG_LEVEL', `"${logLevel}" is not a log level; use debug, info, warn or error`);
+  }
+
+  const config: AgentConfig = {
+    agentConfigurationSecret: secretRef('APP_AGENT_CONFIGURATION_SECRET'),
+    controllerSyncPeriodMs: duration('APP_CONTROLLER_SYNC_PERIOD', 1000),
+    minimalCompassSyncTimeMs: duration('APP_MINIMAL_COMPASS_SYNC_TIME'),
+    certValidityRenewalThreshold: threshold,
+    clusterCertificatesSecret: secretRef('APP_CLUSTER_CERTIFICATES_SECRET'),
+    caCertificatesSecret: secretRef('APP_CA_CERTIFICATES_SECRET'),
+    skipCompassTlsVerify: bool('APP_SKIP_COMPASS_TLS_VERIFY'),
+    gatewayPort: integer('APP_GATEWAY_PORT', 0, 65535),
+    skipAppsTlsVerify: bool('APP_SKIP_APPS_TLS_VERIFY'),
+    centralGatewayServiceUrl: url('APP_CENTRAL_GATEWAY_SERVICE_URL'),
+    queryLogging: bool('APP_QUERY_LOGGING'),
+    metricsLoggingTimeIntervalMs: duration('APP_METRICS_LOGGING_TIME_INTERVAL'),
+    healthPort: integer('APP_HEALTH_PORT', 0, 65535),
+    integrationNamespace,
+    runtimeEventsUrl: url('APP_RUNTIME_EVENTS_URL'),
+    runtimeConsoleUrl: url('APP_RUNTIME_CONSOLE_URL'),
+    eventLogFile: raw('APP_EVENT_LOG_FILE') || undefined,
+    rsaKeyBits,
+    compassRequestTimeoutMs: duration('APP_COMPASS_REQUEST_TIMEOUT', 100),
+    retryInitialDelayMs: duration('APP_RETRY_INITIAL_DELAY', 10),
+    retryMaxDelayMs: duration('APP_RETRY_MAX_DELAY', 10),
+    logLevel,
+  };
+  if (config.retryMaxDelayMs < config.retryInitialDelayMs) {
+    throw new ConfigError('APP_RETRY_MAX_DELAY', 'must not be shorter than APP_RETRY_INITIAL_DELAY');
+  }
+  return config;
+}
+
+/** One line for the start-up log: every setting, no secrets (the configuration holds none). */
+export function describeConfig(config: AgentConfig): Record<string, unknown> {
+  const ref = (r: NamespacedName) => `${r.namespace}/${r.name}`;
+  return {
+    ...config,
+    agentConfigurationSecret: ref(config.agentConfigurationSecret),
+    clusterCertificatesSecret: ref(config.clusterCertificatesSecret),
+    caCertificatesSecret: ref(config.caCertificatesSecret),
+  };
+}

@@ -1,0 +1,226 @@
+// The Compass Director for a runtime (reference §5, §6): one synchronization fetch that follows every
+// page of applications, bundles, API and event definitions and either returns the complete
+// RuntimeConfiguration or fails; and setRuntimeLabel. Requests go over mutual TLS with the `Tenant` header.
+import { CompassError } from './compass-error.js';
+import { collectPages, IncompleteListError, readPage, type DirectorPage } from './director-paging.js';
+import {
+  API_DEFINITIONS_PAGE_QUERY,
+  APPLICATIONS_PAGE_QUERY,
+  BUNDLES_PAGE_QUERY,
+  EVENT_DEFINITIONS_PAGE_QUERY,
+  RUNTIME_CONFIGURATION_QUERY,
+  SET_RUNTIME_LABEL_MUTATION,
+} from './director-queries.js';
+import {
+  asObject,
+  MalformedDirectorDataError,
+  optionalString,
+  readApiDefinition,
+  readAuth,
+  readEventDefinition,
+  readLabels,
+  requiredString,
+} from './director-response.js';
+import type { DirectorApplication, DirectorBundle, RuntimeConfiguration } from './director-types.js';
+import { GraphQLTransport, type ClientCertificate, type GraphQLTransportOptions } from './graphql-transport.js';
+
+/** Page size asked for; 100 is within every era's limits (nested lists were capped at 100 in 2020). */
+export const DEFAULT_PAGE_SIZE = 100;
+
+export interface DirectorClientOptions extends Omit<GraphQLTransportOptions, 'headers' | 'clientCertificate'> {
+  /** External tenant id (configuration Secret `TENANT`), sent as the `Tenant` header. */
+  tenant: string;
+  clientCertificate: ClientCertificate;
+  /** `first` for every list; default 100. */
+  pageSize?: number;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+}
+
+export interface RuntimeLabel {
+  key: string;
+  value: unknown;
+}
+
+type Json = Record<string, unknown>;
+
+export class DirectorClient {
+  private readonly transport: GraphQLTransport;
+  private readonly pageSize: number;
+
+  constructor(options: DirectorClientOptions) {
+    const { tenant, pageSize, ...transport } = options;
+    if (typeof tenant !== 'string' || tenant.trim() === '') {
+      throw new TypeError('The Director client needs the tenant id; put TENANT into the agent configuration Secret.');
+    }
+    this.pageSize = pageSize ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new RangeError(`Director page size ${this.pageSize} must be a positive integer.`);
+    this.transport = new GraphQLTransport({ ...transport, headers: { Tenant: tenant } });
+  }
+
+  get endpoint(): string {
+    return this.transport.endpoint;
+  }
+
+  /**
+   * The runtime's labels and every application assigned to it, with all bundles, API and event
+   * definitions. Throws CompassError on any failed, inconsistent or malformed page: never partial.
+   */
+  async fetchRuntimeConfiguration(runtimeId: string, options: CallOptions = {}): Promise<RuntimeConfiguration> {
+    const fetch = new ConfigurationFetch(this.transport, this.pageSize, runtimeId, options.signal);
+    try {
+      return await fetch.run();
+    } catch (error) {
+      if (error instanceof IncompleteListError || error instanceof MalformedDirectorDataError) {
+        throw new CompassError(
+          `Director synchronization fetch for runtime ${runtimeId} at ${this.endpoint} is incomplete: ${error.message}. Nothing was applied, so no Application is deleted; the next synchronization retries.`,
+          { kind: 'invalid-response', operation: 'applicationsForRuntime', endpoint: this.endpoint },
+        );
+      }
+      if (error instanceof CompassError) throw error.withContext(`Director synchronization fetch for runtime ${runtimeId} failed`);
+      throw error;
+    }
+  }
+
+  /** Upserts one runtime label (reference §6); the error names the key and the value we tried to set. */
+  async setRuntimeLabel(runtimeId: string, key: string, value: unknown, options: CallOptions = {}): Promise<RuntimeLabel> {
+    const context = `Failed to set the runtime label ${key}=${JSON.stringify(value)} on runtime ${runtimeId}`;
+    let data: { setRuntimeLabel?: unknown };
+    try {
+      data = await this.transport.request(SET_RUNTIME_LABEL_MUTATION, { runtimeId, key, value }, { operation: 'setRuntimeLabel', signal: options.signal });
+    } catch (error) {
+      if (error instanceof CompassError) throw error.withContext(context);
+      throw error;
+    }
+    const label = data.setRuntimeLabel;
+    if (label === null || typeof label !== 'object' || (label as Json).key !== key) {
+      throw new CompassError(`${context}: the Director answered without the label. Retry; check the Director if it persists.`, {
+        kind: 'invalid-response',
+        operation: 'setRuntimeLabel',
+        endpoint: this.endpoint,
+      });
+    }
+    return { key, value: (label as Json).value };
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+}
+
+/** One synchronization fetch; holds the per-fetch parameters so the page helpers stay small. */
+class ConfigurationFetch {
+  constructor(
+    private readonly transport: GraphQLTransport,
+    private readonly pageSize: number,
+    private readonly runtimeId: string,
+    private readonly signal: AbortSignal | undefined,
+  ) {}
+
+  async run(): Promise<RuntimeConfiguration> {
+    const variables = { runtimeId: this.runtimeId, first: this.pageSize, after: null, nestedFirst: this.pageSize };
+    const data = await this.request(RUNTIME_CONFIGURATION_QUERY, variables, 'runtime, applicationsForRuntime');
+    if (data.runtime === null || data.runtime === undefined) {
+      throw new IncompleteListError(`runtime ${this.runtimeId} is unknown to the Director in this tenant (runtime is null); check RUNTIME_ID and TENANT`);
+    }
+    const runtimeLabels = readLabels(asObject(data.runtime, 'runtime').labels, 'runtime labels') ?? {};
+    if (data.applicationsForRuntime === null || data.applicationsForRuntime === undefined) {
+      throw new IncompleteListError('applicationsForRuntime is null');
+    }
+    const what = `applications of runtime ${this.runtimeId}`;
+    const rawApplications = await collectPages(what, readPage(data.applicationsForRuntime, what), (after) => this.applicationsPage(after), idOf);
+    const applications: DirectorApplication[] = [];
+    for (const raw of rawApplications) applications.push(await this.application(raw));
+    return { runtimeLabels, applications };
+  }
+
+  private async applicationsPage(after: string): Promise<DirectorPage> {
+    const what = `applications of runtime ${this.runtimeId}`;
+    const data = await this.request(APPLICATIONS_PAGE_QUERY, { runtimeId: this.runtimeId, first: this.pageSize, after, nestedFirst: this.pageSize }, 'applicationsForRuntime');
+    return readPage(data.applicationsForRuntime, what);
+  }
+
+  private async application(raw: unknown): Promise<DirectorApplication> {
+    const app = asObject(raw, 'an application');
+    const id = requiredString(app, 'id', 'an application');
+    const where = `application ${id}`;
+    if (!Array.isArray(app.auths ?? [])) throw new MalformedDirectorDataError(`${where}: auths is not a list`);
+    const auths = ((app.auths ?? []) as unknown[]).map((auth) => ({ id: requiredString(asObject(auth, `${where} auth`), 'id', `${where} auth`) }));
+    let bundles: DirectorBundle[] = [];
+    // A null page means the application has no bundles (nullable in the schema), not a partial answer.
+    if (app.bundles !== null && app.bundles !== undefined) {
+      const what = `bundles of application ${id}`;
+      const rawBundles = await collectPages(what, readPage(app.bundles, what), (after) => this.bundlesPage(id, after), idOf);
+      bundles = [];
+      for (const bundle of rawBundles) bundles.push(await this.bundle(id, bundle));
+    }
+    return {
+      id,
+      name: requiredString(app, 'name', where),
+      providerName: optionalString(app, 'providerName', where),
+      description: optionalString(app, 'description', where),
+      labels: readLabels(app.labels, `${where} labels`),
+      auths,
+      bundles,
+    };
+  }
+
+  private async bundlesPage(applicationId: string, after: string): Promise<DirectorPage> {
+    const data = await this.request(BUNDLES_PAGE_QUERY, { applicationId, first: this.pageSize, after, nestedFirst: this.pageSize }, 'application.bundles');
+    return readPage(this.applicationOf(data, applicationId).bundles, `bundles of application ${applicationId}`);
+  }
+
+  private async bundle(applicationId: string, raw: unknown): Promise<DirectorBundle> {
+    const where = `a bundle of application ${applicationId}`;
+    const bundle = asObject(raw, where);
+    const id = requiredString(bundle, 'id', where);
+    const at = `bundle ${id} of application ${applicationId}`;
+    const schema = bundle.instanceAuthRequestInputSchema;
+    const apiWhat = `API definitions of ${at}`;
+    const eventWhat = `event definitions of ${at}`;
+    const apis = bundle.apiDefinitions === null || bundle.apiDefinitions === undefined
+      ? []
+      : await collectPages(apiWhat, readPage(bundle.apiDefinitions, apiWhat), (after) => this.definitionsPage('apiDefinitions', applicationId, id, after), idOf);
+    const events = bundle.eventDefinitions === null || bundle.eventDefinitions === undefined
+      ? []
+      : await collectPages(eventWhat, readPage(bundle.eventDefinitions, eventWhat), (after) => this.definitionsPage('eventDefinitions', applicationId, id, after), idOf);
+    return {
+      id,
+      name: requiredString(bundle, 'name', at),
+      description: optionalString(bundle, 'description', at),
+      // JSONSchema scalar: JSON text; an object some servers send is kept as its JSON text.
+      instanceAuthRequestInputSchema: schema === undefined || schema === null ? null : typeof schema === 'string' ? schema : JSON.stringify(schema),
+      apiDefinitions: apis.map((api) => readApiDefinition(api, `API definition of ${at}`)),
+      eventDefinitions: events.map((event) => readEventDefinition(event, `event definition of ${at}`)),
+      defaultInstanceAuth: readAuth(bundle.defaultInstanceAuth, at),
+    };
+  }
+
+  private async definitionsPage(list: 'apiDefinitions' | 'eventDefinitions', applicationId: string, bundleId: string, after: string): Promise<DirectorPage> {
+    const document = list === 'apiDefinitions' ? API_DEFINITIONS_PAGE_QUERY : EVENT_DEFINITIONS_PAGE_QUERY;
+    const data = await this.request(document, { applicationId, bundleId, first: this.pageSize, after }, `application.bundle.${list}`);
+    const bundle = this.applicationOf(data, applicationId).bundle;
+    if (bundle === null || bundle === undefined) throw new IncompleteListError(`bundle ${bundleId} of application ${applicationId} disappeared while paging`);
+    const what = `${list === 'apiDefinitions' ? 'API' : 'event'} definitions of bundle ${bundleId} of application ${applicationId}`;
+    return readPage(asObject(bundle, `bundle ${bundleId}`)[list], what);
+  }
+
+  private applicationOf(data: Json, applicationId: string): Json {
+    if (data.application === null || data.application === undefined) {
+      throw new IncompleteListError(`application ${applicationId} disappeared while paging (or is no longer assigned to this runtime)`);
+    }
+    return asObject(data.application, `application ${applicationId}`);
+  }
+
+  private request(document: string, variables: Record<string, unknown>, operation: string): Promise<Json> {
+    return this.transport.request<Json>(document, variables, { operation, signal: this.signal });
+  }
+}
+
+function idOf(item: unknown): string | undefined {
+  const id = item !== null && typeof item === 'object' ? (item as Json).id : undefined;
+  return typeof id === 'string' ? id : undefined;
+}
+

@@ -1,0 +1,255 @@
+// GraphQL over HTTPS to Compass: graphql-request on undici 7's fetch with an undici Agent, so that
+// the trust store and the client certificate (mutual TLS) are ours to set. Every request gets a
+// fresh timeout, an x-request-id, and its failure becomes a CompassError with a secret-free message.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import { ClientError, GraphQLClient } from 'graphql-request';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { redactText } from '../redaction.js';
+import { CompassError, describeEndpoint, type CompassGraphQLError } from './compass-error.js';
+
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+export interface ClientCertificate {
+  /** PKCS#1 or PKCS#8 PEM. */
+  keyPem: string;
+  /** Client certificate followed by its chain, as the Connector returned it (Secret key `crtChain`). */
+  certificateChainPem: string;
+}
+
+export interface GraphQLTransportOptions {
+  url: string;
+  /** Extra trust anchors (PEM) on top of the system roots and NODE_EXTRA_CA_CERTS. */
+  caPem?: string;
+  /** Presented in the TLS handshake (certificate-secured Connector, Director). */
+  clientCertificate?: ClientCertificate;
+  /** APP_SKIP_COMPASS_TLS_VERIFY: do not verify the server certificate. Off unless asked for. */
+  insecureSkipVerify?: boolean;
+  /** Per request; default 30 s like the Go agent. */
+  timeoutMs?: number;
+  /** Makes x-request-id `<runtimeId>_<uuid>`. */
+  runtimeId?: string;
+  /** Sent with every request (e.g. `Tenant`). */
+  headers?: Record<string, string>;
+}
+
+export interface RequestOptions {
+  /** Names the operation in errors, e.g. "configuration". */
+  operation: string;
+  headers?: Record<string, string>;
+  /** The caller's cancellation (shutdown); combined with the per-request timeout. */
+  signal?: AbortSignal;
+}
+
+/** Connector (gqlgen, no extensions) authentication failures start like this (compass-api §1.7). */
+const AUTHENTICATION_MESSAGE = /^Failed to authenticate/;
+/** Director codes that mean "not allowed" rather than "something broke": InsufficientScopes, Unauthorized. */
+const REJECTION_CODES = new Set([23, 26]);
+/** TLS alerts by which a server refuses the client certificate. */
+const CLIENT_CERT_ALERT = /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED|HANDSHAKE_FAILURE)/;
+/** Our own verification of the server certificate failing. */
+const SERVER_CERT_CODES = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'CERT_UNTRUSTED',
+]);
+
+export class GraphQLTransport {
+  readonly url: string;
+  readonly endpoint: string;
+  private readonly agent: Agent;
+  private readonly client: GraphQLClient;
+  private readonly timeoutMs: number;
+  private readonly runtimeId?: string;
+  private readonly hasClientCertificate: boolean;
+  private closed = false;
+
+  constructor(options: GraphQLTransportOptions) {
+    let parsed: URL;
+    try {
+      parsed = new URL(options.url);
+    } catch {
+      throw new TypeError(`The Compass endpoint URL ${JSON.stringify(describeEndpoint(options.url))} is not a valid URL; check the configuration Secret and spec.managementInfo.`);
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
+      throw new TypeError(`The Compass endpoint ${describeEndpoint(options.url)} must be an http(s) URL.`);
+    }
+    this.url = options.url;
+    this.endpoint = describeEndpoint(options.url);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.runtimeId = options.runtimeId;
+    this.hasClientCertificate = options.clientCertificate !== undefined;
+    this.agent = new Agent({
+      connect: {
+        rejectUnauthorized: !options.insecureSkipVerify,
+        ...(options.caPem ? { ca: trustAnchors(options.caPem) } : {}),
+        ...(options.clientCertificate ? { key: options.clientCertificate.keyPem, cert: options.clientCertificate.certificateChainPem } : {}),
+      },
+    });
+    const agent = this.agent;
+    this.client = new GraphQLClient(options.url, {
+      headers: { ...options.headers },
+      errorPolicy: 'all',
+      // undici's own fetch with its own Agent: the global fetch is a different undici version.
+      fetch: ((url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1])) as unknown as typeof fetch,
+    });
+  }
+
+  /** Sends `document` with `variables` (never interpolated) and returns `data`, or throws CompassError. */
+  async request<T>(document: string, variables: Record<string, unknown>, options: RequestOptions): Promise<T> {
+    if (this.closed) throw new Error(`The Compass client for ${this.endpoint} is closed; create a new one.`);
+    const requestId = this.runtimeId ? `${this.runtimeId}_${randomUUID()}` : randomUUID();
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    const context = { operation: options.operation, endpoint: this.endpoint, requestId };
+    let response;
+    try {
+      response = await this.client.rawRequest<T>({
+        query: document,
+        variables,
+        requestHeaders: { ...options.headers, 'x-request-id': requestId },
+        signal,
+      });
+    } catch (error) {
+      throw this.classify(error, context, timeout, options.signal);
+    }
+    const errors = (response as { errors?: unknown }).errors;
+    if (Array.isArray(errors) && errors.length > 0) {
+      throw graphqlFailure(toGraphQLErrors(errors), response.status, context);
+    }
+    if (response.data === undefined || response.data === null || typeof response.data !== 'object') {
+      throw new CompassError(`${prefix(context)}: the answer (HTTP ${response.status}) has no GraphQL data. Check that ${this.endpoint} is a Compass GraphQL endpoint.`, {
+        ...context,
+        kind: 'invalid-response',
+        status: response.status,
+      });
+    }
+    return response.data;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.agent.close();
+  }
+
+  private classify(error: unknown, context: Context, timeout: AbortSignal, callerSignal?: AbortSignal): CompassError {
+    if (error instanceof CompassError) return error;
+    if (error instanceof ClientError) {
+      const status = error.response.status;
+      const errors = Array.isArray(error.response.errors) ? toGraphQLErrors(error.response.errors) : [];
+      if (errors.length > 0) return graphqlFailure(errors, status, context);
+      if (status === 401 || status === 403) {
+        return new CompassError(`${prefix(context)}: HTTP ${status}, Compass refused the credentials. ${describeBody(error.response.body)}`.trim(), { ...context, kind: 'rejected', status });
+      }
+      return new CompassError(`${prefix(context)}: HTTP ${status} without a GraphQL answer. ${describeBody(error.response.body)} Retry later; if it persists, check the Compass gateway.`, {
+        ...context,
+        kind: 'invalid-response',
+        status,
+      });
+    }
+    const name = (error as { name?: string } | null)?.name;
+    if (callerSignal?.aborted && !timeout.aborted) {
+      return new CompassError(`${prefix(context)}: cancelled by the agent.`, { ...context, kind: 'aborted' });
+    }
+    if (timeout.aborted || name === 'TimeoutError') {
+      return new CompassError(`${prefix(context)}: no answer within ${this.timeoutMs} ms. Check the network path to ${this.endpoint}.`, { ...context, kind: 'unreachable', timedOut: true });
+    }
+    const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
+    if (error instanceof TypeError && cause !== undefined) {
+      const code = cause.code ?? 'unknown';
+      if (SERVER_CERT_CODES.has(code)) {
+        return new CompassError(
+          `${prefix(context)}: the server certificate of ${this.endpoint} is not trusted (${code}). Add its CA through NODE_EXTRA_CA_CERTS, or set APP_SKIP_COMPASS_TLS_VERIFY=true only if you accept an unverified connection.`,
+          { ...context, kind: 'unreachable', code, serverUntrusted: true },
+        );
+      }
+      if (CLIENT_CERT_ALERT.test(code) || CLIENT_CERT_ALERT.test(cause.message ?? '')) {
+        return new CompassError(`${prefix(context)}: the server refused our client certificate in the TLS handshake (${code}). The certificate may be expired, revoked or from another CA; a new connection with a fresh token is needed.`, {
+          ...context,
+          kind: 'unreachable',
+          code,
+          tlsRejected: true,
+        });
+      }
+      if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') {
+        // With TLS 1.3 a refused client certificate often shows only as a closed socket.
+        const hint = this.hasClientCertificate
+          ? ' If this endpoint checks client certificates, ours may have been refused (expired, revoked or from another CA).'
+          : ' If this endpoint requires a client certificate, none was configured.';
+        return new CompassError(`${prefix(context)}: the server closed the connection (${code}).${hint}`, { ...context, kind: 'unreachable', code, tlsRejected: true });
+      }
+      return new CompassError(`${prefix(context)}: ${this.endpoint} cannot be reached (${code}: ${redactText(cause.message ?? 'no detail')}). Check the URL and the network.`, {
+        ...context,
+        kind: 'unreachable',
+        code,
+      });
+    }
+    // graphql-request throws a plain Error when a 2xx body is not a GraphQL result.
+    return new CompassError(`${prefix(context)}: the answer is not a GraphQL result (${redactText(String((error as Error)?.message ?? error)).slice(0, 200)}).`, {
+      ...context,
+      kind: 'invalid-response',
+    });
+  }
+}
+
+interface Context {
+  operation: string;
+  endpoint: string;
+  requestId: string;
+}
+
+function prefix(context: Context): string {
+  return `Compass ${context.operation} at ${context.endpoint} failed (x-request-id ${context.requestId})`;
+}
+
+function graphqlFailure(errors: CompassGraphQLError[], status: number, context: Context): CompassError {
+  const rejected = errors.some((e) => AUTHENTICATION_MESSAGE.test(e.message) || (e.errorCode !== undefined && REJECTION_CODES.has(e.errorCode))) || status === 401 || status === 403;
+  const summary = errors.map((e) => (e.errorCode !== undefined ? `${e.message} (error_code ${e.errorCode})` : e.message)).join('; ');
+  const advice = rejected ? ' Compass does not accept our token or certificate.' : '';
+  return new CompassError(`${prefix(context)}: HTTP ${status}, ${summary}.${advice}`, {
+    ...context,
+    kind: rejected ? 'rejected' : 'graphql',
+    status,
+    graphqlErrors: errors,
+  });
+}
+
+function toGraphQLErrors(errors: unknown[]): CompassGraphQLError[] {
+  return errors.map((raw) => {
+    const error = (raw ?? {}) as { message?: unknown; path?: unknown; extensions?: { error_code?: unknown; error?: unknown } };
+    const result: CompassGraphQLError = { message: redactText(typeof error.message === 'string' ? error.message : JSON.stringify(error.message ?? 'no message')) };
+    if (typeof error.extensions?.error_code === 'number') result.errorCode = error.extensions.error_code;
+    if (typeof error.extensions?.error === 'string') result.errorName = error.extensions.error;
+    if (Array.isArray(error.path)) result.path = error.path as (string | number)[];
+    return result;
+  });
+}
+
+function describeBody(body: unknown): string {
+  if (typeof body !== 'string' || body.trim() === '') return 'Empty body.';
+  const text = redactText(body.trim()).replace(/\s+/g, ' ');
+  return `Body: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}.`;
+}
+
+/** Setting `ca` replaces Node's defaults, so the system roots and NODE_EXTRA_CA_CERTS are added back. */
+function trustAnchors(caPem: string): string[] {
+  const anchors = [...rootCertificates];
+  const extraFile = process.env.NODE_EXTRA_CA_CERTS;
+  if (extraFile) {
+    try {
+      anchors.push(readFileSync(extraFile, 'utf8'));
+    } catch {
+      // Node itself only warns about an unreadable NODE_EXTRA_CA_CERTS; do the same by ignoring it.
+    }
+  }
+  anchors.push(caPem);
+  return anchors;
+}

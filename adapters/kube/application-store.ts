@@ -1,0 +1,264 @@
+// Application CRs (applicationconnector.kyma-project.io/v1alpha1, cluster-scoped) managed by this
+// agent: an informer-like cache fed by watch-stream, plus create/update/delete. The cache is kept
+// write-through, so a synchronisation cycle that lists right after writing sees its own writes even
+// before the watch delivers them.
+import { Subscription } from 'rxjs';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import { apiVersionOf, clusterObjectLister, collectionPath, type ClusterResource } from './custom-objects.js';
+import { isConflict, isNotFound, kubeCall, KubeError, type KubeClient } from './kube-client.js';
+import { watchStream, type ListFunction, type WatchProblem } from './watch-stream.js';
+
+export const APPLICATION_RESOURCE: ClusterResource = {
+  group: 'applicationconnector.kyma-project.io',
+  version: 'v1alpha1',
+  plural: 'applications',
+  kind: 'Application',
+};
+
+export const MANAGED_BY_LABEL = 'applicationconnector.kyma-project.io/managed-by';
+export const MANAGED_BY_VALUE = 'compass-runtime-agent';
+export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
+
+export interface ApplicationObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    resourceVersion?: string;
+    uid?: string;
+    [key: string]: unknown;
+  };
+  spec: Record<string, unknown>;
+  status?: Record<string, unknown>;
+}
+
+/** The port the Application synchronisation uses. */
+export interface ApplicationPort {
+  listManaged(): Promise<ApplicationObject[]>;
+  create(app: ApplicationObject): Promise<ApplicationObject>;
+  update(app: ApplicationObject): Promise<ApplicationObject>;
+  delete(name: string): Promise<void>;
+}
+
+export interface ApplicationStoreOptions {
+  logger?: Logger;
+  labelSelector?: string;
+  /** How long listManaged waits for the first sync before failing. Default 30 s. */
+  syncTimeoutMs?: number;
+  maxAttempts?: number;
+  /** Passed to the watch stream (tests shorten them). */
+  watch?: { watchTimeoutSeconds?: number; idleTimeoutMs?: number; backoff?: { initialMs?: number; maxMs?: number } };
+}
+
+export class ApplicationStore implements ApplicationPort {
+  private readonly logger: Logger;
+  private readonly labelSelector: string;
+  private readonly syncTimeoutMs: number;
+  private readonly maxAttempts: number;
+  private readonly list: ListFunction<ApplicationObject>;
+  private readonly cache = new Map<string, ApplicationObject>();
+  private subscription: Subscription | undefined;
+  private synced = false;
+  private lastProblem: WatchProblem | undefined;
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly options: ApplicationStoreOptions = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.labelSelector = options.labelSelector ?? MANAGED_SELECTOR;
+    this.syncTimeoutMs = options.syncTimeoutMs ?? 30_000;
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.list = clusterObjectLister<ApplicationObject>(client, APPLICATION_RESOURCE);
+  }
+
+  /** Starts the list+watch; listManaged starts it on first use. */
+  start(): void {
+    if (this.subscription) return;
+    this.subscription = watchStream<ApplicationObject>({
+      kubeConfig: this.client.kubeConfig,
+      path: collectionPath(APPLICATION_RESOURCE),
+      labelSelector: this.labelSelector,
+      list: this.list,
+      logger: this.logger,
+      ...this.options.watch,
+    }).subscribe((event) => {
+      switch (event.type) {
+        case 'problem':
+          this.lastProblem = event.problem;
+          this.wake(); // a forbidden watch lets listManaged fall back to a direct LIST
+          return;
+        case 'synced':
+          this.cache.clear();
+          for (const [name, app] of event.cache) this.cache.set(name, app);
+          this.synced = true;
+          this.lastProblem = undefined;
+          this.wake();
+          return;
+        case 'deleted':
+          this.cache.delete(event.object.metadata.name);
+          return;
+        default:
+          if (!isOlder(event.object, this.cache.get(event.object.metadata.name))) {
+            this.cache.set(event.object.metadata.name, event.object);
+          }
+      }
+    });
+  }
+
+  /** Stops the watch. */
+  close(): void {
+    this.subscription?.unsubscribe();
+    this.subscription = undefined;
+    this.synced = false;
+    this.wake();
+  }
+
+  /**
+   * The compass-managed Applications, from the cache once the first LIST has completed. When the
+   * watch is forbidden (RBAC without list/watch on the stream's terms) it lists directly; when the
+   * API server cannot be reached within syncTimeoutMs it fails with the last problem seen.
+   */
+  async listManaged(): Promise<ApplicationObject[]> {
+    this.start();
+    const deadline = Date.now() + this.syncTimeoutMs;
+    while (!this.synced) {
+      if (this.lastProblem?.status === 403) return this.listDirectly();
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        const cause = this.lastProblem ? `: ${this.lastProblem.message}` : '';
+        throw new KubeError(
+          this.lastProblem?.status ?? 0,
+          this.lastProblem?.reason ?? 'Timeout',
+          `list Applications (${this.labelSelector}) did not complete within ${this.syncTimeoutMs} ms${cause}`,
+          'list Applications',
+        );
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return [...this.cache.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  }
+
+  async create(app: ApplicationObject): Promise<ApplicationObject> {
+    const { group, version, plural } = APPLICATION_RESOURCE;
+    const body = { ...app, apiVersion: apiVersionOf(APPLICATION_RESOURCE), kind: APPLICATION_RESOURCE.kind };
+    const stored = (await kubeCall(`create Application ${app.metadata.name}`, () =>
+      this.client.customObjects.createClusterCustomObject({ group, version, plural, body }),
+    )) as ApplicationObject;
+    this.remember(stored);
+    return stored;
+  }
+
+  /**
+   * Replaces the Application, conditional on `app.metadata.resourceVersion` (or the latest one when
+   * absent). On a conflict it re-reads and re-applies what the caller owns (labels, annotations it
+   * sets, and every spec key it sets), keeping the rest of the fresh object.
+   */
+  async update(app: ApplicationObject): Promise<ApplicationObject> {
+    const name = app.metadata.name;
+    let body: ApplicationObject = { ...app, apiVersion: apiVersionOf(APPLICATION_RESOURCE), kind: APPLICATION_RESOURCE.kind };
+    if (!body.metadata.resourceVersion) body = overlay(await this.read(name), app);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { group, version, plural } = APPLICATION_RESOURCE;
+        const stored = (await kubeCall(`update Application ${name}`, () =>
+          this.client.customObjects.replaceClusterCustomObject({ group, version, plural, name, body }),
+        )) as ApplicationObject;
+        this.remember(stored);
+        return stored;
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+        if (attempt >= this.maxAttempts) {
+          throw new KubeError(409, 'Conflict', `update Application ${name} kept conflicting with other writers after ${attempt} attempts; retry later`, `update Application ${name}`);
+        }
+        this.logger.debug({ attempt }, `Application ${name} changed under us; re-applying onto a fresh read`);
+        body = overlay(await this.read(name), app);
+      }
+    }
+  }
+
+  /** Deletes the Application; one already gone counts as deleted. */
+  async delete(name: string): Promise<void> {
+    const { group, version, plural } = APPLICATION_RESOURCE;
+    try {
+      await kubeCall(`delete Application ${name}`, () =>
+        this.client.customObjects.deleteClusterCustomObject({ group, version, plural, name }),
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    this.cache.delete(name);
+  }
+
+  private async read(name: string): Promise<ApplicationObject> {
+    const { group, version, plural } = APPLICATION_RESOURCE;
+    return (await kubeCall(`get Application ${name}`, () =>
+      this.client.customObjects.getClusterCustomObject({ group, version, plural, name }),
+    )) as ApplicationObject;
+  }
+
+  private async listDirectly(): Promise<ApplicationObject[]> {
+    const items: ApplicationObject[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.list({ labelSelector: this.labelSelector, limit: 500, continue: token });
+      items.push(...page.items);
+      token = page.continue || undefined;
+    } while (token);
+    return items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+  }
+
+  private remember(stored: ApplicationObject): void {
+    if (!this.synced) return; // the first LIST will bring it
+    if (matchesManaged(stored, this.labelSelector)) this.cache.set(stored.metadata.name, stored);
+    else this.cache.delete(stored.metadata.name);
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/** `fresh` with the caller's owned fields from `mine`, carrying fresh's resourceVersion. */
+function overlay(fresh: ApplicationObject, mine: ApplicationObject): ApplicationObject {
+  return {
+    ...fresh,
+    metadata: {
+      ...fresh.metadata,
+      labels: mine.metadata.labels ?? fresh.metadata.labels,
+      annotations: mine.metadata.annotations ? { ...fresh.metadata.annotations, ...mine.metadata.annotations } : fresh.metadata.annotations,
+      resourceVersion: fresh.metadata.resourceVersion,
+    },
+    spec: { ...fresh.spec, ...mine.spec },
+  };
+}
+
+/** Equality selectors only (`k=v,k2=v2`), which is all this store is given. */
+function matchesManaged(app: ApplicationObject, selector: string): boolean {
+  return selector
+    .split(',')
+    .filter(Boolean)
+    .every((term) => {
+      const [key, value] = term.split('=');
+      return app.metadata.labels?.[key!.trim()] === value?.trim();
+    });
+}
+
+/** Watch events can trail a write-through; resourceVersions are compared only when both are numeric. */
+function isOlder(incoming: ApplicationObject, cached: ApplicationObject | undefined): boolean {
+  const a = Number(incoming.metadata.resourceVersion);
+  const b = Number(cached?.metadata.resourceVersion);
+  return Number.isSafeInteger(a) && Number.isSafeInteger(b) && a < b;
+}

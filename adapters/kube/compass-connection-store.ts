@@ -1,0 +1,223 @@
+// The cluster-scoped CompassConnection CR `compass-connection`: read, observe and write it.
+// Writes are minimal and conditional: spec and annotations go as a JSON merge patch on the main
+// resource, status as a merge patch on /status, each carrying the resourceVersion just read so a
+// concurrent edit (say a user setting spec.resyncNow) is never overwritten blindly; a 409 starts
+// over from a fresh read. A write that would change nothing sends no request. The reference CRD
+// has no status subresource (reference-agent.md §2.1): /status answering 404 switches this store,
+// for its lifetime, to writing status through the main resource.
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { Observable, distinctUntilChanged, filter, map } from 'rxjs';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import { apiVersionOf, clusterObjectLister, collectionPath, type ClusterResource } from './custom-objects.js';
+import { isAlreadyExists, isConflict, isNotFound, kubeCall, KubeError, type KubeClient } from './kube-client.js';
+import { createMergePatch, jsonEqual } from './merge-patch.js';
+import { watchStream } from './watch-stream.js';
+
+export const COMPASS_CONNECTION_RESOURCE: ClusterResource = {
+  group: 'compass.kyma-project.io',
+  version: 'v1alpha1',
+  plural: 'compassconnections',
+  kind: 'CompassConnection',
+};
+
+export const COMPASS_CONNECTION_NAME = 'compass-connection';
+
+export interface CompassConnectionSpec {
+  managementInfo: { connectorUrl: string; directorUrl: string };
+  resyncNow?: boolean;
+  refreshCredentialsNow?: boolean;
+  [key: string]: unknown;
+}
+
+export interface CompassConnectionObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    resourceVersion?: string;
+    uid?: string;
+    generation?: number;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  spec: CompassConnectionSpec;
+  /** Shaped by the projection (src/); this store writes it verbatim. */
+  status?: Record<string, unknown>;
+}
+
+export interface CompassConnectionWrite {
+  /** The whole desired spec; keys absent here are removed. */
+  spec: CompassConnectionSpec;
+  /** The whole desired status; omit to leave status alone. */
+  status?: Record<string, unknown>;
+  /** Annotations to set (a null value removes the key); other annotations are kept. */
+  annotations?: Record<string, string | null>;
+}
+
+export interface CompassConnectionStoreOptions {
+  name?: string;
+  logger?: Logger;
+  maxAttempts?: number;
+}
+
+const mergePatchHeader = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export class CompassConnectionStore {
+  readonly name: string;
+  private readonly logger: Logger;
+  private readonly maxAttempts: number;
+  /** Unknown until the first status write; false once /status answered 404. */
+  private statusSubresource: boolean | undefined;
+
+  constructor(
+    private readonly client: KubeClient,
+    options: CompassConnectionStoreOptions = {},
+  ) {
+    this.name = options.name ?? COMPASS_CONNECTION_NAME;
+    this.logger = options.logger ?? silentLogger;
+    this.maxAttempts = options.maxAttempts ?? 5;
+  }
+
+  private get coordinates() {
+    const { group, version, plural } = COMPASS_CONNECTION_RESOURCE;
+    return { group, version, plural, name: this.name };
+  }
+
+  async get(): Promise<CompassConnectionObject | null> {
+    try {
+      return (await kubeCall(`get CompassConnection ${this.name}`, () =>
+        this.client.customObjects.getClusterCustomObject(this.coordinates),
+      )) as CompassConnectionObject;
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * The CR as it changes (null while absent), from a list+watch restricted to its name. Emits once
+   * the first LIST is done, then on every change of resourceVersion; never errors.
+   */
+  observe(): Observable<CompassConnectionObject | null> {
+    return watchStream<CompassConnectionObject>({
+      kubeConfig: this.client.kubeConfig,
+      path: collectionPath(COMPASS_CONNECTION_RESOURCE),
+      fieldSelector: `metadata.name=${this.name}`,
+      list: clusterObjectLister<CompassConnectionObject>(this.client, COMPASS_CONNECTION_RESOURCE),
+      logger: this.logger,
+    }).pipe(
+      filter((event) => event.type !== 'problem'),
+      map((event) => ('cache' in event ? (event.cache.get(this.name) ?? null) : null)),
+      distinctUntilChanged((a, b) => (a === null || b === null ? a === b : a.metadata.resourceVersion === b.metadata.resourceVersion)),
+    );
+  }
+
+  /** Brings the CR to `desired` with as few requests as possible; returns the stored object. */
+  async write(desired: CompassConnectionWrite): Promise<CompassConnectionObject> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.writeOnce(desired);
+      } catch (err) {
+        if (!(isConflict(err) || isAlreadyExists(err) || isNotFound(err))) throw err;
+        if (attempt >= this.maxAttempts) {
+          throw new KubeError(
+            409,
+            'Conflict',
+            `write CompassConnection ${this.name} kept conflicting with other writers after ${attempt} attempts; retry later`,
+            `write CompassConnection ${this.name}`,
+          );
+        }
+        this.logger.debug({ attempt, reason: (err as KubeError).reason }, `CompassConnection ${this.name} changed under us; re-reading`);
+      }
+    }
+  }
+
+  private async writeOnce(desired: CompassConnectionWrite): Promise<CompassConnectionObject> {
+    const current = await this.get();
+    if (!current) return this.create(desired);
+
+    const annotations = mergedAnnotations(current.metadata.annotations, desired.annotations);
+    const specPatch = createMergePatch(current.spec, desired.spec);
+    const annotationPatch = createMergePatch(current.metadata.annotations ?? {}, annotations);
+    const statusPatch = desired.status === undefined ? undefined : createMergePatch(current.status, desired.status);
+
+    let stored = current;
+    const statusWithMain = statusPatch !== undefined && this.statusSubresource === false;
+    if (specPatch !== undefined || annotationPatch !== undefined || statusWithMain) {
+      stored = await this.patchMain(current, {
+        ...(specPatch !== undefined ? { spec: specPatch } : {}),
+        ...(annotationPatch !== undefined ? { metadata: { annotations: annotationPatch } } : {}),
+        ...(statusWithMain ? { status: statusPatch } : {}),
+      });
+    }
+    if (statusPatch !== undefined && !statusWithMain) stored = await this.writeStatus(stored, desired.status!);
+    return stored;
+  }
+
+  private async create(desired: CompassConnectionWrite): Promise<CompassConnectionObject> {
+    const annotations = mergedAnnotations(undefined, desired.annotations);
+    const body: CompassConnectionObject = {
+      apiVersion: apiVersionOf(COMPASS_CONNECTION_RESOURCE),
+      kind: COMPASS_CONNECTION_RESOURCE.kind,
+      metadata: { name: this.name, ...(Object.keys(annotations).length ? { annotations } : {}) },
+      spec: desired.spec,
+      ...(desired.status !== undefined ? { status: desired.status } : {}),
+    };
+    const { group, version, plural } = COMPASS_CONNECTION_RESOURCE;
+    const created = (await kubeCall(`create CompassConnection ${this.name}`, () =>
+      this.client.customObjects.createClusterCustomObject({ group, version, plural, body }),
+    )) as CompassConnectionObject;
+    // With a status subresource the server drops status on create; write it in a second step.
+    if (desired.status !== undefined && !jsonEqual(created.status, desired.status)) {
+      return this.writeStatus(created, desired.status);
+    }
+    return created;
+  }
+
+  private async patchMain(current: CompassConnectionObject, patch: Record<string, unknown>): Promise<CompassConnectionObject> {
+    const body = withPrecondition(patch, current.metadata.resourceVersion);
+    return (await kubeCall(`patch CompassConnection ${this.name}`, () =>
+      this.client.customObjects.patchClusterCustomObject({ ...this.coordinates, body }, mergePatchHeader()),
+    )) as CompassConnectionObject;
+  }
+
+  private async writeStatus(current: CompassConnectionObject, status: Record<string, unknown>): Promise<CompassConnectionObject> {
+    const patch = createMergePatch(current.status, status);
+    if (patch === undefined) return current;
+    if (this.statusSubresource !== false) {
+      try {
+        const body = withPrecondition({ status: patch }, current.metadata.resourceVersion);
+        const stored = (await kubeCall(`patch CompassConnection ${this.name} status`, () =>
+          this.client.customObjects.patchClusterCustomObjectStatus({ ...this.coordinates, body }, mergePatchHeader()),
+        )) as CompassConnectionObject;
+        this.statusSubresource = true;
+        return stored;
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        // 404 on /status of an object we just read: the CRD serves no status subresource.
+        this.statusSubresource = false;
+        this.logger.info(`CompassConnection CRD has no status subresource; writing status through the main resource`);
+      }
+    }
+    return this.patchMain(current, { status: patch });
+  }
+}
+
+function mergedAnnotations(
+  current: Record<string, string> | undefined,
+  changes: Record<string, string | null> | undefined,
+): Record<string, string> {
+  const result: Record<string, string> = { ...(current ?? {}) };
+  for (const [key, value] of Object.entries(changes ?? {})) {
+    if (value === null) delete result[key];
+    else result[key] = value;
+  }
+  return result;
+}
+
+function withPrecondition(patch: Record<string, unknown>, resourceVersion: string | undefined): Record<string, unknown> {
+  const metadata = { ...((patch.metadata as Record<string, unknown> | undefined) ?? {}), resourceVersion };
+  return { ...patch, metadata };
+}

@@ -1,0 +1,185 @@
+// One KubeConfig for the process and the typed APIs built from it, plus the translation of
+// client-node failures into a KubeError that carries the HTTP status and Kubernetes reason.
+import { existsSync } from 'node:fs';
+import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { redactText } from '../redaction.js';
+
+/** Where the kubelet mounts the service-account credentials inside a Pod. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+export interface KubeConfigSource {
+  /** An explicit kubeconfig file; wins over everything else. */
+  kubeconfigPath?: string;
+  /** Environment to read KUBECONFIG / KUBERNETES_SERVICE_HOST from (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Prefix of the service-account mount (tests point it at a temp dir); default ''. */
+  inClusterRoot?: string;
+}
+
+export type KubeConfigOrigin = 'file' | 'kubeconfig-env' | 'in-cluster' | 'home';
+
+/**
+ * Loads the cluster connection: an explicit file, else KUBECONFIG, else the in-cluster service
+ * account (when KUBERNETES_SERVICE_HOST is set and the token is mounted), else ~/.kube/config.
+ */
+export function loadKubeConfig(source: KubeConfigSource = {}): { kubeConfig: KubeConfig; origin: KubeConfigOrigin } {
+  const env = source.env ?? process.env;
+  const kubeConfig = new KubeConfig();
+  if (source.kubeconfigPath) {
+    kubeConfig.loadFromFile(source.kubeconfigPath);
+    return { kubeConfig, origin: 'file' };
+  }
+  if (env.KUBECONFIG) {
+    kubeConfig.loadFromFile(env.KUBECONFIG.split(':').filter(Boolean)[0]!);
+    return { kubeConfig, origin: 'kubeconfig-env' };
+  }
+  const root = source.inClusterRoot ?? '';
+  if (env.KUBERNETES_SERVICE_HOST && existsSync(`${root}${SERVICE_ACCOUNT_DIR}/token`)) {
+    loadInCluster(kubeConfig, env, root);
+    return { kubeConfig, origin: 'in-cluster' };
+  }
+  kubeConfig.loadFromDefault();
+  if (!kubeConfig.getCurrentCluster()) {
+    throw new Error(
+      'No Kubernetes configuration found: set KUBECONFIG to a kubeconfig file, or run in a Pod with a service account',
+    );
+  }
+  return { kubeConfig, origin: 'home' };
+}
+
+function loadInCluster(kubeConfig: KubeConfig, env: NodeJS.ProcessEnv, root: string): void {
+  // loadFromCluster reads process.env; honour an injected env without leaking it globally.
+  const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
+  process.env.KUBERNETES_SERVICE_HOST = env.KUBERNETES_SERVICE_HOST;
+  process.env.KUBERNETES_SERVICE_PORT = env.KUBERNETES_SERVICE_PORT ?? '443';
+  try {
+    kubeConfig.loadFromCluster(root);
+  } finally {
+    restoreEnv('KUBERNETES_SERVICE_HOST', saved.host);
+    restoreEnv('KUBERNETES_SERVICE_PORT', saved.port);
+  }
+}
+
+function restoreEnv(key: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[key];
+  else process.env[key] = value;
+}
+
+export interface KubeClient {
+  kubeConfig: KubeConfig;
+  core: CoreV1Api;
+  customObjects: CustomObjectsApi;
+  /** The API server URL, for messages. */
+  server: string;
+}
+
+export function createKubeClient(kubeConfig: KubeConfig): KubeClient {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new Error('The kubeconfig has no current cluster: check its current-context');
+  return {
+    kubeConfig,
+    core: kubeConfig.makeApiClient(CoreV1Api),
+    customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
+    server: cluster.server,
+  };
+}
+
+/** A failed Kubernetes API call: HTTP status (0 when the server was not reached) and Status reason. */
+export class KubeError extends Error {
+  override readonly name = 'KubeError';
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    /** What was attempted, e.g. `update Secret kyma-system/cluster-client-certificates`. */
+    readonly operation: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Converts whatever a client-node call threw into a KubeError. The message comes from the server's
+ * Status (never from the raw ApiException text, which embeds the whole response body and headers)
+ * and is scrubbed of anything that looks like a secret.
+ */
+export function toKubeError(err: unknown, operation: string): KubeError {
+  if (err instanceof KubeError) return err;
+  if (err instanceof ApiException) {
+    const status = Number(err.code);
+    const parsed = parseStatus(err.body);
+    const reason = parsed.reason ?? defaultReason(status);
+    const detail = parsed.message ? `: ${redactText(parsed.message)}` : '';
+    return new KubeError(status, reason, `${operation} failed with HTTP ${status} ${reason}${detail}${advice(status)}`, operation);
+  }
+  const statusCode = (err as { statusCode?: unknown } | null)?.statusCode;
+  if (typeof statusCode === 'number') {
+    const reason = defaultReason(statusCode);
+    return new KubeError(statusCode, reason, `${operation} failed with HTTP ${statusCode} ${reason}${advice(statusCode)}`, operation);
+  }
+  const cause = err instanceof Error ? redactText(err.message) : String(err);
+  return new KubeError(
+    0,
+    'Unreachable',
+    `${operation} failed before the API server answered (${cause}); check that the API server is reachable and its CA is trusted`,
+    operation,
+  );
+}
+
+function parseStatus(body: unknown): { reason?: string; message?: string } {
+  let value: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return {};
+    }
+  }
+  if (!value || typeof value !== 'object') return {};
+  const { reason, message } = value as { reason?: unknown; message?: unknown };
+  return {
+    reason: typeof reason === 'string' && reason ? reason : undefined,
+    message: typeof message === 'string' ? message : undefined,
+  };
+}
+
+const REASONS: Record<number, string> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  409: 'Conflict',
+  410: 'Expired',
+  415: 'UnsupportedMediaType',
+  422: 'Invalid',
+  429: 'TooManyRequests',
+  500: 'InternalError',
+  503: 'ServiceUnavailable',
+  504: 'Timeout',
+};
+
+function defaultReason(status: number): string {
+  return REASONS[status] ?? 'Unknown';
+}
+
+function advice(status: number): string {
+  if (status === 401) return '; the credentials in the kubeconfig or service account were rejected';
+  if (status === 403) return '; grant the agent this verb in its Role/ClusterRole';
+  return '';
+}
+
+export const isNotFound = (err: unknown): boolean => err instanceof KubeError && err.status === 404;
+export const isConflict = (err: unknown): boolean => err instanceof KubeError && err.status === 409 && err.reason !== 'AlreadyExists';
+export const isAlreadyExists = (err: unknown): boolean => err instanceof KubeError && err.status === 409 && err.reason === 'AlreadyExists';
+export const isForbidden = (err: unknown): boolean => err instanceof KubeError && err.status === 403;
+export const isGone = (err: unknown): boolean => err instanceof KubeError && err.status === 410;
+
+/** Runs a client-node call and rethrows its failure as a KubeError. */
+export async function kubeCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toKubeError(err, operation);
+  }
+}

@@ -1,0 +1,273 @@
+// Secrets through direct GETs and conditional updates. The agent's Role grants get/create/update/
+// delete on Secrets but not list/watch (reference-agent.md §1.5), so nothing here needs more than
+// that, except `observeSecret`, which watches when allowed and falls back to polling GETs on 403.
+//
+// Two data conventions, chosen per caller:
+// - SecretObject (get/create/replace): the wire shape, `data` values base64, for the Application
+//   credential Secrets that the conversion code builds as whole objects.
+// - SecretData (getData/upsertMerge/observeSecret): decoded UTF-8 strings, for the agent's own
+//   certificate Secrets whose values are PEM text.
+import type { V1Secret } from '@kubernetes/client-node';
+import { Observable } from 'rxjs';
+import type { Logger } from '../logger.js';
+import { silentLogger } from '../logger.js';
+import { isAlreadyExists, isConflict, isNotFound, kubeCall, KubeError, type KubeClient } from './kube-client.js';
+import { watchStream } from './watch-stream.js';
+
+export interface SecretObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: Array<{ apiVersion: string; kind: string; name: string; uid: string; [key: string]: unknown }>;
+    resourceVersion?: string;
+    uid?: string;
+    [key: string]: unknown;
+  };
+  type?: string;
+  /** base64 values, as on the wire. */
+  data?: Record<string, string>;
+}
+
+/** Decoded Secret values (UTF-8). */
+export type SecretData = Record<string, string>;
+
+/** The port the Application synchronisation uses for credential Secrets. */
+export interface SecretPort {
+  get(namespace: string, name: string): Promise<SecretObject | null>;
+  create(secret: SecretObject): Promise<void>;
+  replace(secret: SecretObject): Promise<void>;
+  delete(namespace: string, name: string): Promise<void>;
+}
+
+export interface SecretStoreOptions {
+  logger?: Logger;
+  /** Attempts of a read-modify-write before giving up on repeated conflicts. Default 5. */
+  maxAttempts?: number;
+}
+
+export const encodeSecretData = (data: SecretData): Record<string, string> =>
+  Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
+
+export const decodeSecretData = (data: Record<string, string> | undefined): SecretData =>
+  Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+
+export class SecretStore implements SecretPort {
+  private readonly logger: Logger;
+  private readonly maxAttempts: number;
+
+  constructor(
+    private readonly client: KubeClient,
+    options: SecretStoreOptions = {},
+  ) {
+    this.logger = options.logger ?? silentLogger;
+    this.maxAttempts = options.maxAttempts ?? 5;
+  }
+
+  async get(namespace: string, name: string): Promise<SecretObject | null> {
+    try {
+      const secret = await kubeCall(`get Secret ${namespace}/${name}`, () =>
+        this.client.core.readNamespacedSecret({ namespace, name }),
+      );
+      return toPlain(secret);
+    } catch (err) {
+      if (isNotFound(err)) return null;
+      throw err;
+    }
+  }
+
+  /** The decoded values of a Secret, or null when it does not exist. */
+  async getData(namespace: string, name: string): Promise<SecretData | null> {
+    const secret = await this.get(namespace, name);
+    return secret ? decodeSecretData(secret.data) : null;
+  }
+
+  async create(secret: SecretObject): Promise<void> {
+    const { namespace, name } = secret.metadata;
+    await kubeCall(`create Secret ${namespace}/${name}`, () =>
+      this.client.core.createNamespacedSecret({ namespace, body: withKind(secret) as V1Secret }),
+    );
+  }
+
+  /**
+   * Makes the Secret exactly `secret` (labels, annotations, owners, type, data): creates it when
+   * missing, otherwise updates it conditionally on the resourceVersion just read, retrying conflicts.
+   */
+  async replace(secret: SecretObject): Promise<void> {
+    const { namespace, name } = secret.metadata;
+    await this.readModifyWrite(namespace, name, (current) => {
+      if (!current) return withKind(secret);
+      const desired = withKind({ ...secret, metadata: { ...secret.metadata, resourceVersion: current.metadata.resourceVersion } });
+      return sameContent(current, desired) ? undefined : desired;
+    });
+  }
+
+  /**
+   * Overlays `data` (decoded strings) onto the Secret: other keys, labels, annotations, type and
+   * owner references are kept. Creates an Opaque Secret when missing. Skips the write when every
+   * key already holds the given value.
+   */
+  async upsertMerge(namespace: string, name: string, data: SecretData): Promise<void> {
+    const encoded = encodeSecretData(data);
+    await this.readModifyWrite(namespace, name, (current) => {
+      if (!current) return withKind({ metadata: { name, namespace }, type: 'Opaque', data: encoded });
+      const merged = { ...(current.data ?? {}), ...encoded };
+      if (Object.entries(encoded).every(([k, v]) => current.data?.[k] === v)) return undefined;
+      return { ...current, data: merged };
+    });
+  }
+
+  /** Deletes the Secret; a Secret that is already gone counts as deleted. */
+  async delete(namespace: string, name: string): Promise<void> {
+    try {
+      await kubeCall(`delete Secret ${namespace}/${name}`, () =>
+        this.client.core.deleteNamespacedSecret({ namespace, name }),
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /**
+   * Emits the Secret's decoded data, or null while it does not exist, whenever it changes. Watches
+   * with `fieldSelector=metadata.name=<name>`; when list/watch is forbidden (the agent's RBAC grants
+   * only get) it polls with GETs every `pollMs`. Never errors; failures are logged and retried.
+   */
+  observeSecret(namespace: string, name: string, options: { pollMs: number; mode?: 'auto' | 'poll' }): Observable<SecretData | null> {
+    return new Observable<SecretData | null>((subscriber) => {
+      let last: string | undefined;
+      let stopped = false;
+      let pollTimer: NodeJS.Timeout | undefined;
+      const publish = (data: SecretData | null): void => {
+        const fingerprint = data === null ? 'null' : JSON.stringify(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)));
+        if (fingerprint === last) return;
+        last = fingerprint;
+        subscriber.next(data);
+      };
+      const poll = async (): Promise<void> => {
+        if (stopped) return;
+        try {
+          publish(await this.getData(namespace, name));
+        } catch (err) {
+          this.logger.warn({ err: (err as Error).message }, `polling Secret ${namespace}/${name} failed; retrying`);
+        }
+        if (!stopped) pollTimer = setTimeout(() => void poll(), options.pollMs);
+      };
+
+      if (options.mode === 'poll') {
+        void poll();
+      } else {
+        const key = `${namespace}/${name}`;
+        const watching = watchStream<SecretObject>({
+          kubeConfig: this.client.kubeConfig,
+          path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
+          fieldSelector: `metadata.name=${name}`,
+          list: async (query) => {
+            const list = await kubeCall(`list Secrets in ${namespace}`, () =>
+              this.client.core.listNamespacedSecret({ namespace, fieldSelector: query.fieldSelector, limit: query.limit, _continue: query.continue }),
+            );
+            return {
+              items: list.items.map(toPlain),
+              resourceVersion: list.metadata?.resourceVersion ?? '',
+              continue: list.metadata?._continue,
+            };
+          },
+          logger: this.logger,
+        }).subscribe((event) => {
+          if (event.type === 'problem') {
+            if (event.problem.status === 403) {
+              this.logger.info(`list/watch of Secrets in ${namespace} is forbidden; polling ${key} every ${options.pollMs} ms instead`);
+              watching.unsubscribe();
+              void poll();
+            }
+            return;
+          }
+          const secret = event.cache.get(key);
+          publish(secret ? decodeSecretData(secret.data) : null);
+        });
+        return () => {
+          stopped = true;
+          clearTimeout(pollTimer);
+          watching.unsubscribe();
+        };
+      }
+      return () => {
+        stopped = true;
+        clearTimeout(pollTimer);
+      };
+    });
+  }
+
+  /**
+   * GET, let `change` compute the desired object (undefined = nothing to write), then create or
+   * update conditionally; conflicts and create/delete races start over with a fresh read.
+   */
+  private async readModifyWrite(
+    namespace: string,
+    name: string,
+    change: (current: SecretObject | null) => SecretObject | undefined,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.get(namespace, name);
+      const desired = change(current);
+      if (!desired) return;
+      try {
+        if (!current) {
+          await this.create(desired);
+        } else {
+          await kubeCall(`update Secret ${namespace}/${name}`, () =>
+            this.client.core.replaceNamespacedSecret({ namespace, name, body: desired as V1Secret }),
+          );
+        }
+        return;
+      } catch (err) {
+        const raced = isConflict(err) || isAlreadyExists(err) || (current !== null && isNotFound(err));
+        if (!raced) throw err;
+        if (attempt >= this.maxAttempts) {
+          throw new KubeError(
+            409,
+            'Conflict',
+            `update Secret ${namespace}/${name} kept conflicting with other writers after ${attempt} attempts; retry later`,
+            `update Secret ${namespace}/${name}`,
+          );
+        }
+        this.logger.debug({ attempt }, `Secret ${namespace}/${name} changed under us; re-reading`);
+      }
+    }
+  }
+}
+
+function withKind(secret: SecretObject): SecretObject {
+  return { ...secret, apiVersion: 'v1', kind: 'Secret' };
+}
+
+/**
+ * client-node returns model instances whose property names match the wire but whose timestamps are
+ * Date objects; callers get the wire JSON (RFC 3339 timestamps with second precision).
+ */
+function toPlain(secret: V1Secret): SecretObject {
+  const json = JSON.stringify(secret, function (this: Record<string, unknown>, key: string, value: unknown) {
+    const original = this[key];
+    return original instanceof Date ? original.toISOString().replace(/\.\d{3}Z$/, 'Z') : value;
+  });
+  return { apiVersion: 'v1', kind: 'Secret', ...(JSON.parse(json) as SecretObject) };
+}
+
+function sameContent(current: SecretObject, desired: SecretObject): boolean {
+  const pick = (s: SecretObject) =>
+    JSON.stringify([
+      s.type ?? 'Opaque',
+      sorted(s.data),
+      sorted(s.metadata.labels),
+      sorted(s.metadata.annotations),
+      s.metadata.ownerReferences ?? [],
+    ]);
+  return pick(current) === pick(desired);
+}
+
+function sorted(record: Record<string, string> | undefined): Array<[string, string]> {
+  return Object.entries(record ?? {}).sort(([a], [b]) => a.localeCompare(b));
+}

@@ -1,0 +1,86 @@
+// Fault injection: faults armed per operation (a root field such as `configuration` or
+// `applicationsForRuntime`, a nested page such as `bundles`, or `*`), each applying to a number of
+// calls. Request faults act before or instead of execution; page faults alter one produced page.
+import { randomUUID } from 'node:crypto';
+
+export const requestFaultKinds = ['http-status', 'timeout', 'graphql-error', 'malformed-json', 'delay', 'tls-reject'] as const;
+export const pageFaultKinds = ['truncated-page', 'wrong-total-count'] as const;
+export type RequestFaultKind = (typeof requestFaultKinds)[number];
+export type PageFaultKind = (typeof pageFaultKinds)[number];
+export type FaultKind = RequestFaultKind | PageFaultKind;
+
+export interface FaultSpec {
+  /** Root field name (`configuration`, `runtime`, ...), page name (`applicationsForRuntime`, `bundles`, `apiDefinitions`, `eventDefinitions`) or `*`. */
+  operation: string;
+  kind: FaultKind;
+  /** How many calls (or pages) it applies to; default 1. */
+  count?: number | 'unlimited';
+  /** http-status: the status (default 500). */
+  status?: number;
+  /** http-status: the body (default an Oathkeeper-style JSON error). */
+  body?: string;
+  /** graphql-error: the message (Director default: a masked internal error). */
+  message?: string;
+  /** delay, timeout: milliseconds to wait before answering. */
+  delayMs?: number;
+  /** wrong-total-count: added to the true count (default +1). */
+  delta?: number;
+}
+
+export interface ArmedFault extends FaultSpec {
+  id: string;
+  remaining: number | 'unlimited';
+  applied: number;
+}
+
+const allKinds: readonly string[] = [...requestFaultKinds, ...pageFaultKinds];
+
+/** Checks a fault from the control API; throws an Error naming the bad field. */
+export function validateFaultSpec(input: unknown): FaultSpec {
+  if (typeof input !== 'object' || input === null) throw new Error('fault must be a JSON object with "operation" and "kind"');
+  const spec = input as Record<string, unknown>;
+  if (typeof spec.operation !== 'string' || spec.operation === '') throw new Error('fault.operation must be a non-empty string (a root field name, a page name or "*")');
+  if (typeof spec.kind !== 'string' || !allKinds.includes(spec.kind)) throw new Error(`fault.kind must be one of ${allKinds.join(', ')}; got ${JSON.stringify(spec.kind)}`);
+  const count = spec.count ?? 1;
+  if (count !== 'unlimited' && !(typeof count === 'number' && Number.isInteger(count) && count > 0)) throw new Error('fault.count must be a positive integer or "unlimited"');
+  if (spec.status !== undefined && !(typeof spec.status === 'number' && Number.isInteger(spec.status) && spec.status >= 100 && spec.status <= 599)) throw new Error('fault.status must be an HTTP status between 100 and 599');
+  if (spec.delayMs !== undefined && !(typeof spec.delayMs === 'number' && spec.delayMs >= 0 && spec.delayMs <= 600_000)) throw new Error('fault.delayMs must be between 0 and 600000');
+  if (spec.delta !== undefined && !(typeof spec.delta === 'number' && Number.isInteger(spec.delta))) throw new Error('fault.delta must be an integer');
+  for (const key of ['body', 'message'] as const) {
+    if (spec[key] !== undefined && typeof spec[key] !== 'string') throw new Error(`fault.${key} must be a string`);
+  }
+  return { ...(spec as unknown as FaultSpec), count };
+}
+
+export class FaultBoard {
+  private armed: ArmedFault[] = [];
+
+  arm(spec: FaultSpec): ArmedFault {
+    const valid = validateFaultSpec(spec);
+    const fault: ArmedFault = { ...valid, id: randomUUID(), remaining: valid.count ?? 1, applied: 0 };
+    this.armed.push(fault);
+    return { ...fault };
+  }
+
+  clear(): void {
+    this.armed = [];
+  }
+
+  list(): ArmedFault[] {
+    return this.armed.map((fault) => ({ ...fault }));
+  }
+
+  /** Consumes one use of every armed fault of the given kinds that matches one of the operations. */
+  take(operations: readonly string[], kinds: readonly FaultKind[]): ArmedFault[] {
+    const taken: ArmedFault[] = [];
+    for (const fault of this.armed) {
+      if (!kinds.includes(fault.kind)) continue;
+      if (fault.operation !== '*' && !operations.includes(fault.operation)) continue;
+      fault.applied += 1;
+      if (fault.remaining !== 'unlimited') fault.remaining -= 1;
+      taken.push({ ...fault });
+    }
+    this.armed = this.armed.filter((fault) => fault.remaining === 'unlimited' || fault.remaining > 0);
+    return taken;
+  }
+}

@@ -1,0 +1,260 @@
+// GraphQL over HTTP for the three simulated surfaces: body parsing and the gqlgen-style statuses
+// (400 bad JSON, 405 method, 422 parse/validation), identity, faults, execution, error
+// presentation (Connector: message + path; Director: extensions and masking) and the call log.
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { execute, GraphQLError, Kind, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import type { CertificateAuthority } from '../tls/certificate-authority.js';
+import { loggableHeaders, loggableVariables, subjectConstants, type CallIdentity, type CallLogEntry, type CompassStore } from './compass-store.js';
+import { connectorRoot, type ConnectorContext } from './connector-resolvers.js';
+import { directorRoot } from './director-resolvers.js';
+import { DirectorError, maskedInternalError, tenantNotFound, unauthorized } from './director-errors.js';
+import { connectorSchema, directorSchema } from './schema.js';
+import { requestFaultKinds, type ArmedFault } from './faults.js';
+
+export type Surface = CallLogEntry['surface'];
+
+export interface PeerCertificate {
+  commonName: string;
+  sha256: string;
+  /** O, OU, C, L and ST equal the Connector's subject constants. */
+  subjectMatches: boolean;
+}
+
+/** The verified client certificate of a TLS socket, if any. */
+export function peerCertificate(socket: TLSSocket): PeerCertificate | undefined {
+  const peer = socket.getPeerCertificate?.();
+  if (!peer || !peer.raw) return undefined;
+  const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+  const subject = peer.subject as unknown as Record<string, string | string[] | undefined>;
+  const subjectMatches = (Object.keys(subjectConstants) as (keyof typeof subjectConstants)[]).every((field) => first(subject[field]) === subjectConstants[field]);
+  return { commonName: first(subject.CN) ?? '', sha256: createHash('sha256').update(peer.raw).digest('hex'), subjectMatches };
+}
+
+interface ParsedRequest {
+  query: string;
+  variables?: Record<string, unknown>;
+  operationName?: string;
+}
+
+type Envelope = { errors?: Record<string, unknown>[]; data?: unknown };
+
+const timeoutBody = '{"Message":"operation has timed out"}';
+
+function send(res: ServerResponse, status: number, body: string, contentType = 'application/json'): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > 10 * 1024 * 1024) throw new Error('request body larger than 10 MiB');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseRequest(req: IncomingMessage, body: string, url: URL): ParsedRequest | string {
+  if (req.method === 'GET') {
+    const query = url.searchParams.get('query');
+    if (!query) return 'no query in the URL';
+    const variables = url.searchParams.get('variables');
+    try {
+      return { query, variables: variables ? JSON.parse(variables) : undefined, operationName: url.searchParams.get('operationName') ?? undefined };
+    } catch {
+      return 'variables could not be decoded';
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return 'json body could not be decoded';
+  }
+  if (typeof parsed !== 'object' || parsed === null || typeof (parsed as ParsedRequest).query !== 'string') return 'json body must be an object with a "query" string';
+  const request = parsed as ParsedRequest;
+  if (request.variables !== undefined && request.variables !== null && typeof request.variables !== 'object') return 'variables must be an object';
+  return { query: request.query, variables: request.variables ?? undefined, operationName: request.operationName ?? undefined };
+}
+
+/** Root fields of the selected operation: their names and their response keys (aliases). */
+function rootFields(document: DocumentNode, operationName: string | undefined): { name: string; key: string }[] {
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
+  if (!operation) return [];
+  return operation.selectionSet.selections.flatMap((selection) =>
+    selection.kind === Kind.FIELD ? [{ name: selection.name.value, key: selection.alias?.value ?? selection.name.value }] : [],
+  );
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface SurfaceDeps {
+  store: CompassStore;
+  connectorCa: CertificateAuthority;
+}
+
+interface Prepared {
+  identity: CallIdentity;
+  schema: GraphQLSchema;
+  rootValue?: Record<string, unknown>;
+  /** An answer before GraphQL runs (Director auth middleware). */
+  reject?: { status: number; envelope: Envelope };
+}
+
+function tokenFrom(req: IncomingMessage, url: URL): string | undefined {
+  const header = req.headers['connector-token'];
+  const value = Array.isArray(header) ? header[0] : header;
+  return value || url.searchParams.get('token') || undefined;
+}
+
+function prepare(surface: Surface, req: IncomingMessage, url: URL, deps: SurfaceDeps): Prepared {
+  const { store } = deps;
+  if (surface === 'connector') {
+    const clientId = store.resolveToken(tokenFrom(req, url));
+    const context: ConnectorContext = clientId ? { via: 'token', clientId } : { via: 'none' };
+    return { identity: clientId ? { kind: 'token', clientId } : { kind: 'none' }, schema: connectorSchema(), rootValue: connectorRoot(store, deps.connectorCa, context) };
+  }
+  const peer = peerCertificate(req.socket as TLSSocket);
+  // Revoked or foreign-subject certificates get no identity headers upstream: unauthenticated.
+  const trusted = peer && peer.subjectMatches && !store.isRevoked(peer.sha256) ? peer : undefined;
+  if (surface === 'connector-mtls') {
+    const context: ConnectorContext = trusted ? { via: 'certificate', clientId: trusted.commonName, certificateSha256: trusted.sha256 } : { via: 'none' };
+    const identity: CallIdentity = trusted ? { kind: 'certificate', clientId: trusted.commonName, certificateSha256: trusted.sha256 } : { kind: 'none' };
+    return { identity, schema: connectorSchema(), rootValue: connectorRoot(store, deps.connectorCa, context) };
+  }
+  const auth = trusted ? store.systemAuths.get(trusted.commonName) : undefined;
+  const identity: CallIdentity = auth && trusted ? { kind: 'certificate', clientId: auth.id, certificateSha256: trusted.sha256, runtimeId: auth.runtimeId } : { kind: 'none' };
+  if (!auth || !trusted) {
+    const reason = !peer ? 'no client certificate' : store.isRevoked(peer.sha256) ? 'certificate revoked' : !peer.subjectMatches ? 'certificate subject not accepted' : 'unknown system auth';
+    return { identity, schema: directorSchema(), reject: { status: 401, envelope: { errors: [directorErrorJson(unauthorized(reason))], data: null } } };
+  }
+  const tenantHeader = req.headers['tenant'];
+  const requested = Array.isArray(tenantHeader) ? tenantHeader[0] : tenantHeader;
+  if (requested !== undefined && requested !== auth.tenant) {
+    return { identity, schema: directorSchema(), reject: { status: 400, envelope: { errors: [directorErrorJson(tenantNotFound(requested))], data: null } } };
+  }
+  const tenant = store.tenants.get(auth.tenant);
+  const runtime = store.runtimes.get(auth.runtimeId);
+  // The statusupdate middleware: any call by the runtime marks it CONNECTED.
+  if (runtime && runtime.status.condition !== 'CONNECTED') runtime.status = { condition: 'CONNECTED', timestamp: store.now().toISOString() };
+  return {
+    identity,
+    schema: directorSchema(),
+    rootValue: directorRoot(store, { tenant: auth.tenant, internalTenant: tenant?.internalId ?? '', consumerRuntimeId: auth.runtimeId }),
+  };
+}
+
+function directorErrorJson(error: DirectorError, path?: readonly (string | number)[]): Record<string, unknown> {
+  return { message: error.message, ...(path ? { path } : {}), extensions: error.extensions };
+}
+
+function presentError(surface: Surface, error: GraphQLError): Record<string, unknown> {
+  const path = error.path ? [...error.path] : undefined;
+  if (surface !== 'director') return { message: error.message, ...(path ? { path } : {}) };
+  const typed = error.originalError instanceof DirectorError ? error.originalError : maskedInternalError();
+  return directorErrorJson(typed, path);
+}
+
+/** Handles one GraphQL request on a surface; never throws. */
+export async function handleGraphql(surface: Surface, req: IncomingMessage, res: ServerResponse, deps: SurfaceDeps): Promise<void> {
+  const { store } = deps;
+  const url = new URL(req.url ?? '/', 'http://sim.invalid');
+  const entry: Omit<CallLogEntry, 'seq' | 'at'> = {
+    surface,
+    method: req.method ?? '',
+    path: url.pathname,
+    operations: [],
+    identity: { kind: 'none' },
+    headers: loggableHeaders(req.headers),
+    outcome: { status: 0, errors: [] },
+    faults: [],
+  };
+  const finish = (status: number, envelope: Envelope | string, contentType?: string) => {
+    const body = typeof envelope === 'string' ? envelope : JSON.stringify(envelope);
+    entry.outcome = { status, errors: typeof envelope === 'string' ? [] : (envelope.errors ?? []).map((e) => String(e.message)) };
+    store.recordCall(entry);
+    send(res, status, body, contentType);
+  };
+  try {
+    if (req.method === 'OPTIONS') return finish(204, '');
+    if (req.method !== 'GET' && req.method !== 'POST') return finish(405, { errors: [{ message: `method ${req.method} not allowed; use POST` }], data: null });
+    const body = req.method === 'POST' ? await readBody(req) : '';
+    const parsed = parseRequest(req, body, url);
+    if (typeof parsed === 'string') return finish(400, { errors: [{ message: parsed }], data: null });
+    entry.variables = loggableVariables(parsed.variables);
+
+    const prepared = prepare(surface, req, url, deps);
+    entry.identity = prepared.identity;
+    let document: DocumentNode;
+    try {
+      document = parse(parsed.query);
+    } catch (error) {
+      return finish(422, { errors: [{ message: (error as GraphQLError).message }], data: null });
+    }
+    const fields = rootFields(document, parsed.operationName);
+    entry.operations = fields.map((field) => field.name);
+    const validation = validate(prepared.schema, document);
+    if (validation.length > 0) return finish(422, { errors: validation.map((e) => ({ message: e.message })), data: null });
+    if (prepared.reject) return finish(prepared.reject.status, prepared.reject.envelope);
+
+    const faults = store.faults.take(entry.operations, requestFaultKinds);
+    entry.faults = faults.map((fault) => fault.kind);
+    const delay = Math.max(0, ...faults.filter((f) => f.kind === 'delay' || f.kind === 'timeout').map((f) => f.delayMs ?? 0));
+    if (delay > 0) await sleep(delay);
+    const terminal = faults.find((fault) => fault.kind !== 'delay' && fault.kind !== 'malformed-json');
+    if (terminal) return applyTerminalFault(terminal, surface, fields[0]?.key, entry, req, finish, store);
+
+    const result = await execute({ schema: prepared.schema, document, rootValue: prepared.rootValue, variableValues: parsed.variables, operationName: parsed.operationName });
+    const envelope: Envelope = {};
+    if (result.errors?.length) envelope.errors = result.errors.map((error) => presentError(surface, error));
+    envelope.data = result.data ?? null;
+    if (faults.some((fault) => fault.kind === 'malformed-json')) {
+      const text = JSON.stringify(envelope);
+      return finish(200, text.slice(0, Math.max(1, Math.floor(text.length / 2))));
+    }
+    return finish(200, envelope);
+  } catch (error) {
+    // Only simulator bugs land here; the message never carries request data.
+    return finish(500, { errors: [{ message: `simulator failure: ${(error as Error).message}` }], data: null });
+  }
+}
+
+function applyTerminalFault(
+  fault: ArmedFault,
+  surface: Surface,
+  responseKey: string | undefined,
+  entry: Omit<CallLogEntry, 'seq' | 'at'>,
+  req: IncomingMessage,
+  finish: (status: number, envelope: Envelope | string, contentType?: string) => void,
+  store: CompassStore,
+): void {
+  switch (fault.kind) {
+    case 'tls-reject':
+      entry.outcome = { status: 0, rejected: 'tls' };
+      store.recordCall(entry);
+      req.socket.destroy();
+      return;
+    case 'timeout':
+      return finish(503, timeoutBody, 'application/json;charset=UTF-8');
+    case 'http-status': {
+      const status = fault.status ?? 500;
+      return finish(status, fault.body ?? JSON.stringify({ error: { code: status, status: 'Internal Server Error', message: 'injected fault' } }));
+    }
+    default: {
+      const path = responseKey ? [responseKey] : [];
+      const error =
+        surface === 'director'
+          ? directorErrorJson(fault.message ? new DirectorError('InternalError', fault.message) : maskedInternalError(), path)
+          : { message: fault.message ?? 'injected failure', path };
+      return finish(200, { errors: [error], data: null });
+    }
+  }
+}

@@ -1,0 +1,111 @@
+// The API resources the simulator serves: built-in types plus whatever the stored CRDs declare.
+
+export interface PrinterColumn {
+  name: string;
+  type: string;
+  format?: string;
+  description?: string;
+  priority?: number;
+  jsonPath: string;
+}
+
+export interface ResourceType {
+  group: string;            // '' for the core group
+  versions: string[];       // served versions, storage/preferred first
+  plural: string;
+  singular: string;
+  kind: string;
+  listKind: string;
+  namespaced: boolean;
+  shortNames: string[];
+  categories: string[];
+  statusSubresource: boolean;
+  printerColumns: PrinterColumn[];
+  /** Custom resources: PUT needs metadata.resourceVersion, strategic merge patch is refused. */
+  custom: boolean;
+  /** Whether metadata.generation is maintained (CRs and CRDs; not Secrets or ConfigMaps). */
+  generation: boolean;
+}
+
+/** `secrets` for the core group, `widgets.example.com` otherwise: the name used in messages. */
+export function qualifiedName(type: ResourceType): string {
+  return type.group ? `${type.plural}.${type.group}` : type.plural;
+}
+
+export function typeKey(group: string, plural: string): string {
+  return `${group}/${plural}`;
+}
+
+export function groupVersion(group: string, version: string): string {
+  return group ? `${group}/${version}` : version;
+}
+
+const AGE: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.' };
+
+const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+export const DEFAULT_VERBS = VERBS;
+
+function builtin(partial: Partial<ResourceType> & Pick<ResourceType, 'group' | 'versions' | 'plural' | 'kind' | 'namespaced'>): ResourceType {
+  return {
+    singular: partial.kind.toLowerCase(),
+    listKind: `${partial.kind}List`,
+    shortNames: [],
+    categories: [],
+    statusSubresource: false,
+    printerColumns: [],
+    custom: false,
+    generation: false,
+    ...partial,
+  };
+}
+
+export const BUILTIN_TYPES: ResourceType[] = [
+  builtin({ group: '', versions: ['v1'], plural: 'namespaces', kind: 'Namespace', namespaced: false, shortNames: ['ns'], statusSubresource: true,
+    printerColumns: [{ name: 'Status', type: 'string', jsonPath: '.status.phase' }, AGE] }),
+  builtin({ group: '', versions: ['v1'], plural: 'secrets', kind: 'Secret', namespaced: true,
+    printerColumns: [{ name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Data', type: 'integer', jsonPath: '.data', format: 'count' }, AGE] }),
+  builtin({ group: '', versions: ['v1'], plural: 'configmaps', kind: 'ConfigMap', namespaced: true, shortNames: ['cm'],
+    printerColumns: [{ name: 'Data', type: 'integer', jsonPath: '.data', format: 'count' }, AGE] }),
+  builtin({ group: '', versions: ['v1'], plural: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'],
+    printerColumns: [{ name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Reason', type: 'string', jsonPath: '.reason' }, { name: 'Message', type: 'string', jsonPath: '.message' }, AGE] }),
+  builtin({ group: 'events.k8s.io', versions: ['v1'], plural: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'],
+    printerColumns: [{ name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Reason', type: 'string', jsonPath: '.reason' }, { name: 'Note', type: 'string', jsonPath: '.note' }, AGE] }),
+  builtin({ group: 'coordination.k8s.io', versions: ['v1'], plural: 'leases', kind: 'Lease', namespaced: true,
+    printerColumns: [{ name: 'Holder', type: 'string', jsonPath: '.spec.holderIdentity' }, AGE] }),
+  builtin({ group: 'apiextensions.k8s.io', versions: ['v1'], plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false,
+    shortNames: ['crd', 'crds'], statusSubresource: true, generation: true,
+    printerColumns: [{ name: 'Created At', type: 'string', jsonPath: '.metadata.creationTimestamp' }] }),
+];
+
+interface CrdVersion {
+  name: string;
+  served?: boolean;
+  storage?: boolean;
+  subresources?: { status?: unknown };
+  additionalPrinterColumns?: PrinterColumn[];
+}
+
+/** The resource type a CustomResourceDefinition object declares (first served version's subresources and columns). */
+export function typeFromCrd(crd: Record<string, any>): ResourceType | undefined {
+  const spec = crd.spec;
+  if (!spec?.group || !spec?.names?.plural || !spec?.names?.kind || !Array.isArray(spec.versions)) return undefined;
+  const served = (spec.versions as CrdVersion[]).filter((v) => v.served !== false);
+  if (served.length === 0) return undefined;
+  served.sort((a, b) => Number(b.storage === true) - Number(a.storage === true));
+  const first = served[0];
+  return {
+    group: spec.group,
+    versions: served.map((v) => v.name),
+    plural: spec.names.plural,
+    singular: spec.names.singular ?? spec.names.kind.toLowerCase(),
+    kind: spec.names.kind,
+    listKind: spec.names.listKind ?? `${spec.names.kind}List`,
+    namespaced: spec.scope !== 'Cluster',
+    shortNames: spec.names.shortNames ?? [],
+    categories: spec.names.categories ?? [],
+    statusSubresource: first.subresources?.status !== undefined,
+    printerColumns: first.additionalPrinterColumns ?? [AGE],
+    custom: true,
+    generation: true,
+  };
+}

@@ -1,0 +1,58 @@
+// The entry points the synchronize effect calls after a complete, successful Director fetch.
+
+import type { Labels, RuntimeConfiguration } from '../../adapters/compass/director-types.js';
+import { convertApplication, type ConversionOptions, type DesiredApplication } from './converter.js';
+import { normalizeApplicationName, shouldNormalizeNames } from './normalizer.js';
+import type { SyncPorts } from './ports.js';
+import { executeSyncPlan, type ExecutorOptions } from './sync-executor.js';
+import { planSync } from './sync-plan.js';
+import type { SyncReport } from './sync-report.js';
+
+export type ApplyOptions = ConversionOptions & ExecutorOptions;
+
+/** Director applications → desired Applications, names normalised unless the runtime says they already are. */
+export function desiredApplications(config: RuntimeConfiguration, options: ConversionOptions): DesiredApplication[] {
+  const normalize = shouldNormalizeNames(config.runtimeLabels);
+  return config.applications.map((app) =>
+    convertApplication(app, normalize ? normalizeApplicationName(app.name) : app.name, options),
+  );
+}
+
+/**
+ * Makes the compass-managed Applications (and their Secrets) match `config`. Must only be called with
+ * a complete fetch: every managed Application absent from `config` is deleted.
+ */
+export async function applyConfiguration(
+  config: RuntimeConfiguration,
+  ports: SyncPorts,
+  options: ApplyOptions,
+): Promise<SyncReport> {
+  const desired = desiredApplications(config, options);
+  const existing = await ports.applications.listManaged();
+  const plan = planSync(desired, existing, options.integrationNamespace);
+  return executeSyncPlan(plan, ports, options);
+}
+
+export const EVENT_SERVICE_URL_LABEL = 'runtime_eventServiceUrl';
+export const CONSOLE_URL_LABEL = 'runtime_consoleUrl';
+
+export interface RuntimeUrls {
+  /** APP_RUNTIME_EVENTS_URL */
+  eventServiceUrl?: string;
+  /** APP_RUNTIME_CONSOLE_URL */
+  consoleUrl?: string;
+}
+
+/** The runtime labels to set: only those missing or holding another value; unconfigured URLs are skipped. */
+export function labelsToSet(runtimeLabels: Labels | null | undefined, urls: RuntimeUrls): { key: string; value: string }[] {
+  const wanted: [string, string | undefined][] = [
+    [EVENT_SERVICE_URL_LABEL, urls.eventServiceUrl],
+    [CONSOLE_URL_LABEL, urls.consoleUrl],
+  ];
+  const result: { key: string; value: string }[] = [];
+  for (const [key, value] of wanted) {
+    if (value === undefined) continue;
+    if (runtimeLabels?.[key] !== value) result.push({ key, value });
+  }
+  return result;
+}

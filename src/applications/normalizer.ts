@@ -1,0 +1,28 @@
+// Application-name normalisation, the same algorithm as the Compass Director's default normaliser:
+// Director application names need not be DNS-1123 names, the `Application` CR name must be one.
+
+import type { Labels } from '../../adapters/compass/director-types.js';
+
+const NORMALIZED_PREFIX = 'mp-';
+/** The runtime label telling that the Director already returns normalised names. */
+export const IS_NORMALIZED_LABEL = 'isNormalized';
+
+const ALREADY_NORMALIZED = /^mp-[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** `mp-` prefix, lowercase, every char outside [-a-z0-9] → `-`, runs of `-` collapsed, one trailing `-` dropped. */
+export function normalizeApplicationName(name: string): string {
+  if (ALREADY_NORMALIZED.test(name)) return name;
+  const normalized = (NORMALIZED_PREFIX + name)
+    .toLowerCase()
+    .replace(/[^-a-z0-9]/g, '-')
+    .replace(/-+/g, '-');
+  return normalized.endsWith('-') ? normalized.slice(0, -1) : normalized;
+}
+
+/**
+ * The agent normalises unless the runtime label `isNormalized` is exactly the string "true" (the
+ * Director then normalises itself). Missing, "false" or any other value → normalise.
+ */
+export function shouldNormalizeNames(runtimeLabels: Labels | null | undefined): boolean {
+  return runtimeLabels?.[IS_NORMALIZED_LABEL] !== 'true';
+}

@@ -1,0 +1,49 @@
+// What the application synchronisation needs from Kubernetes. The wiring implements these with the
+// Kubernetes adapters; the synchronisation itself never talks to a client library.
+
+import type { ApplicationObject, SecretObject } from './application-resource.js';
+
+export interface ApplicationPort {
+  /** From an informer cache (label selector managed-by=compass-runtime-agent): no API request. */
+  listManaged(): Promise<ApplicationObject[]>;
+  /** Returns the stored object (with metadata.uid). Throws `AlreadyExistsError` when the name is taken. */
+  create(app: ApplicationObject): Promise<ApplicationObject>;
+  /**
+   * `app` carries metadata.resourceVersion from the cache; on 409 the port re-reads and re-applies
+   * the agent-owned fields (`mergeOwnedFields(freshlyRead, app)` from sync-plan.ts) before retrying.
+   * Returns the stored object.
+   */
+  update(app: ApplicationObject): Promise<ApplicationObject>;
+  /** NotFound is success. */
+  delete(name: string): Promise<void>;
+}
+
+export interface SecretPort {
+  /** null when the Secret does not exist. */
+  get(namespace: string, name: string): Promise<SecretObject | null>;
+  create(secret: SecretObject): Promise<void>;
+  /** Full replacement (PUT); `secret.metadata.resourceVersion` is the one just read. */
+  replace(secret: SecretObject): Promise<void>;
+  /** NotFound is success. */
+  delete(namespace: string, name: string): Promise<void>;
+}
+
+export interface SyncPorts {
+  applications: ApplicationPort;
+  secrets: SecretPort;
+}
+
+/** Thrown by `ApplicationPort.create` when an object of that name already exists (HTTP 409 AlreadyExists). */
+export class AlreadyExistsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AlreadyExistsError';
+  }
+}
+
+/** Also accepts client-library errors that carry the 409 status, in case a port passes them through. */
+export function isAlreadyExists(error: unknown): boolean {
+  if (error instanceof AlreadyExistsError) return true;
+  const e = error as { code?: unknown; statusCode?: unknown; reason?: unknown } | null;
+  return e != null && (e.code === 409 || e.statusCode === 409 || e.reason === 'AlreadyExists');
+}

@@ -1,0 +1,93 @@
+// `runtime-agent demo [--apps N] [--once]`: the Kubernetes and Compass simulators and the agent in
+// one process, with a readable progress view. The agent runs its production code paths: real TLS,
+// real Kubernetes and GraphQL clients; only the servers are simulated.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { createLogger } from '../../adapters/logger.js';
+import { loadConfig } from '../config.js';
+import { parseCommandArgs, positiveInteger } from './command-args.js';
+import { serveAgent, untilSignal } from './serve-agent.js';
+import { startSimulators } from './simulators.js';
+import { writeSimFiles } from './sim.js';
+
+const CONFIG_SECRET = { namespace: 'kyma-system', name: 'compass-agent-configuration' };
+
+export async function run(args: string[], out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
+  let apps: number;
+  let once: boolean;
+  let timeoutSeconds: number;
+  try {
+    const { values } = parseCommandArgs('demo', args, {
+      apps: { type: 'string' },
+      once: { type: 'boolean', default: false },
+      timeout: { type: 'string' },
+    });
+    apps = positiveInteger('demo', 'apps', values.apps, 5);
+    once = values.once ?? false;
+    timeoutSeconds = positiveInteger('demo', 'timeout', values.timeout, 120);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\nusage: runtime-agent demo [--apps N] [--once] [--timeout SECONDS]\n`);
+    return 2;
+  }
+
+  const started = Date.now();
+  const stamp = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s]`;
+  out(`runtime-agent demo: starting the Kubernetes and Compass simulators with ${apps} applications…`);
+  const dir = mkdtempSync(join(tmpdir(), 'runtime-agent-demo-'));
+  const sims = await startSimulators({ apps });
+  const info = writeSimFiles(dir, sims);
+  await sims.kube.create({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: CONFIG_SECRET,
+    type: 'Opaque',
+    stringData: { CONNECTOR_URL: info.compass.connectorUrl, RUNTIME_ID: info.runtimeId, TENANT: info.tenant, TOKEN: info.token },
+  });
+  out(`${stamp()} Secret ${CONFIG_SECRET.namespace}/${CONFIG_SECRET.name} created with a one-time token`);
+  out(`         look around while it runs: export KUBECONFIG=${info.kube.kubeconfig}; kubectl get compassconnection,applications`);
+
+  const logFile = join(dir, 'agent.log');
+  const config = loadConfig({
+    APP_CONTROLLER_SYNC_PERIOD: '5s',
+    APP_MINIMAL_COMPASS_SYNC_TIME: '2s',
+    APP_HEALTH_PORT: '0',
+    APP_EVENT_LOG_FILE: join(dir, 'events.jsonl'),
+    APP_LOG_LEVEL: 'info',
+  });
+  const logger = createLogger({ level: 'info', destination: pino.destination({ dest: logFile, sync: false }) });
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromString(sims.kubeconfigYaml);
+  const served = await serveAgent({ config, kubeConfig, logger, compassCaPem: sims.compass.serverCaPem, healthHost: '127.0.0.1' });
+  out(`${stamp()} agent started; logs in ${logFile}, live state at ${served.health.url}/debug?format=html`);
+
+  let lastLine = '';
+  let resolveDone: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => (resolveDone = resolve));
+  const subscription = served.agent.runtime.snapshot$.subscribe((snapshot) => {
+    const state = typeof snapshot.value === 'string' ? snapshot.value : JSON.stringify(snapshot.value).replace(/[{}"]/g, '').replace(/:/g, '.');
+    const crState = snapshot.context.connectionState ?? '-';
+    const line = `${state.padEnd(32)} CompassConnection: ${crState}`;
+    if (line === lastLine) return;
+    lastLine = line;
+    out(`${stamp()} ${line}`);
+    if (crState === 'Synchronized') {
+      const managed = sims.kube.list('applicationconnector.kyma-project.io/v1alpha1', 'Application');
+      const labels = sims.compass.control.runtimeLabels(info.runtimeId) as Record<string, unknown>;
+      out(`         ${managed.length} Application resources: ${managed.map((a) => (a as { metadata: { name: string } }).metadata.name).join(', ')}`);
+      out(`         runtime labels: runtime_eventServiceUrl=${String(labels.runtime_eventServiceUrl)} runtime_consoleUrl=${String(labels.runtime_consoleUrl)}`);
+      if (once) resolveDone(0);
+    }
+  });
+  const timeout = once ? setTimeout(() => resolveDone(1), timeoutSeconds * 1000) : undefined;
+  const code = await Promise.race([done, untilSignal().then(() => 0)]);
+  clearTimeout(timeout);
+  subscription.unsubscribe();
+  if (code !== 0) out(`${stamp()} not Synchronized after ${timeoutSeconds}s; see ${logFile}`);
+  out(`${stamp()} stopping; the event log is in ${join(dir, 'events.jsonl')} (runtime-agent replay / visualize --log)`);
+  await served.stop();
+  await sims.close();
+  return code;
+}

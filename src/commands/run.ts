@@ -1,0 +1,39 @@
+// `runtime-agent run`: the agent in a cluster. Configuration from APP_* variables, Kubernetes from
+// KUBECONFIG or the in-cluster service account. Exit 2 on bad configuration, 0 after SIGTERM.
+import { createLogger } from '../../adapters/logger.js';
+import { loadKubeConfig } from '../../adapters/kube/kube-client.js';
+import { ConfigError, describeConfig, loadConfig } from '../config.js';
+import { serveAgent, untilSignal } from './serve-agent.js';
+
+export async function run(args: string[]): Promise<number> {
+  if (args.length > 0) {
+    process.stderr.write(`run: unexpected arguments ${args.join(' ')}; the agent is configured through APP_* environment variables\n`);
+    return 2;
+  }
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`runtime-agent: invalid configuration: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  let kubeConfig;
+  try {
+    ({ kubeConfig } = loadKubeConfig());
+  } catch (err) {
+    logger.error({ err }, 'cannot load the Kubernetes configuration (KUBECONFIG or the in-cluster service account)');
+    return 2;
+  }
+  logger.info({ config: describeConfig(config), kubernetes: kubeConfig.getCurrentCluster()?.server }, 'starting runtime-agent');
+  const served = await serveAgent({ config, kubeConfig, logger });
+  logger.info({ port: served.health.port }, 'health, metrics and debug endpoints listening');
+  const signal = await untilSignal();
+  logger.info({ signal }, 'stopping');
+  await served.stop();
+  logger.flush();
+  return 0;
+}

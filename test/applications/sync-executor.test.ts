@@ -1,0 +1,375 @@
+// The executor against an in-memory fake of the ports (the Kubernetes-backed ports are exercised by
+// the integration tests against the Kubernetes simulator).
+
+import t from 'tap';
+import type { DirectorApplication, RuntimeConfiguration } from '../../adapters/compass/director-types.js';
+import {
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  type ApplicationObject,
+  type SecretObject,
+} from '../../src/applications/application-resource.js';
+import { applyConfiguration, type ApplyOptions } from '../../src/applications/apply-configuration.js';
+import { AlreadyExistsError, isAlreadyExists, type SyncPorts } from '../../src/applications/ports.js';
+import { SecretContentRecord } from '../../src/applications/secret-content-record.js';
+import { api, application, basicAuth, bundle, decode, oauth, options } from './director-fixtures.js';
+
+const NS = options.integrationNamespace;
+
+/** A cluster in memory that records every request the ports make (listManaged reads a cache: not a request). */
+class FakeCluster {
+  readonly apps = new Map<string, ApplicationObject>();
+  readonly secrets = new Map<string, SecretObject>();
+  requests: string[] = [];
+  failures = new Map<string, string>();
+  inFlight = 0;
+  maxInFlight = 0;
+  #version = 0;
+
+  private async request(description: string): Promise<void> {
+    this.requests.push(description);
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    await new Promise((resolve) => setImmediate(resolve));
+    this.inFlight--;
+    const failure = this.failures.get(description);
+    if (failure) throw new Error(failure);
+  }
+
+  private version(): string {
+    return String(++this.#version);
+  }
+
+  readonly ports: SyncPorts = {
+    applications: {
+      listManaged: async () =>
+        [...this.apps.values()].filter((app) => app.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE).map((app) => structuredClone(app)),
+      create: async (app) => {
+        await this.request(`create application ${app.metadata.name}`);
+        if (this.apps.has(app.metadata.name)) throw new AlreadyExistsError(`applications "${app.metadata.name}" already exists`);
+        const stored = structuredClone(app);
+        stored.metadata.uid = `uid-${app.metadata.name}-${this.version()}`;
+        stored.metadata.resourceVersion = this.version();
+        this.apps.set(app.metadata.name, stored);
+        return structuredClone(stored);
+      },
+      update: async (app) => {
+        await this.request(`update application ${app.metadata.name}`);
+        const current = this.apps.get(app.metadata.name);
+        if (!current) throw new Error(`applications "${app.metadata.name}" not found`);
+        if (current.metadata.resourceVersion !== app.metadata.resourceVersion) throw new Error('conflict');
+        const stored = structuredClone(app);
+        stored.metadata.resourceVersion = this.version();
+        this.apps.set(app.metadata.name, stored);
+        return structuredClone(stored);
+      },
+      delete: async (name) => {
+        await this.request(`delete application ${name}`);
+        this.apps.delete(name);
+      },
+    },
+    secrets: {
+      get: async (namespace, name) => {
+        await this.request(`get secret ${name}`);
+        const secret = this.secrets.get(`${namespace}/${name}`);
+        return secret ? structuredClone(secret) : null;
+      },
+      create: async (secret) => {
+        await this.request(`create secret ${secret.metadata.name}`);
+        const key = `${secret.metadata.namespace}/${secret.metadata.name}`;
+        if (this.secrets.has(key)) throw new Error(`secrets "${secret.metadata.name}" already exists`);
+        this.secrets.set(key, { ...structuredClone(secret), metadata: { ...structuredClone(secret.metadata), resourceVersion: this.version() } });
+      },
+      replace: async (secret) => {
+        await this.request(`replace secret ${secret.metadata.name}`);
+        const key = `${secret.metadata.namespace}/${secret.metadata.name}`;
+        if (this.secrets.get(key)?.metadata.resourceVersion !== secret.metadata.resourceVersion) throw new Error('conflict');
+        this.secrets.set(key, { ...structuredClone(secret), metadata: { ...structuredClone(secret.metadata), resourceVersion: this.version() } });
+      },
+      delete: async (namespace, name) => {
+        await this.request(`delete secret ${name}`);
+        this.secrets.delete(`${namespace}/${name}`);
+      },
+    },
+  };
+
+  secret(name: string): SecretObject | undefined {
+    return this.secrets.get(`${NS}/${name}`);
+  }
+}
+
+function appWithCredentials(index: number, password = `password-${index}`): DirectorApplication {
+  return application(`id-${index}`, `app-${index}`, {
+    bundles: [
+      bundle(`b${index}`, 'Bundle', {
+        apiDefinitions: [api(`api-${index}`, 'API')],
+        defaultInstanceAuth: basicAuth(`user-${index}`, password, { additionalHeaders: { 'X-Tenant': [`tenant-${index}`] } }),
+      }),
+    ],
+  });
+}
+
+function config(applications: DirectorApplication[]): RuntimeConfiguration {
+  return { runtimeLabels: { isNormalized: 'true' }, applications };
+}
+
+function applyOptions(record = new SecretContentRecord(), concurrency?: number): ApplyOptions {
+  return { ...options, secretContent: record, ...(concurrency ? { concurrency } : {}) };
+}
+
+t.test('a first sync creates every Application and its Secrets owned by the stored Application', async (t) => {
+  const cluster = new FakeCluster();
+  const report = await applyConfiguration(config([appWithCredentials(1), application('id-2', 'app-2')]), cluster.ports, applyOptions());
+  t.same(report, { created: 2, updated: 0, deleted: 0, unchanged: 0, failed: [], skippedDuplicates: [], message: null });
+  const app = cluster.apps.get('app-1')!;
+  const credentials = cluster.secret('app-1-b1')!;
+  t.same(credentials.metadata.ownerReferences, [
+    { apiVersion: 'applicationconnector.kyma-project.io/v1alpha1', kind: 'Application', name: 'app-1', uid: app.metadata.uid },
+  ]);
+  t.same(credentials.metadata.labels, { app: 'app-1', bundleId: 'b1' });
+  t.equal(decode(credentials.data!.password), 'password-1');
+  t.equal(decode(cluster.secret('params-app-1-b1')!.data!.headers), '{"X-Tenant":["tenant-1"]}');
+  t.same([...cluster.secrets.keys()].sort(), [`${NS}/app-1-b1`, `${NS}/params-app-1-b1`]);
+});
+
+t.test('a second cycle without changes makes no Kubernetes request at all', async (t) => {
+  const cluster = new FakeCluster();
+  const record = new SecretContentRecord();
+  const apps = Array.from({ length: 50 }, (_, i) => appWithCredentials(i));
+  await applyConfiguration(config(apps), cluster.ports, applyOptions(record));
+  cluster.requests = [];
+  const report = await applyConfiguration(config(apps), cluster.ports, applyOptions(record));
+  t.same(cluster.requests, []);
+  t.equal(report.unchanged, 50);
+  t.equal(report.message, null);
+});
+
+t.test('after a restart the first cycle reads each Secret once and writes nothing when all match', async (t) => {
+  const cluster = new FakeCluster();
+  const apps = Array.from({ length: 5 }, (_, i) => appWithCredentials(i));
+  await applyConfiguration(config(apps), cluster.ports, applyOptions());
+  cluster.requests = [];
+  const restarted = new SecretContentRecord();
+  await applyConfiguration(config(apps), cluster.ports, applyOptions(restarted));
+  t.equal(cluster.requests.length, 10);
+  t.ok(cluster.requests.every((request) => request.startsWith('get secret')));
+  cluster.requests = [];
+  await applyConfiguration(config(apps), cluster.ports, applyOptions(restarted));
+  t.same(cluster.requests, [], 'the reads were recorded');
+});
+
+t.test('when 1% of 1,000 applications change exactly those are written', async (t) => {
+  const cluster = new FakeCluster();
+  const record = new SecretContentRecord();
+  const apps = Array.from({ length: 1000 }, (_, i) => appWithCredentials(i));
+  await applyConfiguration(config(apps), cluster.ports, applyOptions(record));
+  cluster.requests = [];
+  const changed = apps.map((app, i) => (i % 100 === 7 ? { ...app, description: 'changed' } : app));
+  const report = await applyConfiguration(config(changed), cluster.ports, applyOptions(record));
+  t.equal(report.updated, 10);
+  t.equal(report.unchanged, 990);
+  t.same(
+    cluster.requests.sort(),
+    Array.from({ length: 10 }, (_, k) => `update application app-${k * 100 + 7}`).sort(),
+  );
+  t.equal(cluster.apps.get('app-107')!.spec.description, 'changed');
+});
+
+t.test('rotated credentials replace only that Secret, the Application is not written', async (t) => {
+  const cluster = new FakeCluster();
+  const record = new SecretContentRecord();
+  await applyConfiguration(config([appWithCredentials(1), appWithCredentials(2)]), cluster.ports, applyOptions(record));
+  cluster.requests = [];
+  const report = await applyConfiguration(config([appWithCredentials(1, 'rotated-password'), appWithCredentials(2)]), cluster.ports, applyOptions(record));
+  t.same(cluster.requests, ['get secret app-1-b1', 'replace secret app-1-b1']);
+  t.equal(decode(cluster.secret('app-1-b1')!.data!.password), 'rotated-password');
+  t.same(report.unchanged, 2);
+});
+
+t.test('a Secret edited out of band is repaired once the record is cleared; user labels on it survive', async (t) => {
+  const cluster = new FakeCluster();
+  const record = new SecretContentRecord();
+  await applyConfiguration(config([appWithCredentials(1)]), cluster.ports, applyOptions(record));
+  const edited = cluster.secret('app-1-b1')!;
+  edited.data!.password = Buffer.from('tampered').toString('base64');
+  edited.metadata.labels = { ...edited.metadata.labels, 'user-label': 'kept' };
+  record.clear();
+  t.equal(record.size, 0);
+  cluster.requests = [];
+  await applyConfiguration(config([appWithCredentials(1)]), cluster.ports, applyOptions(record));
+  t.same(cluster.requests.sort(), ['get secret app-1-b1', 'get secret params-app-1-b1', 'replace secret app-1-b1']);
+  t.equal(decode(cluster.secret('app-1-b1')!.data!.password), 'password-1');
+  t.equal(cluster.secret('app-1-b1')!.metadata.labels!['user-label'], 'kept');
+});
+
+t.test('switching from Basic to OAuth rewrites the Secret with the new keys only', async (t) => {
+  const cluster = new FakeCluster();
+  const record = new SecretContentRecord();
+  await applyConfiguration(config([appWithCredentials(1)]), cluster.ports, applyOptions(record));
+  const switched = application('id-1', 'app-1', {
+    bundles: [bundle('b1', 'Bundle', { apiDefinitions: [api('api-1', 'API')], defaultInstanceAuth: oauth('cid', 'csecret', 'https://oauth') })],
+  });
+  const report = await applyConfiguration(config([switched]), cluster.ports, applyOptions(record));
+  t.equal(report.updated, 1);
+  t.same(Object.keys(cluster.secret('app-1-b1')!.data!).sort(), ['clientId', 'clientSecret']);
+  t.equal(cluster.secret('params-app-1-b1'), undefined, 'the request-parameter Secret the new spec does not use is deleted');
+  t.equal(cluster.apps.get('app-1')!.spec.services[0]!.entries[0]!.credentials.type, 'OAuth');
+});
+
+t.test('an application Compass no longer assigns is deleted with its Secrets', async (t) => {
+  const cluster = new FakeCluster();
+  const record = new SecretContentRecord();
+  await applyConfiguration(config([appWithCredentials(1), appWithCredentials(2)]), cluster.ports, applyOptions(record));
+  cluster.requests = [];
+  const report = await applyConfiguration(config([appWithCredentials(2)]), cluster.ports, applyOptions(record));
+  t.equal(report.deleted, 1);
+  t.same(cluster.requests, ['delete secret app-1-b1', 'delete secret params-app-1-b1', 'delete application app-1']);
+  t.same([...cluster.apps.keys()], ['app-2']);
+  t.same([...cluster.secrets.keys()].sort(), [`${NS}/app-2-b2`, `${NS}/params-app-2-b2`]);
+  t.equal(record.size, 2, 'records of deleted Secrets are dropped');
+});
+
+t.test('a Secret that cannot be deleted keeps its Application for the next cycle', async (t) => {
+  const cluster = new FakeCluster();
+  const record = new SecretContentRecord();
+  await applyConfiguration(config([appWithCredentials(1)]), cluster.ports, applyOptions(record));
+  cluster.failures.set('delete secret app-1-b1', 'forbidden');
+  const report = await applyConfiguration(config([]), cluster.ports, applyOptions(record));
+  t.same(report.failed, [
+    { name: 'app-1', applicationId: 'id-1', operation: 'delete', message: `deleting Secret ${NS}/app-1-b1 of Application app-1 failed: forbidden` },
+  ]);
+  t.ok(cluster.apps.has('app-1'));
+  cluster.failures.clear();
+  const retry = await applyConfiguration(config([]), cluster.ports, applyOptions(record));
+  t.equal(retry.deleted, 1);
+  t.equal(cluster.apps.size, 0);
+});
+
+t.test('a failing application is reported and the others are applied', async (t) => {
+  const cluster = new FakeCluster();
+  const record = new SecretContentRecord();
+  cluster.failures.set('create application app-3', 'admission webhook denied the request');
+  cluster.failures.set('create secret app-5-b5', 'quota exceeded');
+  const apps = Array.from({ length: 8 }, (_, i) => appWithCredentials(i));
+  const report = await applyConfiguration(config(apps), cluster.ports, applyOptions(record));
+  t.equal(report.created, 6);
+  t.same(report.failed, [
+    { name: 'app-3', applicationId: 'id-3', operation: 'create', message: 'creating Application app-3 failed: admission webhook denied the request' },
+    { name: 'app-5', applicationId: 'id-5', operation: 'create', message: `creating Secret ${NS}/app-5-b5 of Application app-5 failed: quota exceeded` },
+  ]);
+  t.equal(
+    report.message,
+    `2 of 8 applications failed: app-3 (create: creating Application app-3 failed: admission webhook denied the request); app-5 (create: creating Secret ${NS}/app-5-b5 of Application app-5 failed: quota exceeded)`,
+  );
+  cluster.failures.clear();
+  const retry = await applyConfiguration(config(apps), cluster.ports, applyOptions(record));
+  t.same({ created: retry.created, unchanged: retry.unchanged, failed: retry.failed }, { created: 1, unchanged: 7, failed: [] });
+  t.ok(cluster.secret('app-5-b5'), 'the Secret that failed is written on the next cycle');
+});
+
+t.test('no credential value reaches the report, even when a port error echoes one', async (t) => {
+  const cluster = new FakeCluster();
+  const secretPassword = 's3cr3t-p4ssw0rd';
+  const headerValue = 'tenant-header-secret';
+  const app = application('id-1', 'app-1', {
+    bundles: [
+      bundle('b1', 'B', {
+        apiDefinitions: [api('a', 'A')],
+        defaultInstanceAuth: basicAuth('admin-user', secretPassword, { additionalHeaders: { 'X-Tenant': [headerValue] } }),
+      }),
+    ],
+  });
+  cluster.failures.set('create secret app-1-b1', `invalid data: password=${secretPassword} (base64 ${Buffer.from(secretPassword).toString('base64')})`);
+  cluster.failures.set('create secret params-app-1-b1', `bad header ${headerValue}`);
+  const report = await applyConfiguration(config([app]), cluster.ports, applyOptions());
+  const text = JSON.stringify(report);
+  t.equal(report.failed.length, 1);
+  t.notOk(text.includes(secretPassword));
+  t.notOk(text.includes(Buffer.from(secretPassword).toString('base64')));
+  t.notOk(text.includes('admin-user'));
+  t.match(report.message, /app-1 \(create: creating Secret kyma-system\/app-1-b1 of Application app-1 failed: invalid data: password=\[REDACTED\]/);
+  t.notOk(text.includes(headerValue));
+});
+
+t.test('port errors lose PEM blocks while long resource names in the agent wording stay readable', async (t) => {
+  const cluster = new FakeCluster();
+  const longName = `app-${'x'.repeat(70)}`;
+  const app = application('id-long', longName, {
+    bundles: [bundle('0f4e3e40-7a23-4b8c-9b7e-1b2c3d4e5f60', 'B', { apiDefinitions: [api('a', 'A')], defaultInstanceAuth: basicAuth('u', 'p') })],
+  });
+  const secretName = `app-${'x'.repeat(22)}-0f4e3e40-7a23-4b8c-9b7e-1b2c3d4e5f60`;
+  cluster.failures.set(`create secret ${secretName}`, 'rejected -----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE----- by webhook');
+  const report = await applyConfiguration(config([app]), cluster.ports, applyOptions());
+  t.equal(report.failed[0]!.message, `creating Secret ${NS}/${secretName} of Application ${longName} failed: rejected [REDACTED] by webhook`);
+});
+
+t.test('a name taken by an object the agent does not manage is reported and the object left alone', async (t) => {
+  const cluster = new FakeCluster();
+  const userApp = {
+    apiVersion: 'applicationconnector.kyma-project.io/v1alpha1',
+    kind: 'Application',
+    metadata: { name: 'app-1', uid: 'user-uid', resourceVersion: '1', labels: { owner: 'user' } },
+    spec: { description: 'mine', services: [], labels: null, displayName: '', providerDisplayName: '', longDescription: '', skipVerify: false, encodeUrl: true },
+  } as ApplicationObject;
+  cluster.apps.set('app-1', structuredClone(userApp));
+  const report = await applyConfiguration(config([appWithCredentials(1)]), cluster.ports, applyOptions());
+  t.same(cluster.requests, ['create application app-1'], 'no update is attempted and no Secret written');
+  t.same(cluster.apps.get('app-1'), userApp);
+  t.equal(report.failed[0]!.operation, 'create');
+  t.match(report.failed[0]!.message, /app-1 already exists and is not managed by the runtime agent/);
+
+  // carrying the label without compassMetadata is not enough to be managed
+  const labelled = structuredClone(userApp);
+  labelled.metadata.labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
+  cluster.apps.set('app-1', labelled);
+  cluster.requests = [];
+  const second = await applyConfiguration(config([appWithCredentials(1)]), cluster.ports, applyOptions());
+  t.same(cluster.requests, []);
+  t.match(second.failed[0]!.message, /not managed by the runtime agent/);
+  await applyConfiguration(config([]), cluster.ports, applyOptions());
+  t.ok(cluster.apps.has('app-1'), 'never deleted');
+});
+
+t.test('duplicate names after normalisation are skipped and named, the others applied', async (t) => {
+  const cluster = new FakeCluster();
+  const report = await applyConfiguration(
+    { runtimeLabels: {}, applications: [application('id-1', 'My.App'), application('id-2', 'my app'), application('id-3', 'Other')] },
+    cluster.ports,
+    applyOptions(),
+  );
+  t.same([...cluster.apps.keys()], ['mp-other']);
+  t.same(report.skippedDuplicates, ['mp-my-app']);
+  t.equal(report.created, 1);
+  t.equal(
+    report.message,
+    '2 of 3 applications failed: mp-my-app (skipped: Compass applications id-1, id-2 have the same name after normalisation; rename all but one in Compass)',
+  );
+});
+
+t.test('the summary lists five problems and counts the rest', async (t) => {
+  const cluster = new FakeCluster();
+  for (let i = 0; i < 7; i++) cluster.failures.set(`create application app-${i}`, 'boom\nsecond line');
+  const report = await applyConfiguration(config(Array.from({ length: 7 }, (_, i) => application(`id-${i}`, `app-${i}`))), cluster.ports, applyOptions());
+  t.match(report.message, /^7 of 7 applications failed: app-0 \(create: creating Application app-0 failed: boom second line\);/);
+  t.match(report.message, /; and 2 more$/);
+  t.notOk(report.message!.includes('\n'));
+});
+
+t.test('applications are processed with bounded concurrency', async (t) => {
+  const cluster = new FakeCluster();
+  const apps = Array.from({ length: 40 }, (_, i) => application(`id-${i}`, `app-${i}`));
+  await applyConfiguration(config(apps), cluster.ports, applyOptions(new SecretContentRecord(), 4));
+  t.equal(cluster.maxInFlight, 4);
+  const defaults = new FakeCluster();
+  await applyConfiguration(config(apps), defaults.ports, applyOptions());
+  t.equal(defaults.maxInFlight, 16);
+});
+
+t.test('isAlreadyExists accepts the port error and 409 errors of client libraries', async (t) => {
+  t.ok(isAlreadyExists(new AlreadyExistsError('x')));
+  t.ok(isAlreadyExists(Object.assign(new Error('x'), { code: 409 })));
+  t.ok(isAlreadyExists({ statusCode: 409 }));
+  t.ok(isAlreadyExists({ reason: 'AlreadyExists' }));
+  t.notOk(isAlreadyExists(new Error('x')));
+  t.notOk(isAlreadyExists(null));
+});

@@ -1,0 +1,256 @@
+import t from 'tap';
+import { initialTransition, transition, type EventFromLogic } from 'xstate';
+import { getShortestPaths } from 'xstate/graph';
+import { agentMachine, type AgentMachine, type AgentSnapshot } from '../../machines/agent-machine.js';
+import { renewalReason, retryDelayMs, shouldRenewCertificate } from '../../machines/timing.js';
+import { readStoredStatus } from '../../machines/stored-status.js';
+import { projectConnection } from '../../src/status-projection.js';
+
+type Event = EventFromLogic<AgentMachine>;
+const TIMING = { syncPeriodMs: 20_000, minimalSyncTimeMs: 10_000, renewalThreshold: 0.3, retryBaseMs: 5_000, retryCapMs: 60_000 };
+const M = { directorUrl: 'https://director.test', connectorUrl: 'https://connector-mtls.test' };
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+const days = (from: number, d: number) => ({ notBefore: at(from), notAfter: new Date(T0 + from * 1000 + d * 86_400_000).toISOString() });
+
+const done = (id: string, output: unknown) => ({ type: `xstate.done.actor.${id}`, output, actorId: id }) as unknown as Event;
+const fail = (id: string, kind: string, message: string, s: number) => ({ type: `xstate.error.actor.${id}`, error: { kind, message, at: at(s) }, actorId: id }) as unknown as Event;
+const config = (s: number, fp?: string, extra: object = {}) => ({ type: 'CONFIG_OBSERVED', at: at(s), config: { present: true, tokenFingerprint: fp, ...extra } }) as Event;
+const wake = (s: number) => ({ type: 'WAKE', at: at(s) }) as Event;
+const noCr = (s: number) => done('loadState', { at: at(s), cr: null, credentialsSecrets: { clientCertificateSecret: 'missing', caCertificateSecret: 'missing' } });
+const connected = (s: number, fp = 'fp1', validity = days(s, 90)) =>
+  done('establishConnection', { at: at(s), certificateValidity: validity, managementInfo: M, tokenFingerprint: fp });
+const synced = (s: number, result = 'Synchronized', error?: string) => done('synchronize', { at: at(s), result, error });
+const checked = (s: number, credentialsExist = true) => done('checkConnection', { at: at(s), managementInfo: M, credentialsExist });
+const renewed = (s: number) => done('renewCertificate', { at: at(s), certificateValidity: days(s, 90), managementInfo: M });
+
+function run(events: Event[], from?: AgentSnapshot): AgentSnapshot {
+  let snapshot = from ?? initialTransition(agentMachine, { timing: TIMING })[0];
+  for (const e of events) [snapshot] = transition(agentMachine, snapshot, e);
+  return snapshot;
+}
+const value = (s: AgentSnapshot) => JSON.stringify(s.value);
+const synchronizedAt0 = () => run([config(0, 'fp1'), noCr(0), connected(0), synced(0)]);
+
+t.test('renewal decision: the reference vectors of §3.5', async (t) => {
+  const now = at(0);
+  const base = { now, renewalThreshold: 0.3, minimalSyncTimeMs: 10_000, refreshRequested: false, credentialsExist: true };
+  t.equal(shouldRenewCertificate({ ...base, certificate: { notBefore: now, notAfter: new Date(T0 + 2000 * 3_600_000).toISOString() } }), false, '2000 h just issued');
+  t.equal(renewalReason({ ...base, certificate: { notBefore: now, notAfter: now } }), 'expires-before-next-sync', 'notBefore = notAfter = now');
+  t.equal(
+    renewalReason({ ...base, certificate: { notBefore: '1970-01-01T00:00:00Z', notAfter: new Date(T0 + 3 * 3_600_000).toISOString() } }),
+    'below-threshold',
+    'issued in 1970, 3 h left',
+  );
+  t.equal(
+    renewalReason({ ...base, minimalSyncTimeMs: 20 * 60_000, certificate: { notBefore: now, notAfter: new Date(T0 + 30 * 60_000).toISOString() } }),
+    'expires-before-next-sync',
+    '30 min validity, minimal sync 20 min',
+  );
+  t.equal(renewalReason({ ...base, refreshRequested: true, certificate: days(0, 90) }), 'refresh-requested');
+  t.equal(renewalReason({ ...base, credentialsExist: false, certificate: days(0, 90) }), 'credentials-missing', '§3.6: CA Secret gone');
+  t.equal(renewalReason({ ...base, certificate: null }), 'validity-unknown');
+});
+
+t.test('retry backoff is exponential from the base and capped', async (t) => {
+  t.same([1, 2, 3, 4, 5, 6, 7, 100].map((n) => retryDelayMs(n, TIMING)), [5_000, 10_000, 20_000, 40_000, 60_000, 60_000, 60_000, 60_000]);
+  t.equal(retryDelayMs(0, TIMING), 5_000, 'never below the base');
+  // The machine asks for the retry wake-up no sooner than the minimal sync time and lets the adapter add ≤ 25 % jitter.
+  let s = run([config(0, 'fp1'), noCr(0)]);
+  let ts = 0;
+  for (let n = 1; n <= 6; n++) {
+    s = run([fail('establishConnection', 'unreachable', 'connect ECONNREFUSED', ts)], s);
+    const delay = Date.parse(s.context.wake!.at) - (T0 + ts * 1000);
+    t.equal(delay, Math.max(retryDelayMs(n, TIMING), 10_000), `failure ${n}: retry after ${delay} ms`);
+    t.ok(s.context.wake!.jitterMs <= delay * 0.25, 'jitter at most a quarter');
+    s = run([wake(ts + delay / 1000 - 1)], s);
+    t.equal(value(s), '"Unconnected"', 'an early wake-up changes nothing');
+    ts += delay / 1000;
+    s = run([wake(ts)], s);
+    t.equal(value(s), '"Connecting"');
+  }
+});
+
+t.test('first connection, then a cycle each sync period; WAKE before the deadline is ignored', async (t) => {
+  const s = synchronizedAt0();
+  t.equal(value(s), '{"Connected":"Synchronized"}');
+  t.equal(s.context.nextCycleAt, at(20));
+  t.equal(value(run([wake(19)], s)), '{"Connected":"Synchronized"}');
+  const cycle = run([wake(21)], s);
+  t.equal(value(cycle), '{"Connected":"Maintaining"}');
+  t.equal(value(run([checked(22)], cycle)), '{"Connected":"Synchronizing"}');
+  const [, actions] = transition(agentMachine, s, wake(19));
+  t.same(actions.map((a) => a.type).filter((x) => x === 'requestWake'), [], 'a stale WAKE does not re-arm anything');
+});
+
+t.test('a malformed configuration Secret gives ConnectionFailed with a clear message, not a crash', async (t) => {
+  const s = run([config(0, 'fp1', { problem: 'key CONNECTOR_URL is missing' }), noCr(0), fail('establishConnection', 'invalid-config', 'x', 1)]);
+  t.equal(value(s), '"Unconnected"');
+  t.equal(s.context.connectionState, 'ConnectionFailed');
+  t.equal(
+    s.context.connection?.error,
+    'Failed to retrieve certificate: configuration Secret kyma-system/compass-agent-configuration is unusable: key CONNECTOR_URL is missing; put CONNECTOR_URL and a fresh TOKEN into it',
+  );
+  const absent = run([{ type: 'CONFIG_OBSERVED', at: at(0), config: { present: false } } as Event, noCr(0), fail('establishConnection', 'invalid-config', 'x', 1)]);
+  t.match(absent.context.connection?.error, /is unusable: it does not exist/);
+  const preserve = run([config(0, 'fp1'), noCr(0), fail('establishConnection', 'kubernetes', 'Secret kyma-system/x: forbidden', 1)]);
+  t.equal(preserve.context.connection?.error, 'Failed to preserve certificate: Secret kyma-system/x: forbidden');
+  // Fixing the Secret with a new token retries at once.
+  t.equal(value(run([config(2, 'fp2')], s)), '"Connecting"');
+});
+
+t.test('a rejected certificate reconnects with a new, unused token; without one it keeps retrying maintenance', async (t) => {
+  const failed = run([wake(21), fail('checkConnection', 'rejected', 'certificate revoked', 21)], synchronizedAt0());
+  t.equal(value(failed), '"MaintenanceFailed"');
+  t.equal(failed.context.connectionState, 'ConnectionMaintenanceFailed');
+  t.equal(failed.context.connection?.error, 'Error while trying to maintain connection: certificate revoked');
+  t.equal(value(run([config(22, 'fp1')], failed)), '"MaintenanceFailed"', 'the consumed token is not used again');
+  t.equal(value(run([config(22, 'fp2')], failed)), '"Connecting"', 'a new token is');
+  const unreachable = run([wake(21), fail('checkConnection', 'unreachable', 'ECONNREFUSED', 21), config(22, 'fp2')], synchronizedAt0());
+  t.equal(value(unreachable), '"MaintenanceFailed"', 'an unreachable Compass is not a reason to spend the token');
+});
+
+t.test('an expired certificate reconnects with a new token that is already there', async (t) => {
+  let s = run([config(0, 'fp1'), noCr(0), connected(0, 'fp1', { notBefore: at(-100), notAfter: at(30) }), synced(0)]);
+  s = run([config(1, 'fp2'), wake(21)], s);
+  t.equal(value(s), '{"Connected":"Maintaining"}');
+  s = run([checked(21)], s);
+  t.equal(value(s), '"Renewing"', 'renewal is due near expiry');
+  s = run([fail('renewCertificate', 'unreachable', 'timeout', 40)], s);
+  t.equal(value(s), '"Connecting"', 'expired at 30 s, a fresh token is present: reconnect');
+});
+
+t.test('a missing client-certificate Secret with a healthy CR: unused token reconnects, otherwise a clear error and wait', async (t) => {
+  const cr = { generation: 1, resourceVersion: '1', spec: { managementInfo: M }, status: { connectionState: 'Synchronized' }, consumedTokenFingerprint: 'fp1' };
+  const loaded = done('loadState', { at: at(0), cr, credentialsSecrets: { clientCertificateSecret: 'missing', caCertificateSecret: 'present' } });
+  t.equal(value(run([config(0, 'fp2'), loaded])), '"Connecting"');
+  const waiting = run([config(0, 'fp1'), loaded]);
+  t.equal(value(waiting), '"MaintenanceFailed"');
+  t.match(waiting.context.connection?.error, /client certificate Secret kyma-system\/cluster-client-certificates is missing; put a new one-time token into the configuration Secret kyma-system\/compass-agent-configuration/);
+  t.equal(projectConnection(waiting)?.status.connectionState, 'ConnectionMaintenanceFailed');
+  t.equal(value(run([config(5, 'fp3')], waiting)), '"Connecting"', 'the new token is picked up without a restart');
+});
+
+t.test('maintenance results are kept when the sync of that cycle is rate limited', async (t) => {
+  // The last sync attempt ended at 24 s (it took 3 s); a refresh request makes the next cycle start at 31 s.
+  let s = run([wake(21), checked(21), synced(24)], synchronizedAt0());
+  s = run([{ type: 'CONNECTION_CR_OBSERVED', at: at(25), cr: { generation: 2, resourceVersion: '2', spec: { managementInfo: M, refreshCredentialsNow: true } } } as Event], s);
+  t.equal(s.context.nextCycleAt, at(31), 'early, but the minimal sync time after the last cycle');
+  s = run([wake(31), checked(31), renewed(32)], s);
+  t.equal(value(s), '{"Connected":"Synchronized"}', 'sync skipped: only 8 s since the last attempt');
+  const projection = projectConnection(s)!;
+  t.equal(projection.status.connectionStatus.renewed, '2026-01-01T00:00:32Z', 'the renewal is kept');
+  t.equal(projection.status.connectionStatus.lastSync, '2026-01-01T00:00:31Z', 'and the maintenance time');
+  t.equal(projection.spec.refreshCredentialsNow, false, 'and the consumed flag');
+  t.equal(s.context.nextCycleAt, at(52));
+});
+
+t.test('resyncNow brings the cycle forward but never faster than the minimal sync time, even when syncs fail', async (t) => {
+  let s = synchronizedAt0();
+  const starts: number[] = [];
+  for (let g = 2; g < 6; g++) {
+    s = run([{ type: 'CONNECTION_CR_OBSERVED', at: s.context.now!, cr: { generation: g, resourceVersion: String(g), spec: { managementInfo: M, resyncNow: true } } } as Event], s);
+    const due = Date.parse(s.context.nextCycleAt!);
+    starts.push(due);
+    s = run([wake((due - T0) / 1000), checked((due - T0) / 1000), synced((due - T0) / 1000, 'SynchronizationFailed', 'Director down')], s);
+    t.equal(value(s), '{"Connected":"SynchronizationFailed"}');
+  }
+  for (let i = 1; i < starts.length; i++) t.ok(starts[i]! - starts[i - 1]! >= 10_000, 'cycles at least the minimal sync time apart');
+  t.equal(projectConnection(s)?.spec.resyncNow, false, 'the consumed flag is written back');
+  const echo = run([{ type: 'CONNECTION_CR_OBSERVED', at: s.context.now!, cr: { generation: 5, resourceVersion: 'x', spec: { managementInfo: M, resyncNow: true } } } as Event], s);
+  t.equal(echo.context.resync.requested, false, 'a stale echo of an old generation does not trigger again');
+});
+
+t.test('a CR without status and with only management info resumes without errors', async (t) => {
+  const cr = { generation: 1, resourceVersion: '1', spec: { managementInfo: M } };
+  const s = run([done('loadState', { at: at(0), cr, credentialsSecrets: { clientCertificateSecret: 'present', caCertificateSecret: 'present' } })]);
+  t.equal(value(s), '{"Connected":"AwaitingSync"}');
+  t.equal(projectConnection(s), null, 'nothing to write until a cycle has run');
+  const after = run([wake(21), checked(21)], s);
+  t.equal(value(after), '"Renewing"', 'unknown validity: renew to learn it');
+  t.same(readStoredStatus(undefined), { connectionState: undefined, connection: null, synchronization: null, certificate: null });
+  t.same(readStoredStatus({ connectionState: 'Bogus', connectionStatus: 'x', synchronizationStatus: { lastAttempt: 5 } }).synchronization, {});
+  const user = run([done('loadState', { at: at(0), cr: { generation: 1, resourceVersion: '1', spec: {} }, credentialsSecrets: { clientCertificateSecret: 'present', caCertificateSecret: 'present' } })]);
+  t.equal(value(user), '"Connecting"', 'a user-made CR without management info connects with the token');
+});
+
+t.test('deleting the CR reconnects from any connected state', async (t) => {
+  const del = { type: 'CONNECTION_CR_DELETED', at: at(5) } as Event;
+  t.equal(value(run([del], synchronizedAt0())), '"Connecting"');
+  t.equal(value(run([wake(21), checked(21, false), del], synchronizedAt0())), '"Connecting"', 'from Renewing');
+  t.equal(value(run([wake(21), fail('checkConnection', 'unreachable', 'x', 21), del], synchronizedAt0())), '"Connecting"', 'from MaintenanceFailed');
+});
+
+t.test('a missing CA Secret reported by the watch brings the renewal forward', async (t) => {
+  let s = synchronizedAt0();
+  s = run([{ type: 'CREDENTIALS_OBSERVED', at: at(2), secrets: { clientCertificateSecret: 'present', caCertificateSecret: 'missing' } } as Event], s);
+  t.equal(s.context.nextCycleAt, at(10));
+  s = run([wake(10), checked(10, true)], s);
+  t.equal(value(s), '"Renewing"');
+  s = run([renewed(11)], s);
+  t.equal(s.context.credentialsSecrets?.caCertificateSecret, 'present');
+});
+
+t.test('loadState failing retries start-up with backoff', async (t) => {
+  let s = run([fail('loadState', 'kubernetes', 'API server unreachable', 0)]);
+  t.equal(value(s), '"StartFailed"');
+  s = run([wake(9)], s);
+  t.equal(value(s), '"StartFailed"');
+  t.equal(value(run([wake(10)], s)), '"Starting"');
+});
+
+t.test('sync outcomes map to states and to the reference timestamp semantics', async (t) => {
+  const base = synchronizedAt0();
+  const cycle = (result: string, error?: string) => run([wake(21), checked(21), synced(22, result, error)], base);
+  const rf = cycle('ResourceApplicationFailed', 'duplicate name');
+  t.equal(value(rf), '{"Connected":"ResourceApplicationFailed"}');
+  t.same(rf.context.synchronization, { lastAttempt: at(22), lastSuccessfulFetch: at(22), error: 'Failed to apply configuration: duplicate name' });
+  const md = cycle('MetadataUpdateFailed', 'label mutation failed');
+  t.equal(md.context.synchronization?.error, 'Failed to reconcile Runtime labels with proper URLs: label mutation failed');
+  const sf = cycle('SynchronizationFailed', 'Failed to read Runtime config: key RUNTIME_ID is missing');
+  t.same(sf.context.synchronization, {
+    lastAttempt: at(22),
+    lastSuccessfulFetch: at(0),
+    lastSuccessfulApplication: at(0),
+    error: 'Failed to read Runtime config: key RUNTIME_ID is missing',
+  }, 'a fetch failure keeps the older success timestamps');
+  const crash = run([wake(21), checked(21), fail('synchronize', 'internal', 'boom', 22)], base);
+  t.equal(crash.context.synchronization?.error, 'Failed to fetch configuration: boom');
+});
+
+t.test('every state is reachable over the event vocabulary (shortest paths)', async (t) => {
+  const events = [
+    config(0, 'fp1'),
+    config(0, 'fp2'),
+    noCr(0),
+    done('loadState', { at: at(0), cr: { generation: 1, resourceVersion: '1', spec: { managementInfo: M }, status: { connectionState: 'Synchronized' } }, credentialsSecrets: { clientCertificateSecret: 'present', caCertificateSecret: 'present', certificateValidity: days(0, 90) } }),
+    done('loadState', { at: at(0), cr: { generation: 1, resourceVersion: '1', spec: { managementInfo: M } }, credentialsSecrets: { clientCertificateSecret: 'present', caCertificateSecret: 'present' } }),
+    fail('loadState', 'kubernetes', 'x', 0),
+    connected(0),
+    fail('establishConnection', 'rejected', 'x', 0),
+    checked(0),
+    checked(0, false),
+    fail('checkConnection', 'unreachable', 'x', 0),
+    renewed(0),
+    fail('renewCertificate', 'unreachable', 'x', 0),
+    synced(0),
+    synced(0, 'SynchronizationFailed', 'x'),
+    synced(0, 'ResourceApplicationFailed', 'x'),
+    synced(0, 'MetadataUpdateFailed', 'x'),
+    wake(100_000),
+    { type: 'CONNECTION_CR_DELETED', at: at(0) } as Event,
+  ];
+  const paths = getShortestPaths(agentMachine, {
+    input: { timing: TIMING },
+    events,
+    serializeState: (s) => JSON.stringify(s.value),
+  });
+  const reached = new Set(paths.map((p) => JSON.stringify(p.state.value)));
+  const leaves = [
+    '"Starting"', '"StartFailed"', '"Unconnected"', '"Connecting"', '"Renewing"', '"MaintenanceFailed"',
+    ...['Maintaining', 'Synchronizing', 'AwaitingSync', 'Synchronized', 'SynchronizationFailed', 'ResourceApplicationFailed', 'MetadataUpdateFailed'].map(
+      (s) => JSON.stringify({ Connected: s }),
+    ),
+  ];
+  for (const leaf of leaves) t.ok(reached.has(leaf), `${leaf} is reachable`);
+});

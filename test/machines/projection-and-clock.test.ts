@@ -1,0 +1,106 @@
+import t from 'tap';
+import { initialTransition, transition, type EventFromLogic } from 'xstate';
+import { agentMachine, type AgentMachine, type AgentSnapshot } from '../../machines/agent-machine.js';
+import { projectConnection, toRfc3339Seconds } from '../../src/status-projection.js';
+import { ManualClock, systemClock } from '../../adapters/clock/clock.js';
+import { createWakeScheduler } from '../../adapters/clock/wake-scheduler.js';
+
+type Event = EventFromLogic<AgentMachine>;
+const M = { directorUrl: 'https://director.test', connectorUrl: 'https://connector-mtls.test' };
+const T0 = Date.parse('2026-01-01T00:00:00Z');
+const at = (s: number) => new Date(T0 + s * 1000 + 250).toISOString();
+const done = (id: string, output: unknown) => ({ type: `xstate.done.actor.${id}`, output }) as unknown as Event;
+const fail = (id: string, kind: string, message: string, s: number) => ({ type: `xstate.error.actor.${id}`, error: { kind, message, at: at(s) } }) as unknown as Event;
+const validity = { notBefore: at(0), notAfter: at(90 * 86_400) };
+function run(events: Event[]): AgentSnapshot {
+  let [s] = initialTransition(agentMachine, { timing: { syncPeriodMs: 20_000, minimalSyncTimeMs: 10_000 } });
+  for (const e of events) [s] = transition(agentMachine, s, e);
+  return s;
+}
+const start = [
+  { type: 'CONFIG_OBSERVED', at: at(0), config: { present: true, tokenFingerprint: 'fp1' } } as Event,
+  done('loadState', { at: at(0), cr: null, credentialsSecrets: { clientCertificateSecret: 'missing', caCertificateSecret: 'missing' } }),
+];
+const connect = done('establishConnection', { at: at(1), certificateValidity: validity, managementInfo: M, tokenFingerprint: 'fp1' });
+const cycle = [{ type: 'WAKE', at: at(30) } as Event, done('checkConnection', { at: at(30), managementInfo: M, credentialsExist: true })];
+
+t.test('the state table: machine state → connectionState', async (t) => {
+  t.equal(projectConnection(run(start)), null, 'Connecting for the first time: nothing to report yet');
+  const failed = run([...start, fail('establishConnection', 'unreachable', 'ECONNREFUSED', 1)]);
+  t.equal(projectConnection(failed)?.status.connectionState, 'ConnectionFailed');
+  t.same(projectConnection(failed)?.status.conditions[0], {
+    type: 'Connected', status: 'False', reason: 'ConnectionFailed', message: 'Failed to retrieve certificate: ECONNREFUSED', lastTransitionTime: '2026-01-01T00:00:01Z',
+  });
+  t.equal(projectConnection(run([...start, connect]))?.status.connectionState, 'Connected', 'Synchronizing right after connecting');
+  for (const result of ['Synchronized', 'SynchronizationFailed', 'ResourceApplicationFailed', 'MetadataUpdateFailed']) {
+    const s = run([...start, connect, done('synchronize', { at: at(2), result, error: 'x' })]);
+    t.equal(projectConnection(s)?.status.connectionState, result);
+    t.equal(projectConnection(s)?.status.conditions.find((c) => c.type === 'Synchronized')?.reason, result);
+    // Maintaining and Renewing keep the previous state until they end.
+    const maintaining = run([...start, connect, done('synchronize', { at: at(2), result, error: 'x' }), { type: 'WAKE', at: at(30) } as Event]);
+    t.equal(JSON.stringify(maintaining.value), '{"Connected":"Maintaining"}');
+    t.equal(projectConnection(maintaining)?.status.connectionState, result);
+  }
+  const mf = run([...start, connect, done('synchronize', { at: at(2), result: 'Synchronized' }), { type: 'WAKE', at: at(30) } as Event, fail('checkConnection', 'rejected', 'revoked', 30)]);
+  const p = projectConnection(mf)!;
+  t.equal(p.status.connectionState, 'ConnectionMaintenanceFailed');
+  t.equal(p.status.connectionStatus.error, 'Error while trying to maintain connection: revoked');
+  t.same(p.status.conditions.find((c) => c.type === 'CertificateValid'), {
+    type: 'CertificateValid', status: 'False', reason: 'Rejected', message: 'Compass refuses the client certificate', lastTransitionTime: '2026-01-01T00:00:01Z',
+  });
+  t.equal(p.status.synchronizationStatus?.lastSuccessfulApplication, '2026-01-01T00:00:02Z', 'sync timestamps are kept');
+  // Recovery restores the last sync result until the next sync says otherwise.
+  const recovered = run([...start, connect, done('synchronize', { at: at(2), result: 'Synchronized' }), ...cycle]);
+  t.equal(projectConnection(recovered)?.status.connectionState, 'Synchronized');
+});
+
+t.test('timestamps and fields follow the reference (second precision, established = lastSync = lastSuccess)', async (t) => {
+  const p = projectConnection(run([...start, connect, done('synchronize', { at: at(2), result: 'Synchronized' })]))!;
+  t.same(p.status.connectionStatus, {
+    established: '2026-01-01T00:00:01Z', lastSync: '2026-01-01T00:00:01Z', lastSuccess: '2026-01-01T00:00:01Z',
+    certificateStatus: { acquired: '2026-01-01T00:00:01Z', notBefore: '2026-01-01T00:00:00Z', notAfter: '2026-04-01T00:00:00Z' },
+  });
+  t.same(p.status.synchronizationStatus, { lastAttempt: '2026-01-01T00:00:02Z', lastSuccessfulFetch: '2026-01-01T00:00:02Z', lastSuccessfulApplication: '2026-01-01T00:00:02Z' });
+  t.same(p.spec, { managementInfo: M }, 'flags the user did not set are not written');
+  t.same(p.annotations, { 'compass.kyma-project.io/consumed-token-fingerprint': 'fp1' });
+  t.equal(p.status.conditions.find((c) => c.type === 'CertificateValid')?.status, 'True');
+  t.equal(toRfc3339Seconds('not a time'), undefined);
+  t.equal(toRfc3339Seconds(undefined), undefined);
+  const expired = run([...start, done('establishConnection', { at: at(1), certificateValidity: { notBefore: at(0), notAfter: at(5) }, managementInfo: M, tokenFingerprint: 'fp1' }), done('synchronize', { at: at(9), result: 'Synchronized' })]);
+  t.equal(projectConnection(expired)?.status.conditions.find((c) => c.type === 'CertificateValid')?.reason, 'Expired');
+});
+
+t.test('the manual clock fires due timers in order; the wake scheduler adds bounded jitter and replaces requests', async (t) => {
+  const clock = new ManualClock(T0);
+  const fired: string[] = [];
+  const a = clock.setTimeout(() => fired.push('a'), 100);
+  clock.setTimeout(() => fired.push('b'), 50);
+  clock.setTimeout(() => fired.push('c'), 300);
+  clock.clearTimeout(a);
+  clock.advance(200);
+  t.same(fired, ['b']);
+  t.equal(clock.pending, 1);
+  t.equal(clock.nextDue(), T0 + 300);
+
+  const scheduler = createWakeScheduler({ clock, random: () => 0.999 });
+  const wakes: string[] = [];
+  scheduler.wake$.subscribe((e) => wakes.push(e.at));
+  scheduler.schedule({ at: new Date(T0 + 10_000).toISOString(), jitterMs: 1000 });
+  scheduler.schedule({ at: new Date(T0 + 20_000).toISOString(), jitterMs: 1000 });
+  t.equal(scheduler.pendingAt, T0 + 20_999, 'the later request replaced the earlier; jitter < jitterMs');
+  clock.advance(20_798);
+  t.same(wakes, []);
+  clock.advance(1);
+  t.same(wakes, [new Date(T0 + 20_999).toISOString()]);
+  scheduler.schedule({ at: new Date(T0 - 5_000).toISOString(), jitterMs: 0 });
+  clock.advance(0);
+  t.same(wakes.at(-1), new Date(T0 + 20_999).toISOString(), 'a past deadline fires at once, stamped with the current time');
+  t.throws(() => scheduler.schedule({ at: 'soon', jitterMs: 0 }), /invalid time "soon"/);
+  scheduler.stop();
+  scheduler.schedule({ at: new Date(T0).toISOString(), jitterMs: 0 });
+  t.equal(scheduler.pendingAt, null, 'a stopped scheduler schedules nothing');
+
+  const real = await new Promise<number>((resolve) => systemClock.setTimeout(() => resolve(systemClock.now()), 1));
+  t.ok(real > 0);
+  systemClock.clearTimeout(systemClock.setTimeout(() => t.fail('cleared timer fired'), 1));
+});

@@ -200,5 +200,5 @@ await sim.close();
 await rm(dir, { recursive: true, force: true });
 if (process.env.DEBUG_HANDLES) {
   console.error('closed');
-  setTimeout(() => console.error((process as unknown as { _getActiveHandles(): object[] })._getActiveHandles().map((h) => h.constructor.name + ' ' + ((h as { remotePort?: number }).remotePort ?? '') + ((h as {_idleTimeout?: number})._idleTimeout ?? ''))), 2000).unref();
+  setTimeout(() => console.error((process as unknown as { getActiveResourcesInfo(): string[] }).getActiveResourcesInfo()), 2000).unref();
 }

@@ -47,8 +47,15 @@ export interface CompassConnectionObject {
   status?: Record<string, unknown>;
 }
 
+/** Flags a user sets to ask for work; the agent changes them only by naming them in a write. */
+const USER_REQUEST_FLAGS = ['resyncNow', 'refreshCredentialsNow'] as const;
+
 export interface CompassConnectionWrite {
-  /** The whole desired spec; keys absent here are removed. */
+  /**
+   * The whole desired spec; keys absent here are removed, except the user's request flags
+   * (resyncNow, refreshCredentialsNow): absent here, they keep what the stored object holds, so a
+   * write never erases a request the agent has not handled yet.
+   */
   spec: CompassConnectionSpec;
   /** The whole desired status; omit to leave status alone. */
   status?: Record<string, unknown>;
@@ -139,7 +146,7 @@ export class CompassConnectionStore {
     if (!current) return this.create(desired);
 
     const annotations = mergedAnnotations(current.metadata.annotations, desired.annotations);
-    const specPatch = createMergePatch(current.spec, desired.spec);
+    const specPatch = createMergePatch(current.spec, withUserRequests(current.spec, desired.spec));
     const annotationPatch = createMergePatch(current.metadata.annotations ?? {}, annotations);
     const statusPatch = desired.status === undefined ? undefined : createMergePatch(current.status, desired.status);
 
@@ -203,6 +210,14 @@ export class CompassConnectionStore {
     }
     return this.patchMain(current, { status: patch });
   }
+}
+
+function withUserRequests(current: CompassConnectionSpec | undefined, desired: CompassConnectionSpec): CompassConnectionSpec {
+  const kept: Partial<CompassConnectionSpec> = {};
+  for (const flag of USER_REQUEST_FLAGS) {
+    if (desired[flag] === undefined && current?.[flag] !== undefined) kept[flag] = current[flag];
+  }
+  return { ...kept, ...desired };
 }
 
 function mergedAnnotations(

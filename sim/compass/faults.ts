@@ -3,7 +3,7 @@
 // calls. Request faults act before or instead of execution; page faults alter one produced page.
 import { randomUUID } from 'node:crypto';
 
-export const requestFaultKinds = ['http-status', 'timeout', 'graphql-error', 'malformed-json', 'delay', 'tls-reject'] as const;
+export const requestFaultKinds = ['http-status', 'timeout', 'graphql-error', 'malformed-json', 'delay', 'tls-reject', 'management-info'] as const;
 export const pageFaultKinds = ['truncated-page', 'wrong-total-count'] as const;
 export type RequestFaultKind = (typeof requestFaultKinds)[number];
 export type PageFaultKind = (typeof pageFaultKinds)[number];
@@ -15,6 +15,8 @@ export interface FaultSpec {
   kind: FaultKind;
   /** How many calls (or pages) it applies to; default 1. */
   count?: number | 'unlimited';
+  /** Matching calls (or pages) to let through before it applies: 2 on `applicationsForRuntime` hits page 3. Default 0. */
+  skip?: number;
   /** http-status: the status (default 500). */
   status?: number;
   /** http-status: the body (default an Oathkeeper-style JSON error). */
@@ -25,12 +27,19 @@ export interface FaultSpec {
   delayMs?: number;
   /** wrong-total-count: added to the true count (default +1). */
   delta?: number;
+  /**
+   * management-info: the `configuration` answer carries this managementPlaneInfo instead of the real
+   * one; null or absent = an answer without management info (reference §4.3 "Management info is empty").
+   */
+  managementPlaneInfo?: { directorURL?: string | null; certificateSecuredConnectorURL?: string | null } | null;
 }
 
 export interface ArmedFault extends FaultSpec {
   id: string;
   remaining: number | 'unlimited';
   applied: number;
+  /** Matching calls still to let through before it applies. */
+  toSkip: number;
 }
 
 const allKinds: readonly string[] = [...requestFaultKinds, ...pageFaultKinds];
@@ -46,6 +55,16 @@ export function validateFaultSpec(input: unknown): FaultSpec {
   if (spec.status !== undefined && !(typeof spec.status === 'number' && Number.isInteger(spec.status) && spec.status >= 100 && spec.status <= 599)) throw new Error('fault.status must be an HTTP status between 100 and 599');
   if (spec.delayMs !== undefined && !(typeof spec.delayMs === 'number' && spec.delayMs >= 0 && spec.delayMs <= 600_000)) throw new Error('fault.delayMs must be between 0 and 600000');
   if (spec.delta !== undefined && !(typeof spec.delta === 'number' && Number.isInteger(spec.delta))) throw new Error('fault.delta must be an integer');
+  if (spec.skip !== undefined && !(typeof spec.skip === 'number' && Number.isInteger(spec.skip) && spec.skip >= 0)) throw new Error('fault.skip must be a non-negative integer');
+  const info = spec.managementPlaneInfo;
+  if (info !== undefined && info !== null) {
+    const fields = info as Record<string, unknown>;
+    const ok =
+      typeof info === 'object' &&
+      !Array.isArray(info) &&
+      Object.entries(fields).every(([k, v]) => ['directorURL', 'certificateSecuredConnectorURL'].includes(k) && (v === null || typeof v === 'string'));
+    if (!ok) throw new Error('fault.managementPlaneInfo must be null or an object with string (or null) directorURL and certificateSecuredConnectorURL');
+  }
   for (const key of ['body', 'message'] as const) {
     if (spec[key] !== undefined && typeof spec[key] !== 'string') throw new Error(`fault.${key} must be a string`);
   }
@@ -57,7 +76,7 @@ export class FaultBoard {
 
   arm(spec: FaultSpec): ArmedFault {
     const valid = validateFaultSpec(spec);
-    const fault: ArmedFault = { ...valid, id: randomUUID(), remaining: valid.count ?? 1, applied: 0 };
+    const fault: ArmedFault = { ...valid, id: randomUUID(), remaining: valid.count ?? 1, applied: 0, toSkip: valid.skip ?? 0 };
     this.armed.push(fault);
     return { ...fault };
   }
@@ -76,6 +95,10 @@ export class FaultBoard {
     for (const fault of this.armed) {
       if (!kinds.includes(fault.kind)) continue;
       if (fault.operation !== '*' && !operations.includes(fault.operation)) continue;
+      if (fault.toSkip > 0) {
+        fault.toSkip -= 1;
+        continue;
+      }
       fault.applied += 1;
       if (fault.remaining !== 'unlimited') fault.remaining -= 1;
       taken.push({ ...fault });

@@ -209,13 +209,15 @@ export async function handleGraphql(surface: Surface, req: IncomingMessage, res:
     entry.faults = faults.map((fault) => fault.kind);
     const delay = Math.max(0, ...faults.filter((f) => f.kind === 'delay' || f.kind === 'timeout').map((f) => f.delayMs ?? 0));
     if (delay > 0) await sleep(delay);
-    const terminal = faults.find((fault) => fault.kind !== 'delay' && fault.kind !== 'malformed-json');
+    const terminal = faults.find((fault) => fault.kind !== 'delay' && fault.kind !== 'malformed-json' && fault.kind !== 'management-info');
     if (terminal) return applyTerminalFault(terminal, surface, fields[0]?.key, entry, req, finish, store);
 
     const result = await execute({ schema: prepared.schema, document, rootValue: prepared.rootValue, variableValues: parsed.variables, operationName: parsed.operationName });
     const envelope: Envelope = {};
     if (result.errors?.length) envelope.errors = result.errors.map((error) => presentError(surface, error));
     envelope.data = result.data ?? null;
+    const managementInfo = faults.find((fault) => fault.kind === 'management-info');
+    if (managementInfo) replaceManagementInfo(envelope.data, fields, managementInfo);
     if (faults.some((fault) => fault.kind === 'malformed-json')) {
       const text = JSON.stringify(envelope);
       return finish(200, text.slice(0, Math.max(1, Math.floor(text.length / 2))));
@@ -224,6 +226,16 @@ export async function handleGraphql(surface: Surface, req: IncomingMessage, res:
   } catch (error) {
     // Only simulator bugs land here; the message never carries request data.
     return finish(500, { errors: [{ message: `simulator failure: ${(error as Error).message}` }], data: null });
+  }
+}
+
+/** The management-info fault: every `configuration` result in the answer gets the armed managementPlaneInfo. */
+function replaceManagementInfo(data: unknown, fields: { name: string; key: string }[], fault: ArmedFault): void {
+  if (typeof data !== 'object' || data === null) return;
+  for (const field of fields) {
+    const result = (data as Record<string, unknown>)[field.key];
+    if (field.name !== 'configuration' || typeof result !== 'object' || result === null) continue;
+    (result as Record<string, unknown>).managementPlaneInfo = fault.managementPlaneInfo ?? null;
   }
 }
 

@@ -315,6 +315,12 @@ export class ApiHandler {
       this.watches.delete(active);
     };
     res.on('close', finish);
+    // The client may have gone while the request waited (injected latency): then 'close' has fired
+    // already and nothing would ever clear the timers or the store subscription.
+    if (res.destroyed || req.socket.destroyed) {
+      finish();
+      return;
+    }
     try {
       stop = this.o.store.watch(type, filter, q.get('resourceVersion') ?? undefined, {
         send: (eventType, obj) => write(eventType, render(obj)),
@@ -328,7 +334,7 @@ export class ApiHandler {
     }
     this.watches.add(active);
     const timeout = Number(q.get('timeoutSeconds'));
-    if (timeout > 0) timers.push(setTimeout(() => res.end(), timeout * 1000));
+    if (timeout > 0) timers.push(setTimeout(() => res.end(), timeout * 1000).unref());
     if (q.get('allowWatchBookmarks') === 'true') {
       const bookmark = () => {
         write('BOOKMARK', { kind: type.kind, apiVersion: groupVersion(type.group, route.version), metadata: { resourceVersion: this.o.store.resourceVersion } });

@@ -285,7 +285,13 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     } catch (err) {
       return failed(`Failed to prepare configuration client: ${(err as Error).message}`);
     }
-    const director = new DirectorClient({ ...transport, url: managementInfo.directorUrl, tenant, clientCertificate: current, runtimeId });
+    let director: DirectorClient;
+    try {
+      director = new DirectorClient({ ...transport, url: managementInfo.directorUrl, tenant, clientCertificate: current, runtimeId });
+    } catch (err) {
+      // e.g. the Connector named a Director URL that is not a URL (reference: "Failed to prepare configuration client").
+      return failed(`Failed to prepare configuration client: ${(err as Error).message}`);
+    }
     try {
       let configuration;
       try {

@@ -4,18 +4,34 @@ import type { Labels, RuntimeConfiguration } from '../../adapters/compass/direct
 import { convertApplication, type ConversionOptions, type DesiredApplication } from './converter.js';
 import { normalizeApplicationName, shouldNormalizeNames } from './normalizer.js';
 import type { SyncPorts } from './ports.js';
+import type { SecretContentRecord } from './secret-content-record.js';
 import { executeSyncPlan, type ExecutorOptions } from './sync-executor.js';
 import { planSync } from './sync-plan.js';
+import { SyncMemory } from './sync-memory.js';
 import type { SyncReport } from './sync-report.js';
 
-export type ApplyOptions = ConversionOptions & ExecutorOptions;
+export type ApplyOptions = ConversionOptions &
+  ExecutorOptions & {
+    /** What earlier cycles converted and compared; default: one kept with `secretContent`, which outlives cycles too. */
+    memory?: SyncMemory;
+  };
 
 /** Director applications → desired Applications, names normalised unless the runtime says they already are. */
-export function desiredApplications(config: RuntimeConfiguration, options: ConversionOptions): DesiredApplication[] {
+export function desiredApplications(config: RuntimeConfiguration, options: ConversionOptions, memory?: SyncMemory): DesiredApplication[] {
   const normalize = shouldNormalizeNames(config.runtimeLabels);
+  if (memory) return memory.convertAll(config.applications, normalize, options);
   return config.applications.map((app) =>
     convertApplication(app, normalize ? normalizeApplicationName(app.name) : app.name, options),
   );
+}
+
+const memories = new WeakMap<SecretContentRecord, SyncMemory>();
+
+function memoryOf(options: ApplyOptions): SyncMemory {
+  if (options.memory) return options.memory;
+  let memory = memories.get(options.secretContent);
+  if (!memory) memories.set(options.secretContent, (memory = new SyncMemory()));
+  return memory;
 }
 
 /**
@@ -27,9 +43,10 @@ export async function applyConfiguration(
   ports: SyncPorts,
   options: ApplyOptions,
 ): Promise<SyncReport> {
-  const desired = desiredApplications(config, options);
+  const memory = memoryOf(options);
+  const desired = desiredApplications(config, options, memory);
   const existing = await ports.applications.listManaged();
-  const plan = planSync(desired, existing, options.integrationNamespace);
+  const plan = planSync(desired, existing, options.integrationNamespace, (current, wanted) => memory.ownedFieldsDiffer(current, wanted));
   return executeSyncPlan(plan, ports, options);
 }
 

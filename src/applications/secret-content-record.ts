@@ -18,9 +18,20 @@ function pairs(map: Record<string, string> | undefined): string {
 export class SecretContentRecord {
   readonly #key = randomBytes(32);
   readonly #digests = new Map<string, string>();
+  /** Digests by object: the sync treats Secret objects as immutable and re-uses unchanged ones across cycles. */
+  readonly #known = new WeakMap<SecretObject, string>();
 
   /** Digest of the fields the agent owns: data, type, its labels and owner references. */
   digest(secret: SecretObject): string {
+    let digest = this.#known.get(secret);
+    if (digest === undefined) {
+      digest = this.#compute(secret);
+      this.#known.set(secret, digest);
+    }
+    return digest;
+  }
+
+  #compute(secret: SecretObject): string {
     const content = [
       secret.metadata.namespace,
       secret.metadata.name,
@@ -32,7 +43,7 @@ export class SecretContentRecord {
     return createHmac('sha256', this.#key).update(content).digest('hex');
   }
 
-  /** Whether the cluster is known to hold exactly this content. */
+  /** Whether the cluster is known to hold exactly this content. Content is read once per object: pass a new object for new content. */
   isCurrent(secret: SecretObject): boolean {
     return this.#digests.get(keyOf(secret.metadata.namespace, secret.metadata.name)) === this.digest(secret);
   }

@@ -29,8 +29,16 @@ function causeOf(error: unknown): string {
   return redactText(messageOf(error));
 }
 
+/** Owned copies by desired Secret: a remembered conversion (sync-memory.ts) gets the same copy each cycle, whose digest the record knows. */
+const ownedCopies = new WeakMap<SecretObject, { name: string; uid: string; owned: SecretObject }>();
+
 function withOwner(secret: SecretObject, app: ApplicationObject): SecretObject {
-  return { ...secret, metadata: { ...secret.metadata, ownerReferences: [ownerReferenceTo(app)] } };
+  const owner = ownerReferenceTo(app);
+  const known = ownedCopies.get(secret);
+  if (known && known.name === owner.name && known.uid === owner.uid) return known.owned;
+  const owned: SecretObject = { ...secret, metadata: { ...secret.metadata, ownerReferences: [owner] } };
+  ownedCopies.set(secret, { name: owner.name, uid: owner.uid, owned });
+  return owned;
 }
 
 function decoded(value: string): string {
@@ -103,11 +111,22 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
     }
   }
 
-  async function ensureSecret(secret: SecretObject, appName: string): Promise<void> {
+  /** `applicationIsNew`: the Application was just created, so its Secrets are most likely missing. */
+  async function ensureSecret(secret: SecretObject, appName: string, applicationIsNew: boolean): Promise<void> {
     if (record.isCurrent(secret)) return;
     const { namespace, name } = secret.metadata;
     const where = `Secret ${namespace}/${name} of Application ${appName}`;
     record.forget(namespace, name);
+    if (applicationIsNew) {
+      // Create first and read only if one exists after all: half the requests of a first sync.
+      try {
+        await ports.secrets.create(secret);
+        record.remember(secret);
+        return;
+      } catch (error) {
+        if (!isAlreadyExists(error)) throw new StepError(`creating ${where} failed: ${causeOf(error)}`);
+      }
+    }
     const existing = await step(`reading ${where}`, () => ports.secrets.get(namespace, name));
     if (existing === null) {
       await step(`creating ${where}`, () => ports.secrets.create(secret));
@@ -132,8 +151,8 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
     );
   }
 
-  async function ensureSecrets(secrets: SecretObject[], app: ApplicationObject): Promise<void> {
-    for (const secret of secrets) await ensureSecret(withOwner(secret, app), app.metadata.name);
+  async function ensureSecrets(secrets: SecretObject[], app: ApplicationObject, applicationIsNew = false): Promise<void> {
+    for (const secret of secrets) await ensureSecret(withOwner(secret, app), app.metadata.name, applicationIsNew);
   }
 
   async function perform(operation: PlannedOperation): Promise<void> {
@@ -152,7 +171,7 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
           }
           throw new StepError(`creating Application ${operation.name} failed: ${causeOf(error)}`);
         }
-        await ensureSecrets(operation.secrets, stored);
+        await ensureSecrets(operation.secrets, stored, true);
         counts.created++;
         return;
       }

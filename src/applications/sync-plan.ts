@@ -133,9 +133,15 @@ export function secretNamesOf(app: ApplicationObject): string[] {
 /**
  * `existing` may hold any listed Applications: objects that are not managed (no managed-by label or
  * no compassMetadata) are never updated or deleted, and a desired app of the same name is a conflict.
- * `integrationNamespace` is where the Secrets of deleted/updated Applications live.
+ * `integrationNamespace` is where the Secrets of deleted/updated Applications live. `differs` is
+ * `ownedFieldsDiffer` or a memoised equivalent (see sync-memory.ts).
  */
-export function planSync(desired: DesiredApplication[], existing: ApplicationObject[], integrationNamespace: string): SyncPlan {
+export function planSync(
+  desired: DesiredApplication[],
+  existing: ApplicationObject[],
+  integrationNamespace: string,
+  differs: (current: ApplicationObject, desired: ApplicationObject) => boolean = ownedFieldsDiffer,
+): SyncPlan {
   const inNamespace = (name: string): SecretRef => ({ namespace: integrationNamespace, name });
   const byName = new Map<string, DesiredApplication[]>();
   for (const app of desired) {
@@ -170,7 +176,7 @@ export function planSync(desired: DesiredApplication[], existing: ApplicationObj
       } else {
         operations.push({ ...base, kind: 'create', application: wanted.application, secrets: wanted.secrets });
       }
-    } else if (ownedFieldsDiffer(current, wanted.application)) {
+    } else if (differs(current, wanted.application)) {
       const wantedSecrets = new Set(wanted.secrets.map((secret) => secret.metadata.name));
       operations.push({
         ...base,

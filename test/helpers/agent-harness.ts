@@ -42,6 +42,13 @@ export interface CompassConnectionView {
   };
 }
 
+export interface SyncOutcomeView {
+  seq: number;
+  result: string;
+  error?: string;
+  summary?: { created: number; updated: number; deleted: number; unchanged: number; failed: number };
+}
+
 export interface Harness {
   sims: Simulators;
   dir: string;
@@ -58,6 +65,12 @@ export interface Harness {
   waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
   waitForState(state: string, timeoutMs?: number): Promise<CompassConnectionView>;
   secretData(ref: { namespace: string; name: string }): Record<string, string> | undefined;
+  /** Outcomes of the synchronize effect in the agent's event log, those after `afterSeq` (an event-log seq). */
+  syncOutcomes(afterSeq?: number): SyncOutcomeView[];
+  /** The seq of the agent's latest event-log entry (-1 before any). */
+  lastEventSeq(): number;
+  /** Waits for `count` synchronization cycles that END after this call; returns their outcomes. */
+  waitForSyncCycles(count: number, timeoutMs?: number): Promise<SyncOutcomeView[]>;
   kubectl(...args: string[]): Promise<string>;
   close(): Promise<void>;
 }
@@ -136,6 +149,21 @@ export async function startHarness(options: { apps?: number; compass?: CompassSi
       const secret = sims.kube.get('v1', 'Secret', ref.name, ref.namespace) as { data?: Record<string, string> } | undefined;
       if (!secret) return undefined;
       return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    },
+    syncOutcomes(afterSeq = -1) {
+      return (harness.agent?.eventLog.entries() ?? [])
+        .filter((entry) => entry.seq > afterSeq && entry.event.type === 'xstate.done.actor.synchronize')
+        .map((entry) => ({ seq: entry.seq, ...(entry.event as unknown as { output: Omit<SyncOutcomeView, 'seq'> }).output }));
+    },
+    lastEventSeq() {
+      return harness.agent?.eventLog.entries().at(-1)?.seq ?? -1;
+    },
+    waitForSyncCycles(count, timeoutMs = 30_000) {
+      const mark = harness.lastEventSeq();
+      return harness.waitFor(`${count} synchronization cycle(s)`, () => {
+        const outcomes = harness.syncOutcomes(mark);
+        return outcomes.length >= count ? outcomes : undefined;
+      }, timeoutMs);
     },
     async kubectl(...args) {
       const { stdout } = await run('kubectl', ['--kubeconfig', kubeconfigPath, ...args]);

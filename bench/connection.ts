@@ -1,0 +1,137 @@
+// Connection: one-time token → Connected with a production-sized key (RSA 4096), the key + CSR
+// generation on its own, and the agent's memory at idle.
+//
+// - token → Connected: a fresh agent (createAgent, the production wiring) against fresh simulators
+//   per run, the token already in the configuration Secret; timed from agent.start() to the machine
+//   entering Connected (establishConnection done), and to the CR showing it (the first status write).
+// - key generation: generateSigningRequest from adapters/pki, as the Connector flow calls it.
+// - RSS at idle: `runtime-agent run` in a child process (the simulators stay in this one), read from
+//   /proc/<pid>/status a few synchronization cycles after Synchronized.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { silentLogger } from '../adapters/logger.js';
+import { generateSigningRequest } from '../adapters/pki/csr.js';
+import { createAgent } from '../src/agent/agent.js';
+import { loadConfig } from '../src/config.js';
+import { startSimulators } from '../src/commands/simulators.js';
+import { writeSimFiles } from '../src/commands/sim.js';
+import { connectionCr, createConfigSecret, spawnAgent, syncMetrics, waitFor, waitForConnectionState } from './agent-process.js';
+import { figure, median, printFigure, type Figure } from './figures.js';
+
+const BENCH = 'connection';
+const RUNS = Number(process.env.BENCH_CONNECTION_RUNS ?? 5);
+const KEY_RUNS = Number(process.env.BENCH_KEYGEN_RUNS ?? 7);
+const KEY_BITS = 4096;
+const SUBJECT = 'O=Org,OU=OrgUnit,L=locality,ST=province,C=DE,CN=0d1c4a7e-5b2f-4c3e-9a8d-6f7e1b2c3d4e';
+
+const ms = (values: number[]) => values.map((v) => Math.round(v)).join(', ');
+
+async function keyGeneration(): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < KEY_RUNS; i++) {
+    const start = performance.now();
+    const request = await generateSigningRequest(SUBJECT, KEY_BITS);
+    times.push(performance.now() - start);
+    if (!request.csrPem.includes('CERTIFICATE REQUEST')) throw new Error('generateSigningRequest returned no CSR');
+  }
+  return times;
+}
+
+/** One fresh agent against fresh simulators: [ms to machine Connected, ms to the CR showing it]. */
+async function tokenToConnected(): Promise<[number, number]> {
+  const sims = await startSimulators({ apps: 1 });
+  try {
+    await createConfigSecret(sims);
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromString(sims.kubeconfigYaml);
+    const config = loadConfig({ APP_RSA_KEY_BITS: String(KEY_BITS), APP_HEALTH_PORT: '0' });
+    const agent = createAgent({ config, kubeConfig, logger: silentLogger, compassCaPem: sims.compass.serverCaPem });
+    let connectedAt: number | undefined;
+    const subscription = agent.runtime.snapshot$.subscribe((snapshot) => {
+      if (connectedAt === undefined && snapshot.matches('Connected')) connectedAt = performance.now();
+    });
+    const start = performance.now();
+    agent.start();
+    try {
+      const crAt = await waitFor('the CompassConnection to show Connected', () => {
+        const state = connectionCr(sims)?.status?.connectionState;
+        if (state === 'ConnectionFailed') throw new Error(`the connection failed: ${JSON.stringify(connectionCr(sims)?.status)}`);
+        return state === 'Connected' || state === 'Synchronized' ? performance.now() : undefined;
+      }, 60_000, 5);
+      await waitFor('the machine to enter Connected', () => connectedAt !== undefined, 10_000, 5);
+      return [connectedAt! - start, crAt - start];
+    } finally {
+      subscription.unsubscribe();
+      await agent.stop();
+    }
+  } finally {
+    await sims.close();
+  }
+}
+
+/** RSS of `runtime-agent run` after Synchronized and `cycles` further synchronization cycles. */
+async function idleRss(cycles = 3): Promise<{ rssMB: number; peakMB: number; samples: number[] }> {
+  const sims = await startSimulators({ apps: 5 });
+  const dir = mkdtempSync(join(tmpdir(), 'bench-connection-'));
+  const info = writeSimFiles(dir, sims);
+  const agent = spawnAgent({
+    kubeconfigPath: info.kube.kubeconfig,
+    compassCaFile: info.compass.caFile,
+    env: { APP_CONTROLLER_SYNC_PERIOD: '2s', APP_MINIMAL_COMPASS_SYNC_TIME: '1s', APP_RSA_KEY_BITS: String(KEY_BITS) },
+  });
+  try {
+    await createConfigSecret(sims);
+    await waitForConnectionState(sims, agent, 'Synchronized', 60_000);
+    const first = (await syncMetrics(agent)).count;
+    const samples: number[] = [];
+    await waitFor(`${cycles} more synchronization cycles`, async () => {
+      const { count } = await syncMetrics(agent);
+      samples.push(agent.memory().rssMB);
+      return count >= first + cycles;
+    }, 60_000, 250);
+    // Idle: between cycles, not in the middle of one.
+    await new Promise((r) => setTimeout(r, 500));
+    return { ...agent.memory(), samples };
+  } finally {
+    await agent.stop();
+    await sims.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchConnection(): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const report = (f: Figure) => {
+    printFigure(f);
+    figures.push(f);
+  };
+
+  const keyTimes = await keyGeneration();
+  report(figure(BENCH, `key generation (RSA ${KEY_BITS} + CSR), median of ${KEY_RUNS}`, median(keyTimes), 'ms', { note: `runs: ${ms(keyTimes)} ms` }));
+
+  const connected: number[] = [];
+  const crShown: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const [machine, cr] = await tokenToConnected();
+    connected.push(machine);
+    crShown.push(cr);
+  }
+  report(
+    figure(BENCH, `token → Connected (RSA ${KEY_BITS}), median of ${RUNS}`, median(connected) / 1000, 's', {
+      target: { op: '<', value: 3 },
+      note: `agent start → machine Connected; runs: ${ms(connected)} ms`,
+    }),
+  );
+  report(figure(BENCH, 'token → CompassConnection shows Connected, median', median(crShown) / 1000, 's', { note: `runs: ${ms(crShown)} ms` }));
+
+  const idle = await idleRss();
+  report(
+    figure(BENCH, 'agent RSS at idle (runtime-agent run, 5 apps)', idle.rssMB, 'MB', {
+      target: { op: '<', value: 100 },
+      note: `VmRSS 3 cycles after Synchronized; peak VmHWM ${idle.peakMB.toFixed(1)} MB`,
+    }),
+  );
+  return figures;
+}

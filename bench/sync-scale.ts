@@ -1,0 +1,253 @@
+// Synchronisation at scale: 10,000 applications in the Compass simulator (server page cap 200),
+// synced by `runtime-agent run` (a child process) into the Kubernetes simulator (this process).
+//
+// Figures: the initial synchronisation (the synchronize effect's own duration, from the agent's
+// runtime_agent_sync_duration_seconds metric, with the Director fetch / apply split from its event
+// log); the same objects created straight through client-node, same concurrency, against a fresh
+// Kubernetes simulator (the limit) and the ratio of the two; the duration of no-change cycles and
+// the writes they made (Kubernetes simulator request log); the agent's peak RSS (VmHWM).
+// BENCH_SYNC_APPS overrides the number of applications (for a quick look; the target is for 10,000).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_SYNC_CONCURRENCY } from '../src/applications/sync-executor.js';
+import { crdDirectory, startSimulators, type Simulators } from '../src/commands/simulators.js';
+import { writeSimFiles } from '../src/commands/sim.js';
+import { startKubeSim } from '../sim/kube/index.js';
+import type { RequestLogEntry } from '../sim/kube/index.js';
+import {
+  createConfigSecret,
+  readEventLog,
+  spawnAgent,
+  syncMetrics,
+  waitFor,
+  waitForConnectionState,
+  type AgentProcess,
+  type EventLogLine,
+} from './agent-process.js';
+import type { DirectObjects } from './direct-create.js';
+import { figure, median, printFigure, type Figure } from './figures.js';
+
+const BENCH = 'sync';
+const APPS = Number(process.env.BENCH_SYNC_APPS ?? 10_000);
+const SERVER_PAGE_SIZE = 200;
+const NO_CHANGE_CYCLES = 3;
+const INTEGRATION_NAMESPACE = 'kyma-system';
+const APPLICATION_API = 'applicationconnector.kyma-project.io/v1alpha1';
+const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+const DIRECT_CREATE = fileURLToPath(new URL('./direct-create.js', import.meta.url));
+
+interface KubeObjectView {
+  metadata: { name: string; namespace?: string; ownerReferences?: Array<{ kind: string; name: string }>; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** What a client sends: no server-maintained fields, no status. */
+function asSent(object: KubeObjectView): KubeObjectView {
+  const { status: _status, ...rest } = object;
+  const metadata = { ...object.metadata };
+  for (const field of ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields', 'ownerReferences']) delete metadata[field];
+  return { ...rest, metadata };
+}
+
+/** The Applications and their Secrets as the agent left them, in the shape direct-create sends. */
+function objectsAsCreated(sims: Simulators): DirectObjects {
+  const applications = sims.kube.list(APPLICATION_API, 'Application') as unknown as KubeObjectView[];
+  const secrets = sims.kube.list('v1', 'Secret', INTEGRATION_NAMESPACE) as unknown as KubeObjectView[];
+  const byOwner = new Map<string, KubeObjectView[]>();
+  for (const secret of secrets) {
+    const owner = secret.metadata.ownerReferences?.find((o) => o.kind === 'Application');
+    if (!owner) continue;
+    const list = byOwner.get(owner.name) ?? [];
+    list.push(secret);
+    byOwner.set(owner.name, list);
+  }
+  return {
+    applications: applications.map((app) => ({
+      application: asSent(app) as DirectObjects['applications'][number]['application'],
+      secrets: (byOwner.get(app.metadata.name) ?? []).map(asSent) as DirectObjects['applications'][number]['secrets'],
+    })),
+  };
+}
+
+function runDirectCreate(kubeconfigPath: string, objectsPath: string, concurrency: number): Promise<{ ms: number; applications: number; secrets: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [DIRECT_CREATE, kubeconfigPath, objectsPath, String(concurrency)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.once('exit', (code) => {
+      if (code === 0) resolve(JSON.parse(out.trim().split('\n').pop()!) as { ms: number; applications: number; secrets: number });
+      else reject(new Error(`direct-create exited with ${code}: ${err.slice(0, 500)}`));
+    });
+  });
+}
+
+function writesIn(entries: RequestLogEntry[]): Map<string, number> {
+  const writes = new Map<string, number>();
+  for (const entry of entries) {
+    if (!WRITE_VERBS.has(entry.verb) || entry.status >= 400) continue;
+    const key = entry.resource ?? entry.path;
+    writes.set(key, (writes.get(key) ?? 0) + 1);
+  }
+  return writes;
+}
+
+const describe = (counts: Map<string, number>) => (counts.size ? [...counts].map(([k, v]) => `${k} ${v}`).join(', ') : 'none');
+
+/** The event log's split of a synchronize: [fetch ms, apply ms, labels ms] measured from the entry that entered Synchronizing. */
+function syncPhases(log: EventLogLine[], nth: number): [number, number, number] | undefined {
+  let seen = 0;
+  let startedAt: string | undefined;
+  for (const line of log) {
+    if (JSON.stringify(line.state).includes('"Synchronizing"') && startedAt === undefined) startedAt = line.at;
+    if (line.event.type === 'xstate.done.actor.synchronize' && startedAt !== undefined) {
+      if (seen++ === nth) {
+        const { fetchedAt, appliedAt, at } = line.event.output ?? {};
+        if (!fetchedAt || !appliedAt || !at) return undefined;
+        const t = (s: string) => Date.parse(s);
+        return [t(fetchedAt) - t(startedAt), t(appliedAt) - t(fetchedAt), t(at) - t(appliedAt)];
+      }
+      startedAt = undefined;
+    }
+  }
+  return undefined;
+}
+
+export async function benchSyncScale(): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const report = (f: Figure) => {
+    printFigure(f);
+    figures.push(f);
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'bench-sync-'));
+  const eventLogFile = join(dir, 'events.jsonl');
+  const concurrency = DEFAULT_SYNC_CONCURRENCY;
+  let objects: DirectObjects;
+  let firstSyncMs: number;
+  let applyMs: number | undefined;
+  try {
+    const sims = await startSimulators({ apps: APPS, compass: { pageSize: SERVER_PAGE_SIZE } });
+    let agent: AgentProcess | undefined;
+    try {
+      const info = writeSimFiles(dir, sims);
+      await createConfigSecret(sims);
+      agent = spawnAgent({
+        kubeconfigPath: info.kube.kubeconfig,
+        compassCaFile: info.compass.caFile,
+        env: {
+          APP_CONTROLLER_SYNC_PERIOD: '4s',
+          APP_MINIMAL_COMPASS_SYNC_TIME: '1s',
+          APP_COMPASS_REQUEST_TIMEOUT: '60s',
+          APP_EVENT_LOG_FILE: eventLogFile,
+        },
+      });
+      const spawned = agent.startedAt;
+      await waitForConnectionState(sims, agent, 'Synchronized', 15 * 60_000);
+      const synchronizedAt = performance.now();
+      const afterFirst = await syncMetrics(agent);
+      if (afterFirst.count !== 1) throw new Error(`expected one synchronization before the first Synchronized, the metric counts ${afterFirst.count}`);
+      firstSyncMs = afterFirst.sumSeconds * 1000;
+      const peakAfterInitial = agent.memory().peakMB;
+      const directorCalls = sims.compass.control.callLog().filter((c) => c.surface === 'director' && c.operations.includes('applicationsForRuntime')).length;
+      const phases = syncPhases(readEventLog(eventLogFile), 0);
+      applyMs = phases?.[1];
+      const kubeRequests = sims.kube.requestLog.length;
+      const initialWrites = writesIn(sims.kube.requestLog);
+      report(
+        figure(BENCH, `initial sync of ${APPS} applications (synchronize effect)`, firstSyncMs / 1000, 's', {
+          note: `agent process start → CR Synchronized ${((synchronizedAt - spawned) / 1000).toFixed(1)} s; ` +
+            (phases ? `Director fetch ${(phases[0] / 1000).toFixed(1)} s (${directorCalls} applicationsForRuntime pages), apply ${(phases[1] / 1000).toFixed(1)} s, labels ${phases[2]} ms; ` : '') +
+            `${kubeRequests} Kubernetes requests, writes: ${describe(initialWrites)}`,
+        }),
+      );
+
+      // No-change cycles: the next ones, each timed by the metric, their writes from the request log.
+      const durations: number[] = [];
+      const appWrites: number[] = [];
+      const otherWrites: string[] = [];
+      let previous = afterFirst;
+      let mark = sims.kube.requestLog.length;
+      for (let i = 0; i < NO_CHANGE_CYCLES; i++) {
+        const current = await waitFor('the next synchronization cycle', async () => {
+          const m = await syncMetrics(agent!);
+          return m.count > previous.count ? m : undefined;
+        }, 120_000, 20);
+        if (current.count !== previous.count + 1) throw new Error('two cycles passed between samples of the metric; cannot attribute its duration');
+        durations.push((current.sumSeconds - previous.sumSeconds) * 1000);
+        const writes = writesIn(sims.kube.requestLog.slice(mark));
+        appWrites.push((writes.get('applications') ?? 0) + (writes.get('secrets') ?? 0));
+        writes.delete('applications');
+        writes.delete('secrets');
+        otherWrites.push(describe(writes));
+        mark = sims.kube.requestLog.length;
+        previous = current;
+      }
+      if (connectionStateOf(sims) !== 'Synchronized') throw new Error(`after the no-change cycles the CR is ${connectionStateOf(sims)}`);
+      report(
+        figure(BENCH, `no-change cycle, median of ${NO_CHANGE_CYCLES}`, median(durations), 'ms', {
+          target: { op: '<', value: 1000 },
+          note: `cycles: ${durations.map((d) => Math.round(d)).join(', ')} ms`,
+        }),
+      );
+      report(
+        figure(BENCH, 'no-change cycle writes (Applications + Secrets), max', Math.max(...appWrites), 'writes', {
+          target: { op: '<=', value: 0 },
+          note: `per cycle: ${appWrites.join(', ')}; other writes per cycle (CompassConnection status): ${otherWrites.join(' / ')}`,
+        }),
+      );
+      const memory = agent.memory();
+      report(
+        figure(BENCH, 'agent peak RSS (VmHWM)', memory.peakMB, 'MB', {
+          target: { op: '<', value: 250 },
+          note: `peak by the end of the initial sync ${peakAfterInitial.toFixed(0)} MB; VmRSS now ${memory.rssMB.toFixed(0)} MB`,
+        }),
+      );
+      await agent.stop();
+      agent = undefined;
+      objects = objectsAsCreated(sims);
+    } finally {
+      await agent?.stop();
+      await sims.close();
+    }
+
+    // The limit: the same objects, straight through client-node, into a fresh simulator.
+    const kube = await startKubeSim({ crdDir: crdDirectory(), namespaces: ['default', 'kube-system', 'kyma-system', 'istio-system'] });
+    try {
+      const kubeconfigPath = join(dir, 'direct-kubeconfig');
+      await kube.writeKubeconfig(kubeconfigPath);
+      const objectsPath = join(dir, 'objects.json');
+      writeFileSync(objectsPath, JSON.stringify(objects));
+      const secretCount = objects.applications.reduce((n, a) => n + a.secrets.length, 0);
+      const direct = await runDirectCreate(kubeconfigPath, objectsPath, concurrency);
+      const stored = kube.list(APPLICATION_API, 'Application').length;
+      if (stored !== objects.applications.length || direct.secrets !== secretCount) {
+        throw new Error(`direct creation stored ${stored} Applications and ${direct.secrets} Secrets, expected ${objects.applications.length} and ${secretCount}`);
+      }
+      report(
+        figure(BENCH, `direct client-node creation (the limit), concurrency ${concurrency}`, direct.ms / 1000, 's', {
+          note: `${direct.applications} Applications + ${direct.secrets} Secrets, ${Math.round((direct.applications + direct.secrets) / (direct.ms / 1000))} creates/s`,
+        }),
+      );
+      report(
+        figure(BENCH, 'initial sync / direct creation', firstSyncMs / direct.ms, '×', {
+          target: { op: '<=', value: 1.5 },
+          note: applyMs !== undefined ? `apply phase alone (no Director fetch): ${(applyMs / direct.ms).toFixed(2)}×` : undefined,
+        }),
+      );
+    } finally {
+      await kube.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return figures;
+}
+
+function connectionStateOf(sims: Simulators): string | undefined {
+  const cr = sims.kube.get('compass.kyma-project.io/v1alpha1', 'CompassConnection', 'compass-connection') as { status?: { connectionState?: string } } | undefined;
+  return cr?.status?.connectionState;
+}

@@ -21,7 +21,7 @@ import { connectionCr, createConfigSecret, spawnAgent, syncMetrics, waitFor, wai
 import { figure, median, printFigure, type Figure } from './figures.js';
 
 const BENCH = 'connection';
-const RUNS = Number(process.env.BENCH_CONNECTION_RUNS ?? 5);
+const RUNS = Number(process.env.BENCH_CONNECTION_RUNS ?? 7);
 const KEY_RUNS = Number(process.env.BENCH_KEYGEN_RUNS ?? 7);
 const KEY_BITS = 4096;
 const SUBJECT = 'O=Org,OU=OrgUnit,L=locality,ST=province,C=DE,CN=0d1c4a7e-5b2f-4c3e-9a8d-6f7e1b2c3d4e';

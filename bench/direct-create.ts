@@ -2,8 +2,10 @@
 // created straight through client-node, `concurrency` Applications at a time, each followed by its
 // Secrets (owned by the stored Application, as the agent does it). Nothing else: no Director fetch,
 // no reads, no watch. Run as a child process, like the agent, so both clients get their own process:
-//   node dist/bench/direct-create.js KUBECONFIG OBJECTS.json CONCURRENCY
-// prints {"ms":…,"applications":…,"secrets":…} on stdout.
+//   node dist/bench/direct-create.js KUBECONFIG OBJECTS.json CONCURRENCY [keep-alive]
+// prints {"ms":…,"applications":…,"secrets":…} on stdout. With `keep-alive`, every request goes
+// through one keep-alive https.Agent instead of the new agent client-node 1.4 builds per request.
+import { Agent } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, type V1Secret } from '@kubernetes/client-node';
 
@@ -12,12 +14,19 @@ export interface DirectObjects {
 }
 
 async function main(): Promise<void> {
-  const [kubeconfigPath, objectsPath, concurrencyText] = process.argv.slice(2);
-  if (!kubeconfigPath || !objectsPath) throw new Error('usage: direct-create.js KUBECONFIG OBJECTS.json [CONCURRENCY]');
+  const [kubeconfigPath, objectsPath, concurrencyText, mode] = process.argv.slice(2);
+  if (!kubeconfigPath || !objectsPath) throw new Error('usage: direct-create.js KUBECONFIG OBJECTS.json [CONCURRENCY] [keep-alive]');
   const concurrency = Number(concurrencyText ?? 16);
   const objects = JSON.parse(readFileSync(objectsPath, 'utf8')) as DirectObjects;
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(kubeconfigPath);
+  if (mode === 'keep-alive') {
+    // createAgent is private in the typings; it is what applySecurityAuthentication calls per request.
+    const config = kubeConfig as unknown as { createAgent: (cluster: unknown, options: Record<string, unknown>) => Agent };
+    const create = config.createAgent.bind(kubeConfig);
+    let shared: Agent | undefined;
+    config.createAgent = (cluster, options) => (shared ??= create(cluster, { ...options, keepAlive: true }));
+  }
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const [group, version] = ['applicationconnector.kyma-project.io', 'v1alpha1'];

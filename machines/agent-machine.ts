@@ -166,7 +166,9 @@ function nextCycle(context: AgentContext, now: string): Pick<AgentContext, 'next
     context.resync.requested ||
     context.refresh.requested ||
     context.credentialsSecrets?.caCertificateSecret === 'missing' ||
-    context.credentialsSecrets?.clientCertificateSecret === 'missing';
+    // 'invalid' too: a tampered Secret must bring the renewal forward like a deleted one (and a
+    // non-early reschedule on every credentials poll would postpone the cycle again and again).
+    (!!context.credentialsSecrets && context.credentialsSecrets.clientCertificateSecret !== 'present');
   const rateLimit = context.lastCycleAt ? ms(context.lastCycleAt) + context.timing.minimalSyncTimeMs : ms(now);
   const due = early ? Math.max(ms(now), rateLimit) : Math.max(ms(now), rateLimit, ms(now) + context.timing.syncPeriodMs);
   const jitterMs = early ? 0 : Math.round(context.timing.syncPeriodMs * CYCLE_JITTER_FRACTION);

@@ -104,13 +104,28 @@ export class ApiHandler {
       sendJson(res, error.code, error.toStatus());
       return;
     }
-    const facts: RequestFacts = route ?? { verb: method.toLowerCase() };
+    // A create names its object only in the body: read it first, so failure rules and the request
+    // log can match and show the name as they do for every other verb.
+    let body = '';
+    if (route && WRITE_VERBS.includes(route.verb)) {
+      try {
+        body = await readBody(req);
+      } catch (error) {
+        if (!(error instanceof KubeStatusError)) throw error;
+        log(route, error.code);
+        sendJson(res, error.code, error.toStatus());
+        return;
+      }
+    }
+    const facts: RequestFacts = route
+      ? { verb: route.verb, resource: route.resource, group: route.group, subresource: route.subresource, namespace: route.namespace, name: route.name ?? (route.verb === 'create' ? nameInBody(body) : undefined) }
+      : { verb: method.toLowerCase() };
     const delay = this.o.faults.latencyFor(facts);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const fault = this.o.faults.takeFailure(facts);
     if (fault) {
       const headers: Record<string, string> = {};
-      const details: Record<string, unknown> = { name: route?.name, kind: route?.resource };
+      const details: Record<string, unknown> = { name: facts.name, kind: route?.resource };
       if (fault.status === 429) {
         const after = fault.retryAfterSeconds ?? 1;
         headers['Retry-After'] = String(after);
@@ -146,13 +161,12 @@ export class ApiHandler {
       return;
     }
     try {
-      const body = ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(route.verb) ? await readBody(req) : '';
       const { status, payload } = this.resource(req, route, url, body);
-      log(route, status);
+      log(facts, status);
       sendJson(res, status, payload);
     } catch (error) {
       if (!(error instanceof KubeStatusError)) throw error;
-      log(route, error.code);
+      log(facts, error.code);
       sendJson(res, error.code, error.toStatus());
     }
   }
@@ -440,6 +454,18 @@ function parseObject(req: IncomingMessage, body: string): unknown {
     return JSON.parse(body);
   } catch (error) {
     throw badRequest(`couldn't get version/kind; json parse error: ${(error as Error).message}`);
+  }
+}
+
+const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'];
+
+/** metadata.name of a JSON create body; undefined when absent (generateName) or unparseable. */
+function nameInBody(body: string): string | undefined {
+  try {
+    const name = (JSON.parse(body) as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+    return typeof name === 'string' && name !== '' ? name : undefined;
+  } catch {
+    return undefined;
   }
 }
 

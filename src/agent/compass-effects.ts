@@ -53,6 +53,9 @@ export interface CompassEffects extends AgentEffects {
   close(): Promise<void>;
 }
 
+/** How many synchronizations trust the record of written Secrets before reading them all again. */
+export const SECRET_RECHECK_CYCLES = 10;
+
 const ref = (n: NamespacedName) => `${n.namespace}/${n.name}`;
 
 export function compassErrorKind(error: unknown): EffectErrorKind {
@@ -106,6 +109,10 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
   const { config, secrets, connections, applications, logger, metrics } = options;
   const at = () => new Date(options.now()).toISOString();
   const secretContent = new SecretContentRecord();
+  // The record lets a quiet cycle skip every Secret request, so it would also never notice a Secret
+  // deleted or edited by hand (the agent may not watch Secrets): every SECRET_RECHECK_CYCLES-th
+  // synchronization reads and compares them all again.
+  let cyclesSinceSecretRecheck = 0;
   const ports = syncPorts(applications, secrets);
   let identity: ClientIdentity | undefined;
 
@@ -117,7 +124,8 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
 
   const readConfiguration = async () => {
     const data = await secrets.getData(config.agentConfigurationSecret.namespace, config.agentConfigurationSecret.name).catch((err: unknown) => {
-      throw new EffectError('kubernetes', `cannot read Secret ${ref(config.agentConfigurationSecret)}: ${(err as Error).message}`);
+      // Not 'kubernetes': for establishConnection that kind means "writing the credential Secrets failed".
+      throw new EffectError('unreachable', `cannot read Secret ${ref(config.agentConfigurationSecret)}: ${(err as Error).message}`);
     });
     return readConfigurationSecret(data, ref(config.agentConfigurationSecret));
   };
@@ -301,6 +309,10 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       }
       const fetchedAt = at();
       metrics?.setManagedApplications(configuration.applications.length);
+      if (++cyclesSinceSecretRecheck >= SECRET_RECHECK_CYCLES) {
+        secretContent.clear();
+        cyclesSinceSecretRecheck = 0;
+      }
       let report;
       try {
         report = await applyConfiguration(configuration, ports, {

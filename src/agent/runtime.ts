@@ -112,6 +112,9 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
   const snapshot$ = new BehaviorSubject<AgentSnapshot>(actor.getSnapshot());
   const subscriptions: Array<{ unsubscribe(): void }> = [];
   let lastState = '';
+  // Errors the CR status shows are logged too, once per new text (the logger redacts).
+  let lastConnectionError: string | undefined;
+  let lastSyncError: string | undefined;
 
   // Serialised CR writes: `pending` holds the newest projection not yet written.
   let pending: ConnectionProjection | null = null;
@@ -161,6 +164,16 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
               lastState = state;
               logger.info({ state: snapshot.value, connectionState: snapshot.context.connectionState }, 'agent state changed');
             }
+            const connectionError = snapshot.context.connection?.error;
+            if (connectionError && connectionError !== lastConnectionError) {
+              logger.warn({ connectionState: snapshot.context.connectionState, error: connectionError }, 'connection to Compass failed');
+            }
+            lastConnectionError = connectionError;
+            const syncError = snapshot.context.synchronization?.error;
+            if (syncError && syncError !== lastSyncError) {
+              logger.warn({ connectionState: snapshot.context.connectionState, error: syncError }, 'synchronization with Compass failed');
+            }
+            lastSyncError = syncError;
             snapshot$.next(snapshot);
             offer(snapshot);
           },

@@ -109,13 +109,13 @@ export function mergeOwnedFields(current: ApplicationObject, desired: Applicatio
 /**
  * The Secrets an Application uses: those its entries reference, limited to names of this
  * application's shape (a user's edit must not make the agent delete an unrelated Secret), plus the
- * names the agent derives for each of its services.
+ * names the agent derives for each of its services (only for the services `derivedFor` accepts).
  */
-export function secretNamesOf(app: ApplicationObject): string[] {
+export function secretNamesOf(app: ApplicationObject, derivedFor: (serviceId: string) => boolean = () => true): string[] {
   const name = app.metadata.name;
   const names = new Set<string>();
   for (const service of app.spec?.services ?? []) {
-    if (typeof service.id === 'string' && service.id) {
+    if (typeof service.id === 'string' && service.id && derivedFor(service.id)) {
       names.add(credentialsSecretName(name, service.id));
       names.add(requestParametersSecretName(name, service.id));
     }
@@ -178,12 +178,14 @@ export function planSync(
       }
     } else if (differs(current, wanted.application)) {
       const wantedSecrets = new Set(wanted.secrets.map((secret) => secret.metadata.name));
+      const wantedServices = new Set(wanted.application.spec.services.map((service) => service.id));
       operations.push({
         ...base,
         kind: 'update',
         application: mergeOwnedFields(current, wanted.application),
         secrets: wanted.secrets,
-        obsoleteSecrets: secretNamesOf(current)
+        // Derived names only of removed services: a kept service's Secrets are gone only if the old CR named them.
+        obsoleteSecrets: secretNamesOf(current, (serviceId) => !wantedServices.has(serviceId))
           .filter((secretName) => !wantedSecrets.has(secretName))
           .map(inNamespace),
       });

@@ -167,7 +167,15 @@ t.test('an update deletes the Secrets the old CR used and the new one does not',
   const after = desired('id', 'app', { bundles: [bundle('b2', 'B2', { apiDefinitions: [api('a2', 'A')], defaultInstanceAuth: basicAuth('u', 'p') })] });
   const [op] = planSync([after], [before], NS).operations;
   t.equal(op!.kind, 'update');
-  t.same(op!.kind === 'update' && op!.obsoleteSecrets.map((ref) => ref.name), ['app-b1', 'params-app-b1', 'params-app-b2']);
+  t.same(op!.kind === 'update' && op!.obsoleteSecrets.map((ref) => ref.name), ['app-b1', 'params-app-b1'], 'no delete for a Secret of a kept service that the old CR did not name');
+});
+
+t.test('an update that changes no Secret deletes none', async (t) => {
+  const bundles = { bundles: [bundle('b1', 'B1', { apiDefinitions: [api('a1', 'A')] }), bundle('b2', 'B2', { defaultInstanceAuth: basicAuth('u', 'p') })] };
+  const before = stored(desired('id', 'app', { ...bundles, description: 'old' }).application);
+  const [op] = planSync([desired('id', 'app', { ...bundles, description: 'new' })], [before], NS).operations;
+  t.equal(op!.kind, 'update');
+  t.same(op!.kind === 'update' && op!.obsoleteSecrets, []);
 });
 
 t.test('secretNamesOf ignores references a user pointed at Secrets of another shape', async (t) => {

@@ -87,7 +87,7 @@ t.test('TestFailedToInitializeConnection: each failure of the first connection g
   await t.test('the configuration Secret is missing → "Failed to retrieve certificate" naming the Secret', async (t) => {
     await freshCluster(h);
     h.startAgent(NO_RETRY);
-    await expectConnectionFailed(t, 'Failed to retrieve certificate: ', /Secret kyma-system\/compass-agent-configuration does not exist/);
+    await expectConnectionFailed(t, 'Failed to retrieve certificate: ', /configuration Secret kyma-system\/compass-agent-configuration is unusable: it does not exist/);
     t.equal(compass.callLog().length, 0, 'Compass is not called');
   });
 

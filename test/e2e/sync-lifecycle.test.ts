@@ -283,6 +283,19 @@ t.test('applications added, changed and removed in Compass are mirrored as Appli
     t.equal(h.secretData({ namespace: NS, name: `${ORDERS.cr}-${OAUTH_BUNDLE}` })?.clientSecret, SECRET_VALUES.oauthSecret, 'written on the next cycle');
   });
 
+  await t.test('a credential Secret deleted or edited by hand is restored', async (t) => {
+    const oauth = `${ORDERS.cr}-${OAUTH_BUNDLE}`;
+    const params = `params-${ORDERS.cr}-${OAUTH_BUNDLE}`;
+    const wanted = h.secretData({ namespace: NS, name: params });
+    await h.kubectl('-n', NS, 'delete', 'secret', oauth);
+    await h.kubectl('-n', NS, 'patch', 'secret', params, '--type', 'merge', '-p', JSON.stringify({ stringData: { headers: '{}' } }));
+    await h.waitFor('both Secrets repaired', () =>
+      h.secretData({ namespace: NS, name: oauth })?.clientSecret === SECRET_VALUES.oauthSecret &&
+      h.secretData({ namespace: NS, name: params })?.headers === wanted?.headers, 30_000);
+    assertOwnedSecret(t, h, oauth, ORDERS.cr, OAUTH_BUNDLE, { clientId: 'orders-client', clientSecret: SECRET_VALUES.oauthSecret });
+    t.equal(h.connection()?.status?.connectionState, 'Synchronized');
+  });
+
   await t.test('no credential reaches the log, the CR, the event log or the metrics', async (t) => {
     const places = {
       'agent log': h.logs.join('\n'),

@@ -142,10 +142,15 @@ t.test('informer: survives clean and abrupt watch drops and relists after a forc
   informer.on('add', (o) => { added.push(o.metadata!.name!); });
   informer.on('delete', (o) => { deleted.push(o.metadata!.name!); });
   // client-node 1.4 stops on any non-410 error; the documented pattern restarts it from the error handler.
-  informer.on('error', () => { errors++; setTimeout(() => informer.start(), 20); });
+  let stopped = false;
+  informer.on('error', () => { errors++; if (!stopped) setTimeout(() => { if (!stopped) void informer.start(); }, 20); });
   await sim.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'before-start' } });
   await informer.start();
-  t.teardown(() => informer.stop());
+  t.teardown(() => {
+    // no restart once the test is over: a restarting informer would keep the process alive
+    stopped = true;
+    return informer.stop();
+  });
   await until(() => added.includes('before-start'));
 
   const watchesBefore = () => sim.requestLog.filter((e) => e.verb === 'watch').length;

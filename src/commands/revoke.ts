@@ -5,24 +5,12 @@ import { loadKubeConfig, createKubeClient } from '../../adapters/kube/kube-clien
 import { SecretStore } from '../../adapters/kube/secret-store.js';
 import { CompassConnectionStore } from '../../adapters/kube/compass-connection-store.js';
 import { revokeCertificate } from '../../adapters/compass/connector-client.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { configFromEnvironment } from './command-args.js';
 import { readClientIdentity } from '../agent/compass-effects.js';
 
 export async function run(args: string[], out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
-  if (args.length > 0) {
-    process.stderr.write('usage: runtime-agent revoke (configured like `run`, through APP_* variables and KUBECONFIG)\n');
-    return 2;
-  }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`runtime-agent: invalid configuration: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const config = configFromEnvironment('revoke', args);
+  if (config === 2) return 2;
   try {
     const client = createKubeClient(loadKubeConfig().kubeConfig);
     const secretRef = `${config.clusterCertificatesSecret.namespace}/${config.clusterCertificatesSecret.name}`;

@@ -2,24 +2,13 @@
 // KUBECONFIG or the in-cluster service account. Exit 2 on bad configuration, 0 after SIGTERM.
 import { createLogger } from '../../adapters/logger.js';
 import { loadKubeConfig } from '../../adapters/kube/kube-client.js';
-import { ConfigError, describeConfig, loadConfig } from '../config.js';
+import { describeConfig } from '../config.js';
+import { configFromEnvironment } from './command-args.js';
 import { serveAgent, untilSignal } from './serve-agent.js';
 
 export async function run(args: string[]): Promise<number> {
-  if (args.length > 0) {
-    process.stderr.write(`run: unexpected arguments ${args.join(' ')}; the agent is configured through APP_* environment variables\n`);
-    return 2;
-  }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`runtime-agent: invalid configuration: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  const config = configFromEnvironment('run', args);
+  if (config === 2) return 2;
   const logger = createLogger({ level: config.logLevel });
   let kubeConfig;
   try {

@@ -26,7 +26,7 @@ async function requestFlag(h: Harness, flag: 'resyncNow' | 'refreshCredentialsNo
 
 t.test('improvements over the reference that need no token', async (t) => {
   const h = await startHarness({ apps: 1 });
-  t.teardown(async () => { const t0 = Date.now(); console.error('teardown start', h.sims.kube.url, h.sims.kube.controlUrl, h.sims.compass.connectorUrl, h.sims.compass.directorUrl, h.sims.compass.controlUrl); await h.stopAgent(); console.error('stopped', Date.now() - t0); await h.close(); console.error('closed', Date.now() - t0); setTimeout(() => { for (const x of (process as any)._getActiveHandles()) console.error('HANDLE', x.constructor?.name, 'remote', x.remoteAddress, x.remotePort, 'local', x.localAddress, x.localPort, 'destroyed', x.destroyed, 'server', !!x.server, x._host, typeof x._onTimeout === 'function' ? String(x._onTimeout).slice(0, 200) : ''); }, 3000).unref(); });
+  t.teardown(async () => { const t0 = Date.now(); console.error('teardown start', h.sims.kube.url, h.sims.kube.controlUrl, h.sims.compass.connectorUrl, h.sims.compass.directorUrl, h.sims.compass.controlUrl); await h.stopAgent(); console.error('stopped', Date.now() - t0); await h.close(); console.error('closed', Date.now() - t0); setTimeout(() => { console.error('RESOURCES', JSON.stringify((process as any).getActiveResourcesInfo())); for (const x of (process as any)._getActiveHandles()) console.error('HANDLE', x.constructor?.name, 'remote', x.remoteAddress, x.remotePort, 'local', x.localAddress, x.localPort, 'destroyed', x.destroyed, 'server', !!x.server, x._host, typeof x._onTimeout === 'function' ? String(x._onTimeout).slice(0, 200) : ''); }, 3000).unref(); });
   const ledger = new SecretLedger();
   const compass = h.sims.compass.control;
 

@@ -1,0 +1,60 @@
+// `runtime-agent sim --dir DIR` as a user runs it: a separate process whose files let kubectl and
+// curl reach both simulators, stopped by SIGTERM. Runs the built binary (npm test builds first).
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+
+const bin = new URL('../../bin/runtime-agent', import.meta.url).pathname;
+const built = existsSync(new URL('../../dist/src/cli.js', import.meta.url));
+
+t.test('sim --dir writes kubeconfig and sim.json that kubectl and curl use, and stops on SIGTERM', { skip: built ? false : 'dist/ is missing: run npm run build' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sim-command-'));
+  const child = spawn(process.execPath, [bin, 'sim', '--dir', dir, '--apps', '4'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  t.teardown(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  const deadline = Date.now() + 60_000;
+  while (!output.includes('Stop with Ctrl-C') && Date.now() < deadline && child.exitCode === null) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.match(output, /Kubernetes simulator: https:\/\/127\.0\.0\.1:\d+/);
+
+  const info = JSON.parse(readFileSync(join(dir, 'sim.json'), 'utf8'));
+  t.match(info.kube.server, /^https:\/\/127\.0\.0\.1:\d+$/);
+  t.equal(info.kube.kubeconfig, join(dir, 'kubeconfig'));
+  for (const key of ['connectorUrl', 'certSecuredConnectorUrl', 'directorUrl', 'controlUrl', 'caFile']) t.ok(info.compass[key], `compass.${key}`);
+  t.match(info.token, /^[A-Za-z0-9_-]{86}==$/, 'a fresh one-time token: 64 bytes, URL-safe base64 with padding');
+  t.ok(info.runtimeId && info.tenant);
+
+  if (existsSync('/usr/bin/kubectl')) {
+    const kubectl = (...args: string[]) => execFileSync('kubectl', ['--kubeconfig', info.kube.kubeconfig, ...args]).toString();
+    const namespaces = kubectl('get', 'namespaces', '-o', 'name');
+    t.match(namespaces, 'namespace/kyma-system');
+    t.match(namespaces, 'namespace/istio-system');
+    t.match(kubectl('get', 'crd', '-o', 'name'), 'compassconnections.compass.kyma-project.io');
+  }
+  // the Compass CA in caFile verifies the Connector's server certificate: curl with it, no -k
+  const body = execFileSync('curl', ['-sS', '--cacert', info.compass.caFile, '-H', 'Content-Type: application/json', '-H', `Connector-Token: ${info.token}`, '-d', JSON.stringify({ query: '{ result: configuration { token { token } certificateSigningRequestInfo { subject } } }' }), info.compass.connectorUrl]).toString();
+  t.match(JSON.parse(body).data.result.certificateSigningRequestInfo.subject, /CN=/);
+  const minted = JSON.parse(execFileSync('curl', ['-sS', '-X', 'POST', `${info.compass.controlUrl}/tokens`]).toString());
+  t.match(minted.token, /==$/, 'POST /tokens mints a fresh token');
+
+  child.kill('SIGTERM');
+  t.equal(await exited, 0, 'SIGTERM stops it cleanly');
+});
+
+t.test('sim without --dir is a usage error', { skip: built ? false : 'dist/ is missing' }, async (t) => {
+  const child = spawn(process.execPath, [bin, 'sim'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  t.equal(code, 2);
+  t.match(stderr, /--dir DIR is required/);
+});

@@ -156,7 +156,7 @@ export async function benchSyncScale(): Promise<Figure[]> {
         },
       });
       const spawned = agent.startedAt;
-      await waitForConnectionState(sims, agent, 'Synchronized', 15 * 60_000);
+      await waitForConnectionState(sims, agent, 'Synchronized', 30 * 60_000);
       const synchronizedAt = performance.now();
       const afterFirst = await syncMetrics(agent);
       if (afterFirst.count !== 1) throw new Error(`expected one synchronization before the first Synchronized, the metric counts ${afterFirst.count}`);

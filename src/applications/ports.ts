@@ -44,6 +44,7 @@ export class AlreadyExistsError extends Error {
 /** Also accepts client-library errors that carry the 409 status, in case a port passes them through. */
 export function isAlreadyExists(error: unknown): boolean {
   if (error instanceof AlreadyExistsError) return true;
-  const e = error as { code?: unknown; statusCode?: unknown; reason?: unknown } | null;
-  return e != null && (e.code === 409 || e.statusCode === 409 || e.reason === 'AlreadyExists');
+  // A 409 Conflict (a write race) is not a name taken by a foreign object: only the reason tells them apart.
+  const e = error as { reason?: unknown } | null;
+  return e != null && e.reason === 'AlreadyExists';
 }

@@ -365,11 +365,12 @@ t.test('applications are processed with bounded concurrency', async (t) => {
   t.equal(defaults.maxInFlight, 16);
 });
 
-t.test('isAlreadyExists accepts the port error and 409 errors of client libraries', async (t) => {
+t.test('isAlreadyExists tells a taken name from a write conflict', async (t) => {
   t.ok(isAlreadyExists(new AlreadyExistsError('x')));
-  t.ok(isAlreadyExists(Object.assign(new Error('x'), { code: 409 })));
-  t.ok(isAlreadyExists({ statusCode: 409 }));
+  t.ok(isAlreadyExists(Object.assign(new Error('x'), { status: 409, reason: 'AlreadyExists' })), 'a KubeError with reason AlreadyExists');
   t.ok(isAlreadyExists({ reason: 'AlreadyExists' }));
+  t.notOk(isAlreadyExists(Object.assign(new Error('x'), { status: 409, reason: 'Conflict' })), 'a 409 Conflict is a race, not a foreign object');
+  t.notOk(isAlreadyExists({ statusCode: 409 }));
   t.notOk(isAlreadyExists(new Error('x')));
   t.notOk(isAlreadyExists(null));
 });

@@ -338,7 +338,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       try {
         for (const label of labelsToSet(configuration.runtimeLabels, { eventServiceUrl: config.runtimeEventsUrl, consoleUrl: config.runtimeConsoleUrl })) {
           await director.setRuntimeLabel(runtimeId, label.key, label.value, { signal });
-          logger.info({ key: label.key, value: label.value }, 'runtime label set');
+          logger.info({ label: label.key, value: label.value }, 'runtime label set');
         }
       } catch (err) {
         return { at: at(), result: 'MetadataUpdateFailed', error: (err as Error).message, fetchedAt, summary };

@@ -30,7 +30,9 @@ export async function run(args: string[]): Promise<number> {
       `  export KUBECONFIG=${info.kube.kubeconfig} NODE_EXTRA_CA_CERTS=${info.compass.caFile}`,
       `  kubectl get compassconnections,applications`,
       '',
-      `Files in ${dir}: kubeconfig, sim.json, compass-ca.pem. Stop with Ctrl-C or SIGTERM.`,
+      `  kubectl apply -f ${join(dir, 'config-secret.yaml')}   # the agent configuration Secret with a fresh token`,
+      '',
+      `Files in ${dir}: kubeconfig, sim.json, compass-ca.pem, config-secret.yaml. Stop with Ctrl-C or SIGTERM.`,
       '',
     ].join('\n'),
   );
@@ -76,5 +78,14 @@ export function writeSimFiles(dir: string, sims: Simulators): SimInfo {
     token: sims.compass.mintToken(),
   };
   writeFileSync(join(dir, 'sim.json'), JSON.stringify(info, null, 2) + '\n', { mode: 0o600 });
+  // The agent configuration Secret of the tutorial, ready for `kubectl apply -f`.
+  const secret = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name: 'compass-agent-configuration', namespace: 'kyma-system' },
+    type: 'Opaque',
+    stringData: { CONNECTOR_URL: info.compass.connectorUrl, RUNTIME_ID: info.runtimeId, TENANT: info.tenant, TOKEN: info.token },
+  };
+  writeFileSync(join(dir, 'config-secret.yaml'), JSON.stringify(secret, null, 2) + '\n', { mode: 0o600 });
   return info;
 }

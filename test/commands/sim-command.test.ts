@@ -39,6 +39,8 @@ t.test('sim --dir writes kubeconfig and sim.json that kubectl and curl use, and 
     t.match(namespaces, 'namespace/kyma-system');
     t.match(namespaces, 'namespace/istio-system');
     t.match(kubectl('get', 'crd', '-o', 'name'), 'compassconnections.compass.kyma-project.io');
+    t.match(kubectl('apply', '-f', join(dir, 'config-secret.yaml')), 'secret/compass-agent-configuration created');
+    t.equal(kubectl('get', 'secret', '-n', 'kyma-system', 'compass-agent-configuration', '-o', 'jsonpath={.data.RUNTIME_ID}'), Buffer.from(info.runtimeId).toString('base64'));
   }
   // the Compass CA in caFile verifies the Connector's server certificate: curl with it, no -k
   const body = execFileSync('curl', ['-sS', '--cacert', info.compass.caFile, '-H', 'Content-Type: application/json', '-H', `Connector-Token: ${info.token}`, '-d', JSON.stringify({ query: '{ result: configuration { token { token } certificateSigningRequestInfo { subject } } }' }), info.compass.connectorUrl]).toString();

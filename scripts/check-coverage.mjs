@@ -2,8 +2,9 @@
 // so a product file no test imports is counted here as entirely uncovered: the floor stays honest.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import ts from 'typescript';
 
-const FLOOR = { lines: 85, branches: 75, functions: 80 };
+const FLOOR = { lines: 92, branches: 85, functions: 92 };
 const PRODUCT_DIRS = ['src', 'machines', 'adapters', 'sim'];
 const root = resolve(process.argv[2] ?? '.');
 const summaryFile = join(root, '.tap/report/coverage-summary.json');
@@ -47,9 +48,12 @@ for (const dir of PRODUCT_DIRS) {
         totals[key][1] += data[key].total;
       }
     } else {
-      const code = readFileSync(join(root, file), 'utf8')
-        .split('\n')
-        .filter((l) => l.trim() && !/^\s*(\/\/|\*|\/\*|import\b|export type\b)/.test(l));
+      // Compiled to JavaScript, a file of interfaces and types is empty: nothing to cover.
+      const js = ts.transpileModule(readFileSync(join(root, file), 'utf8'), {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, removeComments: true },
+      }).outputText;
+      const code = js.split('\n').filter((l) => l.trim() && !/^\s*(import\b|export \{\s*\};?$)/.test(l));
+      if (code.length === 0) continue;
       totals.lines[1] += code.length;
       unloaded.push(file);
     }

@@ -35,14 +35,6 @@ export interface ApplicationObject {
   status?: Record<string, unknown>;
 }
 
-/** The port the Application synchronisation uses. */
-export interface ApplicationPort {
-  listManaged(): Promise<ApplicationObject[]>;
-  create(app: ApplicationObject): Promise<ApplicationObject>;
-  update(app: ApplicationObject): Promise<ApplicationObject>;
-  delete(name: string): Promise<void>;
-}
-
 export interface ApplicationStoreOptions {
   logger?: Logger;
   labelSelector?: string;
@@ -53,7 +45,8 @@ export interface ApplicationStoreOptions {
   watch?: { watchTimeoutSeconds?: number; idleTimeoutMs?: number; backoff?: { initialMs?: number; maxMs?: number } };
 }
 
-export class ApplicationStore implements ApplicationPort {
+/** Serves the Application synchronisation's ApplicationPort (src/applications/ports.ts). */
+export class ApplicationStore {
   private readonly logger: Logger;
   private readonly labelSelector: string;
   private readonly syncTimeoutMs: number;

@@ -35,14 +35,6 @@ export interface SecretObject {
 /** Decoded Secret values (UTF-8). */
 export type SecretData = Record<string, string>;
 
-/** The port the Application synchronisation uses for credential Secrets. */
-export interface SecretPort {
-  get(namespace: string, name: string): Promise<SecretObject | null>;
-  create(secret: SecretObject): Promise<void>;
-  replace(secret: SecretObject): Promise<void>;
-  delete(namespace: string, name: string): Promise<void>;
-}
-
 export interface SecretStoreOptions {
   logger?: Logger;
   /** Attempts of a read-modify-write before giving up on repeated conflicts. Default 5. */
@@ -55,7 +47,8 @@ export const encodeSecretData = (data: SecretData): Record<string, string> =>
 export const decodeSecretData = (data: Record<string, string> | undefined): SecretData =>
   Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
 
-export class SecretStore implements SecretPort {
+/** Serves the Application synchronisation's SecretPort (src/applications/ports.ts) and the agent's own Secrets. */
+export class SecretStore {
   private readonly logger: Logger;
   private readonly maxAttempts: number;
 

@@ -24,8 +24,10 @@ import {
 import type { DirectorApplication, DirectorBundle, RuntimeConfiguration } from './director-types.js';
 import { GraphQLTransport, type ClientCertificate, type GraphQLTransportOptions } from './graphql-transport.js';
 
-/** Page size asked for; 100 is within every era's limits (nested lists were capped at 100 in 2020). */
-export const DEFAULT_PAGE_SIZE = 100;
+/** Applications per page: the Director's own default since 2021 (no upper bound for this query). */
+export const DEFAULT_PAGE_SIZE = 200;
+/** Nested lists (bundles, API and event definitions) were capped at 100 per page in 2020. */
+export const NESTED_PAGE_SIZE_LIMIT = 100;
 
 export interface DirectorClientOptions extends Omit<GraphQLTransportOptions, 'headers' | 'clientCertificate'> {
   /** External tenant id (configuration Secret `TENANT`), sent as the `Tenant` header. */
@@ -112,15 +114,19 @@ export class DirectorClient {
 
 /** One synchronization fetch; holds the per-fetch parameters so the page helpers stay small. */
 class ConfigurationFetch {
+  private readonly nestedPageSize: number;
+
   constructor(
     private readonly transport: GraphQLTransport,
     private readonly pageSize: number,
     private readonly runtimeId: string,
     private readonly signal: AbortSignal | undefined,
-  ) {}
+  ) {
+    this.nestedPageSize = Math.min(pageSize, NESTED_PAGE_SIZE_LIMIT);
+  }
 
   async run(): Promise<RuntimeConfiguration> {
-    const variables = { runtimeId: this.runtimeId, first: this.pageSize, after: null, nestedFirst: this.pageSize };
+    const variables = { runtimeId: this.runtimeId, first: this.pageSize, after: null, nestedFirst: this.nestedPageSize };
     const data = await this.request(RUNTIME_CONFIGURATION_QUERY, variables, 'runtime, applicationsForRuntime');
     if (data.runtime === null || data.runtime === undefined) {
       throw new IncompleteListError(`runtime ${this.runtimeId} is unknown to the Director in this tenant (runtime is null); check RUNTIME_ID and TENANT`);
@@ -141,7 +147,7 @@ class ConfigurationFetch {
 
   private async applicationsPage(after: string): Promise<DirectorPage> {
     const what = `applications of runtime ${this.runtimeId}`;
-    const data = await this.request(APPLICATIONS_PAGE_QUERY, { runtimeId: this.runtimeId, first: this.pageSize, after, nestedFirst: this.pageSize }, 'applicationsForRuntime');
+    const data = await this.request(APPLICATIONS_PAGE_QUERY, { runtimeId: this.runtimeId, first: this.pageSize, after, nestedFirst: this.nestedPageSize }, 'applicationsForRuntime');
     return readPage(data.applicationsForRuntime, what);
   }
 
@@ -171,7 +177,7 @@ class ConfigurationFetch {
   }
 
   private async bundlesPage(applicationId: string, after: string): Promise<DirectorPage> {
-    const data = await this.request(BUNDLES_PAGE_QUERY, { applicationId, first: this.pageSize, after, nestedFirst: this.pageSize }, 'application.bundles');
+    const data = await this.request(BUNDLES_PAGE_QUERY, { applicationId, first: this.nestedPageSize, after, nestedFirst: this.nestedPageSize }, 'application.bundles');
     return readPage(this.applicationOf(data, applicationId).bundles, `bundles of application ${applicationId}`);
   }
 
@@ -203,7 +209,7 @@ class ConfigurationFetch {
 
   private async definitionsPage(list: 'apiDefinitions' | 'eventDefinitions', applicationId: string, bundleId: string, after: string): Promise<DirectorPage> {
     const document = list === 'apiDefinitions' ? API_DEFINITIONS_PAGE_QUERY : EVENT_DEFINITIONS_PAGE_QUERY;
-    const data = await this.request(document, { applicationId, bundleId, first: this.pageSize, after }, `application.bundle.${list}`);
+    const data = await this.request(document, { applicationId, bundleId, first: this.nestedPageSize, after }, `application.bundle.${list}`);
     const bundle = this.applicationOf(data, applicationId).bundle;
     if (bundle === null || bundle === undefined) throw new IncompleteListError(`bundle ${bundleId} of application ${applicationId} disappeared while paging`);
     const what = `${list === 'apiDefinitions' ? 'API' : 'event'} definitions of bundle ${bundleId} of application ${applicationId}`;

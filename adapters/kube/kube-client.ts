@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { redactText } from '../redaction.js';
+import { reuseConnections } from './connection-reuse.js';
 
 /** Where the kubelet mounts the service-account credentials inside a Pod. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -74,6 +75,7 @@ export interface KubeClient {
 }
 
 export function createKubeClient(kubeConfig: KubeConfig): KubeClient {
+  reuseConnections(kubeConfig);
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('The kubeconfig has no current cluster: check its current-context');
   return {

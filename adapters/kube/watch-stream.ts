@@ -9,9 +9,10 @@
 //     silence > idle   → abort, emit a `problem`, re-watch
 //     any other error  → emit a `problem`, wait (exponential backoff with jitter), retry
 //
-// Every emission carries `cache`, an immutable snapshot of all matching objects keyed by
-// `namespace/name` (or `name` for cluster-scoped objects) after the event was applied, so a consumer
-// can act on the latest emission alone. `synced` means "the cache was rebuilt from a fresh LIST":
+// Every emission carries `cache`, a read-only view of all matching objects keyed by `namespace/name`
+// (or `name` for cluster-scoped objects) after the event was applied, so a consumer can act on the
+// latest emission alone. It is the stream's own map, not a copy (copying 10,000 objects per event
+// made a large sync quadratic): read it when the emission arrives, copy it to keep it. `synced` means "the cache was rebuilt from a fresh LIST":
 // treat it as a full resync (objects that vanished while disconnected are simply absent).
 // The stream never errors; it completes only when unsubscribed.
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
@@ -203,7 +204,7 @@ class WatchLoop<T extends KubeObject> {
       if (this.closed) return;
       this.cache = new Map(items.map((item) => [objectKey(item), item]));
       this.resourceVersion = listVersion ?? '';
-      this.emit({ type: 'synced', cache: new Map(this.cache) });
+      this.emit({ type: 'synced', cache: this.cache });
       return;
     }
   }
@@ -279,7 +280,7 @@ class WatchLoop<T extends KubeObject> {
         else this.cache.set(key, obj);
         this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
         const kind = type === 'ADDED' ? 'added' : type === 'MODIFIED' ? 'modified' : 'deleted';
-        this.emit({ type: kind, object: obj, cache: new Map(this.cache) });
+        this.emit({ type: kind, object: obj, cache: this.cache });
         return undefined;
       }
       case 'BOOKMARK':

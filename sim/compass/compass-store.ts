@@ -88,6 +88,8 @@ export class CompassStore {
   readonly tenants = new Map<string, TenantRecord>();
   readonly runtimes = new Map<string, RuntimeRecord>();
   readonly applications = new Map<string, ApplicationRecord>();
+  /** Application ids in id order, rebuilt only when ids come or go (every Director page needs it). */
+  private sortedApplicationIds: string[] | null = null;
   readonly systemAuths = new Map<string, SystemAuthRecord>();
   private tokens = new Map<string, { clientId: string; type: TokenType; expiresAt: number }>();
   readonly issued = new Map<string, IssuedCertificateRecord>();
@@ -162,12 +164,20 @@ export class CompassStore {
       bundles: input.bundles ? input.bundles.map(normalizeBundle) : (existing?.bundles ?? []),
     };
     this.addTenant(app.tenant);
+    if (!existing) this.sortedApplicationIds = null;
     this.applications.set(app.id, app);
     return app;
   }
 
   removeApplication(id: string): boolean {
+    this.sortedApplicationIds = null;
     return this.applications.delete(id);
+  }
+
+  /** Every application ordered by id, as the Director pages them. */
+  applicationsById(): ApplicationRecord[] {
+    this.sortedApplicationIds ??= [...this.applications.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+    return this.sortedApplicationIds.map((id) => this.applications.get(id)!);
   }
 
   upsertBundle(applicationId: string, input: BundleInput): BundleRecord {
@@ -192,6 +202,7 @@ export class CompassStore {
     if (!Number.isInteger(count) || count < 0 || count > 100_000) throw new Error(`generateApplications: count must be an integer between 0 and 100000, got ${count}`);
     const apps = generateApplications(count, seed, { tenant: this.options.tenant, scenarios, timestamp: this.now().toISOString() });
     for (const app of apps) this.applications.set(app.id, app);
+    this.sortedApplicationIds = null;
     return apps;
   }
 

@@ -141,7 +141,7 @@ export function directorRoot(store: CompassStore, context: DirectorContext): Rec
       if (!runtime) throw invalidData('runtime does not exist');
       const apps = scenariosOf(runtime.labels).length === 0
         ? []
-        : byId([...store.applications.values()].filter((app) => app.tenant === context.tenant && sharesScenario(runtime.labels, app.labels)));
+        : store.applicationsById().filter((app) => app.tenant === context.tenant && sharesScenario(runtime.labels, app.labels));
       const page = paginate(apps, { first, after, cap }, pageFaults('applicationsForRuntime'));
       return { ...page, data: page.data.map(applicationView) };
     },

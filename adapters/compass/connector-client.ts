@@ -1,7 +1,7 @@
 // The Compass Connector (reference §4, compass-api §1): the token-secured endpoint exchanges a
 // one-time token for a client certificate; the certificate-secured endpoint (mutual TLS) renews and
 // revokes it. Every response is checked for the fields the next step needs (reference bug 8).
-import { generateSigningRequest, DEFAULT_KEY_BITS } from '../pki/csr.js';
+import { generateSigningRequest, DEFAULT_KEY_BITS, type RsaKeyPair } from '../pki/csr.js';
 import { SubjectParseError } from '../pki/subject.js';
 import { CredentialsError, decodeCertificationResult, type CertificationResult, type ClientCredentials } from '../pki/credentials.js';
 import { CompassError, describeEndpoint } from './compass-error.js';
@@ -50,6 +50,8 @@ export type ConnectorTransportOptions = Omit<GraphQLTransportOptions, 'url' | 'c
 export interface FlowOptions extends ConnectorTransportOptions {
   /** RSA key size; default 4096. */
   keyBits?: number;
+  /** Where the new key comes from (e.g. a SpareKey prepared in the background); a fresh one by default. */
+  newKey?: (bits: number) => Promise<RsaKeyPair>;
   signal?: AbortSignal;
 }
 
@@ -129,11 +131,11 @@ export class CertificateSecuredConnector {
  * subject, then signCertificateSigningRequest with the token returned by configuration.
  */
 export async function establishConnection(options: FlowOptions & { connectorUrl: string; token: string }): Promise<ConnectionResult> {
-  const { connectorUrl, token, keyBits, signal, ...transport } = options;
+  const { connectorUrl, token, keyBits, newKey, signal, ...transport } = options;
   const connector = new TokenSecuredConnector({ ...transport, url: connectorUrl });
   try {
     const configuration = await step('Failed to fetch the configuration from the token-secured Connector', () => connector.configuration(token, signal));
-    const request = await makeCsr(configuration.subject, keyBits, connectorUrl);
+    const request = await makeCsr(configuration.subject, keyBits, connectorUrl, newKey);
     const result = await step('Failed to sign the CSR at the token-secured Connector', () => connector.signCertificateSigningRequest(configuration.token, request.csrWire, signal));
     return { credentials: decodeCredentials(result, connectorUrl), privateKeyPem: request.privateKeyPem, managementInfo: configuration.managementInfo };
   } finally {
@@ -143,12 +145,12 @@ export async function establishConnection(options: FlowOptions & { connectorUrl:
 
 /** Renewal (reference §4.3): configuration and a CSR over mutual TLS with the current certificate. */
 export async function renewCertificate(options: FlowOptions & { connectorUrl: string; clientCertificate: ClientCertificate }): Promise<ConnectionResult> {
-  const { connectorUrl, clientCertificate, keyBits, signal, ...transport } = options;
+  const { connectorUrl, clientCertificate, keyBits, newKey, signal, ...transport } = options;
   const connector = new CertificateSecuredConnector({ ...transport, url: connectorUrl, clientCertificate });
   try {
     const configuration = await step('Failed to fetch the configuration from the certificate-secured Connector', () => connector.configuration(signal));
     if (configuration.subject === undefined) throw missing('configuration', describeEndpoint(connectorUrl), 'certificateSigningRequestInfo');
-    const request = await makeCsr(configuration.subject, keyBits, connectorUrl);
+    const request = await makeCsr(configuration.subject, keyBits, connectorUrl, newKey);
     const result = await step('Failed to renew the certificate at the certificate-secured Connector', () => connector.signCertificateSigningRequest(request.csrWire, signal));
     return { credentials: decodeCredentials(result, connectorUrl), privateKeyPem: request.privateKeyPem, managementInfo: configuration.managementInfo };
   } finally {
@@ -188,9 +190,9 @@ async function step<T>(context: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
-async function makeCsr(subject: string, keyBits: number | undefined, endpoint: string) {
+async function makeCsr(subject: string, keyBits: number | undefined, endpoint: string, newKey?: (bits: number) => Promise<RsaKeyPair>) {
   try {
-    return await generateSigningRequest(subject, keyBits ?? DEFAULT_KEY_BITS);
+    return await generateSigningRequest(subject, keyBits ?? DEFAULT_KEY_BITS, newKey);
   } catch (error) {
     if (error instanceof SubjectParseError) {
       throw new CompassError(`Failed to generate the CSR: ${error.message}`, { kind: 'invalid-response', operation: 'configuration', endpoint: describeEndpoint(endpoint) });

@@ -77,9 +77,13 @@ export async function createCertificationRequest(attributes: readonly SubjectAtt
 }
 
 /** Parses the Connector's subject, makes a new key (never reused) and the CSR for it. */
-export async function generateSigningRequest(subject: string, keyBits: number = DEFAULT_KEY_BITS): Promise<SigningRequest> {
+export async function generateSigningRequest(
+  subject: string,
+  keyBits: number = DEFAULT_KEY_BITS,
+  newKey: (bits: number) => Promise<RsaKeyPair> = generateRsaKeyPair,
+): Promise<SigningRequest> {
   const { attributes } = parseSubject(subject);
-  const keys = await generateRsaKeyPair(keyBits);
+  const keys = await newKey(keyBits);
   const csrPem = await createCertificationRequest(attributes, keys);
   return { csrPem, csrWire: Buffer.from(csrPem, 'utf8').toString('base64'), privateKeyPem: keys.privateKeyPem };
 }

@@ -6,6 +6,7 @@ import * as connector from '../../adapters/compass/connector-client.js';
 import { DirectorClient } from '../../adapters/compass/director-client.js';
 import type { ClientCertificate } from '../../adapters/compass/graphql-transport.js';
 import { parseCertificate, keyMatchesCertificate, toRfc3339 } from '../../adapters/pki/certificate.js';
+import { SpareKey } from '../../adapters/pki/spare-key.js';
 import type { SecretStore } from '../../adapters/kube/secret-store.js';
 import type { CompassConnectionObject, CompassConnectionStore } from '../../adapters/kube/compass-connection-store.js';
 import type { ApplicationStore } from '../../adapters/kube/application-store.js';
@@ -115,6 +116,10 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
   let cyclesSinceSecretRecheck = 0;
   const ports = syncPorts(applications, secrets);
   let identity: ClientIdentity | undefined;
+  // The next RSA key is generated ahead, so connecting and renewing do not wait seconds for it.
+  const spareKey = new SpareKey(config.rsaKeyBits);
+  spareKey.prepare();
+  const newKey = () => spareKey.take();
 
   const transport = {
     caPem: options.compassCaPem,
@@ -209,6 +214,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
           connectorUrl: values.connectorUrl,
           token: values.token,
           keyBits: config.rsaKeyBits,
+          newKey,
           runtimeId: values.runtimeId,
           signal,
         });
@@ -254,6 +260,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
           connectorUrl: managementInfo.connectorUrl,
           clientCertificate: current,
           keyBits: config.rsaKeyBits,
+          newKey,
           signal,
         });
       } catch (err) {

@@ -63,23 +63,37 @@ export async function run(args: string[], out: (line: string) => void = (l) => p
   const served = await serveAgent({ config, kubeConfig, logger, compassCaPem: sims.compass.serverCaPem, healthHost: '127.0.0.1' });
   out(`${stamp()} agent started; logs in ${logFile}, live state at ${served.health.url}/debug?format=html`);
 
-  let lastLine = '';
+  // One line when the top-level state or the CompassConnection state changes (not every cycle), and
+  // the Applications whenever the synchronized set changes.
+  let lastKey = '';
+  let lastApplications = '';
+  let hinted = false;
   let resolveDone: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
   const subscription = served.agent.runtime.snapshot$.subscribe((snapshot) => {
-    const state = typeof snapshot.value === 'string' ? snapshot.value : JSON.stringify(snapshot.value).replace(/[{}"]/g, '').replace(/:/g, '.');
+    const value = snapshot.value as string | Record<string, string>;
+    const top = typeof value === 'string' ? value : Object.keys(value)[0]!;
+    const path = typeof value === 'string' ? value : `${top}.${value[top]}`;
     const crState = snapshot.context.connectionState ?? '-';
-    const line = `${state.padEnd(32)} CompassConnection: ${crState}`;
-    if (line === lastLine) return;
-    lastLine = line;
-    out(`${stamp()} ${line}`);
-    if (crState === 'Synchronized') {
-      const managed = sims.kube.list('applicationconnector.kyma-project.io/v1alpha1', 'Application');
-      const labels = sims.compass.control.runtimeLabels(info.runtimeId) as Record<string, unknown>;
-      out(`         ${managed.length} Application resources: ${managed.map((a) => (a as { metadata: { name: string } }).metadata.name).join(', ')}`);
-      out(`         runtime labels: runtime_eventServiceUrl=${String(labels.runtime_eventServiceUrl)} runtime_consoleUrl=${String(labels.runtime_consoleUrl)}`);
-      if (once) resolveDone(0);
+    if (`${top}|${crState}` !== lastKey) {
+      lastKey = `${top}|${crState}`;
+      out(`${stamp()} ${path.padEnd(32)} CompassConnection: ${crState}`);
     }
+    if (path !== 'Connected.Synchronized') return;
+    const managed = sims.kube.list('applicationconnector.kyma-project.io/v1alpha1', 'Application');
+    const names = managed.map((a) => (a as { metadata: { name: string } }).metadata.name).join(', ');
+    if (names !== lastApplications) {
+      lastApplications = names;
+      const labels = sims.compass.control.runtimeLabels(info.runtimeId) as Record<string, unknown>;
+      out(`         ${managed.length} Application resources: ${names}`);
+      out(`         runtime labels: runtime_eventServiceUrl=${String(labels.runtime_eventServiceUrl)} runtime_consoleUrl=${String(labels.runtime_consoleUrl)}`);
+      if (!once && lastKey.endsWith('|Synchronized') && !hinted) {
+        hinted = true;
+        out(`         the agent now checks the connection and synchronizes every 5 s; add or remove Applications with the`);
+        out(`         Compass control API (${info.compass.controlUrl}, e.g. POST /applications/generate {"count":2}); Ctrl-C stops`);
+      }
+    }
+    if (once) resolveDone(0);
   });
   const timeout = once ? setTimeout(() => resolveDone(1), timeoutSeconds * 1000) : undefined;
   const code = await Promise.race([done, untilSignal().then(() => 0)]);

@@ -13,6 +13,7 @@ import { MANAGEMENT, RecordingWriter, ScriptedEffects, flush, scriptedSources, v
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/event-logs/lifecycle.jsonl', import.meta.url));
 const TIMING = { syncPeriodMs: 20_000, minimalSyncTimeMs: 10_000, renewalThreshold: 0.3, retryBaseMs: 5_000, retryCapMs: 60_000 };
+// Not a key: a truncated, fake PEM block that must never reach a log or the event log.
 const PEM = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAzZ\n-----END RSA PRIVATE KEY-----';
 const LONG_TOKEN = 'tok_' + 'a1B2c3D4'.repeat(12);
 

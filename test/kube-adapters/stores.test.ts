@@ -107,6 +107,7 @@ await t.test('secret store', async (t) => {
 
   await t.test('errors name the Secret and never carry its data', async (t) => {
     sim.faults.failNext({ verb: 'get', resource: 'secrets', status: 500 });
+    // a fake, truncated PEM block (not a key): the error must not echo it
     const err = await secrets.upsertMerge(ns, 'cluster-client-certificates', { key: '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----' }).catch((e: unknown) => e);
     t.match(err, { status: 500, message: /get Secret kyma-system\/cluster-client-certificates failed with HTTP 500/ });
     t.notMatch((err as Error).message, /PRIVATE KEY|AAAA/);

@@ -28,9 +28,10 @@ export async function serveAgent(options: {
     readiness: () => agent.readiness(),
     registry: agent.metrics.registry,
     debug: () => agent.debug(),
-    debugHtml: () => {
+    debugHtml: async () => {
       const steps = agent.eventLog.entries().map((e) => ({ eventType: e.event.type, state: e.state }));
-      return renderDiagram('html', visitedBy(describeMachine(), steps));
+      const page = await renderDiagram('html', visitedBy(describeMachine(), steps));
+      return withLiveStatus(page, agent);
     },
   });
   agent.start();
@@ -42,6 +43,20 @@ export async function serveAgent(options: {
       await health.close();
     },
   };
+}
+
+/** The diagram page, refreshed every few seconds, with the current state and the last events on top. */
+export function withLiveStatus(page: string, agent: Pick<Agent, 'runtime' | 'eventLog'>): string {
+  const snapshot = agent.runtime.getSnapshot();
+  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const recent = agent.eventLog
+    .entries()
+    .slice(-8)
+    .reverse()
+    .map((e) => `<li><code>${escape(e.at)}</code> ${escape(e.event.type)} → <code>${escape(JSON.stringify(e.state))}</code></li>`)
+    .join('');
+  const status = `<p>current state <b><code>${escape(JSON.stringify(snapshot.value))}</code></b>, CompassConnection <b>${escape(String(snapshot.context.connectionState ?? '-'))}</b></p><p>latest events, newest first:</p><ol>${recent}</ol>`;
+  return page.replace('<head>', '<head><meta http-equiv="refresh" content="5">').replace(/(<h1>[\s\S]*?<\/h1>)/, `$1${status}`);
 }
 
 /** Resolves on the first SIGTERM or SIGINT. */

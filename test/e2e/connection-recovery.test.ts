@@ -12,12 +12,22 @@ t.test('recovering the connection with a fresh one-time token', async (t) => {
   const ledger = new SecretLedger();
   const compass = h.sims.compass.control;
 
-  /** Waits until the agent is Synchronized with a certificate other than `previous`. */
+  /**
+   * Waits until the agent is Synchronized with a certificate other than `previous`, and the CR says so:
+   * its certificate status is the new certificate's (the Secret is written before the CR, and a CR
+   * still showing the last run's Synchronized must not end the wait early).
+   */
   const reconnected = (previous: string | undefined) =>
     h.waitFor('Synchronized with a new client certificate', () => {
       const cr = h.connection();
       const certificate = clientCertificate(h);
-      return cr?.status?.connectionState === 'Synchronized' && certificate && certificate.sha256 !== previous ? certificate : undefined;
+      const crNotAfter = Date.parse(String(cr?.status?.connectionStatus?.certificateStatus?.notAfter));
+      return cr?.status?.connectionState === 'Synchronized' &&
+        certificate &&
+        certificate.sha256 !== previous &&
+        Math.floor(certificate.notAfter / 1000) === Math.floor(crNotAfter / 1000)
+        ? certificate
+        : undefined;
     });
 
   await t.test('a new token while ConnectionFailed is used at once, long before the retry backoff', async (t) => {

@@ -1,5 +1,5 @@
-// The agent's side effects as the runtime sees them. The lead implements AgentEffects with the
-// Connector/Director clients and the Kubernetes stores; the machine receives only plain data.
+// The agent's side effects as the runtime sees them. src/agent/compass-effects.ts implements them with
+// the Connector/Director clients and the Kubernetes stores; the machine receives only plain data.
 import type { Observable } from 'rxjs';
 import type {
   CertificateRenewed,

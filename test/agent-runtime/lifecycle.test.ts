@@ -9,12 +9,12 @@ import { EffectError } from '../../src/agent/effects.js';
 import { createAgentRuntime, effectFailure } from '../../src/agent/runtime.js';
 import { createEventLog } from '../../src/event-log.js';
 import { replayEventLog } from '../../src/event-replay.js';
+import { FAKE_PRIVATE_KEY_PEM } from '../fixtures/fake-pem.js';
 import { MANAGEMENT, RecordingWriter, ScriptedEffects, flush, scriptedSources, validity } from './scripted-effects.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/event-logs/lifecycle.jsonl', import.meta.url));
 const TIMING = { syncPeriodMs: 20_000, minimalSyncTimeMs: 10_000, renewalThreshold: 0.3, retryBaseMs: 5_000, retryCapMs: 60_000 };
-// Not a key: a truncated, fake PEM block that must never reach a log or the event log.
-const PEM = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAzZ\n-----END RSA PRIVATE KEY-----';
+const PEM = FAKE_PRIVATE_KEY_PEM;
 const LONG_TOKEN = 'tok_' + 'a1B2c3D4'.repeat(12);
 
 function setup(file?: string) {

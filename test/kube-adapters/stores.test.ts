@@ -12,6 +12,7 @@ import { CompassConnectionStore, type CompassConnectionWrite } from '../../adapt
 import { ApplicationStore, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type ApplicationObject } from '../../adapters/kube/application-store.js';
 import { createMergePatch, jsonEqual } from '../../adapters/kube/merge-patch.js';
 import { record } from './event-recorder.js';
+import { FAKE_PRIVATE_KEY_PEM } from '../fixtures/fake-pem.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'kube-stores-'));
 const crdDir = join(process.cwd(), 'crds');
@@ -107,10 +108,9 @@ await t.test('secret store', async (t) => {
 
   await t.test('errors name the Secret and never carry its data', async (t) => {
     sim.faults.failNext({ verb: 'get', resource: 'secrets', status: 500 });
-    // a fake, truncated PEM block (not a key): the error must not echo it
-    const err = await secrets.upsertMerge(ns, 'cluster-client-certificates', { key: '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----' }).catch((e: unknown) => e);
+    const err = await secrets.upsertMerge(ns, 'cluster-client-certificates', { key: FAKE_PRIVATE_KEY_PEM }).catch((e: unknown) => e);
     t.match(err, { status: 500, message: /get Secret kyma-system\/cluster-client-certificates failed with HTTP 500/ });
-    t.notMatch((err as Error).message, /PRIVATE KEY|AAAA/);
+    t.notMatch((err as Error).message, /PRIVATE KEY|MIIEow/);
   });
 
   await t.test('create, replace and delete of application credential Secrets', async (t) => {

@@ -2,21 +2,22 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY scripts scripts
 COPY src src
 COPY machines machines
 COPY adapters adapters
 COPY sim sim
 COPY bench bench
-RUN npm ci --ignore-scripts && npm run build && npm prune --omit=dev
+RUN npm ci --ignore-scripts && npm run build
 
+# The runtime image holds the bundle only (scripts/bundle.mjs): no node_modules.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=build /app/node_modules node_modules
-COPY --from=build /app/dist dist
 COPY package.json ./
 COPY bin bin
 COPY crds crds
+COPY --from=build /app/dist/bundle dist/bundle
 USER 65535
-ENTRYPOINT ["node", "bin/runtime-agent"]
+ENTRYPOINT ["/app/bin/runtime-agent"]
 CMD ["run"]

@@ -1,18 +1,41 @@
-// The agent as production runs it, `runtime-agent run` in a process of its own, pointed at simulators
-// that live in the benchmark's process: its memory figures are then the agent's alone. Also the
-// helpers to read that process from outside: /proc status, the /metrics endpoint, the event log.
+// The agent as production runs it, `bin/runtime-agent run` (the bundle) in a process of its own,
+// pointed at simulators that live in the benchmark's process: its memory figures are then the
+// agent's alone. Also the helpers to read that process from outside: /proc status, the /metrics
+// endpoint, the event log.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { fileURLToPath } from 'node:url';
 import type { Simulators } from '../src/commands/simulators.js';
 
-/** bin/runtime-agent, from dist/bench/ (compiled) as from bench/ (the two are at the same depth). */
-export const AGENT_BIN = fileURLToPath(new URL('../../bin/runtime-agent', import.meta.url));
+/** A file of the project, found upwards from this module: from bench/ (tests) as from dist/bench/ (npm run bench). */
+function projectFile(relative: string): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    if (dirname(dir) === dir) throw new Error(`cannot find the project folder above ${fileURLToPath(import.meta.url)}`);
+    dir = dirname(dir);
+  }
+  return join(dir, relative);
+}
+
+export const AGENT_BIN = projectFile('bin/runtime-agent');
+const DEPLOYMENT = projectFile('deploy/deployment.yaml');
+
+/** NODE_OPTIONS of the agent container in deploy/deployment.yaml: the agent runs here as it runs there. */
+export function deploymentNodeOptions(): string {
+  const deployment = parseYaml(readFileSync(DEPLOYMENT, 'utf8')) as {
+    spec: { template: { spec: { containers: Array<{ env?: Array<{ name: string; value?: string }> }> } } };
+  };
+  const env = deployment.spec.template.spec.containers[0]?.env ?? [];
+  return env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+}
 
 export const CONFIG_SECRET = { namespace: 'kyma-system', name: 'compass-agent-configuration' };
 
-/** The configuration Secret with a fresh one-time token, as an operator would create it. */
-export async function createConfigSecret(sims: Simulators): Promise<void> {
+/** The configuration Secret with a fresh one-time token, as an operator would create it; returns the token. */
+export async function createConfigSecret(sims: Simulators): Promise<string> {
+  const token = sims.compass.mintToken();
   await sims.kube.create({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -22,9 +45,10 @@ export async function createConfigSecret(sims: Simulators): Promise<void> {
       CONNECTOR_URL: sims.compass.connectorUrl,
       RUNTIME_ID: sims.compass.runtimeId,
       TENANT: sims.compass.tenant,
-      TOKEN: sims.compass.mintToken(),
+      TOKEN: token,
     },
   });
+  return token;
 }
 
 export interface AgentProcess {
@@ -37,6 +61,8 @@ export interface AgentProcess {
   metricsText(): Promise<string>;
   /** Log lines (JSON) the agent wrote at warn level or above; handy when something goes wrong. */
   problems(): string[];
+  /** Everything the agent wrote to stdout and stderr so far. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -44,13 +70,18 @@ export interface SpawnOptions {
   kubeconfigPath: string;
   compassCaFile: string;
   env: Record<string, string>;
+  /** Executable and arguments; `bin/runtime-agent run` unless given (a test runs an image layout). */
+  command?: [string, ...string[]];
 }
 
 export function spawnAgent(options: SpawnOptions): AgentProcess {
-  const child: ChildProcess = spawn(process.execPath, [AGENT_BIN, 'run'], {
+  // Executed as the container image runs it: through the script's interpreter line.
+  const [executable, ...args] = options.command ?? [AGENT_BIN, 'run'];
+  const child: ChildProcess = spawn(executable, args, {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
+      NODE_OPTIONS: deploymentNodeOptions(),
       KUBECONFIG: options.kubeconfigPath,
       NODE_EXTRA_CA_CERTS: options.compassCaFile,
       APP_HEALTH_PORT: '0',
@@ -78,7 +109,9 @@ export function spawnAgent(options: SpawnOptions): AgentProcess {
   });
   void exit.then(() => rejectPort(new Error(`the agent process ended (${exitInfo}) before it served /metrics: ${problems.slice(-3).join(' | ')}`)));
   let buffer = '';
+  let output = '';
   child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
     buffer += chunk.toString();
     let nl: number;
     while ((nl = buffer.indexOf('\n')) >= 0) {
@@ -94,7 +127,10 @@ export function spawnAgent(options: SpawnOptions): AgentProcess {
       }
     }
   });
-  child.stderr!.on('data', (chunk: Buffer) => problems.push(chunk.toString().slice(0, 500)));
+  child.stderr!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    problems.push(chunk.toString().slice(0, 500));
+  });
 
   const status = (): Record<string, string> => {
     const text = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -115,6 +151,7 @@ export function spawnAgent(options: SpawnOptions): AgentProcess {
       return response.text();
     },
     problems: () => problems.slice(),
+    output: () => output,
     async stop() {
       if (exited) return;
       child.kill('SIGTERM');

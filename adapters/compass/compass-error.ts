@@ -30,7 +30,7 @@ export interface CompassErrorDetails {
   requestId?: string;
   status?: number;
   graphqlErrors?: CompassGraphQLError[];
-  /** Low-level cause code, e.g. ECONNREFUSED, UND_ERR_SOCKET, SELF_SIGNED_CERT_IN_CHAIN. */
+  /** Low-level cause code, e.g. ECONNREFUSED, ECONNRESET, SELF_SIGNED_CERT_IN_CHAIN. */
   code?: string;
   /** The server refused our client certificate during the TLS handshake (as far as recognisable). */
   tlsRejected?: boolean;

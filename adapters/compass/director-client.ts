@@ -136,12 +136,8 @@ class ConfigurationFetch {
       throw new IncompleteListError('applicationsForRuntime is null');
     }
     const what = `applications of runtime ${this.runtimeId}`;
-    const rawApplications = await collectPages(what, readPage(data.applicationsForRuntime, what), (after) => this.applicationsPage(after), idOf);
-    const applications: DirectorApplication[] = [];
-    for (let i = 0; i < rawApplications.length; i++) {
-      applications.push(await this.application(rawApplications[i]));
-      rawApplications[i] = undefined; // read: the page data can go while the rest is read (10,000 apps are tens of MB)
-    }
+    // Each page is read as it arrives: 10,000 applications of raw JSON are tens of MB never held at once.
+    const applications = await collectPages(what, readPage(data.applicationsForRuntime, what), (after) => this.applicationsPage(after), (raw) => this.application(raw));
     return { runtimeLabels, applications };
   }
 
@@ -157,14 +153,11 @@ class ConfigurationFetch {
     const where = `application ${id}`;
     if (!Array.isArray(app.auths ?? [])) throw new MalformedDirectorDataError(`${where}: auths is not a list`);
     const auths = ((app.auths ?? []) as unknown[]).map((auth) => ({ id: requiredString(asObject(auth, `${where} auth`), 'id', `${where} auth`) }));
-    let bundles: DirectorBundle[] = [];
+    const what = `bundles of application ${id}`;
     // A null page means the application has no bundles (nullable in the schema), not a partial answer.
-    if (app.bundles !== null && app.bundles !== undefined) {
-      const what = `bundles of application ${id}`;
-      const rawBundles = await collectPages(what, readPage(app.bundles, what), (after) => this.bundlesPage(id, after), idOf);
-      bundles = [];
-      for (const bundle of rawBundles) bundles.push(await this.bundle(id, bundle));
-    }
+    const bundles: DirectorBundle[] = app.bundles === null || app.bundles === undefined
+      ? []
+      : await collectPages(what, readPage(app.bundles, what), (after) => this.bundlesPage(id, after), (raw) => this.bundle(id, raw));
     return {
       id,
       name: requiredString(app, 'name', where),
@@ -189,20 +182,20 @@ class ConfigurationFetch {
     const schema = bundle.instanceAuthRequestInputSchema;
     const apiWhat = `API definitions of ${at}`;
     const eventWhat = `event definitions of ${at}`;
-    const apis = bundle.apiDefinitions === null || bundle.apiDefinitions === undefined
+    const apiDefinitions = bundle.apiDefinitions === null || bundle.apiDefinitions === undefined
       ? []
-      : await collectPages(apiWhat, readPage(bundle.apiDefinitions, apiWhat), (after) => this.definitionsPage('apiDefinitions', applicationId, id, after), idOf);
-    const events = bundle.eventDefinitions === null || bundle.eventDefinitions === undefined
+      : await collectPages(apiWhat, readPage(bundle.apiDefinitions, apiWhat), (after) => this.definitionsPage('apiDefinitions', applicationId, id, after), (raw) => readApiDefinition(raw, `API definition of ${at}`));
+    const eventDefinitions = bundle.eventDefinitions === null || bundle.eventDefinitions === undefined
       ? []
-      : await collectPages(eventWhat, readPage(bundle.eventDefinitions, eventWhat), (after) => this.definitionsPage('eventDefinitions', applicationId, id, after), idOf);
+      : await collectPages(eventWhat, readPage(bundle.eventDefinitions, eventWhat), (after) => this.definitionsPage('eventDefinitions', applicationId, id, after), (raw) => readEventDefinition(raw, `event definition of ${at}`));
     return {
       id,
       name: requiredString(bundle, 'name', at),
       description: optionalString(bundle, 'description', at),
       // JSONSchema scalar: JSON text; an object some servers send is kept as its JSON text.
       instanceAuthRequestInputSchema: schema === undefined || schema === null ? null : typeof schema === 'string' ? schema : JSON.stringify(schema),
-      apiDefinitions: apis.map((api) => readApiDefinition(api, `API definition of ${at}`)),
-      eventDefinitions: events.map((event) => readEventDefinition(event, `event definition of ${at}`)),
+      apiDefinitions,
+      eventDefinitions,
       defaultInstanceAuth: readAuth(bundle.defaultInstanceAuth, at),
     };
   }
@@ -226,10 +219,5 @@ class ConfigurationFetch {
   private request(document: string, variables: Record<string, unknown>, operation: string): Promise<Json> {
     return this.transport.request<Json>(document, variables, { operation, signal: this.signal });
   }
-}
-
-function idOf(item: unknown): string | undefined {
-  const id = item !== null && typeof item === 'object' ? (item as Json).id : undefined;
-  return typeof id === 'string' ? id : undefined;
 }
 

@@ -25,46 +25,69 @@ export function readPage(value: unknown, what: string): DirectorPage {
 }
 
 /**
- * Every item of a paged list, starting from the already fetched first page. Fails when a page says
- * there is more but gives no cursor, a cursor repeats, the total changes between pages, an id appears
- * twice (offset skew from concurrent changes) or the number of items differs from totalCount.
+ * Every item of a paged list, starting from the already fetched first page, each turned into its
+ * typed form by `read` as its page arrives (so a page's raw JSON can go before the next one comes).
+ * The next page is requested before the current one is read, so the Director prepares it meanwhile.
+ * Fails when a page says there is more but gives no cursor, a cursor repeats, the total changes
+ * between pages, an id appears twice (offset skew from concurrent changes) or the number of items
+ * differs from totalCount.
  */
-export async function collectPages(
+export async function collectPages<T extends { id: string }>(
   what: string,
   first: DirectorPage,
   fetchNext: (after: string) => Promise<DirectorPage>,
-  idOf: (item: unknown) => string | undefined,
-): Promise<unknown[]> {
-  const items: unknown[] = [...first.data];
+  read: (item: unknown) => T | Promise<T>,
+): Promise<T[]> {
+  const items: T[] = [];
+  const ids = new Set<string>();
   const seenCursors = new Set<string>();
   let page = first;
   let pageNumber = 1;
-  while (page.pageInfo.hasNextPage) {
-    const cursor = page.pageInfo.endCursor;
-    if (cursor === '') throw new IncompleteListError(`page ${pageNumber} of the ${what} says more follow but gives no endCursor`);
-    if (seenCursors.has(cursor)) throw new IncompleteListError(`the ${what} cursor after page ${pageNumber} repeats an earlier one`);
-    seenCursors.add(cursor);
-    pageNumber++;
+  for (;;) {
+    const next = page.pageInfo.hasNextPage ? requestNext(what, page, pageNumber, seenCursors, fetchNext) : undefined;
     try {
-      page = await fetchNext(cursor);
+      for (const raw of page.data) {
+        const value = read(raw);
+        const item = value instanceof Promise ? await value : value;
+        if (ids.has(item.id)) throw new IncompleteListError(`the ${what} returned id ${item.id} twice (the list changed while paging)`);
+        ids.add(item.id);
+        items.push(item);
+      }
     } catch (error) {
-      if (error instanceof Error) error.message = `page ${pageNumber} of the ${what}: ${error.message}`;
+      // A failed fetch leaves none of its requests running behind it.
+      await next?.catch(() => undefined);
       throw error;
     }
+    if (next === undefined) break;
+    pageNumber++;
+    page = await next;
     if (page.totalCount !== first.totalCount) {
       throw new IncompleteListError(`the ${what} changed while paging (totalCount ${first.totalCount} on page 1, ${page.totalCount} on page ${pageNumber})`);
     }
-    items.push(...page.data);
   }
   if (items.length !== first.totalCount) {
     throw new IncompleteListError(`the ${what} has totalCount ${first.totalCount} but ${items.length} items arrived over ${pageNumber} page(s)`);
   }
-  const ids = new Set<string>();
-  for (const item of items) {
-    const id = idOf(item);
-    if (id === undefined) continue; // shape errors are reported by the conversion, with more context
-    if (ids.has(id)) throw new IncompleteListError(`the ${what} returned id ${id} twice (the list changed while paging)`);
-    ids.add(id);
-  }
   return items;
+}
+
+/** Starts fetching the page after `page` (page `pageNumber`); its failure names the page and is raised when awaited. */
+function requestNext(
+  what: string,
+  page: DirectorPage,
+  pageNumber: number,
+  seenCursors: Set<string>,
+  fetchNext: (after: string) => Promise<DirectorPage>,
+): Promise<DirectorPage> {
+  const cursor = page.pageInfo.endCursor;
+  if (cursor === '') throw new IncompleteListError(`page ${pageNumber} of the ${what} says more follow but gives no endCursor`);
+  if (seenCursors.has(cursor)) throw new IncompleteListError(`the ${what} cursor after page ${pageNumber} repeats an earlier one`);
+  seenCursors.add(cursor);
+  const next = new Promise<DirectorPage>((resolve) => resolve(fetchNext(cursor))).catch((error: unknown) => {
+    if (error instanceof Error) error.message = `page ${pageNumber + 1} of the ${what}: ${error.message}`;
+    throw error;
+  });
+  // Awaited after the current page is read; if reading fails first, only its settling is awaited.
+  next.catch(() => undefined);
+  return next;
 }

@@ -1,18 +1,14 @@
 // The Director operations (reference §5.1, §5.3) as documents with variables. Fragments keep the field
 // tree of the first request and of the follow-up page requests identical; each document carries
-// only the fragments it uses (unused fragments are invalid GraphQL).
+// only the fragments it uses (unused fragments are invalid GraphQL). Unlike the Go agent, the API and
+// event definitions are fetched without the description, group and version that no conversion
+// reads: a quarter of the bytes of a large synchronization.
 
 const PAGE_INFO = `fragment PageInfoFields on PageInfo { startCursor endCursor hasNextPage }`;
 
-const API_DEFINITION = `fragment ApiDefinitionFields on APIDefinition {
-  id name description targetURL group
-  version { value deprecated deprecatedSince forRemoval }
-}`;
+const API_DEFINITION = `fragment ApiDefinitionFields on APIDefinition { id name targetURL }`;
 
-const EVENT_DEFINITION = `fragment EventDefinitionFields on EventDefinition {
-  id name description group
-  version { value deprecated deprecatedSince forRemoval }
-}`;
+const EVENT_DEFINITION = `fragment EventDefinitionFields on EventDefinition { id name }`;
 
 const AUTH = `fragment AuthFields on Auth {
   credential {

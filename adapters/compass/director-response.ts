@@ -5,7 +5,6 @@ import type {
   DirectorAPIDefinition,
   DirectorAuth,
   DirectorEventDefinition,
-  DirectorVersion,
   Labels,
   MultiValueMap,
 } from './director-types.js';
@@ -38,13 +37,6 @@ export function optionalString(object: Json, field: string, where: string): stri
   return value;
 }
 
-function optionalBoolean(object: Json, field: string, where: string): boolean | null {
-  const value = object[field];
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'boolean') fail(where, field, 'a boolean or null');
-  return value;
-}
-
 /** Labels scalar: a JSON object (some servers send it as JSON text). */
 export function readLabels(value: unknown, where: string): Labels | null {
   if (value === undefined || value === null) return null;
@@ -73,17 +65,6 @@ function readMultiValueMap(value: unknown, where: string, field: string): MultiV
   return result;
 }
 
-function readVersion(value: unknown, where: string): DirectorVersion | null {
-  if (value === undefined || value === null) return null;
-  const version = asObject(value, `${where} version`);
-  return {
-    value: typeof version.value === 'string' ? version.value : fail(where, 'version.value', 'a string'),
-    deprecated: optionalBoolean(version, 'deprecated', where),
-    deprecatedSince: optionalString(version, 'deprecatedSince', where),
-    forRemoval: optionalBoolean(version, 'forRemoval', where),
-  };
-}
-
 export function readApiDefinition(value: unknown, where: string): DirectorAPIDefinition {
   const api = asObject(value, where);
   const id = requiredString(api, 'id', where);
@@ -91,10 +72,7 @@ export function readApiDefinition(value: unknown, where: string): DirectorAPIDef
   return {
     id,
     name: requiredString(api, 'name', at),
-    description: optionalString(api, 'description', at),
     targetURL: typeof api.targetURL === 'string' ? api.targetURL : fail(at, 'targetURL', 'a string'),
-    group: optionalString(api, 'group', at),
-    version: readVersion(api.version, at),
   };
 }
 
@@ -102,13 +80,7 @@ export function readEventDefinition(value: unknown, where: string): DirectorEven
   const event = asObject(value, where);
   const id = requiredString(event, 'id', where);
   const at = `${where} ${id}`;
-  return {
-    id,
-    name: requiredString(event, 'name', at),
-    description: optionalString(event, 'description', at),
-    group: optionalString(event, 'group', at),
-    version: readVersion(event.version, at),
-  };
+  return { id, name: requiredString(event, 'name', at) };
 }
 
 function readCredential(value: unknown, where: string): CredentialData | null {

@@ -30,28 +30,15 @@ export interface DirectorAuth {
   requestAuth: { csrf: { tokenEndpointURL: string } | null } | null;
 }
 
-export interface DirectorVersion {
-  value: string;
-  deprecated: boolean | null;
-  deprecatedSince: string | null;
-  forRemoval: boolean | null;
-}
-
 export interface DirectorAPIDefinition {
   id: string;
   name: string;
-  description: string | null;
   targetURL: string;
-  group: string | null;
-  version: DirectorVersion | null;
 }
 
 export interface DirectorEventDefinition {
   id: string;
   name: string;
-  description: string | null;
-  group: string | null;
-  version: DirectorVersion | null;
 }
 
 export interface DirectorBundle {

@@ -1,11 +1,12 @@
-// GraphQL over HTTPS to Compass: graphql-request on undici 7's fetch with an undici Agent, so that
-// the trust store and the client certificate (mutual TLS) are ours to set. Every request gets a
-// fresh timeout, an x-request-id, and its failure becomes a CompassError with a secret-free message.
+// GraphQL over HTTPS to Compass: graphql-request on a fetch over node:https with an agent of our
+// own, so that the trust store and the client certificate (mutual TLS) are ours to set. Every request
+// gets a fresh timeout, an x-request-id, and its failure becomes a CompassError with a secret-free
+// message.
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { ClientError, GraphQLClient } from 'graphql-request';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { createHttpsFetch, type HttpsFetch } from './https-fetch.js';
 import { redactText } from '../redaction.js';
 import { CompassError, describeEndpoint, type CompassGraphQLError } from './compass-error.js';
 
@@ -64,7 +65,7 @@ const SERVER_CERT_CODES = new Set([
 export class GraphQLTransport {
   readonly url: string;
   readonly endpoint: string;
-  private readonly agent: Agent;
+  private readonly transport: HttpsFetch;
   private readonly client: GraphQLClient;
   private readonly timeoutMs: number;
   private readonly runtimeId?: string;
@@ -86,20 +87,12 @@ export class GraphQLTransport {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.runtimeId = options.runtimeId;
     this.hasClientCertificate = options.clientCertificate !== undefined;
-    this.agent = new Agent({
-      connect: {
-        rejectUnauthorized: !options.insecureSkipVerify,
-        ...(options.caPem ? { ca: trustAnchors(options.caPem) } : {}),
-        ...(options.clientCertificate ? { key: options.clientCertificate.keyPem, cert: options.clientCertificate.certificateChainPem } : {}),
-      },
+    this.transport = createHttpsFetch({
+      rejectUnauthorized: !options.insecureSkipVerify,
+      ...(options.caPem ? { ca: trustAnchors(options.caPem) } : {}),
+      ...(options.clientCertificate ? { key: options.clientCertificate.keyPem, cert: options.clientCertificate.certificateChainPem } : {}),
     });
-    const agent = this.agent;
-    this.client = new GraphQLClient(options.url, {
-      headers: { ...options.headers },
-      errorPolicy: 'all',
-      // undici's own fetch with its own Agent: the global fetch is a different undici version.
-      fetch: ((url: string, init: RequestInit) => undiciFetch(url, { ...(init as object), dispatcher: agent } as Parameters<typeof undiciFetch>[1])) as unknown as typeof fetch,
-    });
+    this.client = new GraphQLClient(options.url, { headers: { ...options.headers }, errorPolicy: 'all', fetch: this.transport.fetch });
   }
 
   /** Sends `document` with `variables` (never interpolated) and returns `data`, or throws CompassError. */
@@ -137,7 +130,7 @@ export class GraphQLTransport {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.agent.close();
+    this.transport.close();
   }
 
   private classify(error: unknown, context: Context, timeout: AbortSignal, callerSignal?: AbortSignal): CompassError {
@@ -179,7 +172,7 @@ export class GraphQLTransport {
           tlsRejected: true,
         });
       }
-      if (code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE') {
+      if (code === 'ECONNRESET' || code === 'EPIPE') {
         // With TLS 1.3 a refused client certificate often shows only as a closed socket.
         const hint = this.hasClientCertificate
           ? ' If this endpoint checks client certificates, ours may have been refused (expired, revoked or from another CA).'

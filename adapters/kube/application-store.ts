@@ -43,6 +43,11 @@ export interface ApplicationStoreOptions {
   maxAttempts?: number;
   /** Passed to the watch stream (tests shorten them). */
   watch?: { watchTimeoutSeconds?: number; idleTimeoutMs?: number; backoff?: { initialMs?: number; maxMs?: number } };
+  /**
+   * What the cache keeps of each Application (and listManaged returns): the caller's compact
+   * projection, which must keep metadata (name, labels, resourceVersion). Default: the whole object.
+   */
+  project?: (app: ApplicationObject) => ApplicationObject;
 }
 
 /** Serves the Application synchronisation's ApplicationPort (src/applications/ports.ts). */
@@ -52,6 +57,7 @@ export class ApplicationStore {
   private readonly syncTimeoutMs: number;
   private readonly maxAttempts: number;
   private readonly list: ListFunction<ApplicationObject>;
+  private readonly project: (app: ApplicationObject) => ApplicationObject;
   private readonly cache = new Map<string, ApplicationObject>();
   private subscription: Subscription | undefined;
   private synced = false;
@@ -67,6 +73,7 @@ export class ApplicationStore {
     this.syncTimeoutMs = options.syncTimeoutMs ?? 30_000;
     this.maxAttempts = options.maxAttempts ?? 5;
     this.list = clusterObjectLister<ApplicationObject>(client, APPLICATION_RESOURCE);
+    this.project = options.project ?? ((app) => app);
   }
 
   /** Starts the list+watch; listManaged starts it on first use. */
@@ -78,6 +85,7 @@ export class ApplicationStore {
       labelSelector: this.labelSelector,
       list: this.list,
       logger: this.logger,
+      project: this.project,
       ...this.options.watch,
     }).subscribe((event) => {
       switch (event.type) {
@@ -213,8 +221,16 @@ export class ApplicationStore {
 
   private remember(stored: ApplicationObject): void {
     if (!this.synced) return; // the first LIST will bring it
-    if (matchesManaged(stored, this.labelSelector)) this.cache.set(stored.metadata.name, stored);
-    else this.cache.delete(stored.metadata.name);
+    const name = stored.metadata.name;
+    if (!matchesManaged(stored, this.labelSelector)) {
+      this.cache.delete(name);
+      return;
+    }
+    // The watch often delivers the write before its response arrives: keep the watch's copy then,
+    // which the stream's cache shares, rather than holding two copies of the same version.
+    const cached = this.cache.get(name);
+    if (cached && (cached.metadata.resourceVersion === stored.metadata.resourceVersion || isOlder(stored, cached))) return;
+    this.cache.set(name, this.project(stored));
   }
 
   private wake(): void {

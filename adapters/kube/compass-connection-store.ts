@@ -5,7 +5,6 @@
 // over from a fresh read. A write that would change nothing sends no request. The reference CRD
 // has no status subresource (reference-agent.md §2.1): /status answering 404 switches this store,
 // for its lifetime, to writing status through the main resource.
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { Observable, distinctUntilChanged, filter, map } from 'rxjs';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
@@ -68,8 +67,6 @@ export interface CompassConnectionStoreOptions {
   logger?: Logger;
   maxAttempts?: number;
 }
-
-const mergePatchHeader = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export class CompassConnectionStore {
   readonly name: string;
@@ -186,7 +183,7 @@ export class CompassConnectionStore {
   private async patchMain(current: CompassConnectionObject, patch: Record<string, unknown>): Promise<CompassConnectionObject> {
     const body = withPrecondition(patch, current.metadata.resourceVersion);
     return (await kubeCall(`patch CompassConnection ${this.name}`, () =>
-      this.client.customObjects.patchClusterCustomObject({ ...this.coordinates, body }, mergePatchHeader()),
+      this.client.customObjects.patchClusterCustomObject({ ...this.coordinates, body }),
     )) as CompassConnectionObject;
   }
 
@@ -197,7 +194,7 @@ export class CompassConnectionStore {
       try {
         const body = withPrecondition({ status: patch }, current.metadata.resourceVersion);
         const stored = (await kubeCall(`patch CompassConnection ${this.name} status`, () =>
-          this.client.customObjects.patchClusterCustomObjectStatus({ ...this.coordinates, body }, mergePatchHeader()),
+          this.client.customObjects.patchClusterCustomObjectStatus({ ...this.coordinates, body }),
         )) as CompassConnectionObject;
         this.statusSubresource = true;
         return stored;

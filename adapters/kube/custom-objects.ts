@@ -1,4 +1,4 @@
-// Cluster-scoped custom resources through CustomObjectsApi: their coordinates, collection path and
+// Cluster-scoped custom resources: their coordinates, collection path and
 // the paged LIST that watch-stream needs.
 import type { KubeClient } from './kube-client.js';
 import { kubeCall } from './kube-client.js';

@@ -1,9 +1,11 @@
-// One KubeConfig for the process and the typed APIs built from it, plus the translation of
-// client-node failures into a KubeError that carries the HTTP status and Kubernetes reason.
+// One KubeConfig for the process and the API calls built on it, plus the translation of failures
+// into a KubeError that carries the HTTP status and Kubernetes reason.
 import { existsSync } from 'node:fs';
-import { ApiException, CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { redactText } from '../redaction.js';
 import { reuseConnections } from './connection-reuse.js';
+import { CoreApi, CustomObjectsApi } from './kube-apis.js';
+import { KubeResponseError, KubeRest } from './kube-rest.js';
 
 /** Where the kubelet mounts the service-account credentials inside a Pod. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -68,7 +70,8 @@ function restoreEnv(key: string, value: string | undefined): void {
 
 export interface KubeClient {
   kubeConfig: KubeConfig;
-  core: CoreV1Api;
+  rest: KubeRest;
+  core: CoreApi;
   customObjects: CustomObjectsApi;
   /** The API server URL, for messages. */
   server: string;
@@ -78,12 +81,8 @@ export function createKubeClient(kubeConfig: KubeConfig): KubeClient {
   reuseConnections(kubeConfig);
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('The kubeconfig has no current cluster: check its current-context');
-  return {
-    kubeConfig,
-    core: kubeConfig.makeApiClient(CoreV1Api),
-    customObjects: kubeConfig.makeApiClient(CustomObjectsApi),
-    server: cluster.server,
-  };
+  const rest = new KubeRest(kubeConfig);
+  return { kubeConfig, rest, core: new CoreApi(rest), customObjects: new CustomObjectsApi(rest), server: cluster.server };
 }
 
 /** A failed Kubernetes API call: HTTP status (0 when the server was not reached) and Status reason. */
@@ -101,14 +100,13 @@ export class KubeError extends Error {
 }
 
 /**
- * Converts whatever a client-node call threw into a KubeError. The message comes from the server's
- * Status (never from the raw ApiException text, which embeds the whole response body and headers)
- * and is scrubbed of anything that looks like a secret.
+ * Converts whatever an API call threw into a KubeError. The message comes from the server's Status
+ * (never from the raw response) and is scrubbed of anything that looks like a secret.
  */
 export function toKubeError(err: unknown, operation: string): KubeError {
   if (err instanceof KubeError) return err;
-  if (err instanceof ApiException) {
-    const status = Number(err.code);
+  if (err instanceof KubeResponseError) {
+    const status = err.statusCode;
     const parsed = parseStatus(err.body);
     const reason = parsed.reason ?? defaultReason(status);
     const detail = parsed.message ? `: ${redactText(parsed.message)}` : '';
@@ -177,7 +175,7 @@ export const isAlreadyExists = (err: unknown): boolean => err instanceof KubeErr
 export const isForbidden = (err: unknown): boolean => err instanceof KubeError && err.status === 403;
 export const isGone = (err: unknown): boolean => err instanceof KubeError && err.status === 410;
 
-/** Runs a client-node call and rethrows its failure as a KubeError. */
+/** Runs an API call and rethrows its failure as a KubeError. */
 export async function kubeCall<T>(operation: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();

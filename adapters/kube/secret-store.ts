@@ -7,7 +7,6 @@
 //   credential Secrets that the conversion code builds as whole objects.
 // - SecretData (getData/upsertMerge/observeSecret): decoded UTF-8 strings, for the agent's own
 //   certificate Secrets whose values are PEM text.
-import type { V1Secret } from '@kubernetes/client-node';
 import { Observable } from 'rxjs';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
@@ -63,9 +62,9 @@ export class SecretStore {
   async get(namespace: string, name: string): Promise<SecretObject | null> {
     try {
       const secret = await kubeCall(`get Secret ${namespace}/${name}`, () =>
-        this.client.core.readNamespacedSecret({ namespace, name }),
+        this.client.core.readNamespacedSecret<SecretObject>({ namespace, name }),
       );
-      return toPlain(secret);
+      return withKind(secret);
     } catch (err) {
       if (isNotFound(err)) return null;
       throw err;
@@ -81,7 +80,7 @@ export class SecretStore {
   async create(secret: SecretObject): Promise<void> {
     const { namespace, name } = secret.metadata;
     await kubeCall(`create Secret ${namespace}/${name}`, () =>
-      this.client.core.createNamespacedSecret({ namespace, body: withKind(secret) as V1Secret }),
+      this.client.core.createNamespacedSecret({ namespace, body: withKind(secret) }),
     );
   }
 
@@ -160,12 +159,12 @@ export class SecretStore {
           fieldSelector: `metadata.name=${name}`,
           list: async (query) => {
             const list = await kubeCall(`list Secrets in ${namespace}`, () =>
-              this.client.core.listNamespacedSecret({ namespace, fieldSelector: query.fieldSelector, limit: query.limit, _continue: query.continue }),
+              this.client.core.listNamespacedSecret<SecretObject>({ namespace, fieldSelector: query.fieldSelector, limit: query.limit, _continue: query.continue }),
             );
             return {
-              items: list.items.map(toPlain),
+              items: list.items.map(withKind),
               resourceVersion: list.metadata?.resourceVersion ?? '',
-              continue: list.metadata?._continue,
+              continue: list.metadata?.continue,
             };
           },
           logger: this.logger,
@@ -212,7 +211,7 @@ export class SecretStore {
           await this.create(desired);
         } else {
           await kubeCall(`update Secret ${namespace}/${name}`, () =>
-            this.client.core.replaceNamespacedSecret({ namespace, name, body: desired as V1Secret }),
+            this.client.core.replaceNamespacedSecret({ namespace, name, body: desired }),
           );
         }
         return;
@@ -235,18 +234,6 @@ export class SecretStore {
 
 function withKind(secret: SecretObject): SecretObject {
   return { ...secret, apiVersion: 'v1', kind: 'Secret' };
-}
-
-/**
- * client-node returns model instances whose property names match the wire but whose timestamps are
- * Date objects; callers get the wire JSON (RFC 3339 timestamps with second precision).
- */
-function toPlain(secret: V1Secret): SecretObject {
-  const json = JSON.stringify(secret, function (this: Record<string, unknown>, key: string, value: unknown) {
-    const original = this[key];
-    return original instanceof Date ? original.toISOString().replace(/\.\d{3}Z$/, 'Z') : value;
-  });
-  return { apiVersion: 'v1', kind: 'Secret', ...(JSON.parse(json) as SecretObject) };
 }
 
 function sameContent(current: SecretObject, desired: SecretObject): boolean {

@@ -73,6 +73,12 @@ export interface WatchStreamOptions<T> {
   backoff?: { initialMs?: number; maxMs?: number };
   /** Source of jitter in [0, 1); tests may pin it. */
   random?: () => number;
+  /**
+   * What the cache keeps (and emissions carry) of each listed or watched object, e.g. a compact
+   * projection without fields the consumer never reads; it must keep metadata name, namespace and
+   * resourceVersion. Default: the object as received.
+   */
+  project?: (object: T) => T;
   logger?: Logger;
 }
 
@@ -114,6 +120,7 @@ class WatchLoop<T extends KubeObject> {
   private readonly initialMs: number;
   private readonly maxMs: number;
   private readonly random: () => number;
+  private readonly project: (object: T) => T;
   private cache = new Map<string, T>();
   private resourceVersion: string | undefined;
   private closed = false;
@@ -132,6 +139,7 @@ class WatchLoop<T extends KubeObject> {
     this.initialMs = options.backoff?.initialMs ?? 500;
     this.maxMs = options.backoff?.maxMs ?? 30_000;
     this.random = options.random ?? Math.random;
+    this.project = options.project ?? ((object) => object);
   }
 
   close(): void {
@@ -193,7 +201,7 @@ class WatchLoop<T extends KubeObject> {
             continue: token,
           });
           listVersion ??= page.resourceVersion;
-          items.push(...page.items);
+          for (const item of page.items) items.push(this.project(item));
           token = page.continue || undefined;
         } while (token && !this.closed);
       } catch (err) {
@@ -275,12 +283,13 @@ class WatchLoop<T extends KubeObject> {
       case 'ADDED':
       case 'MODIFIED':
       case 'DELETED': {
-        const key = objectKey(obj);
+        const projected = this.project(obj);
+        const key = objectKey(projected);
         if (type === 'DELETED') this.cache.delete(key);
-        else this.cache.set(key, obj);
-        this.resourceVersion = obj.metadata?.resourceVersion ?? this.resourceVersion;
+        else this.cache.set(key, projected);
+        this.resourceVersion = projected.metadata?.resourceVersion ?? this.resourceVersion;
         const kind = type === 'ADDED' ? 'added' : type === 'MODIFIED' ? 'modified' : 'deleted';
-        this.emit({ type: kind, object: obj, cache: this.cache });
+        this.emit({ type: kind, object: projected, cache: this.cache });
         return undefined;
       }
       case 'BOOKMARK':

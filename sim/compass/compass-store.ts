@@ -17,6 +17,7 @@ import type {
 } from './model.js';
 import { FaultBoard } from './faults.js';
 import { generateApplications } from './app-generator.js';
+import { RuntimeApplicationIndex } from './application-index.js';
 
 export const subjectConstants = { C: 'DE', O: 'Org', OU: 'OrgUnit', L: 'locality', ST: 'province' } as const;
 
@@ -87,9 +88,13 @@ export class CompassStore {
   private clockOffsetMs = 0;
   readonly tenants = new Map<string, TenantRecord>();
   readonly runtimes = new Map<string, RuntimeRecord>();
+  /** Read freely; write only through the methods below, which keep the revision and the indexes current. */
   readonly applications = new Map<string, ApplicationRecord>();
-  /** Application ids in id order, rebuilt only when ids come or go (every Director page needs it). */
-  private sortedApplicationIds: string[] | null = null;
+  private revision = 0;
+  /** Every application in id order, rebuilt only after a write (every Director page needs it). */
+  private sortedApplications: ApplicationRecord[] | null = null;
+  /** Per runtime, the applications it sees: what applicationsForRuntime pages through. */
+  readonly runtimeApplications = new RuntimeApplicationIndex(this);
   readonly systemAuths = new Map<string, SystemAuthRecord>();
   private tokens = new Map<string, { clientId: string; type: TokenType; expiresAt: number }>();
   readonly issued = new Map<string, IssuedCertificateRecord>();
@@ -164,20 +169,31 @@ export class CompassStore {
       bundles: input.bundles ? input.bundles.map(normalizeBundle) : (existing?.bundles ?? []),
     };
     this.addTenant(app.tenant);
-    if (!existing) this.sortedApplicationIds = null;
     this.applications.set(app.id, app);
+    this.applicationsChanged();
     return app;
   }
 
   removeApplication(id: string): boolean {
-    this.sortedApplicationIds = null;
-    return this.applications.delete(id);
+    const removed = this.applications.delete(id);
+    if (removed) this.applicationsChanged();
+    return removed;
   }
 
-  /** Every application ordered by id, as the Director pages them. */
-  applicationsById(): ApplicationRecord[] {
-    this.sortedApplicationIds ??= [...this.applications.keys()].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
-    return this.sortedApplicationIds.map((id) => this.applications.get(id)!);
+  /** Changes with every write of an application (records are replaced, so cached lists must go). */
+  get applicationsRevision(): number {
+    return this.revision;
+  }
+
+  private applicationsChanged(): void {
+    this.revision += 1;
+    this.sortedApplications = null;
+  }
+
+  /** Every application ordered by id, as the Director pages them; do not modify the returned list. */
+  applicationsById(): readonly ApplicationRecord[] {
+    this.sortedApplications ??= [...this.applications.values()].sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    return this.sortedApplications;
   }
 
   upsertBundle(applicationId: string, input: BundleInput): BundleRecord {
@@ -202,7 +218,7 @@ export class CompassStore {
     if (!Number.isInteger(count) || count < 0 || count > 100_000) throw new Error(`generateApplications: count must be an integer between 0 and 100000, got ${count}`);
     const apps = generateApplications(count, seed, { tenant: this.options.tenant, scenarios, timestamp: this.now().toISOString() });
     for (const app of apps) this.applications.set(app.id, app);
-    this.sortedApplicationIds = null;
+    this.applicationsChanged();
     return apps;
   }
 

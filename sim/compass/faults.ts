@@ -91,6 +91,7 @@ export class FaultBoard {
 
   /** Consumes one use of every armed fault of the given kinds that matches one of the operations. */
   take(operations: readonly string[], kinds: readonly FaultKind[]): ArmedFault[] {
+    if (this.armed.length === 0) return []; // every page asks: keep the common case free
     const taken: ArmedFault[] = [];
     for (const fault of this.armed) {
       if (!kinds.includes(fault.kind)) continue;

@@ -4,12 +4,13 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { execute, GraphQLError, Kind, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import type { GraphQLError, GraphQLSchema } from 'graphql';
 import type { CertificateAuthority } from '../tls/certificate-authority.js';
 import { loggableHeaders, loggableVariables, subjectConstants, type CallIdentity, type CallLogEntry, type CompassStore } from './compass-store.js';
-import { connectorRoot, type ConnectorContext } from './connector-resolvers.js';
-import { directorRoot } from './director-resolvers.js';
+import type { ConnectorContext, ConnectorIdentity } from './connector-resolvers.js';
+import type { DirectorContext } from './director-resolvers.js';
 import { DirectorError, maskedInternalError, tenantNotFound, unauthorized } from './director-errors.js';
+import { DocumentCache, type PreparedDocument, type RootField } from './graphql-execution.js';
 import { connectorSchema, directorSchema } from './schema.js';
 import { requestFaultKinds, type ArmedFault } from './faults.js';
 
@@ -22,8 +23,16 @@ export interface PeerCertificate {
   subjectMatches: boolean;
 }
 
+/** A connection's client certificate is fixed at the handshake; reading it is costly, so once per socket. */
+const peers = new WeakMap<TLSSocket, PeerCertificate | undefined>();
+
 /** The verified client certificate of a TLS socket, if any. */
 export function peerCertificate(socket: TLSSocket): PeerCertificate | undefined {
+  if (!peers.has(socket)) peers.set(socket, readPeerCertificate(socket));
+  return peers.get(socket);
+}
+
+function readPeerCertificate(socket: TLSSocket): PeerCertificate | undefined {
   const peer = socket.getPeerCertificate?.();
   if (!peer || !peer.raw) return undefined;
   const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
@@ -44,8 +53,10 @@ const timeoutBody = '{"Message":"operation has timed out"}';
 
 function send(res: ServerResponse, status: number, body: string, contentType = 'application/json'): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+  // Encoded once: the length and the bytes written come from the same buffer (answers run to MBs).
+  const bytes = Buffer.from(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': bytes.length });
+  res.end(bytes);
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -82,16 +93,6 @@ function parseRequest(req: IncomingMessage, body: string, url: URL): ParsedReque
   return { query: request.query, variables: request.variables ?? undefined, operationName: request.operationName ?? undefined };
 }
 
-/** Root fields of the selected operation: their names and their response keys (aliases). */
-function rootFields(document: DocumentNode, operationName: string | undefined): { name: string; key: string }[] {
-  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
-  if (!operation) return [];
-  return operation.selectionSet.selections.flatMap((selection) =>
-    selection.kind === Kind.FIELD ? [{ name: selection.name.value, key: selection.alias?.value ?? selection.name.value }] : [],
-  );
-}
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -104,10 +105,13 @@ export interface SurfaceDeps {
 interface Prepared {
   identity: CallIdentity;
   schema: GraphQLSchema;
-  rootValue?: Record<string, unknown>;
+  context?: ConnectorContext | DirectorContext;
   /** An answer before GraphQL runs (Director auth middleware). */
   reject?: { status: number; envelope: Envelope };
 }
+
+/** The documents sent to the surfaces, parsed, validated and compiled once. */
+const documents = new DocumentCache();
 
 function tokenFrom(req: IncomingMessage, url: URL): string | undefined {
   const header = req.headers['connector-token'];
@@ -119,16 +123,16 @@ function prepare(surface: Surface, req: IncomingMessage, url: URL, deps: Surface
   const { store } = deps;
   if (surface === 'connector') {
     const clientId = store.resolveToken(tokenFrom(req, url));
-    const context: ConnectorContext = clientId ? { via: 'token', clientId } : { via: 'none' };
-    return { identity: clientId ? { kind: 'token', clientId } : { kind: 'none' }, schema: connectorSchema(), rootValue: connectorRoot(store, deps.connectorCa, context) };
+    const identity: ConnectorIdentity = clientId ? { via: 'token', clientId } : { via: 'none' };
+    return { identity: clientId ? { kind: 'token', clientId } : { kind: 'none' }, schema: connectorSchema(), context: { ...identity, store, ca: deps.connectorCa } };
   }
   const peer = peerCertificate(req.socket as TLSSocket);
   // Revoked or foreign-subject certificates get no identity headers upstream: unauthenticated.
   const trusted = peer && peer.subjectMatches && !store.isRevoked(peer.sha256) ? peer : undefined;
   if (surface === 'connector-mtls') {
-    const context: ConnectorContext = trusted ? { via: 'certificate', clientId: trusted.commonName, certificateSha256: trusted.sha256 } : { via: 'none' };
+    const caller: ConnectorIdentity = trusted ? { via: 'certificate', clientId: trusted.commonName, certificateSha256: trusted.sha256 } : { via: 'none' };
     const identity: CallIdentity = trusted ? { kind: 'certificate', clientId: trusted.commonName, certificateSha256: trusted.sha256 } : { kind: 'none' };
-    return { identity, schema: connectorSchema(), rootValue: connectorRoot(store, deps.connectorCa, context) };
+    return { identity, schema: connectorSchema(), context: { ...caller, store, ca: deps.connectorCa } };
   }
   const auth = trusted ? store.systemAuths.get(trusted.commonName) : undefined;
   const identity: CallIdentity = auth && trusted ? { kind: 'certificate', clientId: auth.id, certificateSha256: trusted.sha256, runtimeId: auth.runtimeId } : { kind: 'none' };
@@ -148,7 +152,7 @@ function prepare(surface: Surface, req: IncomingMessage, url: URL, deps: Surface
   return {
     identity,
     schema: directorSchema(),
-    rootValue: directorRoot(store, { tenant: auth.tenant, internalTenant: tenant?.internalId ?? '', consumerRuntimeId: auth.runtimeId }),
+    context: { store, tenant: auth.tenant, internalTenant: tenant?.internalId ?? '', consumerRuntimeId: auth.runtimeId },
   };
 }
 
@@ -193,16 +197,15 @@ export async function handleGraphql(surface: Surface, req: IncomingMessage, res:
 
     const prepared = prepare(surface, req, url, deps);
     entry.identity = prepared.identity;
-    let document: DocumentNode;
+    let document: PreparedDocument;
     try {
-      document = parse(parsed.query);
+      document = documents.get(prepared.schema, parsed.query, parsed.operationName);
     } catch (error) {
       return finish(422, { errors: [{ message: (error as GraphQLError).message }], data: null });
     }
-    const fields = rootFields(document, parsed.operationName);
+    const { fields } = document;
     entry.operations = fields.map((field) => field.name);
-    const validation = validate(prepared.schema, document);
-    if (validation.length > 0) return finish(422, { errors: validation.map((e) => ({ message: e.message })), data: null });
+    if (document.validationErrors.length > 0) return finish(422, { errors: document.validationErrors.map((e) => ({ message: e.message })), data: null });
     if (prepared.reject) return finish(prepared.reject.status, prepared.reject.envelope);
 
     const faults = store.faults.take(entry.operations, requestFaultKinds);
@@ -212,7 +215,7 @@ export async function handleGraphql(surface: Surface, req: IncomingMessage, res:
     const terminal = faults.find((fault) => fault.kind !== 'delay' && fault.kind !== 'malformed-json' && fault.kind !== 'management-info');
     if (terminal) return applyTerminalFault(terminal, surface, fields[0]?.key, entry, req, finish, store);
 
-    const result = await execute({ schema: prepared.schema, document, rootValue: prepared.rootValue, variableValues: parsed.variables, operationName: parsed.operationName });
+    const result = await document.execute(prepared.context, parsed.variables);
     const envelope: Envelope = {};
     if (result.errors?.length) envelope.errors = result.errors.map((error) => presentError(surface, error));
     envelope.data = result.data ?? null;
@@ -230,7 +233,7 @@ export async function handleGraphql(surface: Surface, req: IncomingMessage, res:
 }
 
 /** The management-info fault: every `configuration` result in the answer gets the armed managementPlaneInfo. */
-function replaceManagementInfo(data: unknown, fields: { name: string; key: string }[], fault: ArmedFault): void {
+function replaceManagementInfo(data: unknown, fields: RootField[], fault: ArmedFault): void {
   if (typeof data !== 'object' || data === null) return;
   for (const field of fields) {
     const result = (data as Record<string, unknown>)[field.key];

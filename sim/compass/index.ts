@@ -1,6 +1,7 @@
 // The Compass simulator: a token-secured Connector (HTTPS), a certificate-secured host with mutual
 // TLS serving the Connector and the Director, and a loopback JSON control API. Real TLS, real
-// GraphQL (graphql-js), fake clock. See control-routes.ts for the control routes.
+// GraphQL (graphql-js parses and validates, graphql-jit executes), fake clock. See control-routes.ts
+// for the control routes.
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';

@@ -1,8 +1,11 @@
 // The GraphQL schema subsets the simulator serves, written for the simulator (not copied from
-// upstream). Names and types match kyma-incubator/compass: connector.graphql and
-// director-newest.graphql (bundles era); test/compass-sim/schema.test.ts checks that against the
-// upstream files when they are present.
+// upstream), with their resolvers attached. Names and types match kyma-incubator/compass:
+// connector.graphql and director-newest.graphql (bundles era); test/compass-sim/schema.test.ts
+// checks that against the upstream files when they are present.
 import { buildSchema, type GraphQLSchema } from 'graphql';
+import { connectorResolvers } from './connector-resolvers.js';
+import { directorResolvers } from './director-resolvers.js';
+import { attachResolvers } from './graphql-execution.js';
 
 export const connectorSdl = /* GraphQL */ `
   type Query {
@@ -288,11 +291,11 @@ let connector: GraphQLSchema | undefined;
 let director: GraphQLSchema | undefined;
 
 export function connectorSchema(): GraphQLSchema {
-  connector ??= buildSchema(connectorSdl);
+  connector ??= attachResolvers(buildSchema(connectorSdl), connectorResolvers);
   return connector;
 }
 
 export function directorSchema(): GraphQLSchema {
-  director ??= buildSchema(directorSdl);
+  director ??= attachResolvers(buildSchema(directorSdl), directorResolvers);
   return director;
 }

@@ -15,6 +15,7 @@ import { createEventLog, type EventLog } from '../event-log.js';
 import { createAgentRuntime, type AgentRuntime } from './runtime.js';
 import { createCompassEffects, observedCr, type CompassEffects } from './compass-effects.js';
 import { observeConfiguration } from './configuration-secret.js';
+import { applicationCacheProjection } from './sync-ports.js';
 import type { AgentSources, ConnectionProjection, ConnectionWriter } from './effects.js';
 
 export interface AgentOptions {
@@ -46,7 +47,7 @@ export function createAgent(options: AgentOptions): Agent {
   const client = createKubeClient(options.kubeConfig);
   const secrets = new SecretStore(client, { logger });
   const connections = new CompassConnectionStore(client, { logger });
-  const applications = new ApplicationStore(client, { logger });
+  const applications = new ApplicationStore(client, { logger, project: applicationCacheProjection });
   const metrics = options.metrics ?? createAgentMetrics();
   const recorded = options.eventLog ?? createEventLog({ file: config.eventLogFile });
   const eventLog: EventLog = {

@@ -4,6 +4,7 @@ import type { Logger } from '../../adapters/logger.js';
 import { CompassError } from '../../adapters/compass/compass-error.js';
 import * as connector from '../../adapters/compass/connector-client.js';
 import { DirectorClient } from '../../adapters/compass/director-client.js';
+import type { RuntimeConfiguration } from '../../adapters/compass/director-types.js';
 import type { ClientCertificate } from '../../adapters/compass/graphql-transport.js';
 import { parseCertificate, keyMatchesCertificate, toRfc3339 } from '../../adapters/pki/certificate.js';
 import { SpareKey } from '../../adapters/pki/spare-key.js';
@@ -308,13 +309,14 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       return failed(`Failed to prepare configuration client: ${(err as Error).message}`);
     }
     try {
-      let configuration;
+      let configuration: RuntimeConfiguration | undefined;
       try {
         configuration = await director.fetchRuntimeConfiguration(runtimeId, { signal });
       } catch (err) {
         return failed(`Failed to fetch configuration: ${(err as Error).message}`);
       }
       const fetchedAt = at();
+      const { runtimeLabels } = configuration;
       metrics?.setManagedApplications(configuration.applications.length);
       if (++cyclesSinceSecretRecheck >= SECRET_RECHECK_CYCLES) {
         secretContent.clear();
@@ -322,12 +324,15 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       }
       let report;
       try {
-        report = await applyConfiguration(configuration, ports, {
+        const applying = applyConfiguration(configuration, ports, {
           centralGatewayUrl: config.centralGatewayServiceUrl,
           skipAppsTlsVerify: config.skipAppsTlsVerify,
           integrationNamespace: config.integrationNamespace,
           secretContent,
         });
+        // The sync lets each Director application go once its Application is done; so must this frame.
+        configuration = undefined;
+        report = await applying;
       } catch (err) {
         return { at: at(), result: 'ResourceApplicationFailed', error: (err as Error).message, fetchedAt };
       }
@@ -343,7 +348,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       }
       const appliedAt = at();
       try {
-        for (const label of labelsToSet(configuration.runtimeLabels, { eventServiceUrl: config.runtimeEventsUrl, consoleUrl: config.runtimeConsoleUrl })) {
+        for (const label of labelsToSet(runtimeLabels, { eventServiceUrl: config.runtimeEventsUrl, consoleUrl: config.runtimeConsoleUrl })) {
           await director.setRuntimeLabel(runtimeId, label.key, label.value, { signal });
           logger.info({ label: label.key, value: label.value }, 'runtime label set');
         }

@@ -6,6 +6,7 @@ import { normalizeApplicationName, shouldNormalizeNames } from './normalizer.js'
 import type { SyncPorts } from './ports.js';
 import type { SecretContentRecord } from './secret-content-record.js';
 import { executeSyncPlan, type ExecutorOptions } from './sync-executor.js';
+import type { PlannedApplication } from './planned-application.js';
 import { planSync } from './sync-plan.js';
 import { SyncMemory } from './sync-memory.js';
 import type { SyncReport } from './sync-report.js';
@@ -17,9 +18,8 @@ export type ApplyOptions = ConversionOptions &
   };
 
 /** Director applications → desired Applications, names normalised unless the runtime says they already are. */
-export function desiredApplications(config: RuntimeConfiguration, options: ConversionOptions, memory?: SyncMemory): DesiredApplication[] {
+export function desiredApplications(config: RuntimeConfiguration, options: ConversionOptions): DesiredApplication[] {
   const normalize = shouldNormalizeNames(config.runtimeLabels);
-  if (memory) return memory.convertAll(config.applications, normalize, options);
   return config.applications.map((app) =>
     convertApplication(app, normalize ? normalizeApplicationName(app.name) : app.name, options),
   );
@@ -38,16 +38,15 @@ function memoryOf(options: ApplyOptions): SyncMemory {
  * Makes the compass-managed Applications (and their Secrets) match `config`. Must only be called with
  * a complete fetch: every managed Application absent from `config` is deleted.
  */
-export async function applyConfiguration(
-  config: RuntimeConfiguration,
-  ports: SyncPorts,
-  options: ApplyOptions,
-): Promise<SyncReport> {
-  const memory = memoryOf(options);
-  const desired = desiredApplications(config, options, memory);
+export function applyConfiguration(config: RuntimeConfiguration, ports: SyncPorts, options: ApplyOptions): Promise<SyncReport> {
+  const planned = memoryOf(options).planAll(config.applications, shouldNormalizeNames(config.runtimeLabels), options);
+  return applyPlanned(planned, ports, options);
+}
+
+/** Apart from applyConfiguration so that no suspended frame holds `config`: each Director application goes once its operation is done. */
+async function applyPlanned(planned: PlannedApplication[], ports: SyncPorts, options: ApplyOptions): Promise<SyncReport> {
   const existing = await ports.applications.listManaged();
-  const plan = planSync(desired, existing, options.integrationNamespace, (current, wanted) => memory.ownedFieldsDiffer(current, wanted));
-  return executeSyncPlan(plan, ports, options);
+  return executeSyncPlan(planSync(planned, existing, options.integrationNamespace), ports, options);
 }
 
 export const EVENT_SERVICE_URL_LABEL = 'runtime_eventServiceUrl';

@@ -1,10 +1,13 @@
-// What the agent last wrote or read per Secret, as a keyed digest of the content, so that a cycle in
-// which nothing changed makes no Secret request at all (the agent may not list or watch Secrets).
-// The digest is an HMAC under a per-process random key: the record never holds the data, and a
-// digest cannot be checked against guessed passwords outside this process.
+// What the agent last wrote or read per Secret, as a keyed digest of the content plus the owner, so
+// that a cycle in which nothing changed makes no Secret request at all (the agent may not list or
+// watch Secrets). The digest is an HMAC under a per-process random key: neither the record nor the
+// sync memory holds the data, and a digest cannot be checked against guessed passwords outside this
+// process.
 
 import { createHmac, randomBytes } from 'node:crypto';
 import type { SecretObject } from './application-resource.js';
+
+const KEY = randomBytes(32);
 
 /** Sorted `key=value` pairs, NUL-separated: unambiguous since names and base64 hold no NUL. */
 function pairs(map: Record<string, string> | undefined): string {
@@ -15,41 +18,23 @@ function pairs(map: Record<string, string> | undefined): string {
     .join('\0');
 }
 
+/** Digest of the fields the agent owns, except the owner reference: namespace, name, type, data, its labels. */
+export function secretContentDigest(secret: SecretObject): string {
+  const content = [secret.metadata.namespace, secret.metadata.name, secret.type ?? '', pairs(secret.data), pairs(secret.metadata.labels)].join('\u0001');
+  return createHmac('sha256', KEY).update(content).digest('base64');
+}
+
 export class SecretContentRecord {
-  readonly #key = randomBytes(32);
+  /** `namespace/name` → content digest and owner uid. */
   readonly #digests = new Map<string, string>();
-  /** Digests by object: the sync treats Secret objects as immutable and re-uses unchanged ones across cycles. */
-  readonly #known = new WeakMap<SecretObject, string>();
 
-  /** Digest of the fields the agent owns: data, type, its labels and owner references. */
-  digest(secret: SecretObject): string {
-    let digest = this.#known.get(secret);
-    if (digest === undefined) {
-      digest = this.#compute(secret);
-      this.#known.set(secret, digest);
-    }
-    return digest;
+  /** Whether the cluster is known to hold exactly this content (`secretContentDigest`), owned by `ownerUid`. */
+  isCurrent(namespace: string, name: string, digest: string, ownerUid: string): boolean {
+    return this.#digests.get(keyOf(namespace, name)) === `${digest} ${ownerUid}`;
   }
 
-  #compute(secret: SecretObject): string {
-    const content = [
-      secret.metadata.namespace,
-      secret.metadata.name,
-      secret.type ?? '',
-      pairs(secret.data),
-      pairs(secret.metadata.labels),
-      (secret.metadata.ownerReferences ?? []).map((owner) => owner.uid).join(','),
-    ].join('\u0001');
-    return createHmac('sha256', this.#key).update(content).digest('hex');
-  }
-
-  /** Whether the cluster is known to hold exactly this content. Content is read once per object: pass a new object for new content. */
-  isCurrent(secret: SecretObject): boolean {
-    return this.#digests.get(keyOf(secret.metadata.namespace, secret.metadata.name)) === this.digest(secret);
-  }
-
-  remember(secret: SecretObject): void {
-    this.#digests.set(keyOf(secret.metadata.namespace, secret.metadata.name), this.digest(secret));
+  remember(namespace: string, name: string, digest: string, ownerUid: string): void {
+    this.#digests.set(keyOf(namespace, name), `${digest} ${ownerUid}`);
   }
 
   forget(namespace: string, name: string): void {

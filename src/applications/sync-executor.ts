@@ -4,7 +4,7 @@
 import { redactText } from '../../adapters/redaction.js';
 import { ownerReferenceTo, type ApplicationObject, type SecretObject } from './application-resource.js';
 import { isAlreadyExists, type SyncPorts } from './ports.js';
-import type { SecretContentRecord } from './secret-content-record.js';
+import { secretContentDigest, type SecretContentRecord } from './secret-content-record.js';
 import type { PlannedOperation, SecretRef, SyncPlan } from './sync-plan.js';
 import { summarizeSync, type SyncFailure, type SyncOperationName, type SyncReport } from './sync-report.js';
 
@@ -29,16 +29,8 @@ function causeOf(error: unknown): string {
   return redactText(messageOf(error));
 }
 
-/** Owned copies by desired Secret: a remembered conversion (sync-memory.ts) gets the same copy each cycle, whose digest the record knows. */
-const ownedCopies = new WeakMap<SecretObject, { name: string; uid: string; owned: SecretObject }>();
-
 function withOwner(secret: SecretObject, app: ApplicationObject): SecretObject {
-  const owner = ownerReferenceTo(app);
-  const known = ownedCopies.get(secret);
-  if (known && known.name === owner.name && known.uid === owner.uid) return known.owned;
-  const owned: SecretObject = { ...secret, metadata: { ...secret.metadata, ownerReferences: [owner] } };
-  ownedCopies.set(secret, { name: owner.name, uid: owner.uid, owned });
-  return owned;
+  return { ...secret, metadata: { ...secret.metadata, ownerReferences: [ownerReferenceTo(app)] } };
 }
 
 function decoded(value: string): string {
@@ -87,17 +79,20 @@ function scrub(message: string, values: string[]): string {
   return text;
 }
 
-async function runBounded<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+/** Consumes `items`: a slot is cleared when taken, so what a finished task held can be collected. */
+async function runBounded<T>(items: Array<T | undefined>, limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
-      const item = items[next++]!;
+      const item = items[next]!;
+      items[next++] = undefined;
       await task(item);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
 }
 
+/** Carries out `plan`, consuming its operations (the list is empty afterwards). */
 export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options: ExecutorOptions): Promise<SyncReport> {
   const record = options.secretContent;
   const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
@@ -111,17 +106,23 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
     }
   }
 
-  /** `applicationIsNew`: the Application was just created, so its Secrets are most likely missing. */
-  async function ensureSecret(secret: SecretObject, appName: string, applicationIsNew: boolean): Promise<void> {
-    if (record.isCurrent(secret)) return;
+  /**
+   * `secret` as converted (no owner yet); `owner` is the stored Application. `applicationIsNew`: it
+   * was just created, so its Secrets are most likely missing.
+   */
+  async function ensureSecret(secret: SecretObject, owner: ApplicationObject, applicationIsNew: boolean): Promise<void> {
     const { namespace, name } = secret.metadata;
-    const where = `Secret ${namespace}/${name} of Application ${appName}`;
+    const digest = secretContentDigest(secret);
+    const ownerUid = owner.metadata.uid ?? '';
+    if (record.isCurrent(namespace, name, digest, ownerUid)) return;
+    const owned = withOwner(secret, owner);
+    const where = `Secret ${namespace}/${name} of Application ${owner.metadata.name}`;
     record.forget(namespace, name);
     if (applicationIsNew) {
       // Create first and read only if one exists after all: half the requests of a first sync.
       try {
-        await ports.secrets.create(secret);
-        record.remember(secret);
+        await ports.secrets.create(owned);
+        record.remember(namespace, name, digest, ownerUid);
         return;
       } catch (error) {
         if (!isAlreadyExists(error)) throw new StepError(`creating ${where} failed: ${causeOf(error)}`);
@@ -129,19 +130,19 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
     }
     const existing = await step(`reading ${where}`, () => ports.secrets.get(namespace, name));
     if (existing === null) {
-      await step(`creating ${where}`, () => ports.secrets.create(secret));
-    } else if (!holdsDesiredContent(existing, secret)) {
+      await step(`creating ${where}`, () => ports.secrets.create(owned));
+    } else if (!holdsDesiredContent(existing, owned)) {
       const replacement: SecretObject = {
-        ...secret,
+        ...owned,
         metadata: {
-          ...secret.metadata,
-          labels: { ...existing.metadata.labels, ...secret.metadata.labels },
+          ...owned.metadata,
+          labels: { ...existing.metadata.labels, ...owned.metadata.labels },
           ...(existing.metadata.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}),
         },
       };
       await step(`replacing ${where}`, () => ports.secrets.replace(replacement));
     }
-    record.remember(secret);
+    record.remember(namespace, name, digest, ownerUid);
   }
 
   async function deleteSecret(ref: SecretRef, appName: string): Promise<void> {
@@ -152,17 +153,20 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
   }
 
   async function ensureSecrets(secrets: SecretObject[], app: ApplicationObject, applicationIsNew = false): Promise<void> {
-    for (const secret of secrets) await ensureSecret(withOwner(secret, app), app.metadata.name, applicationIsNew);
+    for (const secret of secrets) await ensureSecret(secret, app, applicationIsNew);
   }
 
-  async function perform(operation: PlannedOperation): Promise<void> {
+  /** `loaded` receives the desired Secrets once they are built, for scrubbing an error message. */
+  async function perform(operation: PlannedOperation, loaded: { secrets: SecretObject[] }): Promise<void> {
     switch (operation.kind) {
       case 'conflict':
         throw new StepError(operation.message);
       case 'create': {
+        const desired = operation.load();
+        loaded.secrets = desired.secrets;
         let stored: ApplicationObject;
         try {
-          stored = await ports.applications.create(operation.application);
+          stored = await ports.applications.create(desired.application);
         } catch (error) {
           if (isAlreadyExists(error)) {
             throw new StepError(
@@ -171,11 +175,12 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
           }
           throw new StepError(`creating Application ${operation.name} failed: ${causeOf(error)}`);
         }
-        await ensureSecrets(operation.secrets, stored, true);
+        await ensureSecrets(desired.secrets, stored, true);
         counts.created++;
         return;
       }
       case 'update': {
+        loaded.secrets = operation.secrets;
         const stored = await step(`updating Application ${operation.name}`, () =>
           ports.applications.update(operation.application),
         );
@@ -184,10 +189,18 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
         counts.updated++;
         return;
       }
-      case 'unchanged':
-        await ensureSecrets(operation.secrets, operation.current);
+      case 'unchanged': {
+        const ownerUid = operation.current.metadata.uid ?? '';
+        const stale = new Set(
+          operation.secrets.filter((ref) => !record.isCurrent(ref.namespace, ref.name, ref.digest, ownerUid)).map((ref) => ref.name),
+        );
+        if (stale.size > 0) {
+          loaded.secrets = operation.load().secrets;
+          await ensureSecrets(loaded.secrets.filter((secret) => stale.has(secret.metadata.name)), operation.current);
+        }
         counts.unchanged++;
         return;
+      }
       case 'delete':
         // Secrets first: if one cannot be deleted the Application stays, so the next cycle retries.
         for (const ref of operation.secrets) await deleteSecret(ref, operation.name);
@@ -201,10 +214,11 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
     operation.kind === 'conflict' || operation.kind === 'create' ? 'create' : operation.kind === 'delete' ? 'delete' : 'update';
 
   await runBounded(plan.operations, options.concurrency ?? DEFAULT_SYNC_CONCURRENCY, async (operation) => {
+    const loaded = { secrets: [] as SecretObject[] };
     try {
-      await perform(operation);
+      await perform(operation, loaded);
     } catch (error) {
-      const secrets = 'secrets' in operation && operation.kind !== 'delete' ? operation.secrets : [];
+      const secrets = loaded.secrets;
       failed.push({
         name: operation.name,
         applicationId: operation.applicationId,

@@ -1,57 +1,46 @@
 // What the synchronisation remembers between cycles so that an application that did not change costs
-// almost nothing: its conversion (keyed by a digest of the Director input and the conversion settings)
-// and the verdict that the stored Application already holds what that conversion wants. Both are pure
-// computations, so a miss only costs time: the outcome is the same with or without the memory.
-//
-// Remembered objects are shared by later cycles and must not be mutated (nothing in the sync does:
-// the plan and the executor build new objects for whatever they change).
+// almost nothing: the summary of its conversion (planned-application.ts), keyed by a digest of the
+// Director input and the conversion settings. Only digests and names are kept, never the converted
+// objects: the full objects are built again when an operation needs them. A miss only costs time:
+// the outcome is the same with or without the memory.
 
 import { hash } from 'node:crypto';
 import type { DirectorApplication } from '../../adapters/compass/director-types.js';
-import type { ApplicationObject } from './application-resource.js';
 import { convertApplication, type ConversionOptions, type DesiredApplication } from './converter.js';
 import { normalizeApplicationName } from './normalizer.js';
-import { ownedFieldsDiffer } from './sync-plan.js';
+import { summarizeDesired, type DesiredSummary, type PlannedApplication } from './planned-application.js';
 
-interface Verdict {
-  desired: ApplicationObject;
-  resourceVersion: unknown;
-  differs: boolean;
+/** Outside the class so that the closure holds only its Director application, not this cycle's maps. */
+function loader(app: DirectorApplication, name: string, options: ConversionOptions): () => DesiredApplication {
+  return () => convertApplication(app, name, options);
 }
 
 export class SyncMemory {
-  /** Desired state by digest of (settings, Director application); replaced every cycle, so it holds only current applications. */
-  #conversions = new Map<string, DesiredApplication>();
-  /** Keyed by the stored object as the Application cache hands it out: a changed object is a new object. */
-  #verdicts = new WeakMap<ApplicationObject, Verdict>();
+  /** Summaries by digest of (settings, Director application); replaced every cycle, so it holds only current applications. */
+  #summaries = new Map<string, DesiredSummary>();
 
-  /** Director applications → desired Applications, converting only those whose input changed since the last call. */
-  convertAll(applications: DirectorApplication[], normalize: boolean, options: ConversionOptions): DesiredApplication[] {
+  /**
+   * Director applications → planned Applications, converting only those whose input changed since
+   * the last call. Each planned application keeps its Director application (to build the full objects
+   * on demand), nothing else of this cycle.
+   */
+  planAll(applications: DirectorApplication[], normalize: boolean, options: ConversionOptions): PlannedApplication[] {
     const settings = JSON.stringify([normalize, options.centralGatewayUrl, options.skipAppsTlsVerify, options.integrationNamespace]);
-    const previous = this.#conversions;
-    const next = new Map<string, DesiredApplication>();
-    const result = applications.map((app) => {
-      const key = hash('sha256', `${settings}\n${JSON.stringify(app)}`);
-      let desired = next.get(key) ?? previous.get(key);
-      if (!desired) desired = convertApplication(app, normalize ? normalizeApplicationName(app.name) : app.name, options);
-      next.set(key, desired);
-      return desired;
+    const previous = this.#summaries;
+    const next = new Map<string, DesiredSummary>();
+    const result = applications.map((app): PlannedApplication => {
+      const name = normalize ? normalizeApplicationName(app.name) : app.name;
+      const load = loader(app, name, options);
+      const key = hash('sha256', `${settings}\n${JSON.stringify(app)}`, 'base64');
+      const summary = next.get(key) ?? previous.get(key) ?? summarizeDesired(load());
+      next.set(key, summary);
+      return { ...summary, load };
     });
-    this.#conversions = next;
+    this.#summaries = next;
     return result;
   }
 
-  /** `ownedFieldsDiffer`, answered from memory when both objects are the ones it was last asked about. */
-  ownedFieldsDiffer(current: ApplicationObject, desired: ApplicationObject): boolean {
-    const known = this.#verdicts.get(current);
-    const resourceVersion = current.metadata.resourceVersion;
-    if (known && known.desired === desired && known.resourceVersion === resourceVersion) return known.differs;
-    const differs = ownedFieldsDiffer(current, desired);
-    this.#verdicts.set(current, { desired, resourceVersion, differs });
-    return differs;
-  }
-
   get size(): number {
-    return this.#conversions.size;
+    return this.#summaries.size;
   }
 }

@@ -9,8 +9,10 @@ import {
   type SecretObject,
 } from './application-resource.js';
 import type { DesiredApplication } from './converter.js';
-import { credentialsSecretName, isSecretNameOfApplication, requestParametersSecretName } from './naming.js';
-import { semanticEqual } from './semantic-equality.js';
+import { credentialsSecretName, requestParametersSecretName } from './naming.js';
+import { ownedFieldsDigest } from './owned-fields.js';
+import { isPlanned, plannedFrom, type DesiredSecretRef, type PlannedApplication } from './planned-application.js';
+import { storedSummaryOf } from './stored-application.js';
 
 interface OperationBase {
   /** The Application CR name. */
@@ -21,8 +23,8 @@ interface OperationBase {
 
 export interface CreateOperation extends OperationBase {
   kind: 'create';
-  application: ApplicationObject;
-  secrets: SecretObject[];
+  /** The Application and its Secrets, built when the operation runs. */
+  load(): DesiredApplication;
 }
 
 /** A Secret in the integration namespace. */
@@ -33,9 +35,9 @@ export interface SecretRef {
 
 export interface UpdateOperation extends OperationBase {
   kind: 'update';
-  /** The current object with the agent-owned fields replaced; carries the cached resourceVersion. */
-  application: ApplicationObject;
-  secrets: SecretObject[];
+  /** The current object with the agent-owned fields replaced; carries the cached resourceVersion. Built on read. */
+  readonly application: ApplicationObject;
+  readonly secrets: SecretObject[];
   /** Secrets of the current CR that the new one no longer uses. */
   obsoleteSecrets: SecretRef[];
 }
@@ -44,7 +46,9 @@ export interface UnchangedOperation extends OperationBase {
   kind: 'unchanged';
   current: ApplicationObject;
   /** Still ensured: their content may have changed (rotated credentials) while the CR did not. */
-  secrets: SecretObject[];
+  secrets: DesiredSecretRef[];
+  /** The full desired objects, for a Secret that has to be written. */
+  load(): DesiredApplication;
 }
 
 export interface DeleteOperation extends OperationBase {
@@ -72,17 +76,10 @@ export interface SyncPlan {
   duplicates: DuplicateName[];
 }
 
-/** Whether the agent-owned fields of `current` differ from `desired`. */
-export function ownedFieldsDiffer(current: ApplicationObject, desired: ApplicationObject): boolean {
-  const c = current.spec ?? ({} as ApplicationObject['spec']);
-  const d = desired.spec;
-  return !(
-    current.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE &&
-    semanticEqual(c.description, d.description) &&
-    semanticEqual(c.labels, d.labels) &&
-    semanticEqual(c.services, d.services) &&
-    semanticEqual(c.compassMetadata, d.compassMetadata)
-  );
+/** Whether the agent-owned fields of `current` (full, or compact: stored-application.ts) differ from the desired ones. */
+export function ownedFieldsDiffer(current: ApplicationObject, desired: ApplicationObject | { ownedDigest: string }): boolean {
+  const wanted = 'ownedDigest' in desired ? desired.ownedDigest : ownedFieldsDigest(desired.spec);
+  return current.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || storedSummaryOf(current).ownedDigest !== wanted;
 }
 
 /**
@@ -113,38 +110,50 @@ export function mergeOwnedFields(current: ApplicationObject, desired: Applicatio
  */
 export function secretNamesOf(app: ApplicationObject, derivedFor: (serviceId: string) => boolean = () => true): string[] {
   const name = app.metadata.name;
-  const names = new Set<string>();
-  for (const service of app.spec?.services ?? []) {
-    if (typeof service.id === 'string' && service.id && derivedFor(service.id)) {
-      names.add(credentialsSecretName(name, service.id));
-      names.add(requestParametersSecretName(name, service.id));
-    }
-    for (const entry of service.entries ?? []) {
-      for (const referenced of [entry.credentials?.secretName, entry.requestParametersSecretName]) {
-        if (typeof referenced === 'string' && referenced && isSecretNameOfApplication(referenced, name)) {
-          names.add(referenced);
-        }
-      }
+  const summary = storedSummaryOf(app);
+  const names = new Set<string>(summary.referencedSecrets);
+  for (const serviceId of summary.serviceIds) {
+    if (derivedFor(serviceId)) {
+      names.add(credentialsSecretName(name, serviceId));
+      names.add(requestParametersSecretName(name, serviceId));
     }
   }
   return [...names].sort();
 }
 
+/** The full objects are built when the executor reads them, not when the plan is made. */
+function updateOperation(base: OperationBase, current: ApplicationObject, wanted: PlannedApplication, obsoleteSecrets: SecretRef[]): UpdateOperation {
+  let full: DesiredApplication | undefined;
+  const load = (): DesiredApplication => (full ??= wanted.load());
+  return {
+    ...base,
+    kind: 'update',
+    obsoleteSecrets,
+    get application() {
+      return mergeOwnedFields(current, load().application);
+    },
+    get secrets() {
+      return load().secrets;
+    },
+  };
+}
+
 /**
- * `existing` may hold any listed Applications: objects that are not managed (no managed-by label or
- * no compassMetadata) are never updated or deleted, and a desired app of the same name is a conflict.
- * `integrationNamespace` is where the Secrets of deleted/updated Applications live. `differs` is
- * `ownedFieldsDiffer` or a memoised equivalent (see sync-memory.ts).
+ * `existing` may hold any listed Applications, full or compact (stored-application.ts): objects that
+ * are not managed (no managed-by label or no compassMetadata) are never updated or deleted, and a
+ * desired app of the same name is a conflict. `integrationNamespace` is where the Secrets of
+ * deleted/updated Applications live. Full desired objects are built only for updates (rare), so a
+ * plan of 10,000 applications stays small.
  */
 export function planSync(
-  desired: DesiredApplication[],
+  desired: Array<DesiredApplication | PlannedApplication>,
   existing: ApplicationObject[],
   integrationNamespace: string,
-  differs: (current: ApplicationObject, desired: ApplicationObject) => boolean = ownedFieldsDiffer,
 ): SyncPlan {
   const inNamespace = (name: string): SecretRef => ({ namespace: integrationNamespace, name });
-  const byName = new Map<string, DesiredApplication[]>();
-  for (const app of desired) {
+  const byName = new Map<string, PlannedApplication[]>();
+  for (const entry of desired) {
+    const app = isPlanned(entry) ? entry : plannedFrom(entry);
     const group = byName.get(app.name);
     if (group) group.push(app);
     else byName.set(app.name, [app]);
@@ -174,23 +183,18 @@ export function planSync(
           message: `Application ${name} exists but is not managed by the runtime agent (it lacks the ${MANAGED_BY_LABEL} label or spec.compassMetadata); rename or delete it to let the agent create it`,
         });
       } else {
-        operations.push({ ...base, kind: 'create', application: wanted.application, secrets: wanted.secrets });
+        operations.push({ ...base, kind: 'create', load: wanted.load });
       }
-    } else if (differs(current, wanted.application)) {
-      const wantedSecrets = new Set(wanted.secrets.map((secret) => secret.metadata.name));
-      const wantedServices = new Set(wanted.application.spec.services.map((service) => service.id));
-      operations.push({
-        ...base,
-        kind: 'update',
-        application: mergeOwnedFields(current, wanted.application),
-        secrets: wanted.secrets,
-        // Derived names only of removed services: a kept service's Secrets are gone only if the old CR named them.
-        obsoleteSecrets: secretNamesOf(current, (serviceId) => !wantedServices.has(serviceId))
-          .filter((secretName) => !wantedSecrets.has(secretName))
-          .map(inNamespace),
-      });
+    } else if (ownedFieldsDiffer(current, wanted)) {
+      const wantedSecrets = new Set(wanted.secrets.map((secret) => secret.name));
+      const wantedServices = new Set(wanted.serviceIds);
+      // Derived names only of removed services: a kept service's Secrets are gone only if the old CR named them.
+      const obsoleteSecrets = secretNamesOf(current, (serviceId) => !wantedServices.has(serviceId))
+        .filter((secretName) => !wantedSecrets.has(secretName))
+        .map(inNamespace);
+      operations.push(updateOperation(base, current, wanted, obsoleteSecrets));
     } else {
-      operations.push({ ...base, kind: 'unchanged', current, secrets: wanted.secrets });
+      operations.push({ ...base, kind: 'unchanged', current, secrets: wanted.secrets, load: wanted.load });
     }
   }
   for (const [name, current] of managed) {

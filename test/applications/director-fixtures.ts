@@ -16,11 +16,11 @@ export const options: ConversionOptions = {
 };
 
 export function api(id: string, name: string, targetURL = `https://target.example/${id}`): DirectorAPIDefinition {
-  return { id, name, description: null, targetURL, group: null, version: null };
+  return { id, name, targetURL };
 }
 
 export function event(id: string, name: string): DirectorEventDefinition {
-  return { id, name, description: 'an event', group: null, version: null };
+  return { id, name };
 }
 
 export function bundle(id: string, name: string, extra: Partial<DirectorBundle> = {}): DirectorBundle {

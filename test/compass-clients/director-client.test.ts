@@ -105,7 +105,7 @@ t.test('follows every page of applications, bundles, API and event definitions',
     additionalQueryParams: null,
     requestAuth: { csrf: { tokenEndpointURL: 'https://big.example.com/csrf' } },
   });
-  t.match(bundle.apiDefinitions[0], { name: 'api-0', targetURL: 'https://big.example.com/0', description: null, group: null, version: null });
+  t.same(bundle.apiDefinitions[0], { id: 'a0000000-0000-4000-8000-000000000010', name: 'api-0', targetURL: 'https://big.example.com/0' });
 
   const calls = sim.control.callLog().filter((c) => c.surface === 'director');
   t.same(calls[0].operations, ['runtime', 'applicationsForRuntime'], 'one first query for labels and applications');

@@ -38,7 +38,10 @@ t.test('deploy/ renders with kustomize into a least-privilege agent', { skip: ex
   t.equal(container.readinessProbe.httpGet.path, '/readyz');
   t.equal(container.securityContext.readOnlyRootFilesystem, true);
   const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
-  for (const name of Object.keys(env)) t.ok(CONFIG_VARIABLES.some((v) => v.name === name), `${name} is a variable the agent reads`);
+  for (const name of Object.keys(env).filter((n) => n !== 'NODE_OPTIONS')) t.ok(CONFIG_VARIABLES.some((v) => v.name === name), `${name} is a variable the agent reads`);
+  const heapMB = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS ?? '')?.[1]);
+  const limitMiB = Number(/^(\d+)Mi$/.exec(container.resources.limits.memory)?.[1]);
+  t.ok(heapMB > 0 && heapMB <= limitMiB * 0.8, `the V8 heap cap (${heapMB} MB) leaves room below the memory limit (${limitMiB} Mi) for code and buffers`);
   t.notOk('APP_SKIP_COMPASS_TLS_VERIFY' in env, 'TLS verification stays on');
   const secretRules = byKind('Role').flatMap((r) => r.rules).filter((rule: { resources: string[] }) => rule.resources.includes('secrets'));
   for (const rule of secretRules) {

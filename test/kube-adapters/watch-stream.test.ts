@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startKubeSim } from '../../sim/kube/index.js';
 import { createKubeClient, kubeCall, loadKubeConfig } from '../../adapters/kube/kube-client.js';
+import type { KubeList } from '../../adapters/kube/kube-apis.js';
 import { backoffDelay, objectKey, watchStream, type WatchEvent, type WatchStreamOptions } from '../../adapters/kube/watch-stream.js';
 import { record, waitUntil } from './event-recorder.js';
 
@@ -24,13 +25,9 @@ function options(overrides: Partial<WatchStreamOptions<ConfigMap>> = {}): WatchS
     backoff: { initialMs: 20, maxMs: 200 },
     list: async (query) => {
       const list = await kubeCall('list ConfigMaps', () =>
-        client.core.listNamespacedConfigMap({ namespace: ns, labelSelector: query.labelSelector, limit: query.limit, _continue: query.continue }),
+        client.rest.request<KubeList<ConfigMap>>({ method: 'GET', path, query: { labelSelector: query.labelSelector, limit: query.limit, continue: query.continue } }),
       );
-      return {
-        items: JSON.parse(JSON.stringify(list.items)) as ConfigMap[],
-        resourceVersion: list.metadata?.resourceVersion ?? '',
-        continue: list.metadata?._continue,
-      };
+      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '', continue: list.metadata?.continue };
     },
     ...overrides,
   };

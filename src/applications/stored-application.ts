@@ -1,0 +1,55 @@
+// What the sync keeps of a stored Application between cycles: the object without its bulkiest part,
+// `spec.services` (and without `metadata.managedFields`), plus a summary computed from the full object
+// before it was dropped. The summary is all the plan needs of the services (digest of the owned
+// fields, service ids, referenced Secret names); the rest of the object keeps the user's fields, so
+// an update still writes them back unchanged.
+
+import type { ApplicationObject } from './application-resource.js';
+import { isSecretNameOfApplication } from './naming.js';
+import { ownedFieldsDigest } from './owned-fields.js';
+
+export interface StoredSummary {
+  /** `ownedFieldsDigest` of the stored spec. */
+  ownedDigest: string;
+  /** `spec.services[].id`, the non-empty strings. */
+  serviceIds: string[];
+  /** Secret names the entries reference, limited to names of this application's shape. */
+  referencedSecrets: string[];
+}
+
+// Non-enumerable: a spread copy (e.g. mergeOwnedFields) must not carry a summary of other content.
+const SUMMARY = Symbol('stored application summary');
+
+function summarize(app: ApplicationObject): StoredSummary {
+  const name = app.metadata.name;
+  const serviceIds: string[] = [];
+  const referenced = new Set<string>();
+  const services = Array.isArray(app.spec?.services) ? app.spec.services : [];
+  for (const service of services) {
+    if (typeof service?.id === 'string' && service.id) serviceIds.push(service.id);
+    for (const entry of Array.isArray(service?.entries) ? service.entries : []) {
+      for (const secretName of [entry?.credentials?.secretName, entry?.requestParametersSecretName]) {
+        if (typeof secretName === 'string' && secretName && isSecretNameOfApplication(secretName, name)) referenced.add(secretName);
+      }
+    }
+  }
+  return { ownedDigest: ownedFieldsDigest(app.spec), serviceIds, referencedSecrets: [...referenced].sort() };
+}
+
+/** The summary of a compact object, or computed from a full one (e.g. listed directly). */
+export function storedSummaryOf(app: ApplicationObject): StoredSummary {
+  return ((app as unknown as Record<symbol, StoredSummary | undefined>)[SUMMARY]) ?? summarize(app);
+}
+
+/** The compact form the Application cache keeps; the input is not changed. */
+export function compactApplication(app: ApplicationObject): ApplicationObject {
+  const summary = summarize(app);
+  const { managedFields: _managedFields, ...metadata } = app.metadata ?? ({} as ApplicationObject['metadata']);
+  const compact: ApplicationObject = { ...app, metadata };
+  if (app.spec && typeof app.spec === 'object') {
+    const { services: _services, ...spec } = app.spec;
+    compact.spec = spec as ApplicationObject['spec'];
+  }
+  Object.defineProperty(compact, SUMMARY, { value: summary, enumerable: false });
+  return compact;
+}

@@ -1,0 +1,76 @@
+// The runtime stage of the Dockerfile, laid out in a temporary folder exactly as its COPY lines say
+// (there is no docker engine here), runs the agent through its ENTRYPOINT and CMD against the
+// simulators. This proves the shipped bundle is self-contained (no node_modules anywhere up the
+// tree), that the interpreter line works, and that the agent it ships connects and synchronizes.
+import t from 'tap';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulators } from '../../src/commands/simulators.js';
+import { writeSimFiles } from '../../src/commands/sim.js';
+import { createConfigSecret, spawnAgent, waitForConnectionState, type AgentProcess } from '../../bench/agent-process.js';
+import { FAST_ENV } from '../helpers/agent-harness.js';
+
+const root = new URL('../..', import.meta.url).pathname;
+const built = existsSync(join(root, 'dist/bundle/cli.js'));
+
+interface RuntimeStage {
+  copies: Array<{ from: string; to: string }>;
+  workdir: string;
+  command: string[];
+}
+
+/** COPY, WORKDIR, ENTRYPOINT and CMD of the last stage; `--from=build` sources are build outputs under /app. */
+function runtimeStage(dockerfile: string): RuntimeStage {
+  const stages = dockerfile.split(/^FROM /m);
+  const lines = stages[stages.length - 1]!.split('\n').map((l) => l.trim());
+  const stage: RuntimeStage = { copies: [], workdir: '/', command: [] };
+  let entrypoint: string[] = [];
+  let cmd: string[] = [];
+  for (const line of lines) {
+    const [instruction, ...rest] = line.split(/\s+/);
+    if (instruction === 'WORKDIR') stage.workdir = rest[0]!;
+    if (instruction === 'COPY') {
+      const fromBuild = rest[0] === '--from=build';
+      const [from, to] = fromBuild ? rest.slice(1) : rest;
+      stage.copies.push({ from: fromBuild ? from!.replace(/^\/app\//, '') : from!, to: to! });
+    }
+    if (instruction === 'ENTRYPOINT') entrypoint = JSON.parse(line.slice('ENTRYPOINT'.length)) as string[];
+    if (instruction === 'CMD') cmd = JSON.parse(line.slice('CMD'.length)) as string[];
+  }
+  stage.command = [...entrypoint, ...cmd];
+  return stage;
+}
+
+t.test('the image layout runs the agent to Synchronized without node_modules', { skip: built ? false : 'dist/bundle is missing: run npm run build' }, async (t) => {
+  const stage = runtimeStage(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+  t.ok(stage.copies.some((c) => c.from === 'dist/bundle'), 'the image carries the bundle');
+  t.notOk(stage.copies.some((c) => c.from.includes('node_modules')), 'and no node_modules');
+
+  const image = mkdtempSync(join(tmpdir(), 'image-'));
+  const app = join(image, stage.workdir);
+  for (const { from, to } of stage.copies) cpSync(join(root, from), to.endsWith('/') ? join(app, to, from.split('/').pop()!) : join(app, to), { recursive: true });
+  const command = stage.command.map((part) => (part.startsWith(stage.workdir) ? join(image, part) : part)) as [string, ...string[]];
+  t.same(command.slice(1), ['run']);
+
+  const sims = await startSimulators({ apps: 2 });
+  const files = mkdtempSync(join(tmpdir(), 'image-sims-'));
+  let agent: AgentProcess | undefined;
+  t.teardown(async () => {
+    await agent?.stop();
+    await sims.close();
+    rmSync(image, { recursive: true, force: true });
+    rmSync(files, { recursive: true, force: true });
+  });
+  const info = writeSimFiles(files, sims);
+  agent = spawnAgent({ kubeconfigPath: info.kube.kubeconfig, compassCaFile: info.compass.caFile, env: FAST_ENV, command });
+
+  const token = await createConfigSecret(sims);
+  await waitForConnectionState(sims, agent, 'Synchronized', 60_000);
+  const applications = sims.kube.list('applicationconnector.kyma-project.io/v1alpha1', 'Application');
+  t.equal(applications.length, 2, 'both applications of the Runtime are in the cluster');
+  const logLines = agent.output().split('\n').filter(Boolean);
+  t.ok(logLines.length > 0 && logLines.every((line) => line.startsWith('{')), 'every line on stdout and stderr is a JSON log record');
+  t.notOk(agent.output().includes(token), 'the one-time token never reaches the log');
+  t.notMatch(agent.output(), /-----BEGIN/, 'no key or certificate in the log');
+});

@@ -183,10 +183,12 @@ export async function benchSyncScale(): Promise<Figure[]> {
       let previous = afterFirst;
       let mark = sims.kube.requestLog.length;
       for (let i = 0; i < NO_CHANGE_CYCLES; i++) {
+        // Cycles are 4 s apart; a scrape every 500 ms attributes each one. Scraping much faster would
+        // load the process being measured (rendering /metrics costs a few ms each time).
         const current = await waitFor('the next synchronization cycle', async () => {
           const m = await syncMetrics(agent!);
           return m.count > previous.count ? m : undefined;
-        }, 120_000, 20);
+        }, 120_000, 500);
         if (current.count !== previous.count + 1) throw new Error('two cycles passed between samples of the metric; cannot attribute its duration');
         durations.push((current.sumSeconds - previous.sumSeconds) * 1000);
         // The machine logs the outcome just after the effect has counted it.

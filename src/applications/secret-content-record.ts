@@ -25,20 +25,23 @@ export function secretContentDigest(secret: SecretObject): string {
 }
 
 export class SecretContentRecord {
-  /** `namespace/name` → content digest and owner uid. */
-  readonly #digests = new Map<string, string>();
+  /** namespace → name → content digest and owner uid (nested: a lookup builds no key string). */
+  readonly #digests = new Map<string, Map<string, { digest: string; ownerUid: string }>>();
 
   /** Whether the cluster is known to hold exactly this content (`secretContentDigest`), owned by `ownerUid`. */
   isCurrent(namespace: string, name: string, digest: string, ownerUid: string): boolean {
-    return this.#digests.get(keyOf(namespace, name)) === `${digest} ${ownerUid}`;
+    const known = this.#digests.get(namespace)?.get(name);
+    return known !== undefined && known.digest === digest && known.ownerUid === ownerUid;
   }
 
   remember(namespace: string, name: string, digest: string, ownerUid: string): void {
-    this.#digests.set(keyOf(namespace, name), `${digest} ${ownerUid}`);
+    let names = this.#digests.get(namespace);
+    if (!names) this.#digests.set(namespace, (names = new Map()));
+    names.set(name, { digest, ownerUid });
   }
 
   forget(namespace: string, name: string): void {
-    this.#digests.delete(keyOf(namespace, name));
+    this.#digests.get(namespace)?.delete(name);
   }
 
   /** Forces the next cycle to GET and compare every Secret again (e.g. periodically, to repair out-of-band edits). */
@@ -47,10 +50,8 @@ export class SecretContentRecord {
   }
 
   get size(): number {
-    return this.#digests.size;
+    let size = 0;
+    for (const names of this.#digests.values()) size += names.size;
+    return size;
   }
-}
-
-function keyOf(namespace: string, name: string): string {
-  return `${namespace}/${name}`;
 }

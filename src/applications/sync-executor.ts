@@ -5,7 +5,8 @@ import { redactText } from '../../adapters/redaction.js';
 import { ownerReferenceTo, type ApplicationObject, type SecretObject } from './application-resource.js';
 import { isAlreadyExists, type SyncPorts } from './ports.js';
 import { secretContentDigest, type SecretContentRecord } from './secret-content-record.js';
-import type { PlannedOperation, SecretRef, SyncPlan } from './sync-plan.js';
+import type { DesiredSecretRef } from './planned-application.js';
+import type { PlannedOperation, SecretRef, SyncPlan, UnchangedOperation } from './sync-plan.js';
 import { summarizeSync, type SyncFailure, type SyncOperationName, type SyncReport } from './sync-report.js';
 
 export const DEFAULT_SYNC_CONCURRENCY = 16;
@@ -190,10 +191,7 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
         return;
       }
       case 'unchanged': {
-        const ownerUid = operation.current.metadata.uid ?? '';
-        const stale = new Set(
-          operation.secrets.filter((ref) => !record.isCurrent(ref.namespace, ref.name, ref.digest, ownerUid)).map((ref) => ref.name),
-        );
+        const stale = new Set(staleSecrets(operation).map((ref) => ref.name));
         if (stale.size > 0) {
           loaded.secrets = operation.load().secrets;
           await ensureSecrets(loaded.secrets.filter((secret) => stale.has(secret.metadata.name)), operation.current);
@@ -210,10 +208,28 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
     }
   }
 
+  /** The desired Secrets of an unchanged Application that the cluster is not known to hold. */
+  function staleSecrets(operation: UnchangedOperation): DesiredSecretRef[] {
+    const ownerUid = operation.current.metadata.uid ?? '';
+    return operation.secrets.filter((ref) => !record.isCurrent(ref.namespace, ref.name, ref.digest, ownerUid));
+  }
+
+  // An unchanged Application whose Secrets are all known to be current needs no request: counted here,
+  // without a task (in a cycle where nothing changed, that is every application).
+  for (let i = 0; i < plan.operations.length; i++) {
+    const operation = plan.operations[i]!;
+    if (operation.kind === 'unchanged' && staleSecrets(operation).length === 0) {
+      counts.unchanged++;
+      (plan.operations as Array<PlannedOperation | undefined>)[i] = undefined;
+    }
+  }
+
   const operationName = (operation: PlannedOperation): SyncOperationName =>
     operation.kind === 'conflict' || operation.kind === 'create' ? 'create' : operation.kind === 'delete' ? 'delete' : 'update';
 
-  await runBounded(plan.operations, options.concurrency ?? DEFAULT_SYNC_CONCURRENCY, async (operation) => {
+  const remaining = plan.operations.filter((operation): operation is PlannedOperation => operation !== undefined);
+  plan.operations.length = 0;
+  await runBounded(remaining, options.concurrency ?? DEFAULT_SYNC_CONCURRENCY, async (operation) => {
     const loaded = { secrets: [] as SecretObject[] };
     try {
       await perform(operation, loaded);

@@ -1,14 +1,10 @@
-// @kubernetes/client-node 1.4 builds a new https.Agent for every request: a TLS handshake per call
-// and, during a sync of thousands of objects, thousands of sockets with their buffers at once. This
-// gives all requests with the same TLS identity one keep-alive agent. It replaces the (private)
-// `createAgent` of the given KubeConfig instance only; proxies and plain http keep the library's own
-// behaviour. Revisit with client-node 2.x, which caches an undici agent itself.
+// Keep-alive connections to the API server. client-node 1.4 builds a new https.Agent for every
+// request, which means a TLS handshake per call and, during a sync of thousands of objects, thousands
+// of sockets with their buffers at once. KubeRest takes the TLS options client-node works out for a
+// request and sends it through the one keep-alive agent of that TLS identity instead.
 import { createHash } from 'node:crypto';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 
-type AgentFactory = (cluster: { server?: string; proxyUrl?: string } | null, options: https.AgentOptions) => unknown;
-const PATCHED = Symbol.for('runtime-agent.keep-alive');
 const MAX_IDENTITIES = 4;
 
 function retire(agent: https.Agent): void {
@@ -17,35 +13,40 @@ function retire(agent: https.Agent): void {
   for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
 }
 
-export interface ConnectionReuseOptions {
-  /** Upper bound of open sockets per TLS identity (watches hold one each while open). */
+export interface KeepAliveAgentsOptions {
+  /** Upper bound of open sockets per TLS identity. */
   maxSockets?: number;
 }
 
-export function reuseConnections(kubeConfig: KubeConfig, options: ConnectionReuseOptions = {}): KubeConfig {
-  const target = kubeConfig as unknown as { createAgent: AgentFactory; [PATCHED]?: boolean };
-  if (target[PATCHED]) return kubeConfig;
-  const original = target.createAgent.bind(kubeConfig);
-  const agents = new Map<string, https.Agent>();
-  target.createAgent = (cluster, agentOptions) => {
-    if (!cluster?.server?.startsWith('https:') || cluster.proxyUrl) return original(cluster, agentOptions);
-    const key = identityKey(cluster.server, agentOptions);
-    let agent = agents.get(key);
+export class KeepAliveAgents {
+  private readonly agents = new Map<string, https.Agent>();
+  private readonly maxSockets: number;
+
+  constructor(options: KeepAliveAgentsOptions = {}) {
+    this.maxSockets = options.maxSockets ?? 64;
+  }
+
+  /**
+   * The agent for requests to `server` with these TLS options (CA, client certificate and key,
+   * server name, verification). A new identity (e.g. a rotated client certificate) gets an agent of
+   * its own; beyond a few, the oldest is closed (its idle sockets at once, busy ones when their
+   * request ends).
+   */
+  agentFor(server: string, options: https.AgentOptions): https.Agent {
+    const key = identityKey(server, options);
+    let agent = this.agents.get(key);
     if (!agent) {
-      // A new identity (e.g. a rotated client certificate) gets its own agent; beyond a few, the
-      // oldest is closed (its idle sockets at once, busy ones when their request ends).
-      agent = new https.Agent({ ...agentOptions, keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' });
-      agents.set(key, agent);
-      if (agents.size > MAX_IDENTITIES) {
-        const [oldestKey, oldest] = agents.entries().next().value as [string, https.Agent];
-        agents.delete(oldestKey);
+      const { ca, cert, key: privateKey, pfx, passphrase, servername, rejectUnauthorized } = options;
+      agent = new https.Agent({ ca, cert, key: privateKey, pfx, passphrase, servername, rejectUnauthorized, keepAlive: true, maxSockets: this.maxSockets, scheduling: 'lifo' });
+      this.agents.set(key, agent);
+      if (this.agents.size > MAX_IDENTITIES) {
+        const [oldestKey, oldest] = this.agents.entries().next().value as [string, https.Agent];
+        this.agents.delete(oldestKey);
         retire(oldest);
       }
     }
     return agent;
-  };
-  target[PATCHED] = true;
-  return kubeConfig;
+  }
 }
 
 function identityKey(server: string, options: https.AgentOptions): string {

@@ -3,7 +3,6 @@
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { redactText } from '../redaction.js';
-import { reuseConnections } from './connection-reuse.js';
 import { CoreApi, CustomObjectsApi } from './kube-apis.js';
 import { KubeResponseError, KubeRest } from './kube-rest.js';
 
@@ -78,7 +77,6 @@ export interface KubeClient {
 }
 
 export function createKubeClient(kubeConfig: KubeConfig): KubeClient {
-  reuseConnections(kubeConfig);
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('The kubeconfig has no current cluster: check its current-context');
   const rest = new KubeRest(kubeConfig);

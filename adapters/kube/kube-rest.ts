@@ -1,11 +1,13 @@
 // JSON over HTTPS to the API server, authenticated by client-node's KubeConfig (client certificates,
-// bearer and service-account tokens, exec and OIDC plugins, proxies: `applyToHTTPSOptions`). The
-// agent talks to a handful of endpoints; going through client-node's generated API classes would
-// load every generated model of the Kubernetes API (about half of the agent's idle memory) and
-// deserialize each response into model classes only to turn them back into plain JSON.
+// bearer and service-account tokens, exec and OIDC plugins, proxies: `applyToHTTPSOptions`), over
+// keep-alive connections (connection-reuse.ts). The agent talks to a handful of endpoints; going
+// through client-node's generated API classes would load every generated model of the Kubernetes API
+// (about half of the agent's idle memory) and deserialize each response into model classes only to
+// turn them back into plain JSON.
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { KeepAliveAgents } from './connection-reuse.js';
 
 export type QueryValue = string | number | boolean | undefined;
 
@@ -34,16 +36,20 @@ export class KubeResponseError extends Error {
 export interface KubeRestOptions {
   /** Time without any response activity before a request is aborted (default 30 s). */
   timeoutMs?: number;
+  /** The keep-alive agents to send through (default: a pool of this client's own). */
+  agents?: KeepAliveAgents;
 }
 
 export class KubeRest {
   private readonly timeoutMs: number;
+  private readonly agents: KeepAliveAgents;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
     options: KubeRestOptions = {},
   ) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.agents = options.agents ?? new KeepAliveAgents();
   }
 
   /** Sends the request and resolves with the parsed JSON response (undefined for an empty body). */
@@ -58,6 +64,8 @@ export class KubeRest {
       },
     };
     await this.kubeConfig.applyToHTTPSOptions(options);
+    // client-node sets a fresh agent per request; a proxy keeps it, direct TLS goes through our pool.
+    if (url.protocol === 'https:' && !this.kubeConfig.getCurrentCluster()?.proxyUrl) options.agent = this.agents.agentFor(url.origin, options as https.AgentOptions);
     const transport = url.protocol === 'http:' ? http : https;
     return new Promise<T>((resolve, reject) => {
       const req = transport.request(url, options, (res) => {

@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
-import { KubeStore, PATCH_TYPES, type Filter, type KubeObject } from './store.js';
+import { KubeStore, type Filter, type KubeObject } from './store.js';
 import { DEFAULT_VERBS, groupVersion, type ResourceType } from './resource-types.js';
 import { KubeStatusError, badRequest, statusObject } from './status-error.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';

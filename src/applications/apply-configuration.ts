@@ -2,7 +2,7 @@
 
 import type { Labels, RuntimeConfiguration } from '../../adapters/compass/director-types.js';
 import { convertApplication, type ConversionOptions, type DesiredApplication } from './converter.js';
-import { normalizeApplicationName, shouldNormalizeNames } from './normalizer.js';
+import { applicationName, shouldNormalizeNames } from './normalizer.js';
 import type { SyncPorts } from './ports.js';
 import type { SecretContentRecord } from './secret-content-record.js';
 import { executeSyncPlan, type ExecutorOptions } from './sync-executor.js';
@@ -20,9 +20,7 @@ export type ApplyOptions = ConversionOptions &
 /** Director applications → desired Applications, names normalised unless the runtime says they already are. */
 export function desiredApplications(config: RuntimeConfiguration, options: ConversionOptions): DesiredApplication[] {
   const normalize = shouldNormalizeNames(config.runtimeLabels);
-  return config.applications.map((app) =>
-    convertApplication(app, normalize ? normalizeApplicationName(app.name) : app.name, options),
-  );
+  return config.applications.map((app) => convertApplication(app, applicationName(app.name, normalize), options));
 }
 
 const memories = new WeakMap<SecretContentRecord, SyncMemory>();

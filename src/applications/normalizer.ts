@@ -26,3 +26,8 @@ export function normalizeApplicationName(name: string): string {
 export function shouldNormalizeNames(runtimeLabels: Labels | null | undefined): boolean {
   return runtimeLabels?.[IS_NORMALIZED_LABEL] !== 'true';
 }
+
+/** The Application CR name of a Director application: normalised when `normalize` (shouldNormalizeNames). */
+export function applicationName(directorName: string, normalize: boolean): string {
+  return normalize ? normalizeApplicationName(directorName) : directorName;
+}

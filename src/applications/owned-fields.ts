@@ -1,6 +1,7 @@
 // The agent-owned fields of an Application (spec.description, spec.labels, spec.services,
 // spec.compassMetadata) as one digest, so the sync can compare a stored Application with the desired
-// one without keeping either object: equal digests ⟺ `semanticEqual` on every owned field.
+// one without keeping either object: equal digests ⟺ semantically equal owned fields (key order ignored,
+// an absent member equal to null; test/helpers/semantic-equality.ts is the oracle the tests compare with).
 
 import { hash } from 'node:crypto';
 import type { ApplicationSpec } from './application-resource.js';

@@ -7,7 +7,7 @@
 import { hash } from 'node:crypto';
 import type { DirectorApplication } from '../../adapters/compass/director-types.js';
 import { convertApplication, type ConversionOptions, type DesiredApplication } from './converter.js';
-import { normalizeApplicationName } from './normalizer.js';
+import { applicationName } from './normalizer.js';
 import { summarizeDesired, type DesiredSummary, type PlannedApplication } from './planned-application.js';
 
 /** Outside the class so that the closure holds only its Director application, not this cycle's maps. */
@@ -29,8 +29,7 @@ export class SyncMemory {
     const previous = this.#summaries;
     const next = new Map<string, DesiredSummary>();
     const result = applications.map((app): PlannedApplication => {
-      const name = normalize ? normalizeApplicationName(app.name) : app.name;
-      const load = loader(app, name, options);
+      const load = loader(app, applicationName(app.name, normalize), options);
       const key = hash('sha256', `${settings}\n${JSON.stringify(app)}`, 'base64');
       const summary = next.get(key) ?? previous.get(key) ?? summarizeDesired(load());
       next.set(key, summary);

@@ -7,7 +7,7 @@ import { convertApplication } from '../../src/applications/converter.js';
 import { canonicalJson, ownedFieldsDigest } from '../../src/applications/owned-fields.js';
 import { compactApplication, storedSummaryOf } from '../../src/applications/stored-application.js';
 import { planSync, secretNamesOf } from '../../src/applications/sync-plan.js';
-import { semanticEqual } from '../../src/applications/semantic-equality.js';
+import { semanticEqual } from '../helpers/semantic-equality.js';
 import { api, application, basicAuth, bundle, options } from './director-fixtures.js';
 
 const NS = options.integrationNamespace;

@@ -5,7 +5,7 @@ import {
   sameObject,
   semanticEqual,
   withoutServerFields,
-} from '../../src/applications/semantic-equality.js';
+} from '../helpers/semantic-equality.js';
 import { mergeOwnedFields, planSync, secretNamesOf, type PlannedOperation } from '../../src/applications/sync-plan.js';
 import { api, application, basicAuth, bundle, options } from './director-fixtures.js';
 

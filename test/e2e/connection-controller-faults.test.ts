@@ -3,21 +3,16 @@
 // fault is injected in Compass (per GraphQL operation) or in the Kubernetes API, the CR must show
 // the reference's state and error text, and the agent must recover once the fault is gone.
 import t from 'tap';
-import { startHarness, CLIENT_SECRET } from '../helpers/agent-harness.js';
-import { APPLICATION_RESOURCE, SecretLedger, calls, waitForStateWithError } from '../helpers/connection-checks.js';
+import { CLIENT_SECRET } from '../helpers/agent-harness.js';
+import { APPLICATION_KIND, APPLICATION_RESOURCE, applicationNames, calls, startConnectedScenario, waitForStateWithError } from '../helpers/connection-checks.js';
 import { normalizeApplicationName } from '../../src/applications/normalizer.js';
 
-const APPLICATION = ['applicationconnector.kyma-project.io/v1alpha1', 'Application'] as const;
-
 t.test('TestCompassConnectionController failure scenarios, against the simulators', async (t) => {
-  const h = await startHarness({ apps: 2 });
-  t.teardown(() => h.close());
-  const ledger = new SecretLedger();
+  const scenario = await startConnectedScenario(t);
+  const { h, ledger } = scenario;
+  let { token } = scenario;
   const compass = h.sims.compass.control;
   const runtimeId = h.sims.compass.runtimeId;
-  const applicationNames = () => h.sims.kube.list(...APPLICATION).map((a) => a.metadata.name as string).sort();
-  let token = ledger.addToken(await h.writeConfigSecret());
-  h.startAgent();
   await h.waitForState('Synchronized');
 
   await t.test('5. the runtime label mutation failing → MetadataUpdateFailed', async (t) => {
@@ -42,7 +37,7 @@ t.test('TestCompassConnectionController failure scenarios, against the simulator
     t.notOk(cr.status?.synchronizationStatus?.lastSuccessfulApplication, 'lastSuccessfulApplication cleared');
     h.sims.kube.faults.clear();
     await h.waitForState('Synchronized');
-    t.ok(applicationNames().includes(addedName), 'the Application is created once the API server recovers');
+    t.ok(applicationNames(h).includes(addedName), 'the Application is created once the API server recovers');
   });
 
   await t.test('7. the Director fetch failing → SynchronizationFailed with the error', async (t) => {
@@ -51,7 +46,7 @@ t.test('TestCompassConnectionController failure scenarios, against the simulator
     const cr = await waitForStateWithError(h, 'SynchronizationFailed', 'synchronization', 'Failed to fetch configuration: ');
     t.match(cr.status?.synchronizationStatus?.error, /503/, 'the HTTP status is reported');
     t.ok(cr.status?.synchronizationStatus?.lastSuccessfulFetch && cr.status.synchronizationStatus.lastSuccessfulFetch >= fetched!, 'lastSuccessfulFetch kept');
-    t.equal(h.sims.kube.list(...APPLICATION).length, compass.applications().length, 'no Application deleted after a failed fetch');
+    t.equal(h.sims.kube.list(...APPLICATION_KIND).length, compass.applications().length, 'no Application deleted after a failed fetch');
     compass.clearFaults();
     await h.waitForState('Synchronized');
   });

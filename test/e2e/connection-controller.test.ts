@@ -3,21 +3,13 @@
 // reference shares one manager, but against the simulators over real TLS instead of mocks. The
 // failure sub-tests (5–7, 10–14) are in connection-controller-faults.test.ts.
 import t from 'tap';
-import { startHarness } from '../helpers/agent-harness.js';
-import { SecretLedger, calls, clientCertificate } from '../helpers/connection-checks.js';
+import { applicationNames, calls, clientCertificate, startConnectedScenario } from '../helpers/connection-checks.js';
 import { normalizeApplicationName } from '../../src/applications/normalizer.js';
 
-const APPLICATION = ['applicationconnector.kyma-project.io/v1alpha1', 'Application'] as const;
-
 t.test('TestCompassConnectionController, scenario by scenario, against the simulators', async (t) => {
-  const h = await startHarness({ apps: 2 });
-  t.teardown(() => h.close());
-  const ledger = new SecretLedger();
+  const { h, ledger } = await startConnectedScenario(t);
   const compass = h.sims.compass.control;
   const runtimeId = h.sims.compass.runtimeId;
-  const applicationNames = () => h.sims.kube.list(...APPLICATION).map((a) => a.metadata.name as string).sort();
-  let token = ledger.addToken(await h.writeConfigSecret());
-  h.startAgent();
 
   await t.test('1. the connection becomes Synchronized with connection status and management info; maintenance queries the certificate-secured configuration and does not sign a CSR', async (t) => {
     await h.waitForState('Synchronized');
@@ -44,8 +36,8 @@ t.test('TestCompassConnectionController, scenario by scenario, against the simul
     t.notOk(compass.runtimeLabels(runtimeId)?.isNormalized, 'the simulated runtime has no isNormalized label');
     const expected = compass.applications().map((a) => normalizeApplicationName(a.name)).sort();
     t.ok(expected.every((name) => name.startsWith('mp-')));
-    await h.waitFor('the normalised Applications', () => JSON.stringify(applicationNames()) === JSON.stringify(expected) || undefined);
-    t.same(applicationNames(), expected);
+    await h.waitFor('the normalised Applications', () => JSON.stringify(applicationNames(h)) === JSON.stringify(expected) || undefined);
+    t.same(applicationNames(h), expected);
   });
 
   await t.test('9. isNormalized "false" still normalises; "true" does not', async (t) => {
@@ -56,19 +48,19 @@ t.test('TestCompassConnectionController, scenario by scenario, against the simul
     await h.waitFor('two Director fetches after the label change, then Synchronized', () =>
       calls(h, 'director', 'applicationsForRuntime').length >= before + 2 && h.connection()?.status?.connectionState === 'Synchronized',
     );
-    t.ok(applicationNames().every((name) => name.startsWith('mp-')), `"false" keeps mp- names: ${applicationNames().join(', ')}`);
+    t.ok(applicationNames(h).every((name) => name.startsWith('mp-')), `"false" keeps mp- names: ${applicationNames(h).join(', ')}`);
 
     compass.upsertRuntime({ id: runtimeId, labels: { ...labels, isNormalized: 'true' } });
     const plain = compass.applications().map((a) => a.name).sort();
-    await h.waitFor('Applications named as in the Director', () => JSON.stringify(applicationNames()) === JSON.stringify(plain) || undefined);
-    t.same(applicationNames(), plain, '"true": the Director names are used as they are, the mp- ones are gone');
+    await h.waitFor('Applications named as in the Director', () => JSON.stringify(applicationNames(h)) === JSON.stringify(plain) || undefined);
+    t.same(applicationNames(h), plain, '"true": the Director names are used as they are, the mp- ones are gone');
     t.equal(h.connection()?.status?.connectionState, 'Synchronized');
   });
 
   await t.test('2. the CR deleted → re-created by the agent and Synchronized again (reconnect with the token)', async (t) => {
     const before = clientCertificate(h)!;
     ledger.collect(h);
-    token = ledger.addToken(await h.writeConfigSecret());
+    ledger.addToken(await h.writeConfigSecret());
     t.match(await h.kubectl('delete', 'compassconnection', 'compass-connection'), /deleted/);
     const cr = await h.waitFor('a re-created, Synchronized compass-connection with a new certificate', () => {
       const current = h.connection();

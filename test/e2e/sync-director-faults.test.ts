@@ -2,21 +2,13 @@
 // size every application and nested definition arrives, and a failed, truncated or inconsistent page
 // fails the whole fetch with the reference's error text, deletes nothing and converges on the next cycle.
 import t from 'tap';
-import { startHarness } from '../helpers/agent-harness.js';
-import { applications, failsThenConverges, manyApis, manyBundles, type Json } from '../helpers/sync-checks.js';
+import { applications, failsThenConverges, synchronizedWithLargeApplications, type Json } from '../helpers/sync-checks.js';
 
 const PAGE_SIZE = 7;
 
 t.test('Director paging and faults', async (t) => {
-  const h = await startHarness({ apps: 0, compass: { pageSize: PAGE_SIZE } });
-  t.teardown(() => h.close());
+  const h = await synchronizedWithLargeApplications(t, { generated: [48, 11], compass: { pageSize: PAGE_SIZE }, timeoutMs: 30_000 });
   const compass = h.sims.compass.control;
-  compass.generateApplications(48, 11);
-  compass.upsertApplication(manyBundles());
-  compass.upsertApplication(manyApis());
-  await h.writeConfigSecret();
-  h.startAgent();
-  await h.waitForState('Synchronized', 30_000);
 
   await t.test('with Director page size 7 every application, bundle, API and event definition arrives', async (t) => {
     const apps = applications(h);

@@ -2,7 +2,6 @@
 // during apply and a dropped or expired watch each leave nothing wrongly deleted, show the reference's
 // failure state and text, and converge without duplicate creates; once converged a cycle writes nothing.
 import t, { type Test } from 'tap';
-import { startHarness } from '../helpers/agent-harness.js';
 import {
   applications,
   betweenCycles,
@@ -11,6 +10,7 @@ import {
   leakedCredentials,
   manyApis,
   manyBundles,
+  synchronizedWithLargeApplications,
   uuid,
   type Json,
 } from '../helpers/sync-checks.js';
@@ -26,15 +26,8 @@ function createAttempts(requestLog: { resource?: string; verb: string; name?: st
 }
 
 t.test('Kubernetes faults during apply and watch disruptions', async (t) => {
-  const h = await startHarness({ apps: 0 });
-  t.teardown(() => h.close());
+  const h = await synchronizedWithLargeApplications(t, { generated: [10, 3] });
   const compass = h.sims.compass.control;
-  compass.generateApplications(10, 3);
-  compass.upsertApplication(manyBundles());
-  compass.upsertApplication(manyApis());
-  await h.writeConfigSecret();
-  h.startAgent();
-  await h.waitForState('Synchronized');
   h.sims.kube.requestLog.length = 0; // creates are counted from here
   const expectedCreates: Record<string, number> = {};
 

@@ -5,10 +5,19 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { Test } from 'tap';
 import type { CallLogEntry } from '../../sim/compass/index.js';
-import { CLIENT_SECRET, CA_SECRET, type Harness, type CompassConnectionView } from './agent-harness.js';
+import { CLIENT_SECRET, CA_SECRET, startHarness, type Harness, type CompassConnectionView } from './agent-harness.js';
+import { APP_API } from './sync-checks.js';
 
 export const CONNECTION_RESOURCE = 'compassconnections.compass.kyma-project.io';
 export const APPLICATION_RESOURCE = 'applications.applicationconnector.kyma-project.io';
+
+/** The Application CRs in the Kubernetes simulator (apiVersion and kind, for `sims.kube.list`). */
+export const APPLICATION_KIND = [APP_API, 'Application'] as const;
+
+/** Names of the Application CRs in the Kubernetes simulator, sorted. */
+export function applicationNames(h: Harness): string[] {
+  return h.sims.kube.list(...APPLICATION_KIND).map((a) => a.metadata.name as string).sort();
+}
 
 /** Compass calls of one surface that contain the operation. */
 export function calls(h: Harness, surface: CallLogEntry['surface'], operation: string): CallLogEntry[] {
@@ -117,4 +126,18 @@ function pemFragments(pem: string): string[] {
     for (let i = 0; i + 48 <= body.length; i += 400) fragments.push(body.slice(i, i + 48));
   }
   return fragments;
+}
+
+/**
+ * The setup of the reference controller test: two applications in Compass, the configuration Secret
+ * with a fresh token (recorded in a ledger that later checks nothing leaked), the agent started.
+ * The harness is closed when `t` ends.
+ */
+export async function startConnectedScenario(t: Test): Promise<{ h: Harness; ledger: SecretLedger; token: string }> {
+  const h = await startHarness({ apps: 2 });
+  t.teardown(() => h.close());
+  const ledger = new SecretLedger();
+  const token = ledger.addToken(await h.writeConfigSecret());
+  h.startAgent();
+  return { h, ledger, token };
 }

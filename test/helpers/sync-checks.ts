@@ -2,7 +2,8 @@
 // Applications from the Kubernetes simulator, Compass data that forces nested paging, and the
 // "a fault fails one cycle, the next converges, nothing was deleted" check.
 import type { Test } from 'tap';
-import type { Harness } from './agent-harness.js';
+import type { CompassSimOptions } from '../../sim/compass/index.js';
+import { startHarness, type Harness } from './agent-harness.js';
 
 export const APP_API = 'applicationconnector.kyma-project.io/v1alpha1';
 
@@ -39,6 +40,26 @@ export function manyApis() {
       },
     ],
   };
+}
+
+/**
+ * A harness whose Director holds `generated` applications ([count, seed]) plus manyBundles() and
+ * manyApis(), with the agent started and Synchronized; closed when `t` ends.
+ */
+export async function synchronizedWithLargeApplications(
+  t: Test,
+  options: { generated: [count: number, seed: number]; compass?: CompassSimOptions; timeoutMs?: number },
+): Promise<Harness> {
+  const h = await startHarness({ apps: 0, compass: options.compass });
+  t.teardown(() => h.close());
+  const compass = h.sims.compass.control;
+  compass.generateApplications(...options.generated);
+  compass.upsertApplication(manyBundles());
+  compass.upsertApplication(manyApis());
+  await h.writeConfigSecret();
+  h.startAgent();
+  await h.waitForState('Synchronized', options.timeoutMs);
+  return h;
 }
 
 export function applications(h: Harness): Map<string, Json> {

@@ -1,5 +1,6 @@
-// Equality of Kubernetes objects as the API server sees them: key order does not matter, an absent
-// field equals `null`/`undefined`, and the bookkeeping fields the server adds are ignored.
+// Test oracle: equality of Kubernetes objects as the API server sees them (key order does not matter,
+// an absent field equals `null`/`undefined`, server bookkeeping ignored). The product compares digests
+// (src/applications/owned-fields.ts); tests check those digests against this.
 
 /** metadata fields set by the API server, never by the agent. */
 export const SERVER_METADATA_FIELDS = ['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'managedFields'] as const;

@@ -2,6 +2,7 @@
 // page of applications, bundles, API and event definitions and either returns the complete
 // RuntimeConfiguration or fails; and setRuntimeLabel. Requests go over mutual TLS with the `Tenant` header.
 import { CompassError } from './compass-error.js';
+import type { DirectorPageMemory, RememberedPage } from './director-page-memory.js';
 import { collectPages, IncompleteListError, readPage, type DirectorPage } from './director-paging.js';
 import {
   API_DEFINITIONS_PAGE_QUERY,
@@ -21,7 +22,7 @@ import {
   readLabels,
   requiredString,
 } from './director-response.js';
-import type { DirectorApplication, DirectorBundle, RuntimeConfiguration } from './director-types.js';
+import type { DirectorApplication, DirectorBundle, Labels, RuntimeConfiguration } from './director-types.js';
 import { GraphQLTransport, type ClientCertificate, type GraphQLTransportOptions } from './graphql-transport.js';
 
 /** Applications per page: the Director's own default since 2021 (no upper bound for this query). */
@@ -39,6 +40,11 @@ export interface DirectorClientOptions extends Omit<GraphQLTransportOptions, 'he
 
 export interface CallOptions {
   signal?: AbortSignal;
+}
+
+export interface FetchOptions extends CallOptions {
+  /** Kept by the caller across fetches: answers that did not change are not parsed or read again. */
+  memory?: DirectorPageMemory;
 }
 
 export interface RuntimeLabel {
@@ -70,8 +76,8 @@ export class DirectorClient {
    * The runtime's labels and every application assigned to it, with all bundles, API and event
    * definitions. Throws CompassError on any failed, inconsistent or malformed page: never partial.
    */
-  async fetchRuntimeConfiguration(runtimeId: string, options: CallOptions = {}): Promise<RuntimeConfiguration> {
-    const fetch = new ConfigurationFetch(this.transport, this.pageSize, runtimeId, options.signal);
+  async fetchRuntimeConfiguration(runtimeId: string, options: FetchOptions = {}): Promise<RuntimeConfiguration> {
+    const fetch = new ConfigurationFetch(this.transport, this.pageSize, runtimeId, options.signal, options.memory);
     try {
       return await fetch.run();
     } catch (error) {
@@ -115,36 +121,75 @@ export class DirectorClient {
 /** One synchronization fetch; holds the per-fetch parameters so the page helpers stay small. */
 class ConfigurationFetch {
   private readonly nestedPageSize: number;
+  private readonly what: string;
+  /** Application pages requested so far (the position of the next one). */
+  private requested = 0;
+  /** What the page memory gets after this fetch completes, by position. */
+  private readonly pages: (RememberedPage | undefined)[] = [];
+  /** Applications whose bundles or definitions took further requests: their page is not remembered. */
+  private readonly continued = new Set<string>();
+  private runtimeLabels: Labels = {};
 
   constructor(
     private readonly transport: GraphQLTransport,
     private readonly pageSize: number,
     private readonly runtimeId: string,
     private readonly signal: AbortSignal | undefined,
+    private readonly memory: DirectorPageMemory | undefined,
   ) {
     this.nestedPageSize = Math.min(pageSize, NESTED_PAGE_SIZE_LIMIT);
+    this.what = `applications of runtime ${runtimeId}`;
   }
 
   async run(): Promise<RuntimeConfiguration> {
-    const variables = { runtimeId: this.runtimeId, first: this.pageSize, after: null, nestedFirst: this.nestedPageSize };
-    const data = await this.request(RUNTIME_CONFIGURATION_QUERY, variables, 'runtime, applicationsForRuntime');
-    if (data.runtime === null || data.runtime === undefined) {
-      throw new IncompleteListError(`runtime ${this.runtimeId} is unknown to the Director in this tenant (runtime is null); check RUNTIME_ID and TENANT`);
+    if (this.memory) this.transport.knownAnswers = this.memory.digests;
+    try {
+      // Each page is read as it arrives: 10,000 applications of raw JSON are tens of MB never held at once.
+      const first = await this.applicationsPage(null);
+      const applications = await collectPages(this.what, first, (after) => this.applicationsPage(after), (raw) => this.application(raw), (page, items) => this.pageRead(page, items));
+      this.memory?.replace(this.pages);
+      return { runtimeLabels: this.runtimeLabels, applications };
+    } finally {
+      this.transport.knownAnswers = new Set();
     }
-    const runtimeLabels = readLabels(asObject(data.runtime, 'runtime').labels, 'runtime labels') ?? {};
-    if (data.applicationsForRuntime === null || data.applicationsForRuntime === undefined) {
-      throw new IncompleteListError('applicationsForRuntime is null');
-    }
-    const what = `applications of runtime ${this.runtimeId}`;
-    // Each page is read as it arrives: 10,000 applications of raw JSON are tens of MB never held at once.
-    const applications = await collectPages(what, readPage(data.applicationsForRuntime, what), (after) => this.applicationsPage(after), (raw) => this.application(raw));
-    return { runtimeLabels, applications };
   }
 
-  private async applicationsPage(after: string): Promise<DirectorPage> {
-    const what = `applications of runtime ${this.runtimeId}`;
-    const data = await this.request(APPLICATIONS_PAGE_QUERY, { runtimeId: this.runtimeId, first: this.pageSize, after, nestedFirst: this.nestedPageSize }, 'applicationsForRuntime');
-    return readPage(data.applicationsForRuntime, what);
+  /** The first page (with the runtime's labels) when `after` is null, otherwise the page after that cursor. */
+  private async applicationsPage(after: string | null): Promise<DirectorPage> {
+    const position = this.requested++;
+    const variables = { runtimeId: this.runtimeId, first: this.pageSize, after, nestedFirst: this.nestedPageSize };
+    const answer = after === null
+      ? await this.transport.requestWithDigest<Json>(RUNTIME_CONFIGURATION_QUERY, variables, { operation: 'runtime, applicationsForRuntime', signal: this.signal })
+      : await this.transport.requestWithDigest<Json>(APPLICATIONS_PAGE_QUERY, variables, { operation: 'applicationsForRuntime', signal: this.signal });
+    if (answer.known !== undefined) {
+      const page = this.memory?.recall(answer.known);
+      if (!page) throw new Error(`the Director answer ${answer.known} was taken as known but is not remembered`);
+      if (after === null) this.runtimeLabels = page.runtimeLabels ?? {};
+      return { data: page.applications, pageInfo: page.pageInfo, totalCount: page.totalCount, digest: page.digest, alreadyRead: true };
+    }
+    const { data, digest } = answer;
+    this.memory?.release(position, digest);
+    if (after === null) {
+      if (data.runtime === null || data.runtime === undefined) {
+        throw new IncompleteListError(`runtime ${this.runtimeId} is unknown to the Director in this tenant (runtime is null); check RUNTIME_ID and TENANT`);
+      }
+      this.runtimeLabels = readLabels(asObject(data.runtime, 'runtime').labels, 'runtime labels') ?? {};
+      if (data.applicationsForRuntime === null || data.applicationsForRuntime === undefined) {
+        throw new IncompleteListError('applicationsForRuntime is null');
+      }
+    }
+    return { ...readPage(data.applicationsForRuntime, this.what), digest };
+  }
+
+  /** Notes a completely read application page for the page memory, if its answer alone held it. */
+  private pageRead(page: DirectorPage, applications: DirectorApplication[]): void {
+    const position = this.pages.length;
+    const selfContained = page.digest !== undefined && applications.every((app) => !this.continued.has(app.id));
+    this.pages.push(
+      selfContained
+        ? { digest: page.digest!, pageInfo: page.pageInfo, totalCount: page.totalCount, applications, ...(position === 0 ? { runtimeLabels: this.runtimeLabels } : {}) }
+        : undefined,
+    );
   }
 
   private async application(raw: unknown): Promise<DirectorApplication> {
@@ -155,15 +200,15 @@ class ConfigurationFetch {
     const auths = ((app.auths ?? []) as unknown[]).map((auth) => ({ id: requiredString(asObject(auth, `${where} auth`), 'id', `${where} auth`) }));
     const what = `bundles of application ${id}`;
     // A null page means the application has no bundles (nullable in the schema), not a partial answer.
-    const bundles: DirectorBundle[] = app.bundles === null || app.bundles === undefined
+    const firstBundles = app.bundles === null || app.bundles === undefined ? undefined : readPage(app.bundles, what);
+    const bundles: DirectorBundle[] = firstBundles === undefined
       ? []
-      : await collectPages(what, readPage(app.bundles, what), (after) => this.bundlesPage(id, after), (raw) => this.bundle(id, raw));
+      : await collectPages(what, firstBundles, (after) => this.bundlesPage(id, after), (raw) => this.bundle(id, raw));
+    if (firstBundles !== undefined && (firstBundles.pageInfo.hasNextPage || !firstBundles.data.every(definitionsComplete))) this.continued.add(id);
     return {
       id,
       name: requiredString(app, 'name', where),
-      providerName: optionalString(app, 'providerName', where),
       description: optionalString(app, 'description', where),
-      labels: readLabels(app.labels, `${where} labels`),
       auths,
       bundles,
     };
@@ -221,3 +266,8 @@ class ConfigurationFetch {
   }
 }
 
+/** Whether a (validated) raw bundle's API and event definitions all came on their first page. */
+function definitionsComplete(rawBundle: unknown): boolean {
+  const bundle = rawBundle as { apiDefinitions?: DirectorPage | null; eventDefinitions?: DirectorPage | null };
+  return bundle.apiDefinitions?.pageInfo.hasNextPage !== true && bundle.eventDefinitions?.pageInfo.hasNextPage !== true;
+}

@@ -6,6 +6,10 @@ export interface DirectorPage {
   data: unknown[];
   pageInfo: { endCursor: string; hasNextPage: boolean };
   totalCount: number;
+  /** Digest of the exact answer the page came in, when the transport gave one. */
+  digest?: string;
+  /** `data` holds items already in their typed form (remembered from an identical answer): not read again. */
+  alreadyRead?: boolean;
 }
 
 /** Why a list could not be collected completely; the Director client turns it into a CompassError. */
@@ -26,7 +30,8 @@ export function readPage(value: unknown, what: string): DirectorPage {
 
 /**
  * Every item of a paged list, starting from the already fetched first page, each turned into its
- * typed form by `read` as its page arrives (so a page's raw JSON can go before the next one comes).
+ * typed form by `read` as its page arrives (so a page's raw JSON can go before the next one comes);
+ * `onPage` gets each page with its items once they are read.
  * The next page is requested before the current one is read, so the Director prepares it meanwhile.
  * Fails when a page says there is more but gives no cursor, a cursor repeats, the total changes
  * between pages, an id appears twice (offset skew from concurrent changes) or the number of items
@@ -37,6 +42,7 @@ export async function collectPages<T extends { id: string }>(
   first: DirectorPage,
   fetchNext: (after: string) => Promise<DirectorPage>,
   read: (item: unknown) => T | Promise<T>,
+  onPage?: (page: DirectorPage, items: T[]) => void,
 ): Promise<T[]> {
   const items: T[] = [];
   const ids = new Set<string>();
@@ -46,13 +52,15 @@ export async function collectPages<T extends { id: string }>(
   for (;;) {
     const next = page.pageInfo.hasNextPage ? requestNext(what, page, pageNumber, seenCursors, fetchNext) : undefined;
     try {
+      const start = items.length;
       for (const raw of page.data) {
-        const value = read(raw);
+        const value = page.alreadyRead ? (raw as T) : read(raw);
         const item = value instanceof Promise ? await value : value;
         if (ids.has(item.id)) throw new IncompleteListError(`the ${what} returned id ${item.id} twice (the list changed while paging)`);
         ids.add(item.id);
         items.push(item);
       }
+      onPage?.(page, items.slice(start));
     } catch (error) {
       // A failed fetch leaves none of its requests running behind it.
       await next?.catch(() => undefined);

@@ -57,9 +57,7 @@ export interface DirectorBundle {
 export interface DirectorApplication {
   id: string;
   name: string;
-  providerName: string | null;
   description: string | null;
-  labels: Labels | null;
   /** `auths[].id`: the system-auth ids that become `compassMetadata.authentication.clientIds`. */
   auths: { id: string }[];
   /** Every bundle of the application (all pages). */

@@ -2,15 +2,25 @@
 // own, so that the trust store and the client certificate (mutual TLS) are ours to set. Every request
 // gets a fresh timeout, an x-request-id, and its failure becomes a CompassError with a secret-free
 // message.
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
+import { hash, randomUUID } from 'node:crypto';
 import { ClientError, GraphQLClient } from 'graphql-request';
 import { createHttpsFetch, type HttpsFetch } from './https-fetch.js';
+import { secureContextFor } from './tls-context.js';
 import { redactText } from '../redaction.js';
 import { CompassError, describeEndpoint, type CompassGraphQLError } from './compass-error.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** The digest of each parsed answer's text, by its `data` object (requestWithDigest). */
+const answerDigests = new WeakMap<object, string>();
+
+/** Stands for the `data` of an answer whose digest the caller listed as known: its text was not parsed. */
+class KnownAnswer {
+  constructor(readonly digest: string) {}
+}
+
+/** What requestWithDigest gives: the data and the digest of the answer's text, or only the digest of a known one. */
+export type DigestedAnswer<T> = { data: T; digest: string | undefined; known?: undefined } | { known: string };
 
 export interface ClientCertificate {
   /** PKCS#1 or PKCS#8 PEM. */
@@ -71,6 +81,12 @@ export class GraphQLTransport {
   private readonly runtimeId?: string;
   private readonly hasClientCertificate: boolean;
   private closed = false;
+  /**
+   * Digests of answers whose content the caller already holds: an answer with one of them is not
+   * parsed, and requestWithDigest reports it as known. Set by the one caller of this transport for
+   * the duration of a series of requests.
+   */
+  knownAnswers: ReadonlySet<string> = new Set();
 
   constructor(options: GraphQLTransportOptions) {
     let parsed: URL;
@@ -87,16 +103,25 @@ export class GraphQLTransport {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.runtimeId = options.runtimeId;
     this.hasClientCertificate = options.clientCertificate !== undefined;
-    this.transport = createHttpsFetch({
-      rejectUnauthorized: !options.insecureSkipVerify,
-      ...(options.caPem ? { ca: trustAnchors(options.caPem) } : {}),
-      ...(options.clientCertificate ? { key: options.clientCertificate.keyPem, cert: options.clientCertificate.certificateChainPem } : {}),
-    });
-    this.client = new GraphQLClient(options.url, { headers: { ...options.headers }, errorPolicy: 'all', fetch: this.transport.fetch });
+    let secureContext;
+    try {
+      secureContext = secureContextFor({ caPem: options.caPem, ...options.clientCertificate });
+    } catch (error) {
+      throw new TypeError(`The TLS material for ${this.endpoint} cannot be used (${redactText((error as Error).message)}); check the CA and the client certificate and key.`);
+    }
+    this.transport = createHttpsFetch({ rejectUnauthorized: !options.insecureSkipVerify, secureContext });
+    const jsonSerializer = { stringify: JSON.stringify, parse: (text: string) => this.parseAnswer(text) };
+    this.client = new GraphQLClient(options.url, { headers: { ...options.headers }, errorPolicy: 'all', fetch: this.transport.fetch, jsonSerializer });
   }
 
   /** Sends `document` with `variables` (never interpolated) and returns `data`, or throws CompassError. */
   async request<T>(document: string, variables: Record<string, unknown>, options: RequestOptions): Promise<T> {
+    const data = await this.send<T | KnownAnswer>(document, variables, options);
+    if (data instanceof KnownAnswer) throw new Error(`The answer to ${options.operation} matched a known answer; only requestWithDigest may be used while knownAnswers is set.`);
+    return data;
+  }
+
+  private async send<T>(document: string, variables: Record<string, unknown>, options: RequestOptions): Promise<T> {
     if (this.closed) throw new Error(`The Compass client for ${this.endpoint} is closed; create a new one.`);
     const requestId = this.runtimeId ? `${this.runtimeId}_${randomUUID()}` : randomUUID();
     const timeout = AbortSignal.timeout(this.timeoutMs);
@@ -127,10 +152,30 @@ export class GraphQLTransport {
     return response.data;
   }
 
+  /**
+   * `request`, with the digest of the exact text of the answer: equal digests mean equal answers.
+   * An answer whose digest is in `knownAnswers` comes back as `{ known: digest }`, unparsed.
+   */
+  async requestWithDigest<T extends object>(document: string, variables: Record<string, unknown>, options: RequestOptions): Promise<DigestedAnswer<T>> {
+    const data = await this.send<T | KnownAnswer>(document, variables, options);
+    if (data instanceof KnownAnswer) return { known: data.digest };
+    return { data, digest: answerDigests.get(data) };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.transport.close();
+  }
+
+  /** graphql-request's JSON reader: notes the digest of each answer, and skips the parse of a known one. */
+  private parseAnswer(text: string): unknown {
+    const digest = hash('sha256', text, 'base64');
+    if (this.knownAnswers.has(digest)) return { data: new KnownAnswer(digest) };
+    const value: unknown = JSON.parse(text);
+    const data = (value as { data?: unknown } | null)?.data;
+    if (typeof data === 'object' && data !== null) answerDigests.set(data, digest);
+    return value;
   }
 
   private classify(error: unknown, context: Context, timeout: AbortSignal, callerSignal?: AbortSignal): CompassError {
@@ -230,19 +275,4 @@ function describeBody(body: unknown): string {
   if (typeof body !== 'string' || body.trim() === '') return 'Empty body.';
   const text = redactText(body.trim()).replace(/\s+/g, ' ');
   return `Body: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}.`;
-}
-
-/** Setting `ca` replaces Node's defaults, so the system roots and NODE_EXTRA_CA_CERTS are added back. */
-function trustAnchors(caPem: string): string[] {
-  const anchors = [...rootCertificates];
-  const extraFile = process.env.NODE_EXTRA_CA_CERTS;
-  if (extraFile) {
-    try {
-      anchors.push(readFileSync(extraFile, 'utf8'));
-    } catch {
-      // Node itself only warns about an unreadable NODE_EXTRA_CA_CERTS; do the same by ignoring it.
-    }
-  }
-  anchors.push(caPem);
-  return anchors;
 }

@@ -147,7 +147,7 @@ export class ApplicationStore {
         });
       });
     }
-    return [...this.cache.values()].sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    return [...this.cache.values()].sort(byName);
   }
 
   async create(app: ApplicationObject): Promise<ApplicationObject> {
@@ -216,7 +216,7 @@ export class ApplicationStore {
       items.push(...page.items);
       token = page.continue || undefined;
     } while (token);
-    return items.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    return items.sort(byName);
   }
 
   private remember(stored: ApplicationObject): void {
@@ -270,4 +270,11 @@ function isOlder(incoming: ApplicationObject, cached: ApplicationObject | undefi
   const a = Number(incoming.metadata.resourceVersion);
   const b = Number(cached?.metadata.resourceVersion);
   return Number.isSafeInteger(a) && Number.isSafeInteger(b) && a < b;
+}
+
+/** Object names (DNS labels) in code-unit order: a stable order, without a locale's cost on 10,000 names. */
+function byName(a: ApplicationObject, b: ApplicationObject): number {
+  const x = a.metadata.name;
+  const y = b.metadata.name;
+  return x < y ? -1 : x > y ? 1 : 0;
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../../adapters/logger.js';
 import { CompassError } from '../../adapters/compass/compass-error.js';
 import * as connector from '../../adapters/compass/connector-client.js';
 import { DirectorClient } from '../../adapters/compass/director-client.js';
+import { DirectorPageMemory } from '../../adapters/compass/director-page-memory.js';
 import type { RuntimeConfiguration } from '../../adapters/compass/director-types.js';
 import type { ClientCertificate } from '../../adapters/compass/graphql-transport.js';
 import { parseCertificate, keyMatchesCertificate, toRfc3339 } from '../../adapters/pki/certificate.js';
@@ -115,6 +116,8 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
   // deleted or edited by hand (the agent may not watch Secrets): every SECRET_RECHECK_CYCLES-th
   // synchronization reads and compares them all again.
   let cyclesSinceSecretRecheck = 0;
+  // Director answers identical to the last fetch's are taken as read then (content-addressed).
+  const directorPages = new DirectorPageMemory();
   const ports = syncPorts(applications, secrets);
   let identity: ClientIdentity | undefined;
   // The next RSA key is generated ahead, so connecting and renewing do not wait seconds for it.
@@ -311,7 +314,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     try {
       let configuration: RuntimeConfiguration | undefined;
       try {
-        configuration = await director.fetchRuntimeConfiguration(runtimeId, { signal });
+        configuration = await director.fetchRuntimeConfiguration(runtimeId, { signal, memory: directorPages });
       } catch (err) {
         return failed(`Failed to fetch configuration: ${(err as Error).message}`);
       }

@@ -42,9 +42,15 @@ export function summarizeDesired(desired: DesiredApplication): DesiredSummary {
   };
 }
 
+/** A summary with the way to its full objects (written out: this runs for every application of every cycle). */
+export function planned(summary: DesiredSummary, load: () => DesiredApplication): PlannedApplication {
+  const { name, applicationId, ownedDigest, serviceIds, secrets } = summary;
+  return { name, applicationId, ownedDigest, serviceIds, secrets, load };
+}
+
 /** A desired Application already held in full (tests, callers without a sync memory). */
 export function plannedFrom(desired: DesiredApplication): PlannedApplication {
-  return { ...summarizeDesired(desired), load: () => desired };
+  return planned(summarizeDesired(desired), () => desired);
 }
 
 export function isPlanned(value: DesiredApplication | PlannedApplication): value is PlannedApplication {

@@ -151,12 +151,19 @@ export function planSync(
   integrationNamespace: string,
 ): SyncPlan {
   const inNamespace = (name: string): SecretRef => ({ namespace: integrationNamespace, name });
-  const byName = new Map<string, PlannedApplication[]>();
+  // One entry per name; the (rare) names several applications map to are also grouped apart.
+  const byName = new Map<string, PlannedApplication>();
+  const shared = new Map<string, PlannedApplication[]>();
   for (const entry of desired) {
     const app = isPlanned(entry) ? entry : plannedFrom(entry);
-    const group = byName.get(app.name);
+    const first = byName.get(app.name);
+    if (first === undefined) {
+      byName.set(app.name, app);
+      continue;
+    }
+    const group = shared.get(app.name);
     if (group) group.push(app);
-    else byName.set(app.name, [app]);
+    else shared.set(app.name, [first, app]);
   }
   const managed = new Map<string, ApplicationObject>();
   const unmanaged = new Set<string>();
@@ -167,12 +174,12 @@ export function planSync(
 
   const operations: PlannedOperation[] = [];
   const duplicates: DuplicateName[] = [];
-  for (const [name, group] of byName) {
-    if (group.length > 1) {
+  for (const [name, wanted] of byName) {
+    const group = shared.get(name);
+    if (group) {
       duplicates.push({ name, applicationIds: group.map((app) => app.applicationId) });
       continue;
     }
-    const wanted = group[0]!;
     const current = managed.get(name);
     const base = { name, applicationId: wanted.applicationId };
     if (!current) {
@@ -194,7 +201,7 @@ export function planSync(
         .map(inNamespace);
       operations.push(updateOperation(base, current, wanted, obsoleteSecrets));
     } else {
-      operations.push({ ...base, kind: 'unchanged', current, secrets: wanted.secrets, load: wanted.load });
+      operations.push({ kind: 'unchanged', name, applicationId: wanted.applicationId, current, secrets: wanted.secrets, load: wanted.load });
     }
   }
   for (const [name, current] of managed) {

@@ -60,9 +60,7 @@ export function application(id: string, name: string, extra: Partial<DirectorApp
   return {
     id,
     name,
-    providerName: 'provider',
     description: `${name} description`,
-    labels: { scenarios: ['DEFAULT'] },
     auths: [{ id: `${id}-auth` }],
     bundles: [],
     ...extra,

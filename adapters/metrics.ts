@@ -19,6 +19,7 @@ export interface AgentMetrics {
   observeSync(result: string, seconds: number): void;
   countApplicationOperations(counts: Partial<Record<'created' | 'updated' | 'deleted' | 'failed' | 'unchanged', number>>): void;
   setManagedApplications(count: number): void;
+  countDirectorPages(pages: { read: number; reused: number }): void;
   countEvent(type: string): void;
 }
 
@@ -54,6 +55,12 @@ export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): 
     help: 'Applications assigned by Compass in the last successful fetch',
     registers: [registry],
   });
+  const directorPages = new Counter({
+    name: 'runtime_agent_director_application_pages_total',
+    help: 'Application pages of successful Director fetches: read from the answer, or reused (the answer was identical to the last fetch)',
+    labelNames: ['answer'],
+    registers: [registry],
+  });
   const events = new Counter({
     name: 'runtime_agent_machine_events_total',
     help: 'Events received by the agent state machine, by type',
@@ -79,6 +86,10 @@ export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): 
     },
     setManagedApplications(count) {
       managed.set(count);
+    },
+    countDirectorPages({ read, reused }) {
+      directorPages.inc({ answer: 'read' }, read);
+      directorPages.inc({ answer: 'reused' }, reused);
     },
     countEvent(type) {
       // done/error events carry the invoke id, a bounded set; keep the label set bounded anyway

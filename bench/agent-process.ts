@@ -181,6 +181,8 @@ export function metricValue(text: string, name: string, labels: Record<string, s
 export interface SyncMetrics {
   count: number;
   sumSeconds: number;
+  /** Director application pages so far: read from their answer, or reused from the page memory. */
+  directorPages: { read: number; reused: number };
 }
 
 export async function syncMetrics(agent: AgentProcess): Promise<SyncMetrics> {
@@ -188,6 +190,10 @@ export async function syncMetrics(agent: AgentProcess): Promise<SyncMetrics> {
   return {
     count: metricValue(text, 'runtime_agent_sync_duration_seconds_count'),
     sumSeconds: metricValue(text, 'runtime_agent_sync_duration_seconds_sum'),
+    directorPages: {
+      read: metricValue(text, 'runtime_agent_director_application_pages_total', { answer: 'read' }),
+      reused: metricValue(text, 'runtime_agent_director_application_pages_total', { answer: 'reused' }),
+    },
   };
 }
 

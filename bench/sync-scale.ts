@@ -33,7 +33,7 @@ import { figure, median, printFigure, type Figure } from './figures.js';
 const BENCH = 'sync';
 const APPS = Number(process.env.BENCH_SYNC_APPS ?? 10_000);
 const SERVER_PAGE_SIZE = 200;
-const NO_CHANGE_CYCLES = 3;
+const NO_CHANGE_CYCLES = 5;
 const INTEGRATION_NAMESPACE = 'kyma-system';
 const APPLICATION_API = 'applicationconnector.kyma-project.io/v1alpha1';
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
@@ -180,8 +180,11 @@ export async function benchSyncScale(): Promise<Figure[]> {
       const appWrites: number[] = [];
       const otherWrites: string[] = [];
       const phasesOfCycles: string[] = [];
+      const simulatorCpu: number[] = [];
+      const pagesReused: string[] = [];
       let previous = afterFirst;
       let mark = sims.kube.requestLog.length;
+      let cpuMark = process.cpuUsage();
       for (let i = 0; i < NO_CHANGE_CYCLES; i++) {
         // Cycles are 4 s apart; a scrape every 500 ms attributes each one. Scraping much faster would
         // load the process being measured (rendering /metrics costs a few ms each time).
@@ -191,6 +194,8 @@ export async function benchSyncScale(): Promise<Figure[]> {
         }, 120_000, 500);
         if (current.count !== previous.count + 1) throw new Error('two cycles passed between samples of the metric; cannot attribute its duration');
         durations.push((current.sumSeconds - previous.sumSeconds) * 1000);
+        const reused = current.directorPages.reused - previous.directorPages.reused;
+        pagesReused.push(`${reused}/${reused + current.directorPages.read - previous.directorPages.read}`);
         // The machine logs the outcome just after the effect has counted it.
         const split = await waitFor('the cycle in the event log', () => syncPhases(readEventLog(eventLogFile), i + 1), 5_000).catch(() => undefined);
         if (split) phasesOfCycles.push(`fetch ${split[0]} + apply ${split[1]} + labels ${split[2]}`);
@@ -200,13 +205,19 @@ export async function benchSyncScale(): Promise<Figure[]> {
         writes.delete('secrets');
         otherWrites.push(describe(writes));
         mark = sims.kube.requestLog.length;
+        const cpu = process.cpuUsage(cpuMark);
+        simulatorCpu.push((cpu.user + cpu.system) / 1000);
+        cpuMark = process.cpuUsage();
         previous = current;
       }
       if (connectionStateOf(sims) !== 'Synchronized') throw new Error(`after the no-change cycles the CR is ${connectionStateOf(sims)}`);
       report(
         figure(BENCH, `no-change cycle, median of ${NO_CHANGE_CYCLES}`, median(durations), 'ms', {
           target: { op: '<', value: 1000 },
-          note: `cycles: ${durations.map((d) => Math.round(d)).join(', ')} ms; split (ms, from the event log): ${phasesOfCycles.join(' / ')}`,
+          note:
+            `cycles: ${durations.map((d) => Math.round(d)).join(', ')} ms; split (ms, from the event log): ${phasesOfCycles.join(' / ')}; ` +
+            `Director pages reused from the page memory: ${pagesReused.join(', ')}; ` +
+            `CPU of this process (both simulators) from cycle to cycle: ${simulatorCpu.map((ms) => Math.round(ms)).join(', ')} ms`,
         }),
       );
       report(

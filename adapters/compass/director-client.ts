@@ -128,6 +128,8 @@ class ConfigurationFetch {
   private readonly pages: (RememberedPage | undefined)[] = [];
   /** Applications whose bundles or definitions took further requests: their page is not remembered. */
   private readonly continued = new Set<string>();
+  /** Application pages taken from the page memory. */
+  private reused = 0;
   private runtimeLabels: Labels = {};
 
   constructor(
@@ -148,7 +150,7 @@ class ConfigurationFetch {
       const first = await this.applicationsPage(null);
       const applications = await collectPages(this.what, first, (after) => this.applicationsPage(after), (raw) => this.application(raw), (page, items) => this.pageRead(page, items));
       this.memory?.replace(this.pages);
-      return { runtimeLabels: this.runtimeLabels, applications };
+      return { runtimeLabels: this.runtimeLabels, applications, pages: { read: this.requested - this.reused, reused: this.reused } };
     } finally {
       this.transport.knownAnswers = new Set();
     }
@@ -165,6 +167,7 @@ class ConfigurationFetch {
       const page = this.memory?.recall(answer.known);
       if (!page) throw new Error(`the Director answer ${answer.known} was taken as known but is not remembered`);
       if (after === null) this.runtimeLabels = page.runtimeLabels ?? {};
+      this.reused++;
       return { data: page.applications, pageInfo: page.pageInfo, totalCount: page.totalCount, digest: page.digest, alreadyRead: true };
     }
     const { data, digest } = answer;

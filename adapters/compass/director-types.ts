@@ -68,4 +68,6 @@ export interface DirectorApplication {
 export interface RuntimeConfiguration {
   runtimeLabels: Labels;
   applications: DirectorApplication[];
+  /** Application pages read from their answer, and taken from the page memory (an answer identical to the last fetch's). */
+  pages?: { read: number; reused: number };
 }

@@ -2,7 +2,7 @@
 // own, so that the trust store and the client certificate (mutual TLS) are ours to set. Every request
 // gets a fresh timeout, an x-request-id, and its failure becomes a CompassError with a secret-free
 // message.
-import { hash, randomUUID } from 'node:crypto';
+import { createHash, hash, randomUUID } from 'node:crypto';
 import { ClientError, GraphQLClient } from 'graphql-request';
 import { createHttpsFetch, type HttpsFetch } from './https-fetch.js';
 import { secureContextFor } from './tls-context.js';
@@ -17,6 +17,20 @@ const answerDigests = new WeakMap<object, string>();
 /** Stands for the `data` of an answer whose digest the caller listed as known: its text was not parsed. */
 class KnownAnswer {
   constructor(readonly digest: string) {}
+}
+
+/**
+ * The body graphql-request gets instead of a known answer (https-fetch substituteBody): a JSON text
+ * cannot start with NUL, so no server answer reads as one. What follows is the digest.
+ */
+const KNOWN_ANSWER_BODY = '\u0000known answer ';
+
+/** The digest of a text as requestWithDigest gives it: sha256 of its UTF-8 bytes, base64. */
+function digestOf(chunks: readonly (Buffer | string)[]): string {
+  if (chunks.length === 1) return hash('sha256', chunks[0]!, 'base64');
+  const digest = createHash('sha256');
+  for (const chunk of chunks) digest.update(chunk);
+  return digest.digest('base64');
 }
 
 /** What requestWithDigest gives: the data and the digest of the answer's text, or only the digest of a known one. */
@@ -109,7 +123,7 @@ export class GraphQLTransport {
     } catch (error) {
       throw new TypeError(`The TLS material for ${this.endpoint} cannot be used (${redactText((error as Error).message)}); check the CA and the client certificate and key.`);
     }
-    this.transport = createHttpsFetch({ rejectUnauthorized: !options.insecureSkipVerify, secureContext });
+    this.transport = createHttpsFetch({ rejectUnauthorized: !options.insecureSkipVerify, secureContext }, { substituteBody: (chunks) => this.knownAnswerBody(chunks) });
     const jsonSerializer = { stringify: JSON.stringify, parse: (text: string) => this.parseAnswer(text) };
     this.client = new GraphQLClient(options.url, { headers: { ...options.headers }, errorPolicy: 'all', fetch: this.transport.fetch, jsonSerializer });
   }
@@ -168,10 +182,17 @@ export class GraphQLTransport {
     this.transport.close();
   }
 
-  /** graphql-request's JSON reader: notes the digest of each answer, and skips the parse of a known one. */
+  /** A known answer's body is replaced before it is ever joined or decoded: 10,000 applications are 20 MB of text per fetch. */
+  private knownAnswerBody(chunks: readonly Buffer[]): string | undefined {
+    if (this.knownAnswers.size === 0) return undefined;
+    const digest = digestOf(chunks);
+    return this.knownAnswers.has(digest) ? KNOWN_ANSWER_BODY + digest : undefined;
+  }
+
+  /** graphql-request's JSON reader: notes the digest of each answer it parses; a known answer is not parsed. */
   private parseAnswer(text: string): unknown {
-    const digest = hash('sha256', text, 'base64');
-    if (this.knownAnswers.has(digest)) return { data: new KnownAnswer(digest) };
+    if (text.startsWith(KNOWN_ANSWER_BODY)) return { data: new KnownAnswer(text.slice(KNOWN_ANSWER_BODY.length)) };
+    const digest = digestOf([text]);
     const value: unknown = JSON.parse(text);
     const data = (value as { data?: unknown } | null)?.data;
     if (typeof data === 'object' && data !== null) answerDigests.set(data, digest);

@@ -12,7 +12,15 @@ export interface HttpsFetch {
   close(): void;
 }
 
-export function createHttpsFetch(agentOptions: https.AgentOptions): HttpsFetch {
+export interface HttpsFetchOptions {
+  /**
+   * Sees each answer's body as it arrived (its chunks); a string it returns becomes the body of the
+   * Response instead, so a body the caller already knows is never joined or decoded.
+   */
+  substituteBody?: (chunks: readonly Buffer[]) => string | undefined;
+}
+
+export function createHttpsFetch(agentOptions: https.AgentOptions, options: HttpsFetchOptions = {}): HttpsFetch {
   const agent = new https.Agent({ keepAlive: true, scheduling: 'lifo', ...agentOptions });
   const plainAgent = new http.Agent({ keepAlive: true });
   const request = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
@@ -40,7 +48,8 @@ export function createHttpsFetch(agentOptions: https.AgentOptions): HttpsFetch {
           }
           const status = res.statusCode ?? 0;
           const nullBody = status === 204 || status === 205 || status === 304;
-          resolve(new Response(nullBody ? null : Buffer.concat(chunks), { status, statusText: res.statusMessage, headers: responseHeaders }));
+          const body = nullBody ? null : (options.substituteBody?.(chunks) ?? Buffer.concat(chunks));
+          resolve(new Response(body, { status, statusText: res.statusMessage, headers: responseHeaders }));
         });
       });
       const onAbort = () => {

@@ -321,6 +321,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       const fetchedAt = at();
       const { runtimeLabels } = configuration;
       metrics?.setManagedApplications(configuration.applications.length);
+      if (configuration.pages) metrics?.countDirectorPages(configuration.pages);
       if (++cyclesSinceSecretRecheck >= SECRET_RECHECK_CYCLES) {
         secretContent.clear();
         cyclesSinceSecretRecheck = 0;

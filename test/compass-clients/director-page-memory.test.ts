@@ -38,7 +38,9 @@ t.teardown(() => director.close());
 
 const memory = new DirectorPageMemory();
 const withMemory = () => director.fetchRuntimeConfiguration(sim.runtimeId, { memory });
-const fresh = () => director.fetchRuntimeConfiguration(sim.runtimeId);
+/** A fetch without the memory, as content (labels and applications) to compare with. */
+const fresh = async () => content(await director.fetchRuntimeConfiguration(sim.runtimeId));
+const content = ({ runtimeLabels, applications }: RuntimeConfiguration) => ({ runtimeLabels, applications });
 const byId = (config: RuntimeConfiguration) => new Map(config.applications.map((app) => [app.id, app]));
 const pageOf = (config: RuntimeConfiguration, id: string) => Math.floor(config.applications.findIndex((app) => app.id === id) / PAGE);
 const applicationPages = () => sim.control.callLog().filter((c) => c.surface === 'director' && c.operations.includes('applicationsForRuntime')).length;
@@ -47,17 +49,19 @@ let previous: RuntimeConfiguration;
 
 t.test('a first fetch remembers every page read from its answer alone', async (t) => {
   previous = await withMemory();
-  t.same(previous, await fresh(), 'the same configuration as without a memory');
+  t.same(content(previous), await fresh(), 'the same configuration as without a memory');
   t.equal(previous.applications.length, 31);
   t.equal(pageOf(previous, bigAppId), 7, 'the application with continued definitions is on the last page');
   t.equal(memory.size, 7, '8 pages, all but the one whose application continued on further requests');
+  t.same(previous.pages, { read: 8, reused: 0 });
 });
 
 t.test('unchanged answers come back as the same application objects, equal to a fresh read', async (t) => {
   sim.control.clearCallLog();
   const again = await withMemory();
   t.equal(applicationPages(), 8, 'every page is still requested: the Director is the source of truth');
-  t.same(again, await fresh(), 'equal to a fetch without the memory');
+  t.same(again.pages, { read: 1, reused: 7 }, 'the fetch reports what it reused');
+  t.same(content(again), await fresh(), 'equal to a fetch without the memory');
   const before = byId(previous);
   const reused = again.applications.filter((app) => before.get(app.id) === app);
   t.equal(reused.length, 28, 'the applications of the 7 remembered pages are the very objects of the last fetch');
@@ -70,7 +74,7 @@ t.test('a changed application is read afresh with its page; the other pages stay
   const target = previous.applications[5]!; // page 2
   sim.control.upsertApplication({ id: target.id, description: 'changed in Compass' });
   const after = await withMemory();
-  t.same(after, await fresh(), 'equal to a fetch without the memory');
+  t.same(content(after), await fresh(), 'equal to a fetch without the memory');
   const changed = byId(after).get(target.id)!;
   t.equal(changed.description, 'changed in Compass');
   const before = byId(previous);
@@ -87,7 +91,7 @@ t.test('a change only on a nested page of a continued list is seen', async (t) =
   const apis = byId(after).get(bigAppId)!.bundles[0]!.apiDefinitions;
   t.equal(apis.length, 11);
   t.equal(apis[10]!.name, 'api-10-renamed', 'the continued definitions are fetched again');
-  t.same(after, await fresh());
+  t.same(content(after), await fresh());
   previous = after;
 });
 
@@ -96,7 +100,7 @@ t.test('runtime labels changed in Compass are read with the first page', async (
   sim.control.upsertRuntime({ id: sim.runtimeId, labels: { ...sim.control.runtimeLabels(sim.runtimeId), extra: 'label' } });
   const after = await withMemory();
   t.equal(after.runtimeLabels.extra, 'label');
-  t.same(after, await fresh());
+  t.same(content(after), await fresh());
   t.not(after.applications[0], answer.applications[0], 'the first page is read again');
   t.equal(after.applications[PAGE], answer.applications[PAGE], 'the second is still remembered');
 });
@@ -107,7 +111,7 @@ t.test('a failed fetch costs nothing but time: the next one is complete and corr
   sim.control.armFault({ operation: 'applicationsForRuntime', kind: 'graphql-error', skip: 2 });
   await t.rejects(withMemory(), /incomplete|failed/i);
   const after = await withMemory();
-  t.same(after, await fresh());
+  t.same(content(after), await fresh());
   t.ok(after.applications.some((app) => app.name === 'renamed-after-failure'));
 });
 

@@ -71,3 +71,21 @@ t.test('a connection failure is a TypeError whose cause has the code, like fetch
 t.test('bodies other than strings are refused rather than sent wrong', async (t) => {
   await t.rejects(fetch(`${base}/graphql`, { method: 'POST', body: new Uint8Array([1]) }), /string bodies only/);
 });
+
+t.test('substituteBody sees the chunks of each body and may replace it', async (t) => {
+  const seen: string[] = [];
+  const substituting = createHttpsFetch({}, {
+    substituteBody: (chunks) => {
+      const text = Buffer.concat(chunks).toString();
+      seen.push(text);
+      return text.includes('"replace me"') ? 'replaced' : undefined;
+    },
+  });
+  t.teardown(() => substituting.close());
+  const replaced = await substituting.fetch(`${base}/graphql`, { method: 'POST', body: 'replace me' });
+  t.equal(await replaced.text(), 'replaced', 'the substitute is the body');
+  t.equal(replaced.headers.get('content-type'), 'application/json', 'status and headers stay the answer\'s');
+  const kept = await substituting.fetch(`${base}/graphql`, { method: 'POST', body: 'keep me' });
+  t.same(await kept.json(), { data: { echo: 'keep me' } }, 'undefined keeps the answer as it came');
+  t.same(seen, [JSON.stringify({ data: { echo: 'replace me' } }), JSON.stringify({ data: { echo: 'keep me' } })]);
+});

@@ -118,6 +118,7 @@ t.test('run against the simulators: Synchronized, probes answer, revoke is refus
   t.match(await readyz.text(), /client certificate valid until \d{4}-/, 'ready because it holds a certificate');
   const metrics = await (await fetch(`${base}/metrics`)).text();
   t.match(metrics, /runtime_agent_connection_state\{state="Synchronized"\} 1/, 'the state metric');
+  t.match(metrics, /runtime_agent_director_application_pages_total\{answer="read"\} [1-9]/, 'the Director pages of the synchronization');
 
   const first = certificate()!;
   const revoke = runtimeAgent(['revoke'], env);

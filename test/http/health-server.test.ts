@@ -36,6 +36,7 @@ t.test('probes report the agent, not a constant 200', async (t) => {
   metrics.observeSync('Synchronized', 0.2);
   metrics.countApplicationOperations({ created: 3, failed: 0 });
   metrics.setManagedApplications(3);
+  metrics.countDirectorPages({ read: 1, reused: 49 });
   metrics.countEvent('TICK');
   const body = await (await fetch(`${server.url}/metrics`)).text();
   t.match(body, /runtime_agent_connection_state\{state="Synchronized"\} 1/);
@@ -44,6 +45,8 @@ t.test('probes report the agent, not a constant 200', async (t) => {
   t.match(body, /runtime_agent_application_operations_total\{operation="created"\} 3/);
   t.notMatch(body, /operation="failed"/, 'zero counts are not emitted');
   t.match(body, /runtime_agent_managed_applications 3/);
+  t.match(body, /runtime_agent_director_application_pages_total\{answer="read"\} 1/);
+  t.match(body, /runtime_agent_director_application_pages_total\{answer="reused"\} 49/);
   t.match(body, /runtime_agent_machine_events_total\{type="TICK"\} 1/);
 
   t.same(await (await fetch(`${server.url}/debug`)).json(), { state: 'Connected' });

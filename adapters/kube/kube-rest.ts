@@ -33,6 +33,9 @@ export class KubeResponseError extends Error {
   }
 }
 
+/** Failures of a reused keep-alive connection that turned out closed before any answer came. */
+const staleConnectionErrors = new WeakSet<Error>();
+
 export interface KubeRestOptions {
   /** Time without any response activity before a request is aborted (default 30 s). */
   timeoutMs?: number;
@@ -65,10 +68,25 @@ export class KubeRest {
     };
     await this.kubeConfig.applyToHTTPSOptions(options);
     // client-node sets a fresh agent per request; a proxy keeps it, direct TLS goes through our pool.
-    if (url.protocol === 'https:' && !this.kubeConfig.getCurrentCluster()?.proxyUrl) options.agent = this.agents.agentFor(url.origin, options as https.AgentOptions);
+    const pooled = url.protocol === 'https:' && !this.kubeConfig.getCurrentCluster()?.proxyUrl;
+    if (pooled) options.agent = this.agents.agentFor(url.origin, options as https.AgentOptions);
+    try {
+      return await this.send<T>(request, url, options, payload);
+    } catch (error) {
+      // A keep-alive connection the server closed while it sat idle (or across a restart) fails the
+      // request that picks it up before the server saw it. As Node advises, it is sent once more; a
+      // pooled request on a connection of its own, so that it cannot pick up another stale one.
+      if (!staleConnectionErrors.has(error as Error)) throw error;
+      return this.send<T>(request, url, pooled ? { ...options, agent: false } : options, payload);
+    }
+  }
+
+  private send<T>(request: KubeRequest, url: URL, options: https.RequestOptions, payload: Buffer | undefined): Promise<T> {
     const transport = url.protocol === 'http:' ? http : https;
     return new Promise<T>((resolve, reject) => {
+      let answered = false;
       const req = transport.request(url, options, (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', reject);
@@ -85,7 +103,10 @@ export class KubeRest {
         });
       });
       req.setTimeout(this.timeoutMs, () => req.destroy(new Error(`no answer within ${this.timeoutMs} ms`)));
-      req.on('error', reject);
+      req.on('error', (error: NodeJS.ErrnoException) => {
+        if (req.reusedSocket && !answered && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) staleConnectionErrors.add(error);
+        reject(error);
+      });
       req.end(payload);
     });
   }

@@ -312,7 +312,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       return failed(`Failed to prepare configuration client: ${(err as Error).message}`);
     }
     try {
-      let configuration: RuntimeConfiguration | undefined;
+      let configuration: RuntimeConfiguration;
       try {
         configuration = await director.fetchRuntimeConfiguration(runtimeId, { signal, memory: directorPages });
       } catch (err) {
@@ -328,15 +328,12 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       }
       let report;
       try {
-        const applying = applyConfiguration(configuration, ports, {
+        report = await applyConfiguration(configuration, ports, {
           centralGatewayUrl: config.centralGatewayServiceUrl,
           skipAppsTlsVerify: config.skipAppsTlsVerify,
           integrationNamespace: config.integrationNamespace,
           secretContent,
         });
-        // The sync lets each Director application go once its Application is done; so must this frame.
-        configuration = undefined;
-        report = await applying;
       } catch (err) {
         return { at: at(), result: 'ResourceApplicationFailed', error: (err as Error).message, fetchedAt };
       }

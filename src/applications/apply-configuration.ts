@@ -6,7 +6,6 @@ import { applicationName, shouldNormalizeNames } from './normalizer.js';
 import type { SyncPorts } from './ports.js';
 import type { SecretContentRecord } from './secret-content-record.js';
 import { executeSyncPlan, type ExecutorOptions } from './sync-executor.js';
-import type { PlannedApplication } from './planned-application.js';
 import { planSync } from './sync-plan.js';
 import { SyncMemory } from './sync-memory.js';
 import type { SyncReport } from './sync-report.js';
@@ -36,13 +35,8 @@ function memoryOf(options: ApplyOptions): SyncMemory {
  * Makes the compass-managed Applications (and their Secrets) match `config`. Must only be called with
  * a complete fetch: every managed Application absent from `config` is deleted.
  */
-export function applyConfiguration(config: RuntimeConfiguration, ports: SyncPorts, options: ApplyOptions): Promise<SyncReport> {
+export async function applyConfiguration(config: RuntimeConfiguration, ports: SyncPorts, options: ApplyOptions): Promise<SyncReport> {
   const planned = memoryOf(options).planAll(config.applications, shouldNormalizeNames(config.runtimeLabels), options);
-  return applyPlanned(planned, ports, options);
-}
-
-/** Apart from applyConfiguration so that no suspended frame holds `config`: each Director application goes once its operation is done. */
-async function applyPlanned(planned: PlannedApplication[], ports: SyncPorts, options: ApplyOptions): Promise<SyncReport> {
   const existing = await ports.applications.listManaged();
   return executeSyncPlan(planSync(planned, existing, options.integrationNamespace), ports, options);
 }

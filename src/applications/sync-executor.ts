@@ -216,19 +216,16 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
 
   // An unchanged Application whose Secrets are all known to be current needs no request: counted here,
   // without a task (in a cycle where nothing changed, that is every application).
-  for (let i = 0; i < plan.operations.length; i++) {
-    const operation = plan.operations[i]!;
-    if (operation.kind === 'unchanged' && staleSecrets(operation).length === 0) {
-      counts.unchanged++;
-      (plan.operations as Array<PlannedOperation | undefined>)[i] = undefined;
-    }
+  const remaining: PlannedOperation[] = [];
+  for (const operation of plan.operations) {
+    if (operation.kind === 'unchanged' && staleSecrets(operation).length === 0) counts.unchanged++;
+    else remaining.push(operation);
   }
+  plan.operations.length = 0;
 
   const operationName = (operation: PlannedOperation): SyncOperationName =>
     operation.kind === 'conflict' || operation.kind === 'create' ? 'create' : operation.kind === 'delete' ? 'delete' : 'update';
 
-  const remaining = plan.operations.filter((operation): operation is PlannedOperation => operation !== undefined);
-  plan.operations.length = 0;
   await runBounded(remaining, options.concurrency ?? DEFAULT_SYNC_CONCURRENCY, async (operation) => {
     const loaded = { secrets: [] as SecretObject[] };
     try {

@@ -4,10 +4,12 @@ import type { TLSSocket } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
 import { KubeStore, type Filter, type KubeObject } from './store.js';
 import { DEFAULT_VERBS, groupVersion, type ResourceType } from './resource-types.js';
-import { KubeStatusError, badRequest, statusObject } from './status-error.js';
+import { KubeStatusError, badRequest, invalidFields, statusObject } from './status-error.js';
+import { fieldError } from './field-errors.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { table, tableRow } from './table.js';
 import { FaultPlan, REASONS, type RequestFacts } from './faults.js';
+import type { FieldValidation } from './admission.js';
 
 export interface RequestLogEntry {
   at: string;
@@ -160,14 +162,15 @@ export class ApiHandler {
       this.watch(req, res, route, url, () => log(route, 200), (code) => log(route, code));
       return;
     }
+    const warnings: string[] = [];
     try {
-      const { status, payload } = this.resource(req, route, url, body);
+      const { status, payload } = this.resource(req, route, url, body, warnings);
       log(facts, status);
-      sendJson(res, status, payload);
+      sendJson(res, status, payload, warningHeaders(warnings));
     } catch (error) {
       if (!(error instanceof KubeStatusError)) throw error;
       log(facts, error.code);
-      sendJson(res, error.code, error.toStatus());
+      sendJson(res, error.code, error.toStatus(), warningHeaders(warnings));
     }
   }
 
@@ -239,11 +242,12 @@ export class ApiHandler {
     };
   }
 
-  private resource(req: IncomingMessage, route: Route, url: URL, body: string): { status: number; payload: unknown } {
+  private resource(req: IncomingMessage, route: Route, url: URL, body: string, warnings: string[]): { status: number; payload: unknown } {
     const { store } = this.o;
     const { type, namespace, name } = route;
     const q = url.searchParams;
     const dryRun = q.get('dryRun') === 'All';
+    const fieldValidation = WRITE_VERBS.includes(route.verb) ? fieldValidationOf(q, route.verb) : 'Warn';
     const asTable = (req.headers.accept ?? '').includes('as=Table');
     const includeObject = q.get('includeObject') ?? 'Metadata';
     const render = (obj: KubeObject) => versioned(obj, type, route.version);
@@ -265,16 +269,16 @@ export class ApiHandler {
         return { status: 200, payload: { kind: type.listKind, apiVersion: groupVersion(type.group, route.version), metadata, items } };
       }
       case 'create': {
-        const obj = store.create(type, namespace, parseObject(req, body), { dryRun });
+        const obj = store.create(type, namespace, parseObject(req, body), { dryRun, fieldValidation, warnings });
         return { status: 201, payload: render(obj) };
       }
       case 'update': {
-        return { status: 200, payload: render(store.update(type, namespace, name!, parseObject(req, body), { dryRun, subresource })) };
+        return { status: 200, payload: render(store.update(type, namespace, name!, parseObject(req, body), { dryRun, subresource, fieldValidation, warnings })) };
       }
       case 'patch': {
         const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
         const result = store.patch(type, namespace, name!, contentType, body, {
-          dryRun, subresource, fieldManager: q.get('fieldManager') ?? undefined, force: q.get('force') === 'true',
+          dryRun, subresource, fieldValidation, warnings, fieldManager: q.get('fieldManager') ?? undefined, force: q.get('force') === 'true',
         });
         return { status: result.created ? 201 : 200, payload: render(result.object) };
       }
@@ -423,6 +427,21 @@ function successStatus(type: ResourceType, obj: KubeObject): Record<string, unkn
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
 }
 
+/** The write's fieldValidation parameter; kube-apiserver refuses any value but these three (and none). */
+function fieldValidationOf(q: URLSearchParams, verb: string): FieldValidation {
+  const value = q.get('fieldValidation');
+  if (value === null || value === '') return 'Warn';
+  if (value === 'Ignore' || value === 'Warn' || value === 'Strict') return value;
+  const options = verb === 'create' ? 'CreateOptions' : verb === 'patch' ? 'PatchOptions' : 'UpdateOptions';
+  throw invalidFields(options, '', 'meta.k8s.io', [fieldError.notSupported('fieldValidation', value, ['', 'Ignore', 'Strict', 'Warn'])]);
+}
+
+/** `Warning: 299 - "text"` headers, one per warning, as the API server sends them. */
+function warningHeaders(warnings: string[]): Record<string, string | string[]> {
+  if (warnings.length === 0) return {};
+  return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`) };
+}
+
 function deleteOptions(body: string, q: URLSearchParams): { preconditions?: { uid?: string; resourceVersion?: string }; propagationPolicy?: string } {
   let options: Record<string, any> = {};
   if (body.trim() !== '') {
@@ -487,7 +506,7 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
   res.end(text);

@@ -25,6 +25,8 @@ export interface ResourceType {
   custom: boolean;
   /** Whether metadata.generation is maintained (CRs and CRDs; not Secrets or ConfigMaps). */
   generation: boolean;
+  /** Custom resources: `openAPIV3Schema` of each served version (absent where the CRD gives none). */
+  schemas?: Record<string, unknown>;
 }
 
 /** `secrets` for the core group, `widgets.example.com` otherwise: the name used in messages. */
@@ -83,6 +85,7 @@ interface CrdVersion {
   storage?: boolean;
   subresources?: { status?: unknown };
   additionalPrinterColumns?: PrinterColumn[];
+  schema?: { openAPIV3Schema?: unknown };
 }
 
 /** The resource type a CustomResourceDefinition object declares (first served version's subresources and columns). */
@@ -107,5 +110,6 @@ export function typeFromCrd(crd: Record<string, any>): ResourceType | undefined 
     printerColumns: first.additionalPrinterColumns ?? [AGE],
     custom: true,
     generation: true,
+    schemas: Object.fromEntries(served.filter((v) => v.schema?.openAPIV3Schema !== undefined).map((v) => [v.name, v.schema!.openAPIV3Schema])),
   };
 }

@@ -1,4 +1,5 @@
 // Kubernetes `Status` failures, thrown by the store and rendered by the HTTP layer.
+import { errorBody, type FieldError } from './field-errors.js';
 
 export interface StatusCause {
   reason?: string;
@@ -63,9 +64,22 @@ export function conflict(qualified: string, name: string, group: string, plural:
   );
 }
 
+/**
+ * 422 Invalid as `errors.NewInvalid` builds it: `Kind.group "name" is invalid: <errors>`, one error
+ * as it is, several (duplicates dropped) in brackets, each cause with its type, field and body.
+ */
 export function invalid(kind: string, name: string, group: string, causes: StatusCause[]): KubeStatusError {
-  const text = causes.map((c) => `${c.field}: ${c.message}`).join(', ');
-  return new KubeStatusError(422, 'Invalid', `${kind} "${name}" is invalid: ${text}`, { name, group, kind, causes });
+  const texts = [...new Set(causes.map((c) => `${c.field}: ${c.message}`))];
+  const qualifiedKind = group ? `${kind}.${group}` : kind;
+  const aggregate = texts.length === 0 ? '' : texts.length === 1 ? `: ${texts[0]}` : `: [${texts.join(', ')}]`;
+  const details: StatusDetails = { name, kind, causes };
+  if (group) details.group = group;
+  return new KubeStatusError(422, 'Invalid', `${qualifiedKind} ${JSON.stringify(name)} is invalid${aggregate}`, details);
+}
+
+/** `invalid` from field errors (field-errors.ts). */
+export function invalidFields(kind: string, name: string, group: string, errors: FieldError[]): KubeStatusError {
+  return invalid(kind, name, group, errors.map((e) => ({ reason: e.type, message: errorBody(e), field: e.field })));
 }
 
 export function badRequest(message: string): KubeStatusError {

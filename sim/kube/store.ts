@@ -13,6 +13,7 @@ import {
   type KubeObject,
 } from './object-rules.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patches.js';
+import { admit, type AdmissionContext, type FieldValidation } from './admission.js';
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelRequirement } from './selectors.js';
 
 export type { KubeObject } from './object-rules.js';
@@ -45,6 +46,10 @@ interface Watcher extends Filter {
 
 export interface WriteOptions {
   dryRun?: boolean;
+  /** The request's fieldValidation (default Warn, as kube-apiserver). */
+  fieldValidation?: FieldValidation;
+  /** Collects the warnings of the write (unknown fields under Warn). */
+  warnings?: string[];
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -230,13 +235,14 @@ export class KubeStore {
     else delete meta.generation;
     if (type.statusSubresource && type.custom) delete obj.status;
     applyTypeDefaults(type, obj);
+    const admitted = admit(type, obj, undefined, admissionContext('create', options));
     if (isCrd(type)) {
-      const served = typeFromCrd(obj);
-      this.checkCrd(obj, served);
-      obj.status = establishedCrdStatus(obj, now);
+      const served = typeFromCrd(admitted);
+      this.checkCrd(admitted, served);
+      admitted.status = establishedCrdStatus(admitted, now);
     }
-    if (options.dryRun) return obj;
-    return this.commit(type, id, obj, undefined);
+    if (options.dryRun) return admitted;
+    return this.commit(type, id, admitted, undefined);
   }
 
   /** PUT on the object (subresource undefined) or on its /status. */
@@ -293,6 +299,7 @@ export class KubeStore {
         throw invalid(type.kind, name, type.group, [{ reason: 'FieldValueForbidden', field: 'metadata.finalizers', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"${added.join('", "')}"}` }]);
       }
     }
+    next = admit(type, next, current, admissionContext('update', options, options.subresource));
     if (isCrd(type) && options.subresource !== 'status') this.checkCrd(next, typeFromCrd(next));
     if (deepEqual(next, current)) return current;
     if (type.generation && specChanged(type, current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
@@ -580,6 +587,10 @@ export class KubeStore {
       }
     }
   }
+}
+
+function admissionContext(operation: AdmissionContext['operation'], options: WriteOptions, subresource?: 'status'): AdmissionContext {
+  return { operation, subresource, fieldValidation: options.fieldValidation ?? 'Warn', warnings: options.warnings ?? [] };
 }
 
 function isCrd(type: ResourceType): boolean {

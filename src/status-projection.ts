@@ -21,7 +21,8 @@ export interface ConnectionStatusProjection {
     renewed?: string;
     lastSync?: string;
     lastSuccess?: string;
-    certificateStatus?: { acquired?: string; notBefore: string; notAfter: string };
+    /** Always present (the CRD requires it); null timestamps while there is no certificate, as the Go agent writes. */
+    certificateStatus: { acquired: string | null; notBefore: string | null; notAfter: string | null };
     error?: string;
   };
   synchronizationStatus: {
@@ -61,9 +62,11 @@ export function projectConnection(snapshot: { context: AgentContext }): Connecti
   if (!c.connectionState) return null;
   const s = toRfc3339Seconds;
   const connection = c.connection ?? {};
-  const certificateStatus = c.certificate
-    ? compact({ acquired: s(c.certificate.acquired), notBefore: s(c.certificate.notBefore)!, notAfter: s(c.certificate.notAfter)! })
-    : undefined;
+  const certificateStatus = {
+    acquired: s(c.certificate?.acquired) ?? null,
+    notBefore: s(c.certificate?.notBefore) ?? null,
+    notAfter: s(c.certificate?.notAfter) ?? null,
+  };
   const sync = c.synchronization
     ? compact({
         lastAttempt: s(c.synchronization.lastAttempt),

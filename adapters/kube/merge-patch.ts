@@ -21,19 +21,20 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
 /**
  * The merge patch that turns `current` into `desired`: changed keys carry their new value, removed
  * keys carry null, objects recurse, arrays are replaced whole (merge-patch semantics). Returns
- * undefined when the two are equal.
+ * undefined when the two are equal. A merge patch cannot store a null (applying one removes the
+ * key), so a key that `desired` sets to null and `current` lacks is already as desired.
  */
 export function createMergePatch(current: unknown, desired: unknown): Json | undefined {
   if (jsonEqual(current, desired)) return undefined;
   if (!isPlainObject(current) || !isPlainObject(desired)) return (desired ?? null) as Json;
   const patch: Record<string, Json> = {};
   for (const [key, value] of Object.entries(desired)) {
-    if (value === undefined) continue;
+    if (value === undefined || (value === null && (current[key] === undefined || current[key] === null))) continue;
     const sub = createMergePatch(current[key], value);
     if (sub !== undefined) patch[key] = sub;
   }
   for (const key of Object.keys(current)) {
     if (current[key] !== undefined && (!(key in desired) || desired[key] === undefined)) patch[key] = null;
   }
-  return patch;
+  return Object.keys(patch).length === 0 ? undefined : patch;
 }

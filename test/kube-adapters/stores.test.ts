@@ -26,6 +26,10 @@ await t.test('merge patches: minimal, null for removed keys, arrays whole, undef
   t.equal(createMergePatch({ a: 1, b: { c: 2 } }, { b: { c: 2 }, a: 1 }), undefined);
   t.same(createMergePatch({ a: 1, b: { c: 2, d: 3 }, e: [1] }, { a: 1, b: { c: 4 }, e: [1, 2], f: 'x' }), { b: { c: 4, d: null }, e: [1, 2], f: 'x' });
   t.same(createMergePatch(undefined, { a: 1 }), { a: 1 });
+  // A stored object cannot hold a null that a merge patch wrote: null in `desired` is absent.
+  t.equal(createMergePatch({ s: { c: {} } }, { s: { c: { at: null } } }), undefined, 'null where the key is absent changes nothing');
+  t.same(createMergePatch({ s: { c: { at: 'x' } } }, { s: { c: { at: null } } }), { s: { c: { at: null } } }, 'null where the key is set removes it');
+  t.same(createMergePatch({ s: {} }, { s: { c: { at: null } } }), { s: { c: { at: null } } }, 'an absent object is created, even with only nulls');
   t.ok(jsonEqual({ a: [1, { b: 2 }], u: undefined }, { a: [1, { b: 2 }] }));
   t.notOk(jsonEqual([1], [2]));
 });

@@ -28,6 +28,8 @@ t.test('the state table: machine state → connectionState', async (t) => {
   t.equal(projectConnection(run(start)), null, 'Connecting for the first time: nothing to report yet');
   const failed = run([...start, fail('establishConnection', 'unreachable', 'ECONNREFUSED', 1)]);
   t.equal(projectConnection(failed)?.status.connectionState, 'ConnectionFailed');
+  t.strictSame(projectConnection(failed)?.status.connectionStatus.certificateStatus, { acquired: null, notBefore: null, notAfter: null },
+    'no certificate yet: certificateStatus (required by the CRD) with null timestamps, as the Go agent writes it');
   t.same(projectConnection(failed)?.status.conditions[0], {
     type: 'Connected', status: 'False', reason: 'ConnectionFailed', message: 'Failed to retrieve certificate: ECONNREFUSED', lastTransitionTime: '2026-01-01T00:00:01Z',
   });

@@ -3,13 +3,19 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { parse as parseYaml } from 'yaml';
 import { KubeStore, type Filter, type KubeObject } from './store.js';
-import { DEFAULT_VERBS, groupVersion, type ResourceType } from './resource-types.js';
-import { KubeStatusError, badRequest, invalidFields, statusObject } from './status-error.js';
+import { DEFAULT_VERBS, groupVersion, qualifiedName, type ResourceType } from './resource-types.js';
+import { KubeStatusError, badRequest, invalidFields, notFound, statusObject } from './status-error.js';
 import { fieldError } from './field-errors.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { table, tableRow } from './table.js';
 import { FaultPlan, REASONS, type RequestFacts } from './faults.js';
 import type { FieldValidation } from './admission.js';
+import { MAX_REQUEST_BODY_BYTES, requestEntityTooLarge } from './storage-limits.js';
+import type { AccessControl } from './auth/access-control.js';
+import { requestInfo, type RequestInfo } from './auth/request-attributes.js';
+import { REVIEW_GROUPS, reviewResources } from './auth/review-endpoints.js';
+import { readRequestBytes } from './auth/review-body.js';
+import { openApiV3 } from './openapi/v3-endpoint.js';
 
 export interface RequestLogEntry {
   at: string;
@@ -22,7 +28,10 @@ export interface RequestLogEntry {
   name?: string;
   subresource?: string;
   status: number;
+  /** The user the request ran as (the impersonated one when it impersonated). */
   user: string;
+  /** The authenticated user, when the request impersonated `user`. */
+  impersonator?: string;
 }
 
 export interface User {
@@ -30,7 +39,8 @@ export interface User {
   groups: string[];
 }
 
-const MAX_BODY = 3 * 1024 * 1024;
+/** An oversized body is read to its end up to this size, then the connection is closed. */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
 const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 /** openapi_v2.Document{swagger: "2.0"} in protobuf: field 1, length-delimited. */
 const EMPTY_OPENAPI_V2 = Buffer.from([0x0a, 0x03, 0x32, 0x2e, 0x30]);
@@ -50,7 +60,8 @@ interface ActiveWatch {
 export interface ApiServerOptions {
   store: KubeStore;
   faults: FaultPlan;
-  tokens: Map<string, User>;
+  /** Authentication, impersonation, authorization and the review endpoints (auth/access-control.ts). */
+  access: AccessControl;
   requestLog: RequestLogEntry[];
   bookmarkIntervalMs: number;
   address: () => string;
@@ -83,12 +94,13 @@ export class ApiHandler {
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'https://sim');
     const method = req.method ?? 'GET';
-    const user = this.authenticate(req);
+    let user: User | undefined = this.authenticate(req);
+    let impersonator: string | undefined;
     const log = (facts: RequestFacts | undefined, status: number) => {
       this.o.requestLog.push({
         at: new Date().toISOString(), verb: facts?.verb ?? method.toLowerCase(), method, path: url.pathname + url.search,
         resource: facts?.resource, group: facts?.group, namespace: facts?.namespace, name: facts?.name,
-        subresource: facts?.subresource, status, user: user?.name ?? 'system:anonymous',
+        subresource: facts?.subresource, status, user: user?.name ?? 'system:anonymous', ...(impersonator ? { impersonator } : {}),
       });
     };
     if (!user) {
@@ -96,10 +108,27 @@ export class ApiHandler {
       sendJson(res, 401, statusObject(401, 'Unauthorized', 'Unauthorized'));
       return;
     }
+    // Impersonation and authorization next, as kube-apiserver's filters run them: from the method and
+    // URL alone, before routing (an unserved resource is a 404 only to those allowed to ask), before the
+    // body is read and before any fault rule.
+    const info = requestInfo(method, url);
+    const admission = this.o.access.admit(req, user, info);
+    if (admission.user !== user) impersonator = user.name;
+    user = admission.user;
+    if (!admission.allowed) {
+      log(factsOf(info), admission.status);
+      if (typeof admission.body === 'string') {
+        res.writeHead(admission.status, { 'Content-Type': 'text/plain; charset=utf-8', 'X-Content-Type-Options': 'nosniff' });
+        res.end(admission.body);
+      } else sendJson(res, admission.status, admission.body, { 'X-Content-Type-Options': 'nosniff' });
+      return;
+    }
+    // Access reviews and TokenRequests: answered by auth/, never stored.
+    const review = this.o.access.reviewEndpoint(info);
 
     let route: Route | undefined;
     try {
-      route = this.route(method, url);
+      route = review ? undefined : this.route(method, url);
     } catch (error) {
       if (!(error instanceof KubeStatusError)) throw error;
       log(undefined, error.code);
@@ -109,19 +138,21 @@ export class ApiHandler {
     // A create names its object only in the body: read it first, so failure rules and the request
     // log can match and show the name as they do for every other verb.
     let body = '';
-    if (route && WRITE_VERBS.includes(route.verb)) {
+    let reviewBody: Buffer | undefined; // reviews may come as protobuf: kept as bytes
+    if ((route && WRITE_VERBS.includes(route.verb)) || (review && method === 'POST')) {
       try {
-        body = await readBody(req);
+        if (review) reviewBody = await readRequestBytes(req);
+        else body = await readBody(req);
       } catch (error) {
         if (!(error instanceof KubeStatusError)) throw error;
-        log(route, error.code);
+        log(route ?? factsOf(info), error.code);
         sendJson(res, error.code, error.toStatus());
         return;
       }
     }
     const facts: RequestFacts = route
       ? { verb: route.verb, resource: route.resource, group: route.group, subresource: route.subresource, namespace: route.namespace, name: route.name ?? (route.verb === 'create' ? nameInBody(body) : undefined) }
-      : { verb: method.toLowerCase() };
+      : review ? factsOf(info) : { verb: method.toLowerCase() };
     const delay = this.o.faults.latencyFor(facts);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const fault = this.o.faults.takeFailure(facts);
@@ -140,12 +171,33 @@ export class ApiHandler {
       return;
     }
 
+    if (review) {
+      try {
+        const { status, payload } = this.o.access.serveReview(review, info, user, req.headers['content-type'], reviewBody);
+        log(facts, status);
+        sendJson(res, status, payload);
+      } catch (error) {
+        if (!(error instanceof KubeStatusError)) throw error;
+        log(facts, error.code);
+        sendJson(res, error.code, error.toStatus());
+      }
+      return;
+    }
     if (!route && method === 'GET' && url.pathname === '/openapi/v2') {
       // kubectl validates manifests against this document; an empty one (no definitions) makes it skip
       // client-side schema validation and build strategic merge patches from its compiled-in types.
       log(facts, 200);
       res.writeHead(200, { 'Content-Type': OPENAPI_V2_PROTOBUF, 'Content-Length': EMPTY_OPENAPI_V2.length });
       res.end(EMPTY_OPENAPI_V2);
+      return;
+    }
+    // OpenAPI v3 of the custom resources: kubectl explain reads it, and kubectl leaves field
+    // validation to the server for the kinds whose PATCH operation lists fieldValidation.
+    const openapi = !route && method === 'GET' ? openApiV3(url.pathname, url.searchParams, req.headers, this.o.store.servedTypes()) : undefined;
+    if (openapi) {
+      log(facts, openapi.status);
+      res.writeHead(openapi.status, { ...openapi.headers, 'Content-Length': Buffer.byteLength(openapi.body) });
+      res.end(openapi.body);
       return;
     }
     if (!route) {
@@ -164,6 +216,8 @@ export class ApiHandler {
     }
     const warnings: string[] = [];
     try {
+      // RBAC's escalation check on Role/ClusterRole/binding writes (auth/escalation.ts), before storage validates them.
+      this.o.access.checkRbacWrite(user, route, req.headers['content-type'], body);
       const { status, payload } = this.resource(req, route, url, body, warnings);
       log(facts, status);
       sendJson(res, status, payload, warningHeaders(warnings));
@@ -174,16 +228,9 @@ export class ApiHandler {
     }
   }
 
+  /** Client certificate (CN, O) or bearer token; auth/access-control.ts. */
   private authenticate(req: IncomingMessage): User | undefined {
-    const auth = req.headers.authorization;
-    if (auth?.startsWith('Bearer ')) return this.o.tokens.get(auth.slice(7).trim());
-    const socket = req.socket as TLSSocket;
-    if (!socket.authorized) return undefined;
-    const subject = socket.getPeerCertificate()?.subject as unknown as Record<string, string | string[]> | undefined;
-    if (!subject?.CN) return undefined;
-    const name = Array.isArray(subject.CN) ? subject.CN[0] : subject.CN;
-    const groups = subject.O === undefined ? [] : Array.isArray(subject.O) ? subject.O : [subject.O];
-    return { name, groups };
+    return this.o.access.authenticate(req);
   }
 
   /** Resolves a resource URL; undefined for anything that is not one (discovery and the like). */
@@ -212,7 +259,11 @@ export class ApiHandler {
     const [plural, name, subresource] = rest;
     const type = this.o.store.findType(group, version, plural);
     if (!type) throw notServed();
-    if (subresource !== undefined && !(subresource === 'status' && type.statusSubresource)) throw notServed();
+    if (subresource !== undefined && !(subresource === 'status' && type.statusSubresource)) {
+      // A custom resource without that subresource answers as a missing object (crdHandler's NotFound
+      // with the resource and name); a built-in kind has no such route (the generic 404).
+      throw type.custom && name !== undefined ? notFound(qualifiedName(type), name, type.group, type.plural) : notServed();
+    }
     const collection = name === undefined;
     const watch = url.searchParams.get('watch');
     const isWatch = watch === 'true' || watch === '1';
@@ -384,13 +435,14 @@ export class ApiHandler {
     const [group, version] = parts[0] === 'api' && parts.length === 2 ? ['', parts[1]] : parts[0] === 'apis' && parts.length === 3 ? [parts[1], parts[2]] : [undefined, undefined];
     if (group !== undefined && version !== undefined) {
       const served = types.filter((t) => t.group === group && t.versions.includes(version));
-      if (served.length === 0) return { status: 404, body: notFoundBody };
-      const resources = served.flatMap((t) => {
+      const reviews = reviewResources(group, version);
+      if (served.length === 0 && reviews.length === 0) return { status: 404, body: notFoundBody };
+      const resources = [...served.flatMap((t) => {
         const entry = { name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: DEFAULT_VERBS, shortNames: t.shortNames.length ? t.shortNames : undefined, categories: t.categories.length ? t.categories : undefined };
         return t.statusSubresource
           ? [entry, { name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] }]
           : [entry];
-      });
+      }), ...reviews];
       return { status: 200, body: { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion(group, version), resources } };
     }
     return { status: 404, body: notFoundBody };
@@ -405,10 +457,20 @@ function groupsOf(types: ResourceType[]): { name: string; versions: { groupVersi
     for (const v of t.versions) if (!versions.includes(v)) versions.push(v);
     groups.set(t.group, versions);
   }
+  for (const name of REVIEW_GROUPS) if (!groups.has(name)) groups.set(name, ['v1']);
   return [...groups].map(([name, versions]) => {
     const entries = versions.map((version) => ({ groupVersion: `${name}/${version}`, version }));
     return { name, versions: entries, preferredVersion: entries[0] };
   });
+}
+
+/** What the request log and fault rules see of a request before it is routed. */
+function factsOf(info: RequestInfo): RequestFacts {
+  if (!info.resourceRequest) return { verb: info.verb };
+  return {
+    verb: info.verb, resource: info.resource, group: info.apiGroup, subresource: info.subresource || undefined,
+    namespace: info.namespace || undefined, name: info.name || undefined,
+  };
 }
 
 function notServed(): KubeStatusError {
@@ -488,20 +550,25 @@ function nameInBody(body: string): string | undefined {
   }
 }
 
+/**
+ * The body, or 413 past MAX_REQUEST_BODY_BYTES (limitedReadBody). The rest of an oversized body is read
+ * and dropped, so the 413 reaches the client and the keep-alive connection stays usable (HTTP/2 resets
+ * just the stream; here every request shares the connection); past DRAIN_LIMIT it is closed instead.
+ */
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new KubeStatusError(413, 'RequestEntityTooLarge', `the request body is larger than ${MAX_BODY} bytes`));
+      if (size > DRAIN_LIMIT) {
         req.destroy();
         return;
       }
-      chunks.push(chunk);
+      if (size <= MAX_REQUEST_BODY_BYTES) chunks.push(chunk);
+      else chunks.length = 0;
     });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => (size > MAX_REQUEST_BODY_BYTES ? reject(requestEntityTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
     req.on('error', reject);
   });
 }

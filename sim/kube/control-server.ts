@@ -12,8 +12,10 @@
 //   GET    /faults                  → {pendingFailures}
 //   POST   /listener/stop           → closes the API listener (state kept)
 //   POST   /listener/restart        → listens again on the same port
+//   POST   /serviceaccounts/token   {namespace, name, expirationSeconds?} → {token} for an existing ServiceAccount (404 otherwise)
 import { createServer, type Server } from 'node:http';
 import type { KubeSim } from './index.js';
+import { KubeStatusError } from './status-error.js';
 
 export function startControlServer(sim: KubeSim): Promise<Server> {
   const server = createServer((req, res) => {
@@ -46,6 +48,15 @@ export function startControlServer(sim: KubeSim): Promise<Server> {
             case 'GET /faults': return reply(200, { pendingFailures: sim.faults.pendingFailures });
             case 'POST /listener/stop': await sim.stop(); return reply(200, {});
             case 'POST /listener/restart': await sim.restart(); return reply(200, { url: sim.url });
+            case 'POST /serviceaccounts/token': {
+              if (typeof input.namespace !== 'string' || typeof input.name !== 'string') return reply(400, { error: 'namespace and name (strings) are required' });
+              try {
+                return reply(200, { token: sim.serviceAccountToken(input.namespace, input.name, { expirationSeconds: input.expirationSeconds }) });
+              } catch (error) {
+                if (error instanceof KubeStatusError) return reply(error.code, { error: error.message });
+                throw error;
+              }
+            }
             default: return reply(404, { error: `no control route ${route}; see sim/kube/control-server.ts for the list` });
           }
         })

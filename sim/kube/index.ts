@@ -13,6 +13,7 @@ import { FaultPlan, type KubeFaults } from './faults.js';
 import { KubeStore, type KubeObject } from './store.js';
 import { KubeStatusError } from './status-error.js';
 import { startControlServer } from './control-server.js';
+import { AccessControl } from './auth/access-control.js';
 
 export type { RequestLogEntry, User } from './api-server.js';
 export type { KubeFaults, FailureRule, LatencyRule, RequestMatch } from './faults.js';
@@ -38,8 +39,18 @@ export interface KubeSim {
   writeKubeconfig(path: string, user?: { name: string; groups?: string[] }): Promise<string>;
   /** A valid bearer token for user "admin" (group system:masters). */
   readonly bearerToken: string;
-  /** Registers and returns a new bearer token for the user. */
+  /** Registers and returns a new bearer token for the user (a static token: RBAC decides what it may do). */
   issueToken(user: { name: string; groups?: string[] }): string;
+  /**
+   * A bound token (JWT) for the existing ServiceAccount NAMESPACE/NAME: it authenticates as
+   * `system:serviceaccount:NAMESPACE:NAME` with groups system:serviceaccounts, system:serviceaccounts:NAMESPACE
+   * and system:authenticated until it expires (default 3600 s) or the ServiceAccount is deleted.
+   * Throws a 404 KubeStatusError when the ServiceAccount does not exist.
+   */
+  serviceAccountToken(namespace: string, name: string, options?: { expirationSeconds?: number }): string;
+  /** A kubeconfig (YAML) that authenticates with a fresh `serviceAccountToken`; its context namespace is NAMESPACE. */
+  serviceAccountKubeconfig(namespace: string, name: string, options?: { expirationSeconds?: number }): string;
+  writeServiceAccountKubeconfig(path: string, namespace: string, name: string, options?: { expirationSeconds?: number }): Promise<string>;
   /** A client certificate and key (PEM) for the user, signed by caPem. */
   clientCertificate(user?: { name: string; groups?: string[] }): Promise<{ certPem: string; keyPem: string }>;
   readonly requestLog: RequestLogEntry[];
@@ -77,8 +88,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   let port = options.port ?? 0;
   const hostPort = () => `${host.includes(':') ? `[${host}]` : host}:${port}`;
 
+  const access = new AccessControl(store, tokens);
   const handler = new ApiHandler({
-    store, faults: plan, tokens, requestLog, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5_000, address: hostPort,
+    store, faults: plan, access, requestLog, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5_000, address: hostPort,
   });
   const server: Server = createHttpsServer({
     key: serverCert.keyPem, cert: serverCert.certPem, ca: ca.certPem,
@@ -112,6 +124,8 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   for (const ns of options.namespaces ?? ['default', 'kube-system']) {
     store.create(store.findType('', 'v1', 'namespaces')!, undefined, { metadata: { name: ns } });
   }
+  // cluster-admin for system:masters, discovery and self reviews for everyone authenticated.
+  access.seedBootstrapPolicy();
 
   const typeOf = (apiVersion: string, kind: string) => {
     const type = store.findTypeByKind(apiVersion, kind);
@@ -148,6 +162,33 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       '    cluster: kube-sim',
       `    user: ${u.name}`,
       '    namespace: default',
+      'current-context: kube-sim',
+      '',
+    ].join('\n');
+  };
+  const serviceAccountToken = (namespace: string, name: string, options: { expirationSeconds?: number } = {}) =>
+    access.mintServiceAccountToken(namespace, name, options.expirationSeconds ?? 3600).token;
+  const serviceAccountKubeconfig = (namespace: string, name: string, options: { expirationSeconds?: number } = {}) => {
+    const token = serviceAccountToken(namespace, name, options);
+    const user = JSON.stringify(`system:serviceaccount:${namespace}:${name}`);
+    return [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: kube-sim',
+      '  cluster:',
+      `    server: https://${hostPort()}`,
+      `    certificate-authority-data: ${Buffer.from(ca.certPem).toString('base64')}`,
+      'users:',
+      `- name: ${user}`,
+      '  user:',
+      `    token: ${token}`,
+      'contexts:',
+      '- name: kube-sim',
+      '  context:',
+      '    cluster: kube-sim',
+      `    user: ${user}`,
+      `    namespace: ${namespace}`,
       'current-context: kube-sim',
       '',
     ].join('\n');
@@ -212,6 +253,12 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       return token;
     },
     clientCertificate,
+    serviceAccountToken,
+    serviceAccountKubeconfig,
+    async writeServiceAccountKubeconfig(path, namespace, name, options) {
+      await writeFile(path, serviceAccountKubeconfig(namespace, name, options), { mode: 0o600 });
+      return path;
+    },
     requestLog,
     clearRequestLog: () => { requestLog.length = 0; },
     faults,
@@ -246,6 +293,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     restart: async () => { if (!listening) await listen(); },
     async close() {
       await stop();
+      access.close();
       store.closeWatches();
       await new Promise<void>((resolve) => (control ? control.close(() => resolve()) : resolve()));
     },

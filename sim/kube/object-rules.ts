@@ -1,11 +1,8 @@
 // Pure rules the apiserver applies to object metadata: names, timestamps, equality, type-specific defaults.
-import { invalid, type StatusCause } from './status-error.js';
 import type { ResourceType } from './resource-types.js';
 
 export type KubeObject = Record<string, any> & { metadata: Record<string, any> };
 
-const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-const LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** RFC 3339 with second precision, as the apiserver serialises metav1.Time. */
@@ -13,23 +10,15 @@ export function kubeTimestamp(at: Date = new Date()): string {
   return at.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/** names.SimpleNameGenerator: the prefix cut to 58 characters, then 5 random ones. */
 export function generatedName(prefix: string): string {
+  prefix = prefix.slice(0, 58);
   let suffix = '';
   for (let i = 0; i < 5; i++) suffix += GENERATE_ALPHABET[Math.floor(Math.random() * GENERATE_ALPHABET.length)];
   return prefix + suffix;
 }
 
-export function validateName(type: ResourceType, name: string): void {
-  const causes: StatusCause[] = [];
-  if (type.plural === 'namespaces') {
-    if (!LABEL.test(name) || name.length > 63) {
-      causes.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character` });
-    }
-  } else if (!SUBDOMAIN.test(name) || name.length > 253) {
-    causes.push({ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${name}": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character` });
-  }
-  if (causes.length > 0) throw invalid(type.kind, name, type.group, causes);
-}
+// Names, labels and the rest of metadata are validated in metadata-validation.ts (an admission step).
 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

@@ -35,9 +35,29 @@ export function jsonPatch(target: Json, patch: Json): Json {
   }
 }
 
-// Lists whose strategic-merge behaviour is not "replace": scalar sets and lists keyed by a merge key.
+// Lists whose strategic-merge behaviour is not "replace": scalar sets and lists keyed by a merge key
+// (the patchMergeKey tags of the Go types: pod templates' containers, env, ports, volumes and mounts,
+// a Service's ports, conditions, owner references). Paths leave out list indices.
 const SCALAR_SET_PATHS = new Set(['metadata.finalizers']);
-const KEYED_LIST_PATHS: Record<string, string> = { 'metadata.ownerReferences': 'uid' };
+const KEYED_LIST_PATHS: Record<string, string> = { 'metadata.ownerReferences': 'uid', 'status.conditions': 'type', 'spec.ports': 'port' };
+const CONTAINER_LISTS = '(containers|initContainers|ephemeralContainers)';
+const KEYED_LIST_SUFFIXES: [RegExp, string][] = [
+  [new RegExp(`(^|\\.)spec\\.${CONTAINER_LISTS}$`), 'name'],
+  [new RegExp(`\\.${CONTAINER_LISTS}\\.env$`), 'name'],
+  [new RegExp(`\\.${CONTAINER_LISTS}\\.ports$`), 'containerPort'],
+  [new RegExp(`\\.${CONTAINER_LISTS}\\.volumeMounts$`), 'mountPath'],
+  [new RegExp(`\\.${CONTAINER_LISTS}\\.volumeDevices$`), 'devicePath'],
+  [/(^|\.)template\.spec\.(volumes|imagePullSecrets)$/, 'name'],
+  [/(^|\.)template\.spec\.hostAliases$/, 'ip'],
+  [/(^|\.)template\.spec\.topologySpreadConstraints$/, 'topologyKey'],
+];
+
+function mergeKeyOf(path: string): string | undefined {
+  const exact = KEYED_LIST_PATHS[path];
+  if (exact) return exact;
+  for (const [pattern, key] of KEYED_LIST_SUFFIXES) if (pattern.test(path)) return key;
+  return undefined;
+}
 
 /**
  * Strategic merge patch, approximated: RFC 7386 plus the list strategies of the metadata fields a controller
@@ -62,34 +82,50 @@ export function strategicMergePatch(target: Json, patch: Json, path = ''): Json 
     }
     if (key === '$patch' || key.startsWith('$setElementOrder/') || key === '$retainKeys') continue;
     const childPath = path ? `${path}.${key}` : key;
+    const mergeKey = Array.isArray(value) ? mergeKeyOf(childPath) : undefined;
     if (value === null) {
       delete result[key];
     } else if (Array.isArray(value) && SCALAR_SET_PATHS.has(childPath)) {
       const current = Array.isArray(result[key]) ? (result[key] as Json[]) : [];
       result[key] = [...current, ...value.filter((v) => !current.includes(v))];
-    } else if (Array.isArray(value) && KEYED_LIST_PATHS[childPath]) {
-      result[key] = mergeKeyedList(result[key], value, KEYED_LIST_PATHS[childPath]);
+    } else if (Array.isArray(value) && mergeKey) {
+      const order = patch[`$setElementOrder/${key}`];
+      result[key] = mergeKeyedList(result[key], value, mergeKey, childPath, Array.isArray(order) ? order : undefined);
     } else {
       const merged = strategicMergePatch(result[key], value, childPath);
       if (merged === undefined) delete result[key];
       else result[key] = merged;
     }
   }
+  // retainKeys (a Deployment's strategy, a volume's source): the fields the patch does not list go.
+  if (Array.isArray(patch.$retainKeys)) {
+    for (const key of Object.keys(result)) if (!patch.$retainKeys.includes(key)) delete result[key];
+  }
   return result;
 }
 
-function mergeKeyedList(current: Json, patch: Json[], mergeKey: string): Json[] {
-  const list = Array.isArray(current) ? current.map((item) => structuredClone(item)) : [];
+/** A list merged by key: patch items merge into the item with the same key (strategically), new ones are appended. */
+function mergeKeyedList(current: Json, patch: Json[], mergeKey: string, path: string, order: Json[] | undefined): Json[] {
+  if (patch.some((item) => isObject(item) && item.$patch === 'replace')) {
+    return patch.filter((item) => !(isObject(item) && item.$patch === 'replace')).map((item) => strategicMergePatch(undefined, item, path));
+  }
+  let list = Array.isArray(current) ? [...current] : [];
   for (const item of patch) {
     if (!isObject(item)) continue;
     const index = list.findIndex((existing) => isObject(existing) && existing[mergeKey] === item[mergeKey]);
     if (item.$patch === 'delete') {
       if (index >= 0) list.splice(index, 1);
     } else if (index >= 0) {
-      list[index] = mergePatch(list[index], item);
+      list[index] = strategicMergePatch(list[index], item, path);
     } else {
-      list.push(structuredClone(item));
+      list.push(strategicMergePatch(undefined, item, path));
     }
+  }
+  // $setElementOrder: the listed items in that order, then any the patch did not mention.
+  if (order) {
+    const keyOf = (item: Json) => (isObject(item) ? item[mergeKey] : undefined);
+    const ordered = order.map((o) => list.find((item) => keyOf(item) === keyOf(o))).filter((item): item is Json => item !== undefined);
+    list = [...ordered, ...list.filter((item) => !ordered.includes(item))];
   }
   return list;
 }

@@ -76,7 +76,7 @@ export const BUILTIN_TYPES: ResourceType[] = [
     printerColumns: [{ name: 'Holder', type: 'string', jsonPath: '.spec.holderIdentity' }, AGE] }),
   builtin({ group: '', versions: ['v1'], plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true, shortNames: ['sa'],
     printerColumns: [{ name: 'Secrets', type: 'integer', jsonPath: '.secrets', format: 'count' }, AGE] }),
-  builtin({ group: '', versions: ['v1'], plural: 'services', kind: 'Service', namespaced: true, shortNames: ['svc'], statusSubresource: true,
+  builtin({ group: '', versions: ['v1'], plural: 'services', kind: 'Service', namespaced: true, shortNames: ['svc'], statusSubresource: true, categories: ['all'],
     printerColumns: [{ name: 'Type', type: 'string', jsonPath: '.spec.type' }, { name: 'Cluster-IP', type: 'string', jsonPath: '.spec.clusterIP' }, AGE] }),
   builtin({ group: 'apps', versions: ['v1'], plural: 'deployments', kind: 'Deployment', namespaced: true, shortNames: ['deploy'], statusSubresource: true, generation: true,
     categories: ['all'],

@@ -9,9 +9,10 @@ import {
   KubeStatusError, alreadyExists, badRequest, conflict, gone, invalid, notFound,
 } from './status-error.js';
 import {
-  applyTypeDefaults, deepEqual, establishedCrdStatus, generatedName, kubeTimestamp, specChanged, validateName,
+  applyTypeDefaults, deepEqual, establishedCrdStatus, generatedName, kubeTimestamp, specChanged,
   type KubeObject,
 } from './object-rules.js';
+import { checkStoredSize } from './storage-limits.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patches.js';
 import { admit, type AdmissionContext, type FieldValidation } from './admission.js';
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelRequirement } from './selectors.js';
@@ -50,6 +51,8 @@ export interface WriteOptions {
   fieldValidation?: FieldValidation;
   /** Collects the warnings of the write (unknown fields under Warn). */
   warnings?: string[];
+  /** Set by server-side apply: unknown fields fail its typed conversion, whatever fieldValidation says. */
+  serverSideApply?: boolean;
 }
 
 export interface DeleteOptions extends WriteOptions {
@@ -213,20 +216,14 @@ export class KubeStore {
   create(type: ResourceType, namespace: string | undefined, body: unknown, options: WriteOptions = {}): KubeObject {
     const obj = this.checkBody(type, body, namespace);
     const meta = obj.metadata;
-    if (!meta.name) {
-      if (!meta.generateName) {
-        throw invalid(type.kind, '', type.group, [{ reason: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' }]);
-      }
-      meta.name = generatedName(String(meta.generateName));
-    }
-    validateName(type, String(meta.name));
+    // The name is generated before admission; a missing one is reported with the other metadata errors
+    // (metadata-validation.ts), after the namespace check, as NamespaceLifecycle runs first.
+    if (!meta.name && meta.generateName) meta.name = generatedName(String(meta.generateName));
     if (type.namespaced) {
       if (!this.tryGet(this.types.get(NS_KEY)!, undefined, meta.namespace)) {
         throw notFound('namespaces', meta.namespace, '', 'namespaces');
       }
     }
-    const id = objectId(type, meta.namespace, meta.name);
-    if (this.bucket(type).has(id)) throw alreadyExists(qualifiedName(type), meta.name, type.group, type.plural);
     const now = kubeTimestamp();
     for (const field of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'resourceVersion', 'managedFields', 'selfLink']) delete meta[field];
     meta.uid = randomUUID();
@@ -235,13 +232,17 @@ export class KubeStore {
     else delete meta.generation;
     if (type.statusSubresource && type.custom) delete obj.status;
     applyTypeDefaults(type, obj);
-    const admitted = admit(type, obj, undefined, admissionContext('create', options));
+    const admitted = admit(type, obj, undefined, admissionContext('create', options, undefined, body));
     if (isCrd(type)) {
       const served = typeFromCrd(admitted);
       this.checkCrd(admitted, served);
       admitted.status = establishedCrdStatus(admitted, now);
     }
+    // Storage answers AlreadyExists after validation, for a dry run too.
+    const id = objectId(type, admitted.metadata.namespace, admitted.metadata.name);
+    if (this.bucket(type).has(id)) throw alreadyExists(qualifiedName(type), admitted.metadata.name, type.group, type.plural);
     if (options.dryRun) return admitted;
+    checkStoredSize(type, admitted);
     return this.commit(type, id, admitted, undefined);
   }
 
@@ -257,6 +258,11 @@ export class KubeStore {
     const incoming = this.checkBody(type, body, namespace);
     if (incoming.metadata.name !== undefined && incoming.metadata.name !== name) {
       throw badRequest(`the name of the object (${incoming.metadata.name}) does not match the name on the URL (${name})`);
+    }
+    // A PUT carries the object's UID as a precondition (rest.DefaultUpdatedObjectInfo), checked before
+    // anything else; a patch starts from the stored object, so a changed UID fails validation instead.
+    if (!options.fromPatch && incoming.metadata.uid && incoming.metadata.uid !== current.metadata.uid) {
+      throw conflict(qualifiedName(type), name, type.group, type.plural, `Precondition failed: UID in precondition: ${incoming.metadata.uid}, UID in object meta: ${current.metadata.uid}`);
     }
     const requestedRv = incoming.metadata.resourceVersion;
     if (requestedRv === undefined || requestedRv === '') {
@@ -275,9 +281,18 @@ export class KubeStore {
     } else {
       next = { ...incoming, apiVersion: current.apiVersion, kind: current.kind };
       const meta: Record<string, any> = { ...incoming.metadata, name, resourceVersion: current.metadata.resourceVersion };
-      for (const field of ['namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation']) {
+      for (const field of ['namespace', 'creationTimestamp', 'generation']) {
         if (current.metadata[field] === undefined) delete meta[field];
         else meta[field] = current.metadata[field];
+      }
+      // BeforeUpdate: an empty uid is the stored one; a deletionTimestamp or grace period once set stays.
+      // Anything else that differs fails validation (metadata-validation.ts).
+      if (!meta.uid) meta.uid = current.metadata.uid;
+      for (const field of ['deletionTimestamp', 'deletionGracePeriodSeconds']) {
+        if (current.metadata[field] !== undefined && (field === 'deletionTimestamp' || meta[field] === undefined || meta[field] === null)) {
+          meta[field] = current.metadata[field];
+        }
+        if (meta[field] === undefined || meta[field] === null) delete meta[field];
       }
       for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences']) {
         if (isEmpty(meta[field])) delete meta[field];
@@ -292,14 +307,7 @@ export class KubeStore {
       applyTypeDefaults(type, next);
     }
 
-    if (current.metadata.deletionTimestamp) {
-      const before: string[] = current.metadata.finalizers ?? [];
-      const added = (next.metadata.finalizers ?? []).filter((f: string) => !before.includes(f));
-      if (added.length > 0) {
-        throw invalid(type.kind, name, type.group, [{ reason: 'FieldValueForbidden', field: 'metadata.finalizers', message: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"${added.join('", "')}"}` }]);
-      }
-    }
-    next = admit(type, next, current, admissionContext('update', options, options.subresource));
+    next = admit(type, next, current, admissionContext('update', options, options.subresource, body, options.fromPatch));
     if (isCrd(type) && options.subresource !== 'status') this.checkCrd(next, typeFromCrd(next));
     if (deepEqual(next, current)) return current;
     if (type.generation && specChanged(type, current, next)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
@@ -307,6 +315,7 @@ export class KubeStore {
 
     const id = objectId(type, namespace, name);
     if (next.metadata.deletionTimestamp && isEmpty(next.metadata.finalizers)) return this.remove(type, id, next);
+    checkStoredSize(type, next);
     return this.commit(type, id, next, current);
   }
 
@@ -358,6 +367,7 @@ export class KubeStore {
     if (!options.fieldManager) {
       throw invalid('PatchOptions', '', 'meta.k8s.io', [{ reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' }]);
     }
+    options = { ...options, serverSideApply: true };
     let config: unknown;
     try {
       config = parseYaml(body);
@@ -589,8 +599,13 @@ export class KubeStore {
   }
 }
 
-function admissionContext(operation: AdmissionContext['operation'], options: WriteOptions, subresource?: 'status'): AdmissionContext {
-  return { operation, subresource, fieldValidation: options.fieldValidation ?? 'Warn', warnings: options.warnings ?? [] };
+function admissionContext(
+  operation: AdmissionContext['operation'], options: WriteOptions, subresource?: 'status', decoded?: unknown, patch?: boolean,
+): AdmissionContext {
+  return {
+    operation, subresource, fieldValidation: options.fieldValidation ?? 'Warn', warnings: options.warnings ?? [], decoded, patch,
+    serverSideApply: options.serverSideApply,
+  };
 }
 
 function isCrd(type: ResourceType): boolean {

@@ -1,18 +1,11 @@
 // Access to the upstream Compass GraphQL schemas (the contract) for tests. The files live outside
 // the project (../shared/spec/compass-schemas or $COMPASS_SCHEMAS_DIR); tests skip when absent.
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { buildSchema, parse, validate, GraphQLError, type GraphQLSchema } from 'graphql';
+import { upstreamSchemaDir } from './upstream-files.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-export function upstreamSchemaDir(): string | undefined {
-  const fromEnv = process.env.COMPASS_SCHEMAS_DIR;
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
-  const shared = join(repoRoot, '..', 'shared', 'spec', 'compass-schemas');
-  return existsSync(shared) ? shared : undefined;
-}
+export { upstreamSchemaDir };
 
 const files = { connector: 'connector.graphql', director: 'director-newest.graphql' } as const;
 const cache = new Map<string, GraphQLSchema>();

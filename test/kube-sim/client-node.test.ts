@@ -111,7 +111,15 @@ t.test('loadFromCluster with a bearer token reaches the simulator', async (t) =>
   const dir = join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'token'), sim.issueToken({ name: 'system:serviceaccount:kyma-system:runtime-agent' }));
+  // A bound ServiceAccount token, with RBAC that lets it list namespaces.
+  await sim.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kyma-system' } });
+  await sim.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'runtime-agent', namespace: 'kyma-system' } });
+  await sim.create({
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'runtime-agent-admin' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+    subjects: [{ kind: 'ServiceAccount', name: 'runtime-agent', namespace: 'kyma-system' }],
+  });
+  writeFileSync(join(dir, 'token'), sim.serviceAccountToken('kyma-system', 'runtime-agent'));
   writeFileSync(join(dir, 'ca.crt'), sim.caPem);
   writeFileSync(join(dir, 'namespace'), 'kyma-system');
   const url = new URL(sim.url);

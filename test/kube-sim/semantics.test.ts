@@ -29,7 +29,11 @@ const widgetsCrd = {
 const gadgetsCrd = {
   apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
   metadata: { name: 'gadgets.example.com' },
-  spec: { group: 'example.com', scope: 'Namespaced', names: { plural: 'gadgets', kind: 'Gadget' }, versions: [{ name: 'v1', served: true, storage: true }] },
+  spec: {
+    group: 'example.com', scope: 'Namespaced', names: { plural: 'gadgets', kind: 'Gadget' },
+    // apiextensions.k8s.io/v1 requires a schema per version; this one keeps every field.
+    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+  },
 };
 
 function control(sim: KubeSim, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
@@ -63,6 +67,10 @@ t.test('authentication: client certificates and bearer tokens pass, anything els
   t.equal((await (await simClient(sim, { token: 'wrong' })).call('GET', SECRETS)).status, 401);
   t.equal((await (await simClient(sim, { token: sim.bearerToken })).call('GET', SECRETS)).status, 200);
   const alice = sim.issueToken({ name: 'alice', groups: ['devs'] });
+  await sim.create({ // RBAC: alice's group may read the namespace's Secrets (rbac.test.ts tests the denials)
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'devs', namespace: 'default' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'devs' }],
+  });
   sim.clearRequestLog();
   await (await simClient(sim, { token: alice })).call('GET', SECRETS);
   t.match(sim.requestLog[0], { verb: 'list', resource: 'secrets', namespace: 'default', status: 200, user: 'alice' });
@@ -82,7 +90,7 @@ t.test('discovery lists built-in and CRD resources; /version answers', async (t)
   t.match((await c.call('GET', '/apis/example.com')).body, { kind: 'APIGroup', name: 'example.com', preferredVersion: { version: 'v1' } });
   t.equal((await c.call('GET', '/apis/nope.io')).status, 404);
   t.equal((await c.call('GET', '/apis/nope.io/v1')).status, 404);
-  t.equal((await c.call('GET', '/openapi/v3')).status, 404);
+  t.match((await c.call('GET', '/openapi/v3')).body, { paths: { 'apis/example.com/v1': { serverRelativeURL: /^\/openapi\/v3\/apis\/example.com\/v1\?hash=[0-9A-F]{128}$/ } } });
   t.equal((await c.call('GET', '/healthz')).body, 'ok');
   t.equal((await c.call('POST', '/version', {})).status, 405);
 });
@@ -461,7 +469,7 @@ t.test('in-process access: create, get, list, update, delete, applyFile, kubecon
   writeFileSync(join(dir, 'objs.yaml'), [
     'apiVersion: v1\nkind: Secret\nmetadata:\n  name: from-file\nstringData:\n  a: b',
     'apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: listed',
-    'apiVersion: compass.kyma-project.io/v1alpha1\nkind: CompassConnection\nmetadata:\n  name: seeded\nspec:\n  managementInfo: {connectorUrl: a, directorUrl: b}\nstatus:\n  connectionState: Connected',
+    'apiVersion: compass.kyma-project.io/v1alpha1\nkind: CompassConnection\nmetadata:\n  name: seeded\nspec:\n  managementInfo: {connectorUrl: a, directorUrl: b}\nstatus:\n  connectionState: Connected\n  connectionStatus: {certificateStatus: {}}',
   ].join('\n---\n'));
   await sim.applyFile(join(dir, 'objs.yaml'));
   await sim.applyFile(join(dir, 'objs.yaml'));

@@ -3,7 +3,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseCommandArgs, positiveInteger, UsageError } from './command-args.js';
-import { startSimulators, type Simulators } from './simulators.js';
+import { AGENT_SERVICE_ACCOUNT, startSimulators, type Simulators } from './simulators.js';
 
 export async function run(args: string[]): Promise<number> {
   let dir: string;
@@ -32,7 +32,13 @@ export async function run(args: string[]): Promise<number> {
       '',
       `  kubectl apply -f ${join(dir, 'config-secret.yaml')}   # the agent configuration Secret with a fresh token`,
       '',
-      `Files in ${dir}: kubeconfig, sim.json, compass-ca.pem, config-secret.yaml. Stop with Ctrl-C or SIGTERM.`,
+      `kubeconfig is a cluster admin. agent-kubeconfig is the agent's ServiceAccount, ${AGENT_SERVICE_ACCOUNT.namespace}/${AGENT_SERVICE_ACCOUNT.name},`,
+      'which may do little beyond discovery until its RBAC is applied, as in a cluster (from a checkout, as admin):',
+      '',
+      '  kubectl apply -k deploy/                       # the ServiceAccount, its Roles and bindings (and the Deployment)',
+      `  KUBECONFIG=${info.kube.agentKubeconfig} kubectl auth can-i --list   # what the agent may do`,
+      '',
+      `Files in ${dir}: kubeconfig, agent-kubeconfig, sim.json, compass-ca.pem, config-secret.yaml. Stop with Ctrl-C or SIGTERM.`,
       '',
     ].join('\n'),
   );
@@ -46,7 +52,8 @@ export async function run(args: string[]): Promise<number> {
 }
 
 export interface SimInfo {
-  kube: { server: string; kubeconfig: string };
+  /** kubeconfig: cluster admin; agentKubeconfig: the agent's ServiceAccount (RBAC from deploy/). */
+  kube: { server: string; kubeconfig: string; agentKubeconfig: string };
   compass: {
     connectorUrl: string;
     certSecuredConnectorUrl: string;
@@ -64,8 +71,10 @@ export function writeSimFiles(dir: string, sims: Simulators): SimInfo {
   writeFileSync(caFile, sims.compass.serverCaPem);
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(kubeconfig, sims.kubeconfigYaml, { mode: 0o600 });
+  const agentKubeconfig = join(dir, 'agent-kubeconfig');
+  writeFileSync(agentKubeconfig, sims.agentKubeconfigYaml, { mode: 0o600 });
   const info: SimInfo = {
-    kube: { server: sims.kube.url, kubeconfig },
+    kube: { server: sims.kube.url, kubeconfig, agentKubeconfig },
     compass: {
       connectorUrl: sims.compass.connectorUrl,
       certSecuredConnectorUrl: sims.compass.certSecuredConnectorUrl,

@@ -10,7 +10,10 @@ import { startCompassSim, type CompassSim, type CompassSimOptions } from '../../
 export interface Simulators {
   kube: KubeSim;
   compass: CompassSim;
+  /** Cluster admin (system:masters). */
   kubeconfigYaml: string;
+  /** The agent's ServiceAccount (AGENT_SERVICE_ACCOUNT): a token the simulator minted, valid for a year. */
+  agentKubeconfigYaml: string;
   close(): Promise<void>;
 }
 
@@ -35,6 +38,10 @@ export function crdDirectory(): string {
   throw new Error('cannot find the crds/ folder next to the runtime-agent installation');
 }
 
+/** deploy/service-account.yaml: the identity the agent runs as in a cluster; deploy/rbac.yaml grants it what it needs. */
+export const AGENT_SERVICE_ACCOUNT = { namespace: 'kyma-system', name: 'compass-runtime-agent' } as const;
+const AGENT_TOKEN_SECONDS = 365 * 24 * 3600;
+
 export async function startSimulators(options: SimulatorOptions = {}): Promise<Simulators> {
   const kube = await startKubeSim({ crdDir: crdDirectory(), namespaces: ['default', 'kube-system', 'kyma-system', 'istio-system'] });
   let compass: CompassSim;
@@ -45,10 +52,18 @@ export async function startSimulators(options: SimulatorOptions = {}): Promise<S
     throw err;
   }
   const kubeconfigYaml = await kube.kubeconfig();
+  // The ServiceAccount exists from the start so that its kubeconfig can be written; what it may do is
+  // up to the RBAC applied (kubectl apply -k deploy/), as in a real cluster.
+  const { namespace, name } = AGENT_SERVICE_ACCOUNT;
+  if (!kube.get('v1', 'ServiceAccount', name, namespace)) {
+    await kube.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name, namespace } });
+  }
+  const agentKubeconfigYaml = kube.serviceAccountKubeconfig(namespace, name, { expirationSeconds: AGENT_TOKEN_SECONDS });
   return {
     kube,
     compass,
     kubeconfigYaml,
+    agentKubeconfigYaml,
     async close() {
       await Promise.allSettled([kube.close(), compass.close()]);
     },

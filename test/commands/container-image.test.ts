@@ -10,6 +10,7 @@ import { startSimulators } from '../../src/commands/simulators.js';
 import { writeSimFiles } from '../../src/commands/sim.js';
 import { createConfigSecret, spawnAgent, waitForConnectionState, type AgentProcess } from '../../bench/agent-process.js';
 import { FAST_ENV } from '../helpers/agent-harness.js';
+import { installAgent } from '../helpers/agent-install.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const built = existsSync(join(root, 'dist/bundle/cli.js'));
@@ -63,7 +64,8 @@ t.test('the image layout runs the agent to Synchronized without node_modules', {
     rmSync(files, { recursive: true, force: true });
   });
   const info = writeSimFiles(files, sims);
-  agent = spawnAgent({ kubeconfigPath: info.kube.kubeconfig, compassCaFile: info.compass.caFile, env: FAST_ENV, command });
+  await installAgent(sims, info.kube.kubeconfig);
+  agent = spawnAgent({ kubeconfigPath: info.kube.agentKubeconfig, compassCaFile: info.compass.caFile, env: FAST_ENV, command });
 
   const token = await createConfigSecret(sims);
   await waitForConnectionState(sims, agent, 'Synchronized', 60_000);

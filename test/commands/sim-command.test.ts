@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 
 const bin = new URL('../../bin/runtime-agent', import.meta.url).pathname;
 const built = existsSync(new URL('../../dist/bundle/cli.js', import.meta.url));
@@ -32,6 +32,8 @@ t.test('sim --dir writes kubeconfig and sim.json that kubectl and curl use, and 
   const info = JSON.parse(readFileSync(join(dir, 'sim.json'), 'utf8'));
   t.match(info.kube.server, /^https:\/\/127\.0\.0\.1:\d+$/);
   t.equal(info.kube.kubeconfig, join(dir, 'kubeconfig'));
+  t.equal(info.kube.agentKubeconfig, join(dir, 'agent-kubeconfig'), 'a second kubeconfig, for the agent\'s ServiceAccount');
+  t.match(output, /kubectl apply -k deploy\//, 'the help says where the agent\'s RBAC comes from');
   for (const key of ['connectorUrl', 'certSecuredConnectorUrl', 'directorUrl', 'controlUrl', 'caFile']) t.ok(info.compass[key], `compass.${key}`);
   t.match(info.token, /^[A-Za-z0-9_-]{86}==$/, 'a fresh one-time token: 64 bytes, URL-safe base64 with padding');
   t.ok(info.runtimeId && info.tenant);
@@ -44,6 +46,23 @@ t.test('sim --dir writes kubeconfig and sim.json that kubectl and curl use, and 
     t.match(kubectl('get', 'crd', '-o', 'name'), 'compassconnections.compass.kyma-project.io');
     t.match(kubectl('apply', '-f', join(dir, 'config-secret.yaml')), 'secret/compass-agent-configuration created');
     t.equal(kubectl('get', 'secret', '-n', 'kyma-system', 'compass-agent-configuration', '-o', 'jsonpath={.data.RUNTIME_ID}'), Buffer.from(info.runtimeId).toString('base64'));
+
+    // agent-kubeconfig authenticates as the agent's ServiceAccount, which may do what deploy/rbac.yaml grants
+    const asAgent = (...args: string[]) => {
+      const run = spawnSync('kubectl', ['--kubeconfig', info.kube.agentKubeconfig, ...args], { encoding: 'utf8', timeout: 30_000 });
+      return { code: run.status, out: run.stdout, err: run.stderr };
+    };
+    t.match(asAgent('auth', 'whoami').out, /Username\s+system:serviceaccount:kyma-system:compass-runtime-agent/);
+    t.match(asAgent('auth', 'can-i', 'get', 'secrets'), { code: 1, out: 'no\n' }, 'nothing before its RBAC is applied');
+    const rbac = ['-f', new URL('../../deploy/service-account.yaml', import.meta.url).pathname, '-f', new URL('../../deploy/rbac.yaml', import.meta.url).pathname];
+    // (stderr piped: kubectl warns that the ServiceAccount the simulator created has no last-applied annotation)
+    const applied = execFileSync('kubectl', ['--kubeconfig', info.kube.kubeconfig, 'apply', ...rbac], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+    t.match(applied, /rolebinding\.rbac\.authorization\.k8s\.io\/compass-runtime-agent created/);
+    t.match(asAgent('get', 'secret', 'compass-agent-configuration', '-o', 'jsonpath={.metadata.name}'), { code: 0, out: 'compass-agent-configuration' }, 'its context namespace is kyma-system');
+    t.match(asAgent('get', 'secrets', '-n', 'default'), {
+      code: 1,
+      err: /Error from server \(Forbidden\): secrets is forbidden: User "system:serviceaccount:kyma-system:compass-runtime-agent" cannot list resource "secrets" in API group "" in the namespace "default"/,
+    });
   }
   // the Compass CA in caFile verifies the Connector's server certificate: curl with it, no -k
   const body = execFileSync('curl', ['-sS', '--cacert', info.compass.caFile, '-H', 'Content-Type: application/json', '-H', `Connector-Token: ${info.token}`, '-d', JSON.stringify({ query: '{ result: configuration { token { token } certificateSigningRequestInfo { subject } } }' }), info.compass.connectorUrl]).toString();

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimulators } from '../../src/commands/simulators.js';
 import { writeSimFiles } from '../../src/commands/sim.js';
+import { installAgent } from '../helpers/agent-install.js';
 import { CLIENT_SECRET, CONFIG_SECRET } from '../helpers/agent-harness.js';
 import { certificateSha256, sleep } from '../helpers/connection-checks.js';
 
@@ -71,6 +72,7 @@ t.test('run against the simulators: Synchronized, probes answer, revoke is refus
   t.teardown(() => sims.close());
   const dir = mkdtempSync(join(tmpdir(), 'agent-run-'));
   const info = writeSimFiles(dir, sims);
+  await installAgent(sims, info.kube.kubeconfig);
   const tokens = [info.token];
   const writeConfig = async (token: string) => {
     if (sims.kube.get('v1', 'Secret', CONFIG_SECRET.name, CONFIG_SECRET.namespace)) await sims.kube.delete('v1', 'Secret', CONFIG_SECRET.name, CONFIG_SECRET.namespace);
@@ -83,7 +85,8 @@ t.test('run against the simulators: Synchronized, probes answer, revoke is refus
   };
   await writeConfig(info.token);
   const env = {
-    KUBECONFIG: info.kube.kubeconfig,
+    // The agent's ServiceAccount, bound by deploy/'s RBAC, as in a cluster.
+    KUBECONFIG: info.kube.agentKubeconfig,
     NODE_EXTRA_CA_CERTS: info.compass.caFile,
     APP_HEALTH_PORT: '0',
     APP_CONTROLLER_SYNC_PERIOD: '1s',

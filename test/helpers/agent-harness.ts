@@ -1,6 +1,7 @@
-// End-to-end harness: both simulators over real TLS, the agent assembled exactly as `run` does it
-// (real client-node, real GraphQL clients), fast timings, and its log lines captured so tests can
-// check what it said (and that it never said a secret).
+// End-to-end harness: both simulators over real TLS, the agent installed with deploy/ and assembled
+// exactly as `run` does it (real client-node, real GraphQL clients), authenticated as its
+// ServiceAccount, fast timings, and its log lines captured so tests can check what it said (and that
+// it never said a secret).
 import { Writable } from 'node:stream';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { loadConfig, type AgentConfig } from '../../src/config.js';
 import { createAgent, type Agent } from '../../src/agent/agent.js';
 import { startSimulators, type Simulators } from '../../src/commands/simulators.js';
 import type { CompassSimOptions } from '../../sim/compass/index.js';
+import { installAgent } from './agent-install.js';
 
 const run = promisify(execFile);
 
@@ -52,7 +54,10 @@ export interface SyncOutcomeView {
 export interface Harness {
   sims: Simulators;
   dir: string;
+  /** The administrator's kubeconfig (for kubectl and setup). */
   kubeconfigPath: string;
+  /** The agent's kubeconfig: its ServiceAccount, bound by exactly the RBAC in deploy/. */
+  agentKubeconfigPath: string;
   /** Log lines the agent wrote (JSON text). */
   logs: string[];
   agent?: Agent;
@@ -80,6 +85,9 @@ export async function startHarness(options: { apps?: number; compass?: CompassSi
   const dir = mkdtempSync(join(tmpdir(), 'agent-e2e-'));
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeFileSync(kubeconfigPath, sims.kubeconfigYaml, { mode: 0o600 });
+  const agentKubeconfigYaml = await installAgent(sims, kubeconfigPath);
+  const agentKubeconfigPath = join(dir, 'agent-kubeconfig');
+  writeFileSync(agentKubeconfigPath, agentKubeconfigYaml, { mode: 0o600 });
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
@@ -92,6 +100,7 @@ export async function startHarness(options: { apps?: number; compass?: CompassSi
     sims,
     dir,
     kubeconfigPath,
+    agentKubeconfigPath,
     logs,
     async writeConfigSecret(values = {}) {
       const token = values.TOKEN ?? sims.compass.mintToken();
@@ -112,7 +121,7 @@ export async function startHarness(options: { apps?: number; compass?: CompassSi
     startAgent(env = {}) {
       const config = loadConfig({ ...FAST_ENV, ...env });
       const kubeConfig = new KubeConfig();
-      kubeConfig.loadFromString(sims.kubeconfigYaml);
+      kubeConfig.loadFromString(agentKubeconfigYaml);
       const logger = createLogger({ level: 'debug', destination: sink });
       const agent = createAgent({ config, kubeConfig, logger, compassCaPem: sims.compass.serverCaPem });
       agent.start();

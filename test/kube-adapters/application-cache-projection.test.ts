@@ -21,7 +21,7 @@ const application = (name: string): ApplicationObject => ({
   apiVersion: 'applicationconnector.kyma-project.io/v1alpha1',
   kind: 'Application',
   metadata: { name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } },
-  spec: { description: `${name} from Compass`, services: [{ id: 's1', name: 'big', entries: [] }], compassMetadata: { applicationId: `id-${name}`, authentication: { clientIds: [] } } },
+  spec: { description: `${name} from Compass`, services: [{ id: 's1', name: 'big', displayName: 'Big', providerDisplayName: 'Provider', description: 'A big service', entries: [] }], compassMetadata: { applicationId: `id-${name}`, authentication: { clientIds: [] } } },
 });
 
 /** Marks what it kept, so the test can tell projected objects from whole ones. */
@@ -36,7 +36,8 @@ t.test('listed, written and watched Applications are all kept projected', async 
   t.teardown(() => store.close());
   const kept = async () => Object.fromEntries((await store.listManaged()).map((a) => [a.metadata.name, a.spec]));
 
-  t.same(await kept(), { listed: { description: 'listed from Compass', compassMetadata: { applicationId: 'id-listed', authentication: { clientIds: [] } }, projected: true } });
+  // encodeUrl: the CRD's default, applied by the API server.
+  t.same(await kept(), { listed: { description: 'listed from Compass', encodeUrl: true, compassMetadata: { applicationId: 'id-listed', authentication: { clientIds: [] } }, projected: true } });
 
   const created = await store.create(application('written'));
   t.ok(Array.isArray(created.spec.services), 'create returns the whole stored object');

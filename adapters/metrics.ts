@@ -21,7 +21,12 @@ export interface AgentMetrics {
   setManagedApplications(count: number): void;
   countDirectorPages(pages: { read: number; reused: number }): void;
   countEvent(type: string): void;
+  /** 1 for each lab setting in effect that weakens the connection to Compass, 0 for the others. */
+  setInsecureCompassSettings(settings: readonly string[]): void;
 }
+
+/** The settings the insecure-transport gauge reports on (config names). */
+export const INSECURE_COMPASS_SETTINGS = ['APP_SKIP_COMPASS_TLS_VERIFY', 'APP_ALLOW_INSECURE_COMPASS_HTTP'] as const;
 
 export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): AgentMetrics {
   const registry = new Registry();
@@ -67,7 +72,14 @@ export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): 
     labelNames: ['type'],
     registers: [registry],
   });
+  const insecure = new Gauge({
+    name: 'runtime_agent_insecure_compass_transport',
+    help: 'Lab settings that weaken the connection to Compass: 1 when the setting is on (TLS verification skipped, plain http accepted)',
+    labelNames: ['setting'],
+    registers: [registry],
+  });
   for (const s of CONNECTION_STATES) state.set({ state: s }, 0);
+  for (const setting of INSECURE_COMPASS_SETTINGS) insecure.set({ setting }, 0);
 
   return {
     registry,
@@ -90,6 +102,9 @@ export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): 
     countDirectorPages({ read, reused }) {
       directorPages.inc({ answer: 'read' }, read);
       directorPages.inc({ answer: 'reused' }, reused);
+    },
+    setInsecureCompassSettings(settings) {
+      for (const setting of INSECURE_COMPASS_SETTINGS) insecure.set({ setting }, settings.includes(setting) ? 1 : 0);
     },
     countEvent(type) {
       // done/error events carry the invoke id, a bounded set; keep the label set bounded anyway

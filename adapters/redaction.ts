@@ -1,5 +1,8 @@
 // Secrets never leave the process: tokens, private keys, certificates and application credentials
 // are replaced before anything is logged, recorded in the event log or put into an error message.
+// Two nets: patterns (PEM blocks, long token-like runs, JWTs, bearer credentials) and the agent's own
+// secrets by value (the current and previous one-time tokens, the private keys), which catches a
+// short or oddly shaped token that an upstream error body echoes back.
 
 export const REDACTED = '[REDACTED]';
 
@@ -45,10 +48,83 @@ const PEM_BLOCK = /-----BEGIN [A-Z0-9 ]+-----[\s\S]*?(-----END [A-Z0-9 ]+-----|$
 // base64 of a PEM header ("-----BEGIN") and long base64/base64url runs such as one-time tokens
 const BASE64_PEM = /LS0tLS1CRUdJTi[A-Za-z0-9+/=]*/g;
 const LONG_TOKEN = /[A-Za-z0-9_\-+/]{64,}={0,2}/g;
+// Long runs that are names, not secrets, kept for debugging: UUIDs joined by `_` (an x-request-id
+// `<runtimeId>_<uuid>`) and lowercase DNS-style names joined by - . / (`kyma-system/mp-app-<uuid>`).
+// 64 random base64 characters without an upper-case letter are as good as impossible.
+const JOINED_UUIDS = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})+$/i;
+const KUBERNETES_NAME = /^[a-z0-9]+([-./][a-z0-9]+)+$/;
+const isName = (run: string) => JOINED_UUIDS.test(run) || KUBERNETES_NAME.test(run);
+// header.payload.signature of a JSON Web Token (the header is base64url of `{"...`)
+const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
+// `Bearer <credential>`; the lookahead spares prose such as "Bearer authentication"
+const AUTHORIZATION_VALUE = /\b(Bearer)\s+(?=[A-Za-z-]*[0-9._~+/=])[A-Za-z0-9._~+/=-]{8,}/gi;
 
-/** Removes PEM blocks, base64-encoded PEM and long token-like strings from free text. */
+/**
+ * Shorter values are not registered: replacing every occurrence of a few characters would garble
+ * messages while protecting nothing (such a value is not a credential Compass issues).
+ */
+export const MIN_SECRET_LENGTH = 6;
+
+/** How many values of each kind are remembered: the current ones and a few before them. */
+const REMEMBERED = { token: 16, key: 4 } as const;
+export type SecretKind = keyof typeof REMEMBERED;
+
+const remembered: Record<SecretKind, string[][]> = { token: [], key: [] };
+/** Every remembered form, longest first, so that a value containing another is replaced whole. */
+let knownValues: string[] = [];
+
+/** The forms in which a value can appear in text: as is, URL-encoded, JSON-escaped, a PEM body without its lines. */
+function formsOf(value: string): string[] {
+  const forms = new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]);
+  if (value.includes('-----BEGIN ')) {
+    for (const block of value.match(/-----BEGIN [A-Z0-9 ]+-----[\s\S]*?-----END [A-Z0-9 ]+-----/g) ?? []) {
+      forms.add(block.replace(/-----(BEGIN|END) [A-Z0-9 ]+-----/g, '').replace(/\s+/g, ''));
+    }
+  }
+  return [...forms].filter((form) => form.length >= MIN_SECRET_LENGTH);
+}
+
+/**
+ * Remembers one of the agent's own secrets (a token it read or received, a private key it holds) so
+ * that `redactText` removes it by value wherever it appears. The newest values of each kind are kept,
+ * so the previous token is still removed after a new one arrived.
+ */
+export function registerSecret(value: string | null | undefined, kind: SecretKind = 'token'): void {
+  if (typeof value !== 'string') return;
+  const trimmed = value.trim();
+  if (trimmed.length < MIN_SECRET_LENGTH) return;
+  const list = remembered[kind];
+  const at = list.findIndex((forms) => forms[0] === trimmed);
+  if (at === list.length - 1 && at >= 0) return; // already the newest: the common case of a re-read Secret
+  if (at >= 0) list.splice(at, 1);
+  list.push([trimmed, ...formsOf(trimmed).filter((form) => form !== trimmed)]);
+  if (list.length > REMEMBERED[kind]) list.shift();
+  knownValues = [...new Set(Object.values(remembered).flat(2))].sort((a, b) => b.length - a.length);
+}
+
+/** Forgets every registered value (tests). */
+export function forgetRegisteredSecrets(): void {
+  remembered.token = [];
+  remembered.key = [];
+  knownValues = [];
+}
+
+/** Removes the agent's registered secrets, PEM blocks, base64-encoded PEM, JWTs and long token-like strings from free text. */
 export function redactText(text: string): string {
-  return text.replace(PEM_BLOCK, REDACTED).replace(BASE64_PEM, REDACTED).replace(LONG_TOKEN, REDACTED);
+  let out = text;
+  for (const value of knownValues) if (out.includes(value)) out = out.split(value).join(REDACTED);
+  return out
+    .replace(PEM_BLOCK, REDACTED)
+    .replace(BASE64_PEM, REDACTED)
+    .replace(JWT, REDACTED)
+    .replace(AUTHORIZATION_VALUE, `$1 ${REDACTED}`)
+    .replace(LONG_TOKEN, (run) => (isName(run) ? run : REDACTED));
+}
+
+/** `text` cut to `max` characters, saying how much was left out: upstream bodies can be megabytes. */
+export function boundText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}… (${text.length - max} more characters)`;
 }
 
 export function isSecretKey(key: string): boolean {
@@ -70,4 +146,12 @@ export function redact<T>(value: T, seen = new WeakSet<object>()): T {
     out[k] = isSecretKey(k) && v !== null && v !== undefined && v !== '' ? REDACTED : redact(v, seen);
   }
   return out as T;
+}
+
+/** A deep copy of `value` with every string scrubbed by `redactText`; keys are kept (for state that holds no secret by name). */
+export function redactStrings<T>(value: T): T {
+  if (typeof value === 'string') return redactText(value) as T;
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => redactStrings(v)) as T;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, redactStrings(v)])) as T;
 }

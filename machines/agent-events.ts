@@ -14,7 +14,12 @@ export interface CertificateInfo {
   notAfter: string;
 }
 
-export type EffectErrorKind = 'unreachable' | 'rejected' | 'invalid-response' | 'invalid-config' | 'kubernetes' | 'internal';
+/**
+ * - `kubernetes`: writing the agent's objects (the credential Secrets) failed;
+ * - `kubernetes-read`: reading from the Kubernetes API failed (the API server is unreachable or refuses):
+ *   not a Compass failure, and never reported as one.
+ */
+export type EffectErrorKind = 'unreachable' | 'rejected' | 'invalid-response' | 'invalid-config' | 'kubernetes' | 'kubernetes-read' | 'internal';
 
 /** An effect failure as the machine sees it: already redacted, plain data. */
 export interface EffectFailure {
@@ -54,6 +59,13 @@ export interface LoadedState {
   at: string;
   cr: ObservedConnectionCr | null;
   credentialsSecrets: ObservedCredentials;
+  /**
+   * The management info the agent stored beside the key in the client-certificate Secret: the only
+   * source it resumes from (a CR edit must not redirect its mutual-TLS traffic). null: that Secret
+   * holds none (a cluster left by the Go agent) and the token flow is needed. Absent only in event
+   * logs recorded before the agent kept it there; such logs replay as recorded, from the CR.
+   */
+  managementInfo?: ManagementInfo | null;
 }
 
 export interface ConnectionEstablished {

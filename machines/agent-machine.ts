@@ -46,6 +46,8 @@ export interface SecretNames {
 export interface AgentMachineInput {
   timing?: Partial<AgentTimingConfig>;
   secretNames?: Partial<SecretNames>;
+  /** Lab settings that weaken the connection to Compass (e.g. APP_SKIP_COMPASS_TLS_VERIFY), for the status. */
+  insecureCompassSettings?: string[];
 }
 
 export interface FlagRequest {
@@ -57,6 +59,9 @@ export interface FlagRequest {
 export interface AgentContext {
   timing: AgentTimingConfig;
   secretNames: SecretNames;
+  insecureCompassSettings: string[];
+  /** Why a start-up went to the token flow instead of resuming with the certificate; added to its failure. */
+  connectNote: string | null;
   /** Time of the latest event that carried one. */
   now: string | null;
   config: ObservedConfig | null;
@@ -184,6 +189,25 @@ function retryWake(context: AgentContext, now: string): Pick<AgentContext, 'next
 function managementInfoFromCr(cr: ObservedConnectionCr | null): ManagementInfo | null {
   const m = cr?.spec.managementInfo;
   return m?.directorUrl && m.connectorUrl ? { directorUrl: m.directorUrl, connectorUrl: m.connectorUrl } : null;
+}
+
+/**
+ * The management info a start-up may resume with: what the agent stored beside its key. The CR's
+ * copy is only a projection of it. Logs recorded before the agent stored it (no field) replay as
+ * they ran, from the CR.
+ */
+function trustedManagementInfo(loaded: LoadedState): ManagementInfo | null {
+  return loaded.managementInfo === undefined ? managementInfoFromCr(loaded.cr) : loaded.managementInfo;
+}
+
+/** The start-up note when a certificate is present but nothing the agent wrote says where to use it. */
+function untrustedResumeNote(context: AgentContext, loaded: LoadedState): string | null {
+  if (trustedManagementInfo(loaded) || !managementInfoFromCr(loaded.cr) || loaded.credentialsSecrets.clientCertificateSecret !== 'present') return null;
+  return (
+    `the certificate in Secret ${context.secretNames.clientCertificate} was not resumed: that Secret holds no management info written by this agent ` +
+    `(a cluster left by the Go agent, or the keys were removed), and the URLs in the CompassConnection are not trusted because editing the CR must not redirect the agent; ` +
+    `put a fresh one-time token into Secret ${context.secretNames.configuration}`
+  );
 }
 
 const IDLE_STATE_OF: Record<ConnectionState, string> = {
@@ -351,6 +375,8 @@ export const agentMachine = setup({
       caCertificate: 'istio-system/ca-certificates',
       ...input?.secretNames,
     },
+    insecureCompassSettings: input?.insecureCompassSettings ?? [],
+    connectNote: null,
     now: null,
     config: null,
     cr: null,
@@ -391,7 +417,7 @@ export const agentMachine = setup({
         src: EFFECT_IDS.loadState,
         onDone: [
           {
-            // No CR, a failed one, or one without management info: connect with the token.
+            // No CR, a failed one, or one that never had management info: connect with the token.
             guard: ({ event }) =>
               !event.output.cr ||
               readStoredStatus(event.output.cr.status).connectionState === 'ConnectionFailed' ||
@@ -421,11 +447,26 @@ export const agentMachine = setup({
                 now: at,
                 failures: context.failures + 1,
                 connectionState: 'ConnectionMaintenanceFailed',
-                lastError: { kind: 'kubernetes', message, at },
+                // The Secret is missing or broken: a configuration problem, not a failed Kubernetes request.
+                lastError: { kind: 'invalid-config', message, at },
               };
               updated.connection = { ...updated.connection, lastSync: at, error: message };
               return { ...updated, ...retryWake(updated, at) };
             }),
+          },
+          {
+            // A certificate, but no management info the agent itself stored (a cluster left by the Go
+            // agent): the URLs in the CR are not trusted, so the token flow it is.
+            guard: ({ event }) => !trustedManagementInfo(event.output),
+            target: 'Connecting',
+            actions: [
+              assign(({ context, event }) => ({
+                ...observeCr(context, event.output.cr),
+                ...restoreFromCr(event.output),
+                connectNote: untrustedResumeNote(context, event.output),
+              })),
+              'beginConnectionAttempt',
+            ],
           },
           {
             // Restart with a healthy CR: no Compass call now, the next cycle comes on schedule.
@@ -485,6 +526,7 @@ export const agentMachine = setup({
               connection: { established: at, lastSync: at, lastSuccess: at },
               lastCycleAt: at,
               lastError: null,
+              connectNote: null,
               // A fresh connection has fresh credentials: a pending refresh request is satisfied.
               refresh: { ...context.refresh, requested: false },
             };
@@ -502,7 +544,7 @@ export const agentMachine = setup({
             actions: assign(({ context, event }) => {
               const failure = toFailure(event.error, context.now ?? iso(0));
               const prefix = failure.kind === 'kubernetes' ? ERROR_PREFIX.preserve : ERROR_PREFIX.retrieve;
-              const message = prefix + failure.message;
+              const message = prefix + failure.message + (context.connectNote ? `; ${context.connectNote}` : '');
               const updated: AgentContext = {
                 ...context,
                 now: failure.at,
@@ -644,7 +686,7 @@ function restoreFromCr(loaded: LoadedState): Partial<AgentContext> {
   return {
     now: loaded.at,
     credentialsSecrets: loaded.credentialsSecrets,
-    managementInfo: managementInfoFromCr(loaded.cr),
+    managementInfo: trustedManagementInfo(loaded),
     certificate: certificate ?? null,
     connectionState: stored.connectionState ?? null,
     lastSyncResult,

@@ -16,6 +16,8 @@ export interface AgentConfig {
   clusterCertificatesSecret: NamespacedName;
   caCertificatesSecret: NamespacedName;
   skipCompassTlsVerify: boolean;
+  /** APP_ALLOW_INSECURE_COMPASS_HTTP: accept http:// Compass URLs (labs only; off by default). */
+  allowInsecureCompassHttp: boolean;
   /** Parsed for compatibility; unused, as in the reference. */
   gatewayPort: number;
   skipAppsTlsVerify: boolean;
@@ -28,11 +30,20 @@ export interface AgentConfig {
   runtimeConsoleUrl: string;
   // ours
   eventLogFile: string | undefined;
+  /** The event log file is rotated once it grows past this many bytes. */
+  eventLogMaxBytes: number;
+  /** Where /debug listens (loopback by default); null = not served. */
+  debugAddress: ListenAddress | null;
   rsaKeyBits: number;
   compassRequestTimeoutMs: number;
   retryInitialDelayMs: number;
   retryMaxDelayMs: number;
   logLevel: string;
+}
+
+export interface ListenAddress {
+  host: string;
+  port: number;
 }
 
 export class ConfigError extends Error {
@@ -57,19 +68,22 @@ export const CONFIG_VARIABLES: ConfigVariable[] = [
   { name: 'APP_CONTROLLER_SYNC_PERIOD', default: '20s', description: 'period of the maintenance and synchronization cycle (jittered)' },
   { name: 'APP_MINIMAL_COMPASS_SYNC_TIME', default: '10s', description: 'minimum time between two calls to Compass; also used by the renewal rule' },
   { name: 'APP_CERT_VALIDITY_RENEWAL_THRESHOLD', default: '0.3', description: 'renew when the remaining validity drops below this fraction of the total' },
-  { name: 'APP_CLUSTER_CERTIFICATES_SECRET', default: 'kyma-system/cluster-client-certificates', description: 'Secret for the client key, certificate and chain (keys key, crt, crtChain)' },
+  { name: 'APP_CLUSTER_CERTIFICATES_SECRET', default: 'kyma-system/cluster-client-certificates', description: 'Secret for the client key, certificate and chain (keys key, crt, crtChain) and the Compass URLs the agent resumes with (directorUrl, connectorUrl)' },
   { name: 'APP_CA_CERTIFICATES_SECRET', default: 'istio-system/ca-certificates', description: 'Secret for the Compass CA certificate (key cacert)' },
-  { name: 'APP_SKIP_COMPASS_TLS_VERIFY', default: 'false', description: "skip verification of Compass's server certificate (do not, outside a lab)" },
+  { name: 'APP_SKIP_COMPASS_TLS_VERIFY', default: 'false', description: "skip verification of Compass's server certificate (labs only: logged as a warning at start and on every connection, shown in the CR's SecureCompassTransport condition and in a metric)" },
+  { name: 'APP_ALLOW_INSECURE_COMPASS_HTTP', default: 'false', description: 'accept plain http:// Compass URLs from the configuration Secret and the Connector (labs only: the token and the Tenant header travel in cleartext; warned about like APP_SKIP_COMPASS_TLS_VERIFY). Off: such URLs are refused and nothing is sent to them' },
   { name: 'APP_GATEWAY_PORT', default: '8080', description: 'unused; accepted for compatibility' },
   { name: 'APP_SKIP_APPS_TLS_VERIFY', default: 'false', description: 'spec.skipVerify of Application resources created by the agent' },
   { name: 'APP_CENTRAL_GATEWAY_SERVICE_URL', default: 'http://central-application-gateway.kyma-system.svc.cluster.local:8082', description: 'prefix of centralGatewayUrl in Application entries' },
   { name: 'APP_QUERY_LOGGING', default: 'false', description: 'log GraphQL operations (redacted) at debug level' },
   { name: 'APP_METRICS_LOGGING_TIME_INTERVAL', default: '30m', description: 'accepted for compatibility; metrics are served on /metrics' },
-  { name: 'APP_HEALTH_PORT', default: '8090', description: 'port of /healthz, /readyz, /metrics and /debug' },
+  { name: 'APP_HEALTH_PORT', default: '8090', description: 'port of /healthz, /readyz and /metrics (all interfaces: probes and Prometheus)' },
+  { name: 'APP_DEBUG_ADDRESS', default: '127.0.0.1:8091', description: 'HOST:PORT of /debug, loopback only by default (reach it with kubectl port-forward); off disables it; any other host exposes the live state to the network' },
   { name: 'APP_INTEGRATION_NAMESPACE', default: 'kyma-system', description: 'namespace of the Applications’ credential and request-parameter Secrets' },
   { name: 'APP_RUNTIME_EVENTS_URL', default: 'https://gateway.kyma.local', description: 'value of the runtime label runtime_eventServiceUrl' },
   { name: 'APP_RUNTIME_CONSOLE_URL', default: 'https://console.kyma.local', description: 'value of the runtime label runtime_consoleUrl' },
-  { name: 'APP_EVENT_LOG_FILE', default: '', description: 'append the redacted event log to this file (JSON lines), for replay' },
+  { name: 'APP_EVENT_LOG_FILE', default: '', description: 'write the redacted event log to this file (JSON lines, mode 0600), for replay; a file left by a previous run becomes FILE.1' },
+  { name: 'APP_EVENT_LOG_MAX_SIZE', default: '10Mi', description: 'size (bytes, Ki or Mi) at which the event log file is rotated: FILE becomes FILE.1 (replacing the older one) and FILE starts again with a checkpoint' },
   { name: 'APP_RSA_KEY_BITS', default: '4096', description: 'size of the RSA key generated for each certificate (2048, 3072 or 4096)' },
   { name: 'APP_COMPASS_REQUEST_TIMEOUT', default: '30s', description: 'timeout of each request to Compass' },
   { name: 'APP_RETRY_INITIAL_DELAY', default: '2s', description: 'first retry delay after a failed connection attempt (doubles, jittered)' },
@@ -141,6 +155,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     return text.replace(/\/+$/, '');
   };
 
+  const listenAddress = (name: string): ListenAddress | null => {
+    const text = raw(name);
+    if (text.toLowerCase() === 'off') return null;
+    const match = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
+    const port = Number(match?.[2]);
+    if (!match || port > 65535) throw new ConfigError(name, `"${text}" is not HOST:PORT (e.g. 127.0.0.1:8091) or off`);
+    return { host: match[1]!.replace(/^\[|\]$/g, ''), port };
+  };
+  const byteSize = (name: string, min: number): number => {
+    const text = raw(name);
+    const match = /^(\d+)(Ki|Mi)?$/.exec(text);
+    const bytes = match ? Number(match[1]) * (match[2] === 'Mi' ? 1024 * 1024 : match[2] === 'Ki' ? 1024 : 1) : NaN;
+    if (!(bytes >= min)) throw new ConfigError(name, `"${text}" is not a size of at least ${min} bytes; use bytes, Ki or Mi, e.g. 10Mi`);
+    return bytes;
+  };
+
   const thresholdText = raw('APP_CERT_VALIDITY_RENEWAL_THRESHOLD');
   const threshold = Number(thresholdText);
   if (!/^\d*\.?\d+$/.test(thresholdText) || !(threshold > 0 && threshold < 1)) {
@@ -167,6 +197,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     clusterCertificatesSecret: secretRef('APP_CLUSTER_CERTIFICATES_SECRET'),
     caCertificatesSecret: secretRef('APP_CA_CERTIFICATES_SECRET'),
     skipCompassTlsVerify: bool('APP_SKIP_COMPASS_TLS_VERIFY'),
+    allowInsecureCompassHttp: bool('APP_ALLOW_INSECURE_COMPASS_HTTP'),
     gatewayPort: integer('APP_GATEWAY_PORT', 0, 65535),
     skipAppsTlsVerify: bool('APP_SKIP_APPS_TLS_VERIFY'),
     centralGatewayServiceUrl: url('APP_CENTRAL_GATEWAY_SERVICE_URL'),
@@ -177,6 +208,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     runtimeEventsUrl: url('APP_RUNTIME_EVENTS_URL'),
     runtimeConsoleUrl: url('APP_RUNTIME_CONSOLE_URL'),
     eventLogFile: raw('APP_EVENT_LOG_FILE') || undefined,
+    eventLogMaxBytes: byteSize('APP_EVENT_LOG_MAX_SIZE', 4096),
+    debugAddress: listenAddress('APP_DEBUG_ADDRESS'),
     rsaKeyBits,
     compassRequestTimeoutMs: duration('APP_COMPASS_REQUEST_TIMEOUT', 100),
     retryInitialDelayMs: duration('APP_RETRY_INITIAL_DELAY', 10),
@@ -197,5 +230,14 @@ export function describeConfig(config: AgentConfig): Record<string, unknown> {
     agentConfigurationSecret: ref(config.agentConfigurationSecret),
     clusterCertificatesSecret: ref(config.clusterCertificatesSecret),
     caCertificatesSecret: ref(config.caCertificatesSecret),
+    debugAddress: config.debugAddress ? `${config.debugAddress.host}:${config.debugAddress.port}` : 'off',
   };
+}
+
+/** The settings that weaken the agent's connection to Compass; each is warned about at start and on every connection. */
+export function insecureCompassSettings(config: Pick<AgentConfig, 'skipCompassTlsVerify' | 'allowInsecureCompassHttp'>): string[] {
+  return [
+    ...(config.skipCompassTlsVerify ? ['APP_SKIP_COMPASS_TLS_VERIFY'] : []),
+    ...(config.allowInsecureCompassHttp ? ['APP_ALLOW_INSECURE_COMPASS_HTTP'] : []),
+  ];
 }

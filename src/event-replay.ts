@@ -2,7 +2,7 @@
 // every event must equal the recorded one.
 import { initialTransition, transition, type EventFromLogic } from 'xstate';
 import { agentMachine, type AgentMachine, type AgentMachineInput, type AgentSnapshot } from '../machines/agent-machine.js';
-import { machineHeader, parseEventLog, type EventLogEntry } from './event-log.js';
+import { CHECKPOINT_EVENT_TYPE, machineHeader, parseEventLog, type EventLogEntry } from './event-log.js';
 
 /** The first entry of a log records the machine input (timing, Secret names) under this event type. */
 export const INIT_EVENT_TYPE = 'xstate.init';
@@ -46,6 +46,10 @@ export function replayEventLog(text: string, machine: AgentMachine = agentMachin
   for (const entry of entries) {
     if (entry.event.type === INIT_EVENT_TYPE) {
       [snapshot] = initialTransition(machine, (entry.event.input ?? {}) as AgentMachineInput);
+    } else if (entry.event.type === CHECKPOINT_EVENT_TYPE) {
+      // A file that starts after a rotation: resume from the state recorded at that point.
+      const recorded = entry.event.snapshot as { value: AgentSnapshot['value']; context: AgentSnapshot['context'] };
+      snapshot = machine.resolveState({ value: recorded.value, context: recorded.context });
     } else {
       // A log cut by the ring buffer has no init entry: it cannot be replayed from the start.
       snapshot ??= initialTransition(machine, {})[0];

@@ -7,7 +7,7 @@ import type { ConnectionState, ManagementInfo } from '../machines/agent-events.j
 export const CONSUMED_TOKEN_ANNOTATION = 'compass.kyma-project.io/consumed-token-fingerprint';
 
 export interface ProjectedCondition {
-  type: 'Connected' | 'CertificateValid' | 'Synchronized';
+  type: 'Connected' | 'CertificateValid' | 'Synchronized' | 'SecureCompassTransport';
   status: 'True' | 'False' | 'Unknown';
   reason: string;
   message: string;
@@ -109,24 +109,42 @@ function conditionsOf(c: AgentContext): ProjectedCondition[] {
   const s = toRfc3339Seconds;
   const state = c.connectionState!;
   const connected = state !== 'ConnectionFailed' && state !== 'ConnectionMaintenanceFailed';
+  // Maintenance that failed on a Kubernetes request says nothing about Compass: the connection is unknown, not failed.
+  const kubernetesFailure = state === 'ConnectionMaintenanceFailed' && (c.lastError?.kind === 'kubernetes' || c.lastError?.kind === 'kubernetes-read');
   const conditions: ProjectedCondition[] = [
     compact({
       type: 'Connected' as const,
-      status: connected ? ('True' as const) : ('False' as const),
-      reason: connected ? 'Connected' : state,
+      status: connected ? ('True' as const) : kubernetesFailure ? ('Unknown' as const) : ('False' as const),
+      reason: connected ? 'Connected' : kubernetesFailure ? 'KubernetesRequestFailed' : state,
       message: connected ? 'The Runtime holds a certificate that Compass accepts' : (c.connection?.error ?? state),
       lastTransitionTime: s(connected ? (c.connection?.lastSuccess ?? c.connection?.established) : c.connection?.lastSync),
     }),
   ];
   if (c.certificate) {
-    const expired = c.now !== null && Date.parse(c.certificate.notAfter) <= Date.parse(c.now);
-    const [status, reason, message] = c.certificateRejected
-      ? (['False', 'Rejected', 'Compass refuses the client certificate'] as const)
-      : expired
-        ? (['False', 'Expired', `The client certificate expired at ${s(c.certificate.notAfter)}`] as const)
-        : (['True', 'Valid', `The client certificate is valid until ${s(c.certificate.notAfter)}`] as const);
+    // By the agent's clock: an expired certificate is refused too, but "Expired" is the reason to tell.
+    const now = c.now === null ? NaN : Date.parse(c.now);
+    const expired = Date.parse(c.certificate.notAfter) <= now;
+    const notYetValid = Date.parse(c.certificate.notBefore) > now;
+    const [status, reason, message] = expired
+      ? (['False', 'Expired', `The client certificate expired at ${s(c.certificate.notAfter)}`] as const)
+      : notYetValid
+        ? (['False', 'NotYetValid', `The client certificate is not valid before ${s(c.certificate.notBefore)} by the agent's clock; check the clocks of the node and of Compass`] as const)
+        : c.certificateRejected
+          ? (['False', 'Rejected', 'Compass refuses the client certificate'] as const)
+          : (['True', 'Valid', `The client certificate is valid until ${s(c.certificate.notAfter)}`] as const);
     conditions.push(compact({ type: 'CertificateValid' as const, status, reason, message, lastTransitionTime: s(c.certificate.acquired) }));
   }
+  const insecure = c.insecureCompassSettings ?? [];
+  conditions.push(
+    insecure.length
+      ? {
+          type: 'SecureCompassTransport',
+          status: 'False',
+          reason: 'InsecureSettings',
+          message: `${insecure.map((name) => `${name}=true`).join(' and ')}: the connection to Compass can be read or redirected on the network; for labs only`,
+        }
+      : { type: 'SecureCompassTransport', status: 'True', reason: 'VerifiedTLS', message: 'Compass is reached over https only, with its server certificate verified' },
+  );
   if (c.lastSyncResult) {
     const ok = c.lastSyncResult === 'Synchronized';
     conditions.push(

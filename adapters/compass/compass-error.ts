@@ -11,7 +11,11 @@ export type CompassErrorKind =
   /** Other GraphQL errors; messages and Director `extensions.error_code` are kept. */
   | 'graphql'
   /** The caller's signal aborted the request (shutdown); not a Compass failure. */
-  | 'aborted';
+  | 'aborted'
+  /** A plain http:// URL while APP_ALLOW_INSECURE_COMPASS_HTTP is off: refused, nothing was sent. */
+  | 'insecure-url'
+  /** The agent could not build or encode the request (e.g. a header value HTTP cannot carry): nothing was sent, Compass is not to blame. */
+  | 'local';
 
 export interface CompassGraphQLError {
   message: string;

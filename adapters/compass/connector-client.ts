@@ -4,7 +4,9 @@
 import { generateSigningRequest, DEFAULT_KEY_BITS, type RsaKeyPair } from '../pki/csr.js';
 import { SubjectParseError } from '../pki/subject.js';
 import { CredentialsError, decodeCertificationResult, type CertificationResult, type ClientCredentials } from '../pki/credentials.js';
+import { registerSecret } from '../redaction.js';
 import { CompassError, describeEndpoint } from './compass-error.js';
+import { requireSecureUrl } from './endpoint-policy.js';
 import { GraphQLTransport, type ClientCertificate, type GraphQLTransportOptions } from './graphql-transport.js';
 
 export const CONFIGURATION_QUERY = /* GraphQL */ `query Configuration {
@@ -68,13 +70,14 @@ export class TokenSecuredConnector {
   private readonly transport: GraphQLTransport;
 
   constructor(options: ConnectorTransportOptions & { url: string }) {
-    this.transport = new GraphQLTransport(options);
+    this.transport = new GraphQLTransport({ urlSource: 'the token-secured Connector URL, CONNECTOR_URL of the configuration Secret', ...options });
   }
 
   async configuration(token: string, signal?: AbortSignal): Promise<ConnectorConfiguration & { token: string; subject: string }> {
     requireToken(token, 'configuration');
+    registerSecret(token);
     const data = await this.transport.request<RawConfiguration>(CONFIGURATION_QUERY, {}, { operation: 'configuration', headers: { 'Connector-Token': token }, signal });
-    const configuration = readConfiguration(data, this.transport.endpoint);
+    const configuration = readConfiguration(data, this.transport);
     if (configuration.token === undefined) throw missing('configuration', this.transport.endpoint, 'token.token');
     if (configuration.subject === undefined) throw missing('configuration', this.transport.endpoint, 'certificateSigningRequestInfo');
     return configuration as ConnectorConfiguration & { token: string; subject: string };
@@ -82,6 +85,7 @@ export class TokenSecuredConnector {
 
   async signCertificateSigningRequest(token: string, csrWire: string, signal?: AbortSignal): Promise<CertificationResult> {
     requireToken(token, 'signCertificateSigningRequest');
+    registerSecret(token);
     const data = await this.transport.request<{ result?: unknown }>(SIGN_CSR_MUTATION, { csr: csrWire }, { operation: 'signCertificateSigningRequest', headers: { 'Connector-Token': token }, signal });
     return readCertificationResult(data, this.transport.endpoint);
   }
@@ -96,12 +100,12 @@ export class CertificateSecuredConnector {
   private readonly transport: GraphQLTransport;
 
   constructor(options: ConnectorTransportOptions & { url: string; clientCertificate: ClientCertificate }) {
-    this.transport = new GraphQLTransport(options);
+    this.transport = new GraphQLTransport({ urlSource: 'the certificate-secured Connector URL', ...options });
   }
 
   async configuration(signal?: AbortSignal): Promise<ConnectorConfiguration> {
     const data = await this.transport.request<RawConfiguration>(CONFIGURATION_QUERY, {}, { operation: 'configuration', signal });
-    return readConfiguration(data, this.transport.endpoint);
+    return readConfiguration(data, this.transport);
   }
 
   async signCertificateSigningRequest(csrWire: string, signal?: AbortSignal): Promise<CertificationResult> {
@@ -230,7 +234,8 @@ function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
-function readConfiguration(data: RawConfiguration, endpoint: string): ConnectorConfiguration {
+function readConfiguration(data: RawConfiguration, transport: GraphQLTransport): ConnectorConfiguration {
+  const { endpoint } = transport;
   const result = data.result;
   if (!result || typeof result !== 'object') throw missing('configuration', endpoint, 'a configuration');
   const info = result.managementPlaneInfo;
@@ -239,9 +244,23 @@ function readConfiguration(data: RawConfiguration, endpoint: string): ConnectorC
   const connectorUrl = nonEmptyString(info.certificateSecuredConnectorURL);
   if (!directorUrl) throw missing('configuration', endpoint, 'managementPlaneInfo.directorURL');
   if (!connectorUrl) throw missing('configuration', endpoint, 'managementPlaneInfo.certificateSecuredConnectorURL');
+  // Refused here, before the CSR is signed or anything is sent to them.
+  for (const [url, field] of [[directorUrl, 'directorURL'], [connectorUrl, 'certificateSecuredConnectorURL']] as const) {
+    try {
+      requireSecureUrl(url, `managementPlaneInfo.${field} in the Connector's configuration answer`, transport, 'configuration');
+    } catch (error) {
+      throw new CompassError(`Compass configuration at ${endpoint} answered with an insecure URL: ${(error as Error).message}`, {
+        kind: 'insecure-url',
+        operation: 'configuration',
+        endpoint,
+      });
+    }
+  }
   const csrInfo = result.certificateSigningRequestInfo;
+  const followUpToken = nonEmptyString(result.token?.token);
+  registerSecret(followUpToken);
   return {
-    token: nonEmptyString(result.token?.token),
+    token: followUpToken,
     subject: nonEmptyString(csrInfo?.subject),
     keyAlgorithm: nonEmptyString(csrInfo?.keyAlgorithm),
     managementInfo: { directorUrl, connectorUrl },

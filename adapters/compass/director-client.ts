@@ -20,6 +20,7 @@ import {
   readAuth,
   readEventDefinition,
   readLabels,
+  presentString,
   requiredString,
 } from './director-response.js';
 import type { DirectorApplication, DirectorBundle, Labels, RuntimeConfiguration } from './director-types.js';
@@ -210,7 +211,8 @@ class ConfigurationFetch {
     if (firstBundles !== undefined && (firstBundles.pageInfo.hasNextPage || !firstBundles.data.every(definitionsComplete))) this.continued.add(id);
     return {
       id,
-      name: requiredString(app, 'name', where),
+      // May be empty or invalid: the conversion checks it and fails this application alone, not the fetch.
+      name: presentString(app, 'name', where),
       description: optionalString(app, 'description', where),
       auths,
       bundles,
@@ -225,7 +227,7 @@ class ConfigurationFetch {
   private async bundle(applicationId: string, raw: unknown): Promise<DirectorBundle> {
     const where = `a bundle of application ${applicationId}`;
     const bundle = asObject(raw, where);
-    const id = requiredString(bundle, 'id', where);
+    const id = presentString(bundle, 'id', where); // checked by the conversion, like the application name
     const at = `bundle ${id} of application ${applicationId}`;
     const schema = bundle.instanceAuthRequestInputSchema;
     const apiWhat = `API definitions of ${at}`;

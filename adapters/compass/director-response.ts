@@ -30,6 +30,16 @@ export function requiredString(object: Json, field: string, where: string): stri
   return value;
 }
 
+/**
+ * A string that may be empty: a value the conversion checks, so that a bad one fails only the
+ * application that carries it (e.g. an empty application name), not the whole fetch.
+ */
+export function presentString(object: Json, field: string, where: string): string {
+  const value = object[field];
+  if (typeof value !== 'string') fail(where, field, 'a string');
+  return value;
+}
+
 export function optionalString(object: Json, field: string, where: string): string | null {
   const value = object[field];
   if (value === undefined || value === null) return null;

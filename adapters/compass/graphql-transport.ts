@@ -4,12 +4,17 @@
 // message.
 import { createHash, hash, randomUUID } from 'node:crypto';
 import { ClientError, GraphQLClient } from 'graphql-request';
-import { createHttpsFetch, type HttpsFetch } from './https-fetch.js';
+import { createHttpsFetch, describeLocalFailure, LocalRequestError, type HttpsFetch } from './https-fetch.js';
 import { secureContextFor } from './tls-context.js';
-import { redactText } from '../redaction.js';
+import { boundText, redactText } from '../redaction.js';
 import { CompassError, describeEndpoint, type CompassGraphQLError } from './compass-error.js';
+import { isPlainHttp, requireSecureUrl } from './endpoint-policy.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
+/** Longest piece of an upstream answer (one GraphQL error message, a non-GraphQL body) kept in an error. */
+export const MAX_UPSTREAM_TEXT = 300;
+/** Longest summary of all GraphQL errors of one answer. */
+export const MAX_UPSTREAM_SUMMARY = 1000;
 
 /** The digest of each parsed answer's text, by its `data` object (requestWithDigest). */
 const answerDigests = new WeakMap<object, string>();
@@ -51,6 +56,12 @@ export interface GraphQLTransportOptions {
   clientCertificate?: ClientCertificate;
   /** APP_SKIP_COMPASS_TLS_VERIFY: do not verify the server certificate. Off unless asked for. */
   insecureSkipVerify?: boolean;
+  /** APP_ALLOW_INSECURE_COMPASS_HTTP: accept an http:// `url`. Off: such a URL is refused before anything is sent. */
+  allowPlainHttp?: boolean;
+  /** Where `url` came from, for the refusal of an http:// URL (e.g. "CONNECTOR_URL of Secret kyma-system/x"). */
+  urlSource?: string;
+  /** Told about every new connection made without verified TLS (skipped verification or plain http). */
+  onInsecureConnection?: (warning: string) => void;
   /** Per request; default 30 s like the Go agent. */
   timeoutMs?: number;
   /** Makes x-request-id `<runtimeId>_<uuid>`. */
@@ -89,12 +100,16 @@ const SERVER_CERT_CODES = new Set([
 export class GraphQLTransport {
   readonly url: string;
   readonly endpoint: string;
+  /** APP_ALLOW_INSECURE_COMPASS_HTTP, for the URLs this endpoint's answers name. */
+  readonly allowPlainHttp: boolean;
   private readonly transport: HttpsFetch;
   private readonly client: GraphQLClient;
   private readonly timeoutMs: number;
   private readonly runtimeId?: string;
   private readonly hasClientCertificate: boolean;
   private closed = false;
+  /** x-request-ids of the requests in flight that were handed to the network layer. */
+  private readonly dispatched = new Set<string>();
   /**
    * Digests of answers whose content the caller already holds: an answer with one of them is not
    * parsed, and requestWithDigest reports it as known. Set by the one caller of this transport for
@@ -107,12 +122,14 @@ export class GraphQLTransport {
     try {
       parsed = new URL(options.url);
     } catch {
-      throw new TypeError(`The Compass endpoint URL ${JSON.stringify(describeEndpoint(options.url))} is not a valid URL; check the configuration Secret and spec.managementInfo.`);
+      throw new TypeError(`The Compass endpoint URL ${JSON.stringify(describeEndpoint(options.url))} is not a valid URL (${options.urlSource ?? 'a Compass endpoint'}); check CONNECTOR_URL in the configuration Secret and the URLs the Connector returned.`);
     }
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
-      throw new TypeError(`The Compass endpoint ${describeEndpoint(options.url)} must be an http(s) URL.`);
+      throw new TypeError(`The Compass endpoint ${describeEndpoint(options.url)} must be an https URL.`);
     }
+    requireSecureUrl(options.url, options.urlSource ?? 'a Compass endpoint', options);
     this.url = options.url;
+    this.allowPlainHttp = options.allowPlainHttp ?? false;
     this.endpoint = describeEndpoint(options.url);
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.runtimeId = options.runtimeId;
@@ -123,9 +140,28 @@ export class GraphQLTransport {
     } catch (error) {
       throw new TypeError(`The TLS material for ${this.endpoint} cannot be used (${redactText((error as Error).message)}); check the CA and the client certificate and key.`);
     }
-    this.transport = createHttpsFetch({ rejectUnauthorized: !options.insecureSkipVerify, secureContext }, { substituteBody: (chunks) => this.knownAnswerBody(chunks) });
+    const weakness = isPlainHttp(options.url) ? 'plain http, unencrypted' : options.insecureSkipVerify ? 'the server certificate is not verified (APP_SKIP_COMPASS_TLS_VERIFY)' : undefined;
+    const warn = options.onInsecureConnection;
+    this.transport = createHttpsFetch(
+      { rejectUnauthorized: !options.insecureSkipVerify, secureContext },
+      {
+        substituteBody: (chunks) => this.knownAnswerBody(chunks),
+        ...(weakness && warn ? { onNewConnection: () => warn(`insecure connection to Compass ${this.endpoint}: ${weakness}`) } : {}),
+      },
+    );
     const jsonSerializer = { stringify: JSON.stringify, parse: (text: string) => this.parseAnswer(text) };
-    this.client = new GraphQLClient(options.url, { headers: { ...options.headers }, errorPolicy: 'all', fetch: this.transport.fetch, jsonSerializer });
+    // Notes which requests reached the network layer: a failure before that is the agent's, not Compass's.
+    const fetch = ((input: string | URL | Request, init?: RequestInit) => {
+      let requestId: string | null;
+      try {
+        requestId = new Headers(init?.headers).get('x-request-id');
+      } catch (error) {
+        return Promise.reject(describeLocalFailure(error));
+      }
+      if (requestId) this.dispatched.add(requestId);
+      return this.transport.fetch(input, init);
+    }) as typeof globalThis.fetch;
+    this.client = new GraphQLClient(options.url, { headers: { ...options.headers }, errorPolicy: 'all', fetch, jsonSerializer });
   }
 
   /** Sends `document` with `variables` (never interpolated) and returns `data`, or throws CompassError. */
@@ -150,7 +186,9 @@ export class GraphQLTransport {
         signal,
       });
     } catch (error) {
-      throw this.classify(error, context, timeout, options.signal);
+      throw this.classify(error, context, timeout, options.signal, this.dispatched.has(requestId));
+    } finally {
+      this.dispatched.delete(requestId);
     }
     const errors = (response as { errors?: unknown }).errors;
     if (Array.isArray(errors) && errors.length > 0) {
@@ -199,8 +237,15 @@ export class GraphQLTransport {
     return value;
   }
 
-  private classify(error: unknown, context: Context, timeout: AbortSignal, callerSignal?: AbortSignal): CompassError {
+  private classify(error: unknown, context: Context, timeout: AbortSignal, callerSignal: AbortSignal | undefined, dispatched: boolean): CompassError {
     if (error instanceof CompassError) return error;
+    if (error instanceof LocalRequestError || (!dispatched && !(error instanceof ClientError) && !callerSignal?.aborted && !timeout.aborted)) {
+      const local = describeLocalFailure(error);
+      return new CompassError(
+        `${prefix(context)}: the agent could not encode the request (${local.message}, ${local.code}), so nothing was sent and Compass is not to blame. Check the values in the configuration Secret (TOKEN, TENANT, RUNTIME_ID) for characters such as line breaks.`,
+        { ...context, kind: 'local', code: local.code },
+      );
+    }
     if (error instanceof ClientError) {
       const status = error.response.status;
       const errors = Array.isArray(error.response.errors) ? toGraphQLErrors(error.response.errors) : [];
@@ -252,7 +297,7 @@ export class GraphQLTransport {
       });
     }
     // graphql-request throws a plain Error when a 2xx body is not a GraphQL result.
-    return new CompassError(`${prefix(context)}: the answer is not a GraphQL result (${redactText(String((error as Error)?.message ?? error)).slice(0, 200)}).`, {
+    return new CompassError(`${prefix(context)}: the answer is not a GraphQL result (${boundText(redactText(String((error as Error)?.message ?? error)), 200)}).`, {
       ...context,
       kind: 'invalid-response',
     });
@@ -271,7 +316,7 @@ function prefix(context: Context): string {
 
 function graphqlFailure(errors: CompassGraphQLError[], status: number, context: Context): CompassError {
   const rejected = errors.some((e) => AUTHENTICATION_MESSAGE.test(e.message) || (e.errorCode !== undefined && REJECTION_CODES.has(e.errorCode))) || status === 401 || status === 403;
-  const summary = errors.map((e) => (e.errorCode !== undefined ? `${e.message} (error_code ${e.errorCode})` : e.message)).join('; ');
+  const summary = boundText(errors.map((e) => (e.errorCode !== undefined ? `${e.message} (error_code ${e.errorCode})` : e.message)).join('; '), MAX_UPSTREAM_SUMMARY);
   const advice = rejected ? ' Compass does not accept our token or certificate.' : '';
   return new CompassError(`${prefix(context)}: HTTP ${status}, ${summary}.${advice}`, {
     ...context,
@@ -284,7 +329,8 @@ function graphqlFailure(errors: CompassGraphQLError[], status: number, context: 
 function toGraphQLErrors(errors: unknown[]): CompassGraphQLError[] {
   return errors.map((raw) => {
     const error = (raw ?? {}) as { message?: unknown; path?: unknown; extensions?: { error_code?: unknown; error?: unknown } };
-    const result: CompassGraphQLError = { message: redactText(typeof error.message === 'string' ? error.message : JSON.stringify(error.message ?? 'no message')) };
+    const text = typeof error.message === 'string' ? error.message : JSON.stringify(error.message ?? 'no message');
+    const result: CompassGraphQLError = { message: boundText(redactText(text), MAX_UPSTREAM_TEXT) };
     if (typeof error.extensions?.error_code === 'number') result.errorCode = error.extensions.error_code;
     if (typeof error.extensions?.error === 'string') result.errorName = error.extensions.error;
     if (Array.isArray(error.path)) result.path = error.path as (string | number)[];
@@ -294,6 +340,7 @@ function toGraphQLErrors(errors: unknown[]): CompassGraphQLError[] {
 
 function describeBody(body: unknown): string {
   if (typeof body !== 'string' || body.trim() === '') return 'Empty body.';
+  // Redacted before it is cut, so that a cut cannot leave the start of a secret the patterns no longer recognise.
   const text = redactText(body.trim()).replace(/\s+/g, ' ');
-  return `Body: ${text.length > 200 ? `${text.slice(0, 200)}…` : text}.`;
+  return `Body: ${boundText(text, MAX_UPSTREAM_TEXT)}.`;
 }

@@ -6,6 +6,31 @@
 import http from 'node:http';
 import https from 'node:https';
 
+/**
+ * The request could not be built or encoded here (a header value HTTP cannot carry, a body that is
+ * not a string): nothing was sent. Its message never carries the offending value.
+ */
+export class LocalRequestError extends Error {
+  override readonly name = 'LocalRequestError';
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What a failure to build a request says: the code and, for Node's header checks, the header name (never the value). */
+export function describeLocalFailure(error: unknown): LocalRequestError {
+  if (error instanceof LocalRequestError) return error;
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = (error as Error | null)?.message ?? '';
+  // Node: 'Invalid character in header content ["connector-token"]'; undici's Headers quote the value, so it is not repeated.
+  const header = /\["([A-Za-z0-9-]+)"\]/.exec(message)?.[1];
+  const what = header ? `the value of header ${header} contains characters an HTTP header cannot carry` : 'a header or the body could not be encoded';
+  return new LocalRequestError(what, typeof code === 'string' ? code : 'ERR_INVALID_REQUEST');
+}
+
 export interface HttpsFetch {
   fetch: typeof fetch;
   /** Closes the pooled connections; requests made afterwards open new ones. */
@@ -18,6 +43,8 @@ export interface HttpsFetchOptions {
    * Response instead, so a body the caller already knows is never joined or decoded.
    */
   substituteBody?: (chunks: readonly Buffer[]) => string | undefined;
+  /** Called for each request that opens a new connection (not for one that reuses a kept-alive socket). */
+  onNewConnection?: (url: URL) => void;
 }
 
 export function createHttpsFetch(agentOptions: https.AgentOptions, options: HttpsFetchOptions = {}): HttpsFetch {
@@ -28,15 +55,28 @@ export function createHttpsFetch(agentOptions: https.AgentOptions, options: Http
     const signal = init.signal ?? undefined;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const headers: Record<string, string> = {};
-    new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+    try {
+      new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+    } catch (error) {
+      return Promise.reject(describeLocalFailure(error));
+    }
     const body = typeof init.body === 'string' ? Buffer.from(init.body) : undefined;
     if (init.body !== undefined && init.body !== null && body === undefined) {
-      return Promise.reject(new TypeError('this fetch sends string bodies only'));
+      return Promise.reject(new LocalRequestError('this fetch sends string bodies only', 'ERR_INVALID_BODY'));
     }
     if (body) headers['content-length'] = String(body.length);
     const transport = url.protocol === 'http:' ? { module: http, agent: plainAgent } : { module: https, agent };
     return new Promise<Response>((resolve, reject) => {
-      const req = transport.module.request(url, { method: init.method ?? 'GET', headers, agent: transport.agent }, (res) => {
+      let req: http.ClientRequest;
+      try {
+        req = transport.module.request(url, { method: init.method ?? 'GET', headers, agent: transport.agent }, onResponse);
+      } catch (error) {
+        // Node validates header names and values before anything is sent.
+        reject(describeLocalFailure(error));
+        return;
+      }
+      if (options.onNewConnection) req.once('socket', () => !req.reusedSocket && options.onNewConnection!(url));
+      function onResponse(res: http.IncomingMessage) {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('error', (err) => reject(new TypeError('fetch failed', { cause: err })));
@@ -51,7 +91,7 @@ export function createHttpsFetch(agentOptions: https.AgentOptions, options: Http
           const body = nullBody ? null : (options.substituteBody?.(chunks) ?? Buffer.concat(chunks));
           resolve(new Response(body, { status, statusText: res.statusMessage, headers: responseHeaders }));
         });
-      });
+      }
       const onAbort = () => {
         req.destroy();
         reject(signal!.reason);

@@ -54,8 +54,9 @@ export class CoreApi {
     return this.rest.request({ method: 'PUT', path: this.secrets(namespace, name), body });
   }
 
-  deleteNamespacedSecret({ namespace, name }: NamespacedName): Promise<unknown> {
-    return this.rest.request({ method: 'DELETE', path: this.secrets(namespace, name) });
+  /** `body`: DeleteOptions, e.g. `{ preconditions: { uid, resourceVersion } }`. */
+  deleteNamespacedSecret({ namespace, name, body }: NamespacedName & { body?: unknown }): Promise<unknown> {
+    return this.rest.request({ method: 'DELETE', path: this.secrets(namespace, name), ...(body === undefined ? {} : { body }) });
   }
 }
 

@@ -2,7 +2,7 @@
 // into a KubeError that carries the HTTP status and Kubernetes reason.
 import { existsSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
-import { redactText } from '../redaction.js';
+import { boundText, redactText } from '../redaction.js';
 import { CoreApi, CustomObjectsApi } from './kube-apis.js';
 import { KubeResponseError, KubeRest } from './kube-rest.js';
 
@@ -107,8 +107,8 @@ export function toKubeError(err: unknown, operation: string): KubeError {
     const status = err.statusCode;
     const parsed = parseStatus(err.body);
     const reason = parsed.reason ?? defaultReason(status);
-    const detail = parsed.message ? `: ${redactText(parsed.message)}` : '';
-    return new KubeError(status, reason, `${operation} failed with HTTP ${status} ${reason}${detail}${advice(status)}`, operation);
+    const detail = parsed.message ? `: ${boundText(redactText(parsed.message), 500)}` : '';
+    return new KubeError(status, reason, `${operation} failed with HTTP ${status} ${reason}${detail}${advice(status, parsed.message)}`, operation);
   }
   const statusCode = (err as { statusCode?: unknown } | null)?.statusCode;
   if (typeof statusCode === 'number') {
@@ -116,6 +116,16 @@ export function toKubeError(err: unknown, operation: string): KubeError {
     return new KubeError(statusCode, reason, `${operation} failed with HTTP ${statusCode} ${reason}${advice(statusCode)}`, operation);
   }
   const cause = err instanceof Error ? redactText(err.message) : String(err);
+  const requestBytes = (err as { requestBytes?: unknown } | null)?.requestBytes;
+  if (typeof requestBytes === 'number' && requestBytes > MAX_REQUEST_BODY_BYTES) {
+    // The API server stops reading a body over its limit and may close the connection before its 413 arrives.
+    return new KubeError(
+      413,
+      'RequestEntityTooLarge',
+      `${operation} failed: the request body is ${mebibytes(requestBytes)} and the API server accepts at most ${mebibytes(MAX_REQUEST_BODY_BYTES)}; it closed the connection (${cause}). The object is too large for Kubernetes: shorten it at its source`,
+      operation,
+    );
+  }
   return new KubeError(
     0,
     'Unreachable',
@@ -149,6 +159,7 @@ const REASONS: Record<number, string> = {
   405: 'MethodNotAllowed',
   409: 'Conflict',
   410: 'Expired',
+  413: 'RequestEntityTooLarge',
   415: 'UnsupportedMediaType',
   422: 'Invalid',
   429: 'TooManyRequests',
@@ -161,9 +172,19 @@ function defaultReason(status: number): string {
   return REASONS[status] ?? 'Unknown';
 }
 
-function advice(status: number): string {
+/** The API server's limit on a request body (3 MiB); etcd's on a stored object is about half of it (1.5 MiB). */
+export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
+
+const mebibytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+
+function advice(status: number, message = ''): string {
   if (status === 401) return '; the credentials in the kubeconfig or service account were rejected';
   if (status === 403) return '; grant the agent this verb in its Role/ClusterRole';
+  // kube-rest.ts already waited out Retry-After and retried before this answer became the error.
+  if (status === 429) return '; the API server kept throttling the agent after its retries; it tries again in the next cycle';
+  if (status === 413) return `; the object is larger than the API server accepts (${mebibytes(MAX_REQUEST_BODY_BYTES)} per request): shorten it at its source`;
+  // etcd refuses a stored object over its request limit (1.5 MiB by default); the API server passes that on as a 500.
+  if (/request is too large/i.test(message)) return '; the object is larger than etcd stores (about 1.5 MiB): shorten it at its source';
   return '';
 }
 

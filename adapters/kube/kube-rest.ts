@@ -3,9 +3,11 @@
 // keep-alive connections (connection-reuse.ts). The agent talks to a handful of endpoints; going
 // through client-node's generated API classes would load every generated model of the Kubernetes API
 // (about half of the agent's idle memory) and deserialize each response into model classes only to
-// turn them back into plain JSON.
+// turn them back into plain JSON. A 429 Too Many Requests (API Priority and Fairness rejecting the
+// request before it ran) is retried after the Retry-After the server asks for, within a cap.
 import http from 'node:http';
 import https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KeepAliveAgents } from './connection-reuse.js';
 
@@ -28,10 +30,25 @@ export class KubeResponseError extends Error {
   constructor(
     readonly statusCode: number,
     readonly body: string,
+    /** The Retry-After header in seconds, when the answer had a valid one. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(`HTTP ${statusCode}`);
   }
 }
+
+/** Retry-After as seconds: delta-seconds (what the API server sends) or an HTTP date. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  // An HTTP date names its weekday and month ("Wed, 21 Oct 2015 07:28:00 GMT"); Date.parse would take "-1" for a year.
+  const at = /^[A-Za-z]{3}, /.test(text) ? Date.parse(text) : Number.NaN;
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+/** The wait before retrying a 429 whose answer had no (valid) Retry-After. */
+const DEFAULT_RETRY_AFTER_SECONDS = 1;
 
 /** Failures of a reused keep-alive connection that turned out closed before any answer came. */
 const staleConnectionErrors = new WeakSet<Error>();
@@ -41,11 +58,17 @@ export interface KubeRestOptions {
   timeoutMs?: number;
   /** The keep-alive agents to send through (default: a pool of this client's own). */
   agents?: KeepAliveAgents;
+  /** How often a request answered 429 Too Many Requests is sent again (default 5); then the 429 is the answer. */
+  maxThrottleRetries?: number;
+  /** The longest wait before one such retry, whatever Retry-After asks for (default 30 s). */
+  maxRetryAfterMs?: number;
 }
 
 export class KubeRest {
   private readonly timeoutMs: number;
   private readonly agents: KeepAliveAgents;
+  private readonly maxThrottleRetries: number;
+  private readonly maxRetryAfterMs: number;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -53,10 +76,28 @@ export class KubeRest {
   ) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.agents = options.agents ?? new KeepAliveAgents();
+    this.maxThrottleRetries = options.maxThrottleRetries ?? 5;
+    this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
   }
 
-  /** Sends the request and resolves with the parsed JSON response (undefined for an empty body). */
+  /**
+   * Sends the request and resolves with the parsed JSON response (undefined for an empty body). A 429
+   * is sent again after its Retry-After (at most maxRetryAfterMs), up to maxThrottleRetries times: the
+   * API server rejected it before running it, so this is safe for writes too.
+   */
   async request<T>(request: KubeRequest): Promise<T> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await this.requestOnce<T>(request);
+      } catch (error) {
+        if (!(error instanceof KubeResponseError) || error.statusCode !== 429 || retry >= this.maxThrottleRetries) throw withRequestBytes(error, request);
+        const seconds = error.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
+        await sleep(Math.min(seconds * 1000, this.maxRetryAfterMs));
+      }
+    }
+  }
+
+  private async requestOnce<T>(request: KubeRequest): Promise<T> {
     const url = this.url(request);
     const payload = request.body === undefined ? undefined : Buffer.from(JSON.stringify(request.body));
     const options: https.RequestOptions = {
@@ -93,7 +134,10 @@ export class KubeRest {
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
-          if (status < 200 || status >= 300) return reject(new KubeResponseError(status, text));
+          if (status < 200 || status >= 300) {
+            const retryAfter = res.headers['retry-after'];
+            return reject(new KubeResponseError(status, text, parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)));
+          }
           if (!text) return resolve(undefined as T);
           try {
             resolve(JSON.parse(text) as T);
@@ -121,4 +165,15 @@ export class KubeRest {
     }
     return url;
   }
+}
+
+/**
+ * Notes the size of the body a request failed to deliver on its network error (`requestBytes`): an API
+ * server that refuses a body over its limit may close the connection before its answer arrives.
+ */
+function withRequestBytes(error: unknown, request: KubeRequest): unknown {
+  if (error instanceof Error && !(error instanceof KubeResponseError) && request.body !== undefined) {
+    (error as Error & { requestBytes?: number }).requestBytes = Buffer.byteLength(JSON.stringify(request.body));
+  }
+  return error;
 }

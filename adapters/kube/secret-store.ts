@@ -112,11 +112,27 @@ export class SecretStore {
     });
   }
 
-  /** Deletes the Secret; a Secret that is already gone counts as deleted. */
-  async delete(namespace: string, name: string): Promise<void> {
+  /**
+   * Replaces the Secret with `secret` in one PUT, conditional on `secret.metadata.resourceVersion`
+   * (required): when the Secret changed since that version was read, the API server answers 409
+   * Conflict and nothing is written. For callers that decided on the write from what they read.
+   */
+  async update(secret: SecretObject): Promise<void> {
+    const { namespace, name, resourceVersion } = secret.metadata;
+    if (!resourceVersion) throw new Error(`update Secret ${namespace}/${name}: the resourceVersion it was read at is required`);
+    await kubeCall(`update Secret ${namespace}/${name}`, () =>
+      this.client.core.replaceNamespacedSecret({ namespace, name, body: withKind(secret) }),
+    );
+  }
+
+  /**
+   * Deletes the Secret; a Secret that is already gone counts as deleted. With `preconditions` the API
+   * server deletes it only if it still has that uid and resourceVersion (409 Conflict otherwise).
+   */
+  async delete(namespace: string, name: string, preconditions?: { uid?: string; resourceVersion?: string }): Promise<void> {
     try {
       await kubeCall(`delete Secret ${namespace}/${name}`, () =>
-        this.client.core.deleteNamespacedSecret({ namespace, name }),
+        this.client.core.deleteNamespacedSecret({ namespace, name, ...(preconditions ? { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions } } : {}) }),
       );
     } catch (err) {
       if (!isNotFound(err)) throw err;

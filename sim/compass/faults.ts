@@ -3,7 +3,7 @@
 // calls. Request faults act before or instead of execution; page faults alter one produced page.
 import { randomUUID } from 'node:crypto';
 
-export const requestFaultKinds = ['http-status', 'timeout', 'graphql-error', 'malformed-json', 'delay', 'tls-reject', 'management-info'] as const;
+export const requestFaultKinds = ['http-status', 'timeout', 'graphql-error', 'malformed-json', 'delay', 'tls-reject', 'management-info', 'http-management-info', 'echo-token'] as const;
 export const pageFaultKinds = ['truncated-page', 'wrong-total-count'] as const;
 export type RequestFaultKind = (typeof requestFaultKinds)[number];
 export type PageFaultKind = (typeof pageFaultKinds)[number];
@@ -17,7 +17,10 @@ export interface FaultSpec {
   count?: number | 'unlimited';
   /** Matching calls (or pages) to let through before it applies: 2 on `applicationsForRuntime` hits page 3. Default 0. */
   skip?: number;
-  /** http-status: the status (default 500). */
+  /**
+   * http-status: the status (default 500). echo-token: the status of an answer that echoes the
+   * one-time token the request carried, as a careless gateway does (default 401; 200 = a GraphQL error).
+   */
   status?: number;
   /** http-status: the body (default an Oathkeeper-style JSON error). */
   body?: string;
@@ -32,6 +35,11 @@ export interface FaultSpec {
    * one; null or absent = an answer without management info (reference §4.3 "Management info is empty").
    */
   managementPlaneInfo?: { directorURL?: string | null; certificateSecuredConnectorURL?: string | null } | null;
+  /**
+   * http-management-info: the `configuration` answer names the real Director and certificate-secured
+   * Connector URLs with the http:// scheme, on this origin (e.g. `http://127.0.0.1:8080`) when given.
+   */
+  httpOrigin?: string;
 }
 
 export interface ArmedFault extends FaultSpec {
@@ -64,6 +72,9 @@ export function validateFaultSpec(input: unknown): FaultSpec {
       !Array.isArray(info) &&
       Object.entries(fields).every(([k, v]) => ['directorURL', 'certificateSecuredConnectorURL'].includes(k) && (v === null || typeof v === 'string'));
     if (!ok) throw new Error('fault.managementPlaneInfo must be null or an object with string (or null) directorURL and certificateSecuredConnectorURL');
+  }
+  if (spec.httpOrigin !== undefined && !(typeof spec.httpOrigin === 'string' && /^http:\/\/[^/\s]+$/.test(spec.httpOrigin))) {
+    throw new Error('fault.httpOrigin must be an http origin such as "http://127.0.0.1:8080" (no path)');
   }
   for (const key of ['body', 'message'] as const) {
     if (spec[key] !== undefined && typeof spec[key] !== 'string') throw new Error(`fault.${key} must be a string`);

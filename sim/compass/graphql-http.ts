@@ -181,9 +181,9 @@ export async function handleGraphql(surface: Surface, req: IncomingMessage, res:
     outcome: { status: 0, errors: [] },
     faults: [],
   };
-  const finish = (status: number, envelope: Envelope | string, contentType?: string) => {
+  const finish = (status: number, envelope: Envelope | string, contentType?: string, recordedErrors?: string[]) => {
     const body = typeof envelope === 'string' ? envelope : JSON.stringify(envelope);
-    entry.outcome = { status, errors: typeof envelope === 'string' ? [] : (envelope.errors ?? []).map((e) => String(e.message)) };
+    entry.outcome = { status, errors: recordedErrors ?? (typeof envelope === 'string' ? [] : (envelope.errors ?? []).map((e) => String(e.message))) };
     store.recordCall(entry);
     send(res, status, body, contentType);
   };
@@ -212,15 +212,16 @@ export async function handleGraphql(surface: Surface, req: IncomingMessage, res:
     entry.faults = faults.map((fault) => fault.kind);
     const delay = Math.max(0, ...faults.filter((f) => f.kind === 'delay' || f.kind === 'timeout').map((f) => f.delayMs ?? 0));
     if (delay > 0) await sleep(delay);
-    const terminal = faults.find((fault) => fault.kind !== 'delay' && fault.kind !== 'malformed-json' && fault.kind !== 'management-info');
-    if (terminal) return applyTerminalFault(terminal, surface, fields[0]?.key, entry, req, finish, store);
+    const answerFaults: readonly string[] = ['delay', 'malformed-json', 'management-info', 'http-management-info'];
+    const terminal = faults.find((fault) => !answerFaults.includes(fault.kind));
+    if (terminal) return applyTerminalFault(terminal, surface, fields[0]?.key, entry, req, finish, store, tokenFrom(req, url));
 
     const result = await document.execute(prepared.context, parsed.variables);
     const envelope: Envelope = {};
     if (result.errors?.length) envelope.errors = result.errors.map((error) => presentError(surface, error));
     envelope.data = result.data ?? null;
-    const managementInfo = faults.find((fault) => fault.kind === 'management-info');
-    if (managementInfo) replaceManagementInfo(envelope.data, fields, managementInfo);
+    const managementInfo = faults.find((fault) => fault.kind === 'management-info' || fault.kind === 'http-management-info');
+    if (managementInfo) replaceManagementInfo(envelope.data, fields, managementInfo, store);
     if (faults.some((fault) => fault.kind === 'malformed-json')) {
       const text = JSON.stringify(envelope);
       return finish(200, text.slice(0, Math.max(1, Math.floor(text.length / 2))));
@@ -232,13 +233,24 @@ export async function handleGraphql(surface: Surface, req: IncomingMessage, res:
   }
 }
 
-/** The management-info fault: every `configuration` result in the answer gets the armed managementPlaneInfo. */
-function replaceManagementInfo(data: unknown, fields: RootField[], fault: ArmedFault): void {
+/**
+ * The management-info faults: every `configuration` result in the answer gets the armed
+ * managementPlaneInfo, or (http-management-info) the real URLs as plain http:// ones.
+ */
+function replaceManagementInfo(data: unknown, fields: RootField[], fault: ArmedFault, store: CompassStore): void {
   if (typeof data !== 'object' || data === null) return;
+  const plain = (url: string) => {
+    const parsed = new URL(url);
+    return `${fault.httpOrigin ?? `http://${parsed.host}`}${parsed.pathname}`;
+  };
+  const info =
+    fault.kind === 'http-management-info'
+      ? { directorURL: plain(store.directorUrl), certificateSecuredConnectorURL: plain(store.certSecuredConnectorUrl) }
+      : (fault.managementPlaneInfo ?? null);
   for (const field of fields) {
     const result = (data as Record<string, unknown>)[field.key];
     if (field.name !== 'configuration' || typeof result !== 'object' || result === null) continue;
-    (result as Record<string, unknown>).managementPlaneInfo = fault.managementPlaneInfo ?? null;
+    (result as Record<string, unknown>).managementPlaneInfo = info;
   }
 }
 
@@ -248,10 +260,20 @@ function applyTerminalFault(
   responseKey: string | undefined,
   entry: Omit<CallLogEntry, 'seq' | 'at'>,
   req: IncomingMessage,
-  finish: (status: number, envelope: Envelope | string, contentType?: string) => void,
+  finish: (status: number, envelope: Envelope | string, contentType?: string, recordedErrors?: string[]) => void,
   store: CompassStore,
+  token: string | undefined,
 ): void {
   switch (fault.kind) {
+    case 'echo-token': {
+      // A gateway that quotes what it refused: the agent must not repeat it anywhere.
+      const status = fault.status ?? 401;
+      const quoted = token ?? '(no token)';
+      // The call log keeps its promise never to hold a token.
+      const recorded = ['Failed to authenticate with one time token [echoed token]'];
+      if (status === 200) return finish(200, { errors: [{ message: `Failed to authenticate with one time token ${quoted}`, path: responseKey ? [responseKey] : [] }], data: null }, undefined, recorded);
+      return finish(status, JSON.stringify({ error: { code: status, status: 'Unauthorized', message: `one-time token ${quoted} is not valid` } }), undefined, []);
+    }
     case 'tls-reject':
       entry.outcome = { status: 0, rejected: 'tls' };
       store.recordCall(entry);

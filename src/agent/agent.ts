@@ -10,7 +10,8 @@ import { CompassConnectionStore } from '../../adapters/kube/compass-connection-s
 import { ApplicationStore } from '../../adapters/kube/application-store.js';
 import { createAgentMetrics, type AgentMetrics } from '../../adapters/metrics.js';
 import type { ProbeResult } from '../../adapters/http/health-server.js';
-import type { AgentConfig } from '../config.js';
+import { insecureCompassSettings, type AgentConfig } from '../config.js';
+import { redact } from '../../adapters/redaction.js';
 import { createEventLog, type EventLog } from '../event-log.js';
 import { createAgentRuntime, type AgentRuntime } from './runtime.js';
 import { createCompassEffects, observedCr, type CompassEffects } from './compass-effects.js';
@@ -49,16 +50,19 @@ export function createAgent(options: AgentOptions): Agent {
   const connections = new CompassConnectionStore(client, { logger });
   const applications = new ApplicationStore(client, { logger, project: applicationCacheProjection });
   const metrics = options.metrics ?? createAgentMetrics();
-  const recorded = options.eventLog ?? createEventLog({ file: config.eventLogFile });
+  const recorded = options.eventLog ?? createEventLog({ file: config.eventLogFile, maxBytes: config.eventLogMaxBytes });
   const eventLog: EventLog = {
     header: recorded.header,
-    append(at, event, state) {
+    append(at, event, state, checkpoint) {
       metrics.countEvent(event.type);
-      return recorded.append(at, event, state);
+      return recorded.append(at, event, state, checkpoint);
     },
     entries: () => recorded.entries(),
     toText: () => recorded.toText(),
+    close: () => recorded.close?.(),
   };
+  const insecureSettings = insecureCompassSettings(config);
+  metrics.setInsecureCompassSettings(insecureSettings);
   const effects = createCompassEffects({
     config,
     secrets,
@@ -76,7 +80,7 @@ export function createAgent(options: AgentOptions): Agent {
       .observeSecret(config.agentConfigurationSecret.namespace, config.agentConfigurationSecret.name, {
         pollMs: Math.min(config.controllerSyncPeriodMs, 10_000),
       })
-      .pipe(map((data) => observeConfiguration(data, configRef))),
+      .pipe(map((data) => observeConfiguration(data, configRef, { allowPlainHttp: config.allowInsecureCompassHttp }))),
     connectionCr$: connections.observe().pipe(map(observedCr)),
     // Secrets are read by name (no list/watch in the agent's Role), once per cycle.
     credentials$: timer(config.controllerSyncPeriodMs, config.controllerSyncPeriodMs).pipe(
@@ -125,6 +129,7 @@ export function createAgent(options: AgentOptions): Agent {
         clientCertificate: `${config.clusterCertificatesSecret.namespace}/${config.clusterCertificatesSecret.name}`,
         caCertificate: `${config.caCertificatesSecret.namespace}/${config.caCertificatesSecret.name}`,
       },
+      insecureCompassSettings: insecureSettings,
     },
   });
 
@@ -134,11 +139,18 @@ export function createAgent(options: AgentOptions): Agent {
     metrics,
     eventLog,
     start() {
+      for (const setting of insecureSettings) {
+        logger.warn(
+          { setting },
+          `${setting}=true: the connection to Compass is not protected (${setting === 'APP_SKIP_COMPASS_TLS_VERIFY' ? "Compass's server certificate is not verified" : 'plain http:// URLs are accepted, the token travels in cleartext'}); for labs only, every such connection is logged`,
+        );
+      }
       runtime.start();
     },
     async stop() {
       await runtime.stop();
       await effects.close();
+      eventLog.close?.();
     },
     liveness() {
       const status = runtime.getSnapshot().status;
@@ -151,16 +163,20 @@ export function createAgent(options: AgentOptions): Agent {
       if (!identity) return { ok: false, detail: 'no client certificate yet' };
       const notAfter = Date.parse(identity.validity.notAfter);
       if (notAfter <= clock.now()) return { ok: false, detail: `client certificate expired at ${identity.validity.notAfter}` };
+      if (Date.parse(identity.validity.notBefore) > clock.now()) {
+        return { ok: false, detail: `client certificate not valid before ${identity.validity.notBefore} by this node's clock` };
+      }
       return { ok: true, detail: `client certificate valid until ${identity.validity.notAfter}` };
     },
     debug() {
       const snapshot = runtime.getSnapshot();
-      return {
+      // Already redacted (events and effect results are); scrubbed once more since /debug leaves the process.
+      return redact({
         state: snapshot.value,
         status: snapshot.status,
         connectionState: snapshot.context.connectionState,
         recentEvents: eventLog.entries().slice(-50),
-      };
+      });
     },
   };
 }

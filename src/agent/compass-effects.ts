@@ -13,11 +13,15 @@ import type { SecretStore } from '../../adapters/kube/secret-store.js';
 import type { CompassConnectionObject, CompassConnectionStore } from '../../adapters/kube/compass-connection-store.js';
 import type { ApplicationStore } from '../../adapters/kube/application-store.js';
 import type { AgentMetrics } from '../../adapters/metrics.js';
-import type { AgentConfig, NamespacedName } from '../config.js';
+import { insecureCompassSettings, type AgentConfig, type NamespacedName } from '../config.js';
 import { CONSUMED_TOKEN_ANNOTATION } from '../status-projection.js';
 import { applyConfiguration, labelsToSet } from '../applications/apply-configuration.js';
 import { SecretContentRecord } from '../applications/secret-content-record.js';
+import { agentOwnSecrets } from '../applications/protected-secrets.js';
+import { SecretRecheck } from '../applications/secret-recheck.js';
+import { registerSecret } from '../../adapters/redaction.js';
 import { readConfigurationSecret, tokenFingerprint } from './configuration-secret.js';
+import { managementInfoData, readStoredManagementInfo, sameManagementInfo } from './stored-management-info.js';
 import { syncPorts } from './sync-ports.js';
 import {
   EffectError,
@@ -56,7 +60,7 @@ export interface CompassEffects extends AgentEffects {
   close(): Promise<void>;
 }
 
-/** How many synchronizations trust the record of written Secrets before reading them all again. */
+/** Every recorded Secret is read again once per this many sync periods, the reads spread evenly over them. */
 export const SECRET_RECHECK_CYCLES = 10;
 
 const ref = (n: NamespacedName) => `${n.namespace}/${n.name}`;
@@ -65,6 +69,8 @@ export function compassErrorKind(error: unknown): EffectErrorKind {
   if (error instanceof CompassError) {
     if (error.kind === 'rejected' || error.tlsRejected) return 'rejected';
     if (error.kind === 'unreachable' || error.kind === 'aborted') return 'unreachable';
+    // A refused http URL, a value a request cannot carry (e.g. a line break in TOKEN): nothing reached Compass.
+    if (error.kind === 'insecure-url' || error.kind === 'local') return 'invalid-config';
     return 'invalid-response';
   }
   return 'internal';
@@ -98,6 +104,7 @@ export function readClientIdentity(data: Record<string, string>, secretRef: stri
   const clientCertificatePem = data.crt ?? '';
   const certificateChainPem = data.crtChain || clientCertificatePem;
   if (!keyPem || !clientCertificatePem) throw new Error(`Secret ${secretRef} lacks the keys "key" and "crt"`);
+  registerSecret(keyPem, 'key');
   const certificate = parseCertificate(clientCertificatePem, `crt of Secret ${secretRef}`);
   if (!keyMatchesCertificate(keyPem, clientCertificatePem)) throw new Error(`the key in Secret ${secretRef} does not belong to its certificate`);
   return {
@@ -113,12 +120,18 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
   const at = () => new Date(options.now()).toISOString();
   const secretContent = new SecretContentRecord();
   // The record lets a quiet cycle skip every Secret request, so it would also never notice a Secret
-  // deleted or edited by hand (the agent may not watch Secrets): every SECRET_RECHECK_CYCLES-th
-  // synchronization reads and compares them all again.
-  let cyclesSinceSecretRecheck = 0;
+  // deleted or edited by hand (the agent may not watch Secrets): a background pass reads the recorded
+  // Secrets one at a time over SECRET_RECHECK_CYCLES sync periods and forgets those that changed.
+  const ports = syncPorts(applications, secrets);
+  const secretRecheck = new SecretRecheck(secretContent, ports.secrets, {
+    periodMs: SECRET_RECHECK_CYCLES * config.controllerSyncPeriodMs,
+    onError: (namespace, name, err) => logger.debug({ secret: `${namespace}/${name}`, reason: (err as Error).message }, 're-reading an Application Secret failed; it is read again in the next pass'),
+  });
+  secretRecheck.start();
+  // The agent's own Secrets: whatever the Director sends, no Application Secret may be one of them.
+  const protectedSecrets = agentOwnSecrets(config);
   // Director answers identical to the last fetch's are taken as read then (content-addressed).
   const directorPages = new DirectorPageMemory();
-  const ports = syncPorts(applications, secrets);
   let identity: ClientIdentity | undefined;
   // The next RSA key is generated ahead, so connecting and renewing do not wait seconds for it.
   const spareKey = new SpareKey(config.rsaKeyBits);
@@ -128,19 +141,25 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
   const transport = {
     caPem: options.compassCaPem,
     insecureSkipVerify: config.skipCompassTlsVerify,
+    allowPlainHttp: config.allowInsecureCompassHttp,
+    onInsecureConnection: (warning: string) => logger.warn({ settings: insecureCompassSettings(config) }, warning),
     timeoutMs: config.compassRequestTimeoutMs,
   };
+  const storedUrlSource = (what: string) => `the ${what} URL stored in Secret ${ref(config.clusterCertificatesSecret)}`;
 
   const readConfiguration = async () => {
     const data = await secrets.getData(config.agentConfigurationSecret.namespace, config.agentConfigurationSecret.name).catch((err: unknown) => {
-      // Not 'kubernetes': for establishConnection that kind means "writing the credential Secrets failed".
-      throw new EffectError('unreachable', `cannot read Secret ${ref(config.agentConfigurationSecret)}: ${(err as Error).message}`);
+      throw new EffectError('kubernetes-read', `cannot read Secret ${ref(config.agentConfigurationSecret)}: ${(err as Error).message}`);
     });
-    return readConfigurationSecret(data, ref(config.agentConfigurationSecret));
+    return readConfigurationSecret(data, ref(config.agentConfigurationSecret), { allowPlainHttp: config.allowInsecureCompassHttp });
   };
 
-  /** Key, certificate and chain in one Secret write (never a key without its certificate), then the CA. */
+  /**
+   * Key, certificate, chain and the management info in one Secret write (never a key without its
+   * certificate, nor URLs from anywhere but the Connector's answer), then the CA.
+   */
   const preserve = async (result: connector.ConnectionResult): Promise<ClientIdentity> => {
+    registerSecret(result.privateKeyPem, 'key');
     const next: ClientIdentity = {
       keyPem: result.privateKeyPem,
       clientCertificatePem: result.credentials.clientCertificatePem,
@@ -155,6 +174,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
         key: next.keyPem,
         crt: next.clientCertificatePem,
         crtChain: next.certificateChainPem,
+        ...managementInfoData(result.managementInfo),
       });
       await secrets.upsertMerge(config.caCertificatesSecret.namespace, config.caCertificatesSecret.name, {
         cacert: result.credentials.caCertificatePem,
@@ -167,6 +187,14 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     return next;
   };
 
+  /** The machine passes the management info the agent stored; none means there is nowhere trusted to go. */
+  const requireManagementInfo = (managementInfo: ManagementInfo | null | undefined): ManagementInfo => {
+    if (!managementInfo?.connectorUrl || !managementInfo.directorUrl) {
+      throw new EffectError('invalid-config', `no Compass URLs are stored in Secret ${ref(config.clusterCertificatesSecret)}; put a new one-time token into Secret ${ref(config.agentConfigurationSecret)} to reconnect`);
+    }
+    return managementInfo;
+  };
+
   const requireIdentity = (): ClientIdentity => {
     if (!identity) {
       throw new EffectError('invalid-config', `no client certificate is loaded: Secret ${ref(config.clusterCertificatesSecret)} is missing or unreadable; put a new one-time token into Secret ${ref(config.agentConfigurationSecret)} to reconnect`);
@@ -174,7 +202,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     return identity;
   };
 
-  const observeCredentials = async (adopt: boolean): Promise<ObservedCredentials> => {
+  const observeCredentials = async (adopt: boolean): Promise<ObservedCredentials & { managementInfo: ManagementInfo | null }> => {
     const cluster = await secrets.getData(config.clusterCertificatesSecret.namespace, config.clusterCertificatesSecret.name);
     const ca = await secrets.getData(config.caCertificatesSecret.namespace, config.caCertificatesSecret.name);
     const observed: ObservedCredentials = { clientCertificateSecret: 'missing', caCertificateSecret: ca ? 'present' : 'missing' };
@@ -192,19 +220,24 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
         logger.warn({ secret: ref(config.clusterCertificatesSecret), reason: (err as Error).message }, 'client certificate Secret is unusable');
       }
     }
-    return observed;
+    return { ...observed, managementInfo: readStoredManagementInfo(cluster) };
   };
 
   return {
     currentIdentity: () => (identity ? { validity: identity.validity } : undefined),
-    observeCredentials: () => observeCredentials(false),
+    observeCredentials: async () => {
+      const { managementInfo: _stored, ...observed } = await observeCredentials(false);
+      return observed;
+    },
 
     async loadState() {
       try {
         const cr = observedCr(await connections.get());
-        return { at: at(), cr, credentialsSecrets: await observeCredentials(true) };
+        const { managementInfo, ...credentialsSecrets } = await observeCredentials(true);
+        // The Secret's management info, never the CR's: see stored-management-info.ts.
+        return { at: at(), cr, credentialsSecrets, managementInfo };
       } catch (err) {
-        throw asEffectError(err, 'kubernetes');
+        throw asEffectError(err, 'kubernetes-read');
       }
     },
 
@@ -235,32 +268,50 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       };
     },
 
-    async checkConnection({ managementInfo }, signal) {
+    async checkConnection(input, signal) {
       const current = requireIdentity();
+      const managementInfo = requireManagementInfo(input.managementInfo);
       let returned: ManagementInfo;
       try {
-        returned = await connector.checkConnection({ ...transport, connectorUrl: managementInfo.connectorUrl, clientCertificate: current, signal });
+        returned = await connector.checkConnection({
+          ...transport,
+          urlSource: storedUrlSource('certificate-secured Connector'),
+          connectorUrl: managementInfo.connectorUrl,
+          clientCertificate: current,
+          signal,
+        });
       } catch (err) {
         throw asEffectError(err);
       }
       // Both Secrets must exist and still hold the certificate we present; anything else is repaired by renewal.
       let credentialsExist: boolean;
+      let cluster: Record<string, string> | null;
       try {
-        const cluster = await secrets.getData(config.clusterCertificatesSecret.namespace, config.clusterCertificatesSecret.name);
+        cluster = await secrets.getData(config.clusterCertificatesSecret.namespace, config.clusterCertificatesSecret.name);
         const ca = await secrets.getData(config.caCertificatesSecret.namespace, config.caCertificatesSecret.name);
         credentialsExist = ca !== null && cluster !== null && cluster.crt === current.clientCertificatePem && cluster.key === current.keyPem;
       } catch (err) {
-        throw asEffectError(err, 'kubernetes');
+        throw asEffectError(err, 'kubernetes-read');
+      }
+      // The Connector moved Compass: the URLs a restart resumes with follow it (only ever from its answer).
+      if (credentialsExist && !sameManagementInfo(readStoredManagementInfo(cluster), returned)) {
+        try {
+          await secrets.upsertMerge(config.clusterCertificatesSecret.namespace, config.clusterCertificatesSecret.name, managementInfoData(returned));
+        } catch (err) {
+          throw new EffectError('kubernetes', `cannot store the management info in Secret ${ref(config.clusterCertificatesSecret)}: ${(err as Error).message}`);
+        }
       }
       return { at: at(), managementInfo: returned, credentialsExist };
     },
 
-    async renewCertificate({ managementInfo }, signal) {
+    async renewCertificate(input, signal) {
       const current = requireIdentity();
+      const managementInfo = requireManagementInfo(input.managementInfo);
       let result: connector.ConnectionResult;
       try {
         result = await connector.renewCertificate({
           ...transport,
+          urlSource: storedUrlSource('certificate-secured Connector'),
           connectorUrl: managementInfo.connectorUrl,
           clientCertificate: current,
           keyBits: config.rsaKeyBits,
@@ -285,6 +336,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
 
     async close() {
       applications.close();
+      await secretRecheck.stop();
     },
   };
 
@@ -301,12 +353,13 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     let current: ClientIdentity;
     try {
       current = requireIdentity();
+      requireManagementInfo(managementInfo);
     } catch (err) {
       return failed(`Failed to prepare configuration client: ${(err as Error).message}`);
     }
     let director: DirectorClient;
     try {
-      director = new DirectorClient({ ...transport, url: managementInfo.directorUrl, tenant, clientCertificate: current, runtimeId });
+      director = new DirectorClient({ ...transport, urlSource: storedUrlSource('Director'), url: managementInfo.directorUrl, tenant, clientCertificate: current, runtimeId });
     } catch (err) {
       // e.g. the Connector named a Director URL that is not a URL (reference: "Failed to prepare configuration client").
       return failed(`Failed to prepare configuration client: ${(err as Error).message}`);
@@ -322,16 +375,13 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       const { runtimeLabels } = configuration;
       metrics?.setManagedApplications(configuration.applications.length);
       if (configuration.pages) metrics?.countDirectorPages(configuration.pages);
-      if (++cyclesSinceSecretRecheck >= SECRET_RECHECK_CYCLES) {
-        secretContent.clear();
-        cyclesSinceSecretRecheck = 0;
-      }
       let report;
       try {
         report = await applyConfiguration(configuration, ports, {
           centralGatewayUrl: config.centralGatewayServiceUrl,
           skipAppsTlsVerify: config.skipAppsTlsVerify,
           integrationNamespace: config.integrationNamespace,
+          protectedSecrets,
           secretContent,
         });
       } catch (err) {

@@ -2,6 +2,8 @@
 // exactly what is wrong with it. The token never leaves this module except to the Connector call;
 // the machine sees only a fingerprint.
 import { createHash } from 'node:crypto';
+import { registerSecret } from '../../adapters/redaction.js';
+import { insecureUrlMessage, isPlainHttp, type EndpointPolicy } from '../../adapters/compass/endpoint-policy.js';
 import type { ObservedConfig } from './effects.js';
 
 export interface AgentConfigurationValues {
@@ -23,15 +25,19 @@ export interface ConfigurationReading {
   problems: string[];
 }
 
-/** Reads the Secret's decoded data; `null` means the Secret does not exist. */
-export function readConfigurationSecret(data: Record<string, string> | null, secretRef: string): ConfigurationReading {
+/**
+ * Reads the Secret's decoded data; `null` means the Secret does not exist. The token is registered
+ * for redaction by value. A plain http CONNECTOR_URL is a problem unless `policy` allows it.
+ */
+export function readConfigurationSecret(data: Record<string, string> | null, secretRef: string, policy: EndpointPolicy = {}): ConfigurationReading {
   if (data === null) return { values: {}, problems: [`Secret ${secretRef} does not exist; create it with CONNECTOR_URL, RUNTIME_ID, TENANT and TOKEN`] };
   const get = (key: string) => (data[key] ?? '').trim();
   const values: Partial<AgentConfigurationValues> = {};
   const problems: string[] = [];
   const connectorUrl = get('CONNECTOR_URL');
   if (!connectorUrl) problems.push(`key CONNECTOR_URL is missing or empty in Secret ${secretRef}`);
-  else if (!/^https?:\/\/[^\s]+$/.test(connectorUrl)) problems.push(`CONNECTOR_URL in Secret ${secretRef} is not an http(s) URL`);
+  else if (!/^https?:\/\/[^\s]+$/i.test(connectorUrl)) problems.push(`CONNECTOR_URL in Secret ${secretRef} is not an http(s) URL`);
+  else if (isPlainHttp(connectorUrl) && !policy.allowPlainHttp) problems.push(insecureUrlMessage(connectorUrl, `CONNECTOR_URL of Secret ${secretRef}`));
   else values.connectorUrl = connectorUrl;
   for (const [key, field] of [
     ['TOKEN', 'token'],
@@ -39,14 +45,15 @@ export function readConfigurationSecret(data: Record<string, string> | null, sec
     ['TENANT', 'tenant'],
   ] as const) {
     const value = get(key);
+    if (key === 'TOKEN') registerSecret(value);
     if (value) values[field] = value;
     else problems.push(`key ${key} is missing or empty in Secret ${secretRef}`);
   }
   return { values, problems };
 }
 
-export function observeConfiguration(data: Record<string, string> | null, secretRef: string): ObservedConfig {
-  const { values, problems } = readConfigurationSecret(data, secretRef);
+export function observeConfiguration(data: Record<string, string> | null, secretRef: string, policy: EndpointPolicy = {}): ObservedConfig {
+  const { values, problems } = readConfigurationSecret(data, secretRef, policy);
   return {
     present: data !== null,
     ...(problems.length ? { problem: problems.join('; ') } : {}),

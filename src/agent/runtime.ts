@@ -3,18 +3,20 @@
 // CompassConnection after each settled snapshot (one write at a time, the latest projection wins).
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { createActor, fromPromise, type InspectionEvent } from 'xstate';
-import { redactText } from '../../adapters/redaction.js';
+import { boundText, redact, redactText } from '../../adapters/redaction.js';
 import { silentLogger, type Logger } from '../../adapters/logger.js';
 import type { Clock } from '../../adapters/clock/clock.js';
 import { createWakeScheduler } from '../../adapters/clock/wake-scheduler.js';
 import {
   agentMachine,
+  ERROR_PREFIX,
   type AgentActorRef,
+  type AgentContext,
   type AgentMachineInput,
   type AgentSnapshot,
   type SecretNames,
 } from '../../machines/agent-machine.js';
-import type { AgentEvent, EffectFailure, ManagementInfo } from '../../machines/agent-events.js';
+import type { AgentEvent, EffectErrorKind, EffectFailure, ManagementInfo, SyncResult } from '../../machines/agent-events.js';
 import type { AgentTimingConfig } from '../../machines/timing.js';
 import { projectConnection, type ConnectionProjection } from '../status-projection.js';
 import type { EventLog } from '../event-log.js';
@@ -26,6 +28,8 @@ export type { AgentTimingConfig, SecretNames };
 export interface AgentRuntimeConfig {
   timing: AgentTimingConfig;
   secretNames?: Partial<SecretNames>;
+  /** Lab settings in effect that weaken the connection to Compass (shown in the CR's conditions). */
+  insecureCompassSettings?: string[];
 }
 
 export interface AgentRuntimeOptions {
@@ -53,11 +57,44 @@ export interface AgentRuntime {
 
 const iso = (t: number) => new Date(t).toISOString();
 
-/** Effect errors become plain, redacted data stamped with the time they happened. */
+/** Longest error text the machine (and so the CR status, the log and the event log) gets from an effect. */
+export const MAX_ERROR_TEXT = 2000;
+
+/** Effect errors become plain, redacted, bounded data stamped with the time they happened. */
 export function effectFailure(error: unknown, at: string): EffectFailure {
-  if (error instanceof EffectError) return { kind: error.kind, message: redactText(error.message), at };
+  if (error instanceof EffectError) return { kind: error.kind, message: boundText(redactText(error.message), MAX_ERROR_TEXT), at };
   const message = error instanceof Error ? error.message : String(error);
-  return { kind: 'internal', message: redactText(`unexpected failure: ${message}`), at };
+  return { kind: 'internal', message: boundText(redactText(`unexpected failure: ${message}`), MAX_ERROR_TEXT), at };
+}
+
+/** What an effect returns, as the machine and the event log see it: redacted, error texts bounded. */
+function scrubOutput<O>(output: O): O {
+  const scrubbed = redact(output);
+  const error = (scrubbed as { error?: unknown } | null)?.error;
+  return typeof error === 'string' ? { ...scrubbed, error: boundText(error, MAX_ERROR_TEXT) } : scrubbed;
+}
+
+/** The log line for a connection error: says what failed, so that a Kubernetes outage is not blamed on Compass. */
+export function connectionFailureMessage(kind: EffectErrorKind | undefined): string {
+  switch (kind) {
+    case 'kubernetes':
+    case 'kubernetes-read':
+      return 'a Kubernetes API request failed (not the connection to Compass)';
+    case 'invalid-config':
+      return 'the connection to Compass cannot be made with this configuration';
+    case 'internal':
+      return 'the agent failed internally while handling the connection';
+    default:
+      return 'connection to Compass failed';
+  }
+}
+
+/** The log line for a synchronization error, by the step that failed. */
+export function syncFailureMessage(result: SyncResult | null, error: string): string {
+  if (result === 'ResourceApplicationFailed') return 'applying the Applications in the cluster failed';
+  if (result === 'MetadataUpdateFailed') return 'setting the Runtime labels in Compass failed';
+  if (error.startsWith(ERROR_PREFIX.runtimeConfig)) return 'reading the Runtime configuration Secret failed';
+  return 'synchronization with Compass failed';
 }
 
 /** The time an event happened, for the log line. */
@@ -74,11 +111,13 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
 
   const wrap = <I, O>(call: (input: I, signal: AbortSignal) => Promise<O>) =>
     fromPromise<O, I>(async ({ input, signal }) => {
+      let output: O;
       try {
-        return await call(input, signal);
+        output = await call(input, signal);
       } catch (error) {
         throw effectFailure(error, now());
       }
+      return scrubOutput(output);
     });
 
   const machine = agentMachine.provide({
@@ -96,15 +135,19 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     },
   });
 
-  const input: AgentMachineInput = { timing: options.config.timing, secretNames: options.config.secretNames };
+  const input: AgentMachineInput = {
+    timing: options.config.timing,
+    secretNames: options.config.secretNames,
+    ...(options.config.insecureCompassSettings?.length ? { insecureCompassSettings: options.config.insecureCompassSettings } : {}),
+  };
   let root: AgentActorRef | undefined;
   const inspect = (ev: InspectionEvent) => {
     if (ev.type !== '@xstate.snapshot' || !root || ev.actorRef !== root) return;
     const event = ev.event as { type: string };
     const at = event.type === INIT_EVENT_TYPE ? now() : eventTime(event, now());
     const recorded = event.type === INIT_EVENT_TYPE ? { type: INIT_EVENT_TYPE, input } : event;
-    const state = (ev.snapshot as AgentSnapshot).value;
-    eventLog?.append(at, recorded, state);
+    const snapshot = ev.snapshot as AgentSnapshot;
+    eventLog?.append(at, recorded, snapshot.value, () => ({ value: snapshot.value, context: snapshot.context }));
   };
   const actor = createActor(machine, { input, inspect });
   root = actor;
@@ -115,6 +158,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
   // Errors the CR status shows are logged too, once per new text (the logger redacts).
   let lastConnectionError: string | undefined;
   let lastSyncError: string | undefined;
+  let lastStartError: AgentContext['lastError'] = null;
 
   // Serialised CR writes: `pending` holds the newest projection not yet written.
   let pending: ConnectionProjection | null = null;
@@ -147,8 +191,9 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     });
   };
 
+  // The machine sees what the event log records: redacted.
   const send = (event: AgentEvent) => {
-    if (actor.getSnapshot().status === 'active') actor.send(event);
+    if (actor.getSnapshot().status === 'active') actor.send(redact(event));
   };
 
   return {
@@ -164,16 +209,21 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
               lastState = state;
               logger.info({ state: snapshot.value, connectionState: snapshot.context.connectionState }, 'agent state changed');
             }
-            const connectionError = snapshot.context.connection?.error;
+            const { context } = snapshot;
+            const connectionError = context.connection?.error;
             if (connectionError && connectionError !== lastConnectionError) {
-              logger.warn({ connectionState: snapshot.context.connectionState, error: connectionError }, 'connection to Compass failed');
+              logger.warn({ connectionState: context.connectionState, error: connectionError }, connectionFailureMessage(context.lastError?.kind));
             }
             lastConnectionError = connectionError;
-            const syncError = snapshot.context.synchronization?.error;
+            const syncError = context.synchronization?.error;
             if (syncError && syncError !== lastSyncError) {
-              logger.warn({ connectionState: snapshot.context.connectionState, error: syncError }, 'synchronization with Compass failed');
+              logger.warn({ connectionState: context.connectionState, error: syncError }, syncFailureMessage(context.lastSyncResult, syncError));
             }
             lastSyncError = syncError;
+            if (snapshot.matches('StartFailed') && context.lastError !== lastStartError) {
+              lastStartError = context.lastError;
+              logger.warn({ error: context.lastError?.message }, 'reading the cluster at start-up failed; retrying');
+            }
             snapshot$.next(snapshot);
             offer(snapshot);
           },

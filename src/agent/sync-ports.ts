@@ -3,15 +3,22 @@
 // semantically and rewrites whatever differs, so the cast at this boundary is deliberate.
 import type { ApplicationObject as StoredObject } from '../../adapters/kube/application-store.js';
 import type { ApplicationStore } from '../../adapters/kube/application-store.js';
-import type { SecretStore } from '../../adapters/kube/secret-store.js';
-import type { ApplicationObject } from '../applications/application-resource.js';
+import type { SecretObject as StoredSecret, SecretStore } from '../../adapters/kube/secret-store.js';
+import type { ApplicationObject, SecretObject } from '../applications/application-resource.js';
 import type { ApplicationPort, SecretPort, SyncPorts } from '../applications/ports.js';
 import { compactApplication } from '../applications/stored-application.js';
 
 export function syncPorts(applications: ApplicationStore, secrets: SecretStore): SyncPorts {
+  const secretPort: SecretPort = {
+    get: async (namespace, name) => (await secrets.get(namespace, name)) as SecretObject | null,
+    create: (secret) => secrets.create(secret as StoredSecret),
+    // Conditional on the version the executor read and found to be the agent's: never a blind overwrite.
+    replace: (secret) => secrets.update(secret as StoredSecret),
+    delete: (namespace, name, preconditions) => secrets.delete(namespace, name, preconditions),
+  };
   return {
     applications: applications as unknown as ApplicationPort,
-    secrets: secrets as unknown as SecretPort,
+    secrets: secretPort,
   };
 }
 

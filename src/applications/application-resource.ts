@@ -10,6 +10,9 @@ export const MANAGED_BY_VALUE = 'compass-runtime-agent';
 /** `spec.labels` key naming the application. */
 export const CONNECTED_APP_LABEL = 'connected-app';
 export const DESCRIPTION_NOT_PROVIDED = 'Description not provided';
+/** Labels of credential and request-parameter Secrets (contract with the reference agent). */
+export const SECRET_APP_LABEL = 'app';
+export const SECRET_BUNDLE_LABEL = 'bundleId';
 
 export interface OwnerReference {
   apiVersion: string;

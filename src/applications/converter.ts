@@ -14,18 +14,23 @@ import {
   DESCRIPTION_NOT_PROVIDED,
   MANAGED_BY_LABEL,
   MANAGED_BY_VALUE,
+  SECRET_APP_LABEL,
+  SECRET_BUNDLE_LABEL,
   type ApplicationEntry,
   type ApplicationObject,
   type ApplicationService,
   type EntryCredentials,
   type SecretObject,
 } from './application-resource.js';
+import { applicationProblems } from './application-validation.js';
 import {
   centralGatewayUrl,
   credentialsSecretName,
   requestParametersSecretName,
+  secretAppLabelValue,
   serviceName,
 } from './naming.js';
+import type { ProtectedSecret } from './protected-secrets.js';
 
 export interface ConversionOptions {
   /** APP_CENTRAL_GATEWAY_SERVICE_URL */
@@ -34,20 +39,27 @@ export interface ConversionOptions {
   skipAppsTlsVerify: boolean;
   /** APP_INTEGRATION_NAMESPACE: where credential and request-parameter Secrets live. */
   integrationNamespace: string;
+  /** The agent's own Secrets: an application whose Secret would have one of these names is not applied. */
+  protectedSecrets?: readonly ProtectedSecret[];
 }
 
 export interface DesiredApplication {
   /** The CR name (normalised or not, decided by the caller). */
   name: string;
+  /** The name the Director gave the application. */
+  directorName: string;
   applicationId: string;
   application: ApplicationObject;
   /** Credential and request-parameter Secrets, without owner references. */
   secrets: SecretObject[];
+  /**
+   * Why the application cannot be applied (application-validation.ts); empty when it can. An
+   * application with problems is neither created, updated nor deleted.
+   */
+  problems: string[];
 }
 
-/** Secret labels naming the application and bundle (contract with the reference agent). */
-export const SECRET_APP_LABEL = 'app';
-export const SECRET_BUNDLE_LABEL = 'bundleId';
+export { SECRET_APP_LABEL, SECRET_BUNDLE_LABEL };
 
 type BundleCredentials =
   | { type: 'Basic'; username: string; password: string }
@@ -92,7 +104,7 @@ function secret(name: string, appName: string, bundleId: string, namespace: stri
   return {
     apiVersion: 'v1',
     kind: 'Secret',
-    metadata: { name, namespace, labels: { [SECRET_APP_LABEL]: appName, [SECRET_BUNDLE_LABEL]: bundleId } },
+    metadata: { name, namespace, labels: { [SECRET_APP_LABEL]: secretAppLabelValue(appName), [SECRET_BUNDLE_LABEL]: bundleId } },
     type: 'Opaque',
     data: encoded,
   };
@@ -174,7 +186,18 @@ function convertBundle(appName: string, bundle: DirectorBundle, options: Convers
   return { service, secrets };
 }
 
+/** The desired objects of `app` and why they cannot be applied (`problems`, empty when they can). */
 export function convertApplication(app: DirectorApplication, name: string, options: ConversionOptions): DesiredApplication {
+  const desired = buildApplication(app, name, options);
+  desired.problems = applicationProblems(app, desired, options.protectedSecrets);
+  return desired;
+}
+
+/**
+ * The desired objects only, `problems` left empty: for rebuilding an application whose problems were
+ * already found empty (the sync memory's summaries), without paying for the checks again.
+ */
+export function buildApplication(app: DirectorApplication, name: string, options: ConversionOptions): DesiredApplication {
   const services: ApplicationService[] = [];
   const secrets: SecretObject[] = [];
   for (const bundle of app.bundles) {
@@ -201,5 +224,5 @@ export function convertApplication(app: DirectorApplication, name: string, optio
       encodeUrl: false,
     },
   };
-  return { name, applicationId: app.id, application, secrets };
+  return { name, directorName: app.name, applicationId: app.id, application, secrets, problems: [] };
 }

@@ -21,6 +21,10 @@ export interface DesiredSummary {
   ownedDigest: string;
   serviceIds: string[];
   secrets: DesiredSecretRef[];
+  /** Why it cannot be applied (application-validation.ts); absent when it can. */
+  problems?: string[];
+  /** The Director's name of an application that cannot be applied (absent otherwise). */
+  directorName?: string;
 }
 
 export interface PlannedApplication extends DesiredSummary {
@@ -39,12 +43,14 @@ export function summarizeDesired(desired: DesiredApplication): DesiredSummary {
       name: secret.metadata.name,
       digest: secretContentDigest(secret),
     })),
+    ...(desired.problems.length > 0 ? { problems: desired.problems, directorName: desired.directorName } : {}),
   };
 }
 
 /** A summary with the way to its full objects (written out: this runs for every application of every cycle). */
 export function planned(summary: DesiredSummary, load: () => DesiredApplication): PlannedApplication {
-  const { name, applicationId, ownedDigest, serviceIds, secrets } = summary;
+  const { name, applicationId, ownedDigest, serviceIds, secrets, problems, directorName } = summary;
+  if (problems) return { name, applicationId, ownedDigest, serviceIds, secrets, problems, directorName, load };
   return { name, applicationId, ownedDigest, serviceIds, secrets, load };
 }
 

@@ -18,14 +18,23 @@ export interface ApplicationPort {
   delete(name: string): Promise<void>;
 }
 
+/** The object a conditional delete must still find: the one whose ownership was checked. */
+export interface DeletePreconditions {
+  uid: string;
+  resourceVersion: string;
+}
+
 export interface SecretPort {
   /** null when the Secret does not exist. */
   get(namespace: string, name: string): Promise<SecretObject | null>;
   create(secret: SecretObject): Promise<void>;
-  /** Full replacement (PUT); `secret.metadata.resourceVersion` is the one just read. */
+  /**
+   * Full replacement (PUT), conditional on `secret.metadata.resourceVersion`, the version just read
+   * (and found to be the agent's): a Secret changed since then is not overwritten (409 Conflict throws).
+   */
   replace(secret: SecretObject): Promise<void>;
-  /** NotFound is success. */
-  delete(namespace: string, name: string): Promise<void>;
+  /** NotFound is success. With preconditions, a Secret that changed since it was read is not deleted (409 Conflict throws). */
+  delete(namespace: string, name: string, preconditions?: DeletePreconditions): Promise<void>;
 }
 
 export interface SyncPorts {

@@ -24,9 +24,23 @@ export function secretContentDigest(secret: SecretObject): string {
   return createHmac('sha256', KEY).update(content).digest('base64');
 }
 
+/** What is known of one Secret; a new object on every `remember`, so identity tells entries apart. */
+export interface RecordedSecret {
+  readonly digest: string;
+  readonly ownerUid: string;
+}
+
+/** The content digest of a stored Secret, counting only the agent's labels (others may add their own). */
+export function storedContentDigest(secret: SecretObject, agentLabels: readonly string[]): string {
+  const present = secret.metadata.labels ?? {};
+  const labels: Record<string, string> = {};
+  for (const key of agentLabels) if (present[key] !== undefined) labels[key] = present[key]!;
+  return secretContentDigest({ ...secret, metadata: { ...secret.metadata, labels } });
+}
+
 export class SecretContentRecord {
   /** namespace → name → content digest and owner uid (nested: a lookup builds no key string). */
-  readonly #digests = new Map<string, Map<string, { digest: string; ownerUid: string }>>();
+  readonly #digests = new Map<string, Map<string, RecordedSecret>>();
 
   /** Whether the cluster is known to hold exactly this content (`secretContentDigest`), owned by `ownerUid`. */
   isCurrent(namespace: string, name: string, digest: string, ownerUid: string): boolean {
@@ -44,7 +58,23 @@ export class SecretContentRecord {
     this.#digests.get(namespace)?.delete(name);
   }
 
-  /** Forces the next cycle to GET and compare every Secret again (e.g. periodically, to repair out-of-band edits). */
+  entry(namespace: string, name: string): RecordedSecret | undefined {
+    return this.#digests.get(namespace)?.get(name);
+  }
+
+  /** Forgets the Secret only if `entry` is still what is recorded (a write since then recorded newer content). */
+  forgetIf(namespace: string, name: string, entry: RecordedSecret): void {
+    if (this.entry(namespace, name) === entry) this.forget(namespace, name);
+  }
+
+  /** The recorded Secrets, a snapshot. */
+  keys(): Array<[namespace: string, name: string]> {
+    const keys: Array<[string, string]> = [];
+    for (const [namespace, names] of this.#digests) for (const name of names.keys()) keys.push([namespace, name]);
+    return keys;
+  }
+
+  /** Forces the next cycle to GET and compare every Secret again (secret-recheck.ts forgets them one by one instead). */
   clear(): void {
     this.#digests.clear();
   }

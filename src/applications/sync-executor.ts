@@ -1,12 +1,17 @@
 // Carries out a sync plan through the ports: one task per application, a bounded number at a time;
-// a failing application is recorded and the others go on.
+// a failing application is recorded and the others go on. Secrets are replaced or deleted only when
+// they are the agent's for that Application (secret-ownership.ts), and never when they are the agent's
+// own configuration, certificate or CA Secrets (protected-secrets.ts).
 
 import { redactText } from '../../adapters/redaction.js';
+import { idText, quoted } from './application-validation.js';
 import { ownerReferenceTo, type ApplicationObject, type SecretObject } from './application-resource.js';
 import { isAlreadyExists, type SyncPorts } from './ports.js';
+import { protectedSecretAt, type ProtectedSecret } from './protected-secrets.js';
 import { secretContentDigest, type SecretContentRecord } from './secret-content-record.js';
+import { notOwnedBecause } from './secret-ownership.js';
 import type { DesiredSecretRef } from './planned-application.js';
-import type { PlannedOperation, SecretRef, SyncPlan, UnchangedOperation } from './sync-plan.js';
+import type { PlannedOperation, RejectedApplication, SecretRef, SyncPlan, UnchangedOperation } from './sync-plan.js';
 import { summarizeSync, type SyncFailure, type SyncOperationName, type SyncReport } from './sync-report.js';
 
 export const DEFAULT_SYNC_CONCURRENCY = 16;
@@ -16,10 +21,15 @@ export interface ExecutorOptions {
   secretContent: SecretContentRecord;
   /** Applications processed at the same time (default 16). */
   concurrency?: number;
+  /** Secrets never written or deleted for an Application, whatever their name is derived from. */
+  protectedSecrets?: readonly ProtectedSecret[];
 }
 
 /** An error whose message names the step that failed; its cause stays out of reports. */
 class StepError extends Error {}
+
+/** A Secret the agent left alone because it is not its own: the Application's other Secrets still go ahead. */
+class RefusedSecret extends StepError {}
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -107,17 +117,26 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
     }
   }
 
+  /** The protected Secret at `ref`: never requested, let alone written or deleted. */
+  function guarded(namespace: string, name: string): ProtectedSecret | undefined {
+    return protectedSecretAt(options.protectedSecrets, namespace, name);
+  }
+
   /**
    * `secret` as converted (no owner yet); `owner` is the stored Application. `applicationIsNew`: it
    * was just created, so its Secrets are most likely missing.
    */
   async function ensureSecret(secret: SecretObject, owner: ApplicationObject, applicationIsNew: boolean): Promise<void> {
     const { namespace, name } = secret.metadata;
+    const where = `Secret ${namespace}/${name} of Application ${owner.metadata.name}`;
+    const own = guarded(namespace, name);
+    if (own) {
+      throw new RefusedSecret(`${where} was not written: it is ${own.role}, which the agent never writes for an Application; rename the application or the bundle in Compass`);
+    }
     const digest = secretContentDigest(secret);
     const ownerUid = owner.metadata.uid ?? '';
     if (record.isCurrent(namespace, name, digest, ownerUid)) return;
     const owned = withOwner(secret, owner);
-    const where = `Secret ${namespace}/${name} of Application ${owner.metadata.name}`;
     record.forget(namespace, name);
     if (applicationIsNew) {
       // Create first and read only if one exists after all: half the requests of a first sync.
@@ -132,29 +151,72 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
     const existing = await step(`reading ${where}`, () => ports.secrets.get(namespace, name));
     if (existing === null) {
       await step(`creating ${where}`, () => ports.secrets.create(owned));
-    } else if (!holdsDesiredContent(existing, owned)) {
-      const replacement: SecretObject = {
-        ...owned,
-        metadata: {
-          ...owned.metadata,
-          labels: { ...existing.metadata.labels, ...owned.metadata.labels },
-          ...(existing.metadata.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}),
-        },
-      };
-      await step(`replacing ${where}`, () => ports.secrets.replace(replacement));
+    } else {
+      const foreign = notOwnedBecause(existing, owner, secret.metadata.labels);
+      if (foreign) {
+        throw new RefusedSecret(
+          `${where} was not written: a Secret of that name exists and is not the agent's (${foreign}); the agent replaces only Secrets it created for the Application. Rename or delete that Secret, or rename the application or the bundle in Compass`,
+        );
+      }
+      if (!holdsDesiredContent(existing, owned)) {
+        const replacement: SecretObject = {
+          ...owned,
+          metadata: {
+            ...owned.metadata,
+            labels: { ...existing.metadata.labels, ...owned.metadata.labels },
+            ...(existing.metadata.annotations ? { annotations: existing.metadata.annotations } : {}),
+            ...(existing.metadata.resourceVersion ? { resourceVersion: existing.metadata.resourceVersion } : {}),
+          },
+        };
+        await step(`replacing ${where}`, () => ports.secrets.replace(replacement));
+      }
     }
     record.remember(namespace, name, digest, ownerUid);
   }
 
-  async function deleteSecret(ref: SecretRef, appName: string): Promise<void> {
+  /**
+   * Deletes the Secret if it is `owner`'s (conditional on the version whose ownership was checked).
+   * One that is not is left alone: why goes to `skipped`, which the operation reports.
+   */
+  async function deleteSecret(ref: SecretRef, owner: ApplicationObject, skipped: string[]): Promise<void> {
+    const where = `Secret ${ref.namespace}/${ref.name} of Application ${owner.metadata.name}`;
     record.forget(ref.namespace, ref.name);
-    await step(`deleting Secret ${ref.namespace}/${ref.name} of Application ${appName}`, () =>
-      ports.secrets.delete(ref.namespace, ref.name),
-    );
+    const own = guarded(ref.namespace, ref.name);
+    if (own) {
+      skipped.push(`${where} was not deleted: it is ${own.role}`);
+      return;
+    }
+    const existing = await step(`reading ${where}`, () => ports.secrets.get(ref.namespace, ref.name));
+    if (existing === null) return;
+    const foreign = notOwnedBecause(existing, owner);
+    if (foreign) {
+      skipped.push(`${where} was not deleted: it is not the agent's (${foreign})`);
+      return;
+    }
+    const preconditions = existing.metadata.uid && existing.metadata.resourceVersion
+      ? { uid: existing.metadata.uid, resourceVersion: existing.metadata.resourceVersion }
+      : undefined;
+    await step(`deleting ${where}`, () => ports.secrets.delete(ref.namespace, ref.name, preconditions));
   }
 
-  async function ensureSecrets(secrets: SecretObject[], app: ApplicationObject, applicationIsNew = false): Promise<void> {
-    for (const secret of secrets) await ensureSecret(secret, app, applicationIsNew);
+  /**
+   * Every Secret in turn; the first failure stops, except a refusal (a Secret that is not the agent's),
+   * which goes to `refused` and lets the others go ahead.
+   */
+  async function ensureSecrets(secrets: SecretObject[], app: ApplicationObject, refused: string[], applicationIsNew = false): Promise<void> {
+    for (const secret of secrets) {
+      try {
+        await ensureSecret(secret, app, applicationIsNew);
+      } catch (error) {
+        if (!(error instanceof RefusedSecret)) throw error;
+        refused.push(error.message);
+      }
+    }
+  }
+
+  /** What was left alone, as the operation's failure (what was done is said first). */
+  function leftAlone(done: string, notes: string[]): void {
+    if (notes.length > 0) throw new StepError(`${done}${notes.join('; ')}`);
   }
 
   /** `loaded` receives the desired Secrets once they are built, for scrubbing an error message. */
@@ -176,7 +238,9 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
           }
           throw new StepError(`creating Application ${operation.name} failed: ${causeOf(error)}`);
         }
-        await ensureSecrets(desired.secrets, stored, true);
+        const refused: string[] = [];
+        await ensureSecrets(desired.secrets, stored, refused, true);
+        leftAlone(`Application ${operation.name} was created; `, refused);
         counts.created++;
         return;
       }
@@ -185,8 +249,10 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
         const stored = await step(`updating Application ${operation.name}`, () =>
           ports.applications.update(operation.application),
         );
-        for (const ref of operation.obsoleteSecrets) await deleteSecret(ref, operation.name);
-        await ensureSecrets(operation.secrets, stored);
+        const skipped: string[] = [];
+        for (const ref of operation.obsoleteSecrets) await deleteSecret(ref, operation.current, skipped);
+        await ensureSecrets(operation.secrets, stored, skipped);
+        leftAlone(`Application ${operation.name} was updated; `, skipped);
         counts.updated++;
         return;
       }
@@ -194,17 +260,23 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
         const stale = new Set(staleSecrets(operation).map((ref) => ref.name));
         if (stale.size > 0) {
           loaded.secrets = operation.load().secrets;
-          await ensureSecrets(loaded.secrets.filter((secret) => stale.has(secret.metadata.name)), operation.current);
+          const refused: string[] = [];
+          await ensureSecrets(loaded.secrets.filter((secret) => stale.has(secret.metadata.name)), operation.current, refused);
+          leftAlone('', refused);
         }
         counts.unchanged++;
         return;
       }
-      case 'delete':
+      case 'delete': {
         // Secrets first: if one cannot be deleted the Application stays, so the next cycle retries.
-        for (const ref of operation.secrets) await deleteSecret(ref, operation.name);
+        // One that is not the agent's is left alone and does not keep the Application.
+        const skipped: string[] = [];
+        for (const ref of operation.secrets) await deleteSecret(ref, operation.current, skipped);
         await step(`deleting Application ${operation.name}`, () => ports.applications.delete(operation.name));
+        leftAlone(`Application ${operation.name} was deleted; `, skipped);
         counts.deleted++;
         return;
+      }
     }
   }
 
@@ -241,11 +313,22 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
     }
   });
 
-  failed.sort((a, b) => a.name.localeCompare(b.name));
+  for (const rejected of plan.rejected) failed.push(rejectionOf(rejected));
+  failed.sort((a, b) => a.name.localeCompare(b.name) || a.applicationId.localeCompare(b.applicationId));
   return {
     ...counts,
     failed,
     skippedDuplicates: plan.duplicates.map((duplicate) => duplicate.name).sort(),
     message: summarizeSync(counts, failed, plan.duplicates),
+  };
+}
+
+/** A malformed application as a failure: named by its Compass id, since its name may be what is wrong. */
+function rejectionOf(rejected: RejectedApplication): SyncFailure {
+  return {
+    name: rejected.name,
+    applicationId: rejected.applicationId,
+    operation: 'validate',
+    message: `Compass application ${idText(rejected.applicationId)} named ${quoted(rejected.directorName)} is not applied: ${rejected.problems.join('; ')}; its existing Application, if any, is kept`,
   };
 }

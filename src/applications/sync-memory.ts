@@ -8,13 +8,16 @@
 
 import { hash } from 'node:crypto';
 import type { DirectorApplication } from '../../adapters/compass/director-types.js';
-import { convertApplication, type ConversionOptions, type DesiredApplication } from './converter.js';
+import { buildApplication, convertApplication, type ConversionOptions, type DesiredApplication } from './converter.js';
 import { applicationName } from './normalizer.js';
 import { planned, summarizeDesired, type DesiredSummary, type PlannedApplication } from './planned-application.js';
 
-/** Outside the class so that the closure holds only its Director application, not this cycle's maps. */
+/**
+ * Outside the class so that the closure holds only its Director application, not this cycle's maps.
+ * Loaded objects skip the checks: only an application whose summary has no problems is ever loaded.
+ */
 function loader(app: DirectorApplication, normalize: boolean, options: ConversionOptions): () => DesiredApplication {
-  return () => convertApplication(app, applicationName(app.name, normalize), options);
+  return () => buildApplication(app, applicationName(app.name, normalize), options);
 }
 
 /** The memory key of an application's content: a digest of everything the conversion reads. */
@@ -36,7 +39,7 @@ export class SyncMemory {
    * on demand), nothing else of this cycle.
    */
   planAll(applications: DirectorApplication[], normalize: boolean, options: ConversionOptions): PlannedApplication[] {
-    const settings = JSON.stringify([normalize, options.centralGatewayUrl, options.skipAppsTlsVerify, options.integrationNamespace]);
+    const settings = JSON.stringify([normalize, options.centralGatewayUrl, options.skipAppsTlsVerify, options.integrationNamespace, options.protectedSecrets ?? []]);
     if (settings !== this.#settings) {
       this.#settings = settings;
       this.#summaries = new Map();
@@ -47,7 +50,7 @@ export class SyncMemory {
       const load = loader(app, normalize, options);
       let key = this.#keys.get(app);
       if (key === undefined) this.#keys.set(app, (key = contentKey(app)));
-      const summary = next.get(key) ?? previous.get(key) ?? summarizeDesired(load());
+      const summary = next.get(key) ?? previous.get(key) ?? summarizeDesired(convertApplication(app, applicationName(app.name, normalize), options));
       next.set(key, summary);
       return planned(summary, load);
     });

@@ -35,6 +35,8 @@ export interface SecretRef {
 
 export interface UpdateOperation extends OperationBase {
   kind: 'update';
+  /** The stored Application (compact): the owner its Secrets must name. */
+  current: ApplicationObject;
   /** The current object with the agent-owned fields replaced; carries the cached resourceVersion. Built on read. */
   readonly application: ApplicationObject;
   readonly secrets: SecretObject[];
@@ -53,6 +55,8 @@ export interface UnchangedOperation extends OperationBase {
 
 export interface DeleteOperation extends OperationBase {
   kind: 'delete';
+  /** The stored Application (compact): only Secrets it owns are deleted. */
+  current: ApplicationObject;
   /** Secrets the CR references and the ones the agent would have named for it. */
   secrets: SecretRef[];
 }
@@ -70,10 +74,22 @@ export interface DuplicateName {
   applicationIds: string[];
 }
 
+/** A Director application that cannot be applied (application-validation.ts): skipped, its existing CR kept. */
+export interface RejectedApplication {
+  /** The CR name it would have (possibly invalid). */
+  name: string;
+  /** The name the Director gave it. */
+  directorName: string;
+  applicationId: string;
+  problems: string[];
+}
+
 export interface SyncPlan {
   operations: PlannedOperation[];
   /** Names several Director applications map to: all of them are skipped, the existing CR kept. */
   duplicates: DuplicateName[];
+  /** Applications with malformed data: skipped, the existing CR (by name or by application id) kept. */
+  rejected: RejectedApplication[];
 }
 
 /** Whether the agent-owned fields of `current` (full, or compact: stored-application.ts) differ from the desired ones. */
@@ -128,6 +144,7 @@ function updateOperation(base: OperationBase, current: ApplicationObject, wanted
   return {
     ...base,
     kind: 'update',
+    current,
     obsoleteSecrets,
     get application() {
       return mergeOwnedFields(current, load().application);
@@ -143,7 +160,8 @@ function updateOperation(base: OperationBase, current: ApplicationObject, wanted
  * are not managed (no managed-by label or no compassMetadata) are never updated or deleted, and a
  * desired app of the same name is a conflict. `integrationNamespace` is where the Secrets of
  * deleted/updated Applications live. Full desired objects are built only for updates (rare), so a
- * plan of 10,000 applications stays small.
+ * plan of 10,000 applications stays small. Desired applications with problems (application-validation.ts)
+ * are rejected: nothing is planned for them, and the managed CR of their name or of their Compass id is kept.
  */
 export function planSync(
   desired: Array<DesiredApplication | PlannedApplication>,
@@ -154,8 +172,18 @@ export function planSync(
   // One entry per name; the (rare) names several applications map to are also grouped apart.
   const byName = new Map<string, PlannedApplication>();
   const shared = new Map<string, PlannedApplication[]>();
+  const rejected: RejectedApplication[] = [];
+  // A malformed application keeps the CR of its name and the CR of its Compass id (its name may be what broke).
+  const keptNames = new Set<string>();
+  const keptIds = new Set<string>();
   for (const entry of desired) {
     const app = isPlanned(entry) ? entry : plannedFrom(entry);
+    if (app.problems) {
+      rejected.push({ name: app.name, directorName: app.directorName ?? app.name, applicationId: app.applicationId, problems: app.problems });
+      keptNames.add(app.name);
+      keptIds.add(app.applicationId);
+      continue;
+    }
     const first = byName.get(app.name);
     if (first === undefined) {
       byName.set(app.name, app);
@@ -205,13 +233,10 @@ export function planSync(
     }
   }
   for (const [name, current] of managed) {
-    if (byName.has(name)) continue;
-    operations.push({
-      kind: 'delete',
-      name,
-      applicationId: current.spec.compassMetadata?.applicationId ?? '',
-      secrets: secretNamesOf(current).map(inNamespace),
-    });
+    if (byName.has(name) || keptNames.has(name)) continue;
+    const applicationId = current.spec.compassMetadata?.applicationId ?? '';
+    if (keptIds.has(applicationId)) continue;
+    operations.push({ kind: 'delete', name, applicationId, current, secrets: secretNamesOf(current).map(inNamespace) });
   }
-  return { operations, duplicates };
+  return { operations, duplicates, rejected };
 }

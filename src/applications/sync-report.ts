@@ -2,10 +2,11 @@
 
 import type { DuplicateName } from './sync-plan.js';
 
-export type SyncOperationName = 'create' | 'update' | 'delete';
+/** `validate`: the Director data of the application cannot be applied (application-validation.ts). */
+export type SyncOperationName = 'create' | 'update' | 'delete' | 'validate';
 
 export interface SyncFailure {
-  /** Application CR name. */
+  /** Application CR name (for `validate`, the name it would have, which may be what is wrong). */
   name: string;
   /** Compass application id. */
   applicationId: string;
@@ -32,7 +33,10 @@ function oneLine(text: string): string {
   return text.replace(/\s+/g, ' ').trim();
 }
 
-/** `"<n> of <m> applications failed: <name> (<operation>: <message>); …"`, or null if nothing failed. */
+/**
+ * `"<n> of <m> applications failed: <name> (<operation>: <message>); …"`, or null if nothing failed; a
+ * malformed application is listed by its Compass id (the message says so).
+ */
 export function summarizeSync(
   counts: Pick<SyncReport, 'created' | 'updated' | 'deleted' | 'unchanged'>,
   failed: SyncFailure[],
@@ -43,7 +47,9 @@ export function summarizeSync(
   if (failedApps === 0) return null;
   const total = counts.created + counts.updated + counts.deleted + counts.unchanged + failedApps;
   const problems = [
-    ...failed.map((failure) => `${failure.name} (${failure.operation}: ${oneLine(failure.message)})`),
+    ...failed.map((failure) =>
+      failure.operation === 'validate' ? oneLine(failure.message) : `${failure.name} (${failure.operation}: ${oneLine(failure.message)})`,
+    ),
     ...duplicates.map(
       (duplicate) =>
         `${duplicate.name} (skipped: Compass applications ${duplicate.applicationIds.join(', ')} have the same name after normalisation; rename all but one in Compass)`,

@@ -7,6 +7,7 @@ import { CompassConnectionStore } from '../../adapters/kube/compass-connection-s
 import { revokeCertificate } from '../../adapters/compass/connector-client.js';
 import { configFromEnvironment } from './command-args.js';
 import { readClientIdentity } from '../agent/compass-effects.js';
+import { readStoredManagementInfo } from '../agent/stored-management-info.js';
 
 export async function run(args: string[], out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
   const config = configFromEnvironment('revoke', args);
@@ -17,13 +18,17 @@ export async function run(args: string[], out: (line: string) => void = (l) => p
     const data = await new SecretStore(client).getData(config.clusterCertificatesSecret.namespace, config.clusterCertificatesSecret.name);
     if (!data) throw new Error(`Secret ${secretRef} does not exist: there is no certificate to revoke`);
     const identity = readClientIdentity(data, secretRef);
-    const connection = await new CompassConnectionStore(client).get();
-    const connectorUrl = connection?.spec?.managementInfo?.connectorUrl;
-    if (!connectorUrl) throw new Error('compass-connection has no spec.managementInfo.connectorUrl: the agent never connected');
+    // The URL the agent stored beside the key; the CR's copy only for a Secret the Go agent left (shown in the output).
+    const stored = readStoredManagementInfo(data)?.connectorUrl;
+    const connectorUrl = stored ?? (await new CompassConnectionStore(client).get())?.spec?.managementInfo?.connectorUrl;
+    if (!connectorUrl) throw new Error(`neither Secret ${secretRef} nor compass-connection names the certificate-secured Connector: the agent never connected`);
+    if (!stored) out(`Secret ${secretRef} holds no Connector URL (left by the Go agent?): using spec.managementInfo.connectorUrl of compass-connection`);
     await revokeCertificate({
       connectorUrl,
+      urlSource: stored ? `the certificate-secured Connector URL stored in Secret ${secretRef}` : 'spec.managementInfo.connectorUrl of compass-connection',
       clientCertificate: identity,
       insecureSkipVerify: config.skipCompassTlsVerify,
+      allowPlainHttp: config.allowInsecureCompassHttp,
       timeoutMs: config.compassRequestTimeoutMs,
     });
     out(`revoked the client certificate valid until ${identity.validity.notAfter} at ${connectorUrl}`);

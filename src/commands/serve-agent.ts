@@ -1,7 +1,7 @@
 // Starts an agent with its health, metrics and debug endpoints; shared by `run` and `demo`.
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../adapters/logger.js';
-import { startHealthServer, type HealthServer } from '../../adapters/http/health-server.js';
+import { isLoopbackHost, startHealthServer, type HealthServer } from '../../adapters/http/health-server.js';
 import { createAgent, type Agent } from '../agent/agent.js';
 import type { AgentConfig } from '../config.js';
 import { renderDiagram } from './visualize.js';
@@ -27,6 +27,9 @@ export async function serveAgent(options: {
     liveness: () => agent.liveness(),
     readiness: () => agent.readiness(),
     registry: agent.metrics.registry,
+    // /debug is not on the health port (which the Service exposes) but on APP_DEBUG_ADDRESS, loopback by default.
+    debugAddress: options.config.debugAddress,
+    onDebugUnavailable: (err) => options.logger.warn({ err, address: options.config.debugAddress }, '/debug is not served: its address cannot be bound (APP_DEBUG_ADDRESS)'),
     debug: () => agent.debug(),
     debugHtml: async () => {
       const steps = agent.eventLog.entries().map((e) => ({ eventType: e.event.type, state: e.state }));
@@ -34,6 +37,13 @@ export async function serveAgent(options: {
       return withLiveStatus(page, agent);
     },
   });
+  if (health.debugUrl) {
+    const exposed = !isLoopbackHost(options.config.debugAddress!.host);
+    options.logger[exposed ? 'warn' : 'info'](
+      { url: health.debugUrl },
+      exposed ? '/debug listens beyond loopback (APP_DEBUG_ADDRESS): the live state is reachable from the network' : '/debug listens on loopback only (kubectl port-forward)',
+    );
+  }
   agent.start();
   return {
     agent,

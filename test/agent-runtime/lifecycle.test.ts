@@ -139,7 +139,7 @@ t.test('a full lifecycle (connect, sync, renewal, failure, recovery, CR deletion
   const text = readFileSync(file, 'utf8');
   t.notMatch(text, /BEGIN RSA|MIIEow|a1B2c3D4a1B2/, 'no PEM block or token in the event log');
   t.notMatch(h.logLines.join(''), /BEGIN RSA|MIIEow|a1B2c3D4a1B2/, 'nor in the logs');
-  t.equal(text.split('\n')[0], '{"kind":"runtime-agent-event-log","version":1,"machine":"runtime-agent@1"}');
+  t.equal(text.split('\n')[0], '{"kind":"runtime-agent-event-log","version":2,"machine":"runtime-agent@1"}');
   t.equal(text, h.eventLog.toText(), 'the file holds what the ring buffer holds');
   const report = replayEventLog(text);
   t.equal(report.divergence, null);

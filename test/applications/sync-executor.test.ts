@@ -77,17 +77,22 @@ class FakeCluster {
       create: async (secret) => {
         await this.request(`create secret ${secret.metadata.name}`);
         const key = `${secret.metadata.namespace}/${secret.metadata.name}`;
-        if (this.secrets.has(key)) throw new Error(`secrets "${secret.metadata.name}" already exists`);
-        this.secrets.set(key, { ...structuredClone(secret), metadata: { ...structuredClone(secret.metadata), resourceVersion: this.version() } });
+        if (this.secrets.has(key)) throw new AlreadyExistsError(`secrets "${secret.metadata.name}" already exists`);
+        this.secrets.set(key, { ...structuredClone(secret), metadata: { ...structuredClone(secret.metadata), uid: `uid-secret-${this.version()}`, resourceVersion: this.version() } });
       },
       replace: async (secret) => {
         await this.request(`replace secret ${secret.metadata.name}`);
         const key = `${secret.metadata.namespace}/${secret.metadata.name}`;
-        if (this.secrets.get(key)?.metadata.resourceVersion !== secret.metadata.resourceVersion) throw new Error('conflict');
-        this.secrets.set(key, { ...structuredClone(secret), metadata: { ...structuredClone(secret.metadata), resourceVersion: this.version() } });
+        const current = this.secrets.get(key);
+        if (!current || current.metadata.resourceVersion !== secret.metadata.resourceVersion) throw new Error('conflict');
+        this.secrets.set(key, { ...structuredClone(secret), metadata: { ...structuredClone(secret.metadata), uid: current.metadata.uid, resourceVersion: this.version() } });
       },
-      delete: async (namespace, name) => {
+      delete: async (namespace, name, preconditions) => {
         await this.request(`delete secret ${name}`);
+        const current = this.secrets.get(`${namespace}/${name}`);
+        if (current && preconditions && (current.metadata.uid !== preconditions.uid || current.metadata.resourceVersion !== preconditions.resourceVersion)) {
+          throw new Error('conflict: precondition failed');
+        }
         this.secrets.delete(`${namespace}/${name}`);
       },
     },
@@ -223,7 +228,7 @@ t.test('an application Compass no longer assigns is deleted with its Secrets', a
   cluster.requests = [];
   const report = await applyConfiguration(config([appWithCredentials(2)]), cluster.ports, applyOptions(record));
   t.equal(report.deleted, 1);
-  t.same(cluster.requests, ['delete secret app-1-b1', 'delete secret params-app-1-b1', 'delete application app-1']);
+  t.same(cluster.requests, ['get secret app-1-b1', 'delete secret app-1-b1', 'get secret params-app-1-b1', 'delete secret params-app-1-b1', 'delete application app-1'], 'each Secret read (is it the agent\'s?) before it is deleted');
   t.same([...cluster.apps.keys()], ['app-2']);
   t.same([...cluster.secrets.keys()].sort(), [`${NS}/app-2-b2`, `${NS}/params-app-2-b2`]);
   t.equal(record.size, 2, 'records of deleted Secrets are dropped');
@@ -373,4 +378,161 @@ t.test('isAlreadyExists tells a taken name from a write conflict', async (t) => 
   t.notOk(isAlreadyExists({ statusCode: 409 }));
   t.notOk(isAlreadyExists(new Error('x')));
   t.notOk(isAlreadyExists(null));
+});
+
+/** A Secret as someone else left it: the right name, maybe the agent's labels, not owned by the Application. */
+function foreignSecret(name: string, labels: Record<string, string>, ownerReferences?: SecretObject['metadata']['ownerReferences']): SecretObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: NS, uid: `uid-${name}`, resourceVersion: '1', labels, ...(ownerReferences ? { ownerReferences } : {}) },
+    type: 'Opaque',
+    data: { username: Buffer.from('someone').toString('base64'), password: Buffer.from('theirs').toString('base64') },
+  };
+}
+
+t.test("a Secret with the right name and labels but no ownerReference to the Application is neither replaced nor deleted; the agent's own is", async (t) => {
+  const cluster = new FakeCluster();
+  const record = new SecretContentRecord();
+  const app = application('id-1', 'app-1', {
+    bundles: ['b1', 'b2', 'b3'].map((id) => bundle(id, id, { apiDefinitions: [api(`api-${id}`, 'API')], defaultInstanceAuth: basicAuth(`user-${id}`, `password-${id}`) })),
+  });
+  const noOwner = foreignSecret('app-1-b1', { app: 'app-1', bundleId: 'b1' });
+  const otherOwner = foreignSecret('app-1-b2', { app: 'app-1', bundleId: 'b2' }, [
+    { apiVersion: 'applicationconnector.kyma-project.io/v1alpha1', kind: 'Application', name: 'app-1', uid: 'uid-of-an-earlier-app-1' },
+  ]);
+  cluster.secrets.set(`${NS}/app-1-b1`, structuredClone(noOwner));
+  cluster.secrets.set(`${NS}/app-1-b2`, structuredClone(otherOwner));
+
+  const first = await applyConfiguration(config([app]), cluster.ports, applyOptions(record));
+  const uid = cluster.apps.get('app-1')!.metadata.uid;
+  t.same(cluster.secret('app-1-b1'), noOwner, 'the Secret without an owner is untouched');
+  t.same(cluster.secret('app-1-b2'), otherOwner, 'the Secret of another Application (uid) is untouched');
+  t.equal(decode(cluster.secret('app-1-b3')!.data!.password), 'password-b3', 'the free name gets the agent\'s Secret');
+  t.equal(first.failed.length, 1);
+  t.match(first.failed[0], { name: 'app-1', applicationId: 'id-1', operation: 'create' });
+  t.match(first.failed[0]!.message, `Secret ${NS}/app-1-b1 of Application app-1 was not written: a Secret of that name exists and is not the agent's (it has no ownerReference to Application app-1 (uid ${uid}))`);
+  t.notMatch(first.message, /password-b|someone|theirs/);
+
+  cluster.requests = [];
+  const second = await applyConfiguration(config([app]), cluster.ports, applyOptions(record));
+  t.match(second.failed[0]!.message, /app-1-b1 .*not the agent's .*app-1-b2 .*belongs to Application app-1 \(uid uid-of-an-earlier-app-1\), not to Application app-1 \(uid uid-app-1/s);
+  t.notOk(cluster.requests.some((request) => /^(create|replace|delete) secret app-1-b[12]$/.test(request)), 'no write to either on later cycles');
+
+  // The owned one is replaced when its credentials rotate, the foreign ones still are not.
+  const rotated = application('id-1', 'app-1', {
+    bundles: ['b1', 'b2', 'b3'].map((id) => bundle(id, id, { apiDefinitions: [api(`api-${id}`, 'API')], defaultInstanceAuth: basicAuth(`user-${id}`, `rotated-${id}`) })),
+  });
+  await applyConfiguration(config([rotated]), cluster.ports, applyOptions(record));
+  t.equal(decode(cluster.secret('app-1-b3')!.data!.password), 'rotated-b3', 'the agent\'s own Secret IS replaced');
+  t.same(cluster.secret('app-1-b1'), noOwner);
+  t.same(cluster.secret('app-1-b2'), otherOwner);
+
+  // Removed from Compass: the Application and its own Secret go, the foreign ones stay, and the report says so.
+  const removed = await applyConfiguration(config([]), cluster.ports, applyOptions(record));
+  t.notOk(cluster.apps.has('app-1'), 'the Application is deleted');
+  t.equal(cluster.secret('app-1-b3'), undefined, 'the agent\'s own Secret IS deleted');
+  t.same(cluster.secret('app-1-b1'), noOwner);
+  t.same(cluster.secret('app-1-b2'), otherOwner);
+  t.match(removed.failed, [{ name: 'app-1', operation: 'delete' }]);
+  t.match(removed.failed[0]!.message, /^Application app-1 was deleted; Secret kyma-system\/app-1-b1 of Application app-1 was not deleted: it is not the agent's \(it has no ownerReference/);
+  t.match(removed.failed[0]!.message, /app-1-b2 of Application app-1 was not deleted: it is not the agent's \(it belongs to Application app-1 \(uid uid-of-an-earlier-app-1\)/);
+});
+
+t.test('an owned Secret without the agent\'s labels is not the agent\'s either', async (t) => {
+  const cluster = new FakeCluster();
+  const record = new SecretContentRecord();
+  await applyConfiguration(config([appWithCredentials(1)]), cluster.ports, applyOptions(record));
+  const secret = cluster.secret('app-1-b1')!;
+  secret.metadata.labels = { app: 'someone-else', bundleId: 'b1' };
+  const before = structuredClone(secret);
+  record.clear();
+  const report = await applyConfiguration(config([appWithCredentials(1, 'changed')]), cluster.ports, applyOptions(record));
+  t.same(cluster.secret('app-1-b1'), before);
+  t.match(report.failed[0]!.message, /app-1-b1 .*not the agent's \(it lacks the label app=app-1\)/);
+});
+
+t.test("the agent's own Secrets are never requested, written or deleted, even when a stored Application names them", async (t) => {
+  const cluster = new FakeCluster();
+  const record = new SecretContentRecord();
+  const protectedSecrets = [{ namespace: NS, name: 'app-1-certificates', role: "the agent's client certificate Secret (APP_CLUSTER_CERTIFICATES_SECRET)" }];
+  const keySecret = foreignSecret('app-1-certificates', {});
+  cluster.secrets.set(`${NS}/app-1-certificates`, structuredClone(keySecret));
+  await applyConfiguration(config([appWithCredentials(1)]), cluster.ports, { ...applyOptions(record), protectedSecrets });
+
+  // A user points the managed Application at the key Secret; the agent reverts the edit and would
+  // delete the Secret the edited CR named: not this one.
+  const edited = cluster.apps.get('app-1')!;
+  edited.spec.services.push({
+    id: 'certificates', identifier: '', name: 'x', displayName: 'x', description: 'x', providerDisplayName: '',
+    entries: [{ type: 'API', gatewayUrl: '', centralGatewayUrl: '', targetUrl: '', credentials: { type: 'Basic', secretName: 'app-1-certificates' } }],
+  });
+  cluster.requests = [];
+  const reverted = await applyConfiguration(config([appWithCredentials(1)]), cluster.ports, { ...applyOptions(record), protectedSecrets });
+  t.notOk(cluster.requests.some((request) => request.endsWith(' app-1-certificates')), 'not even read');
+  t.same(cluster.secret('app-1-certificates'), keySecret);
+  t.equal(cluster.apps.get('app-1')!.spec.services.length, 1, 'the edit is reverted');
+  t.match(reverted.failed[0]!.message, /^Application app-1 was updated; Secret kyma-system\/app-1-certificates of Application app-1 was not deleted: it is the agent's client certificate Secret/);
+
+  // The same edit, then Compass removes the application: the Application goes, the key Secret stays.
+  cluster.apps.get('app-1')!.spec.services.push(structuredClone(edited.spec.services[1]!));
+  cluster.requests = [];
+  await applyConfiguration(config([]), cluster.ports, { ...applyOptions(record), protectedSecrets });
+  t.notOk(cluster.apps.has('app-1'));
+  t.notOk(cluster.requests.some((request) => request.endsWith(' app-1-certificates')));
+  t.same(cluster.secret('app-1-certificates'), keySecret);
+});
+
+t.test('a malformed application fails alone: its Application is kept, the others are created, updated and deleted', async (t) => {
+  const cluster = new FakeCluster();
+  const record = new SecretContentRecord();
+  await applyConfiguration(config([appWithCredentials(1), appWithCredentials(2), appWithCredentials(3)]), cluster.ports, applyOptions(record));
+  const kept = structuredClone(cluster.apps.get('app-1'));
+  const keptSecret = structuredClone(cluster.secret('app-1-b1'));
+
+  const renamedToNothing = { ...appWithCredentials(1), name: '' };
+  const badBundle = application('id-4', 'app-4', { bundles: [bundle('Not/An-Id', 'B', { defaultInstanceAuth: basicAuth('u', 'p') })] });
+  const changed = { ...appWithCredentials(2), description: 'changed' };
+  const report = await applyConfiguration(config([renamedToNothing, badBundle, changed, appWithCredentials(5)]), cluster.ports, applyOptions(record));
+
+  t.same(cluster.apps.get('app-1'), kept, 'the Application of the application whose name became empty is kept, as it was');
+  t.same(cluster.secret('app-1-b1'), keptSecret);
+  t.equal(cluster.apps.get('app-2')!.spec.description, 'changed', 'updated');
+  t.notOk(cluster.apps.has('app-3'), 'deleted');
+  t.ok(cluster.apps.has('app-5'), 'created');
+  t.notOk(cluster.apps.has('app-4'), 'the malformed new one is not created');
+  t.notOk([...cluster.secrets.keys()].some((key) => key.includes('Not/An-Id')));
+  t.same({ created: report.created, updated: report.updated, deleted: report.deleted, unchanged: report.unchanged }, { created: 1, updated: 1, deleted: 1, unchanged: 0 });
+  t.same(report.failed.map((failure) => [failure.applicationId, failure.operation]).sort(), [['id-1', 'validate'], ['id-4', 'validate']]);
+  t.match(report.message, /^2 of 5 applications failed: /);
+  t.match(report.message, /Compass application id-1 named "" is not applied: its name is empty; its existing Application, if any, is kept/);
+  t.match(report.message, /Compass application id-4 named "app-4" is not applied: bundle id "Not\/An-Id" is not a Compass id/);
+  t.notMatch(report.message, /password|\bp\b.*\bu\b/);
+
+  // Fixed in Compass: applied on the next cycle.
+  const fixed = await applyConfiguration(config([appWithCredentials(1), changed, appWithCredentials(5)]), cluster.ports, applyOptions(record));
+  t.equal(fixed.message, null);
+});
+
+t.test('a Secret that changed between the read and the write is not overwritten (the write is conditional)', async (t) => {
+  const cluster = new FakeCluster();
+  const record = new SecretContentRecord();
+  await applyConfiguration(config([appWithCredentials(1)]), cluster.ports, applyOptions(record));
+  const ports = cluster.ports;
+  const racing: SyncPorts = {
+    ...ports,
+    secrets: {
+      ...ports.secrets,
+      // Someone replaces the Secret right after the agent read it.
+      get: async (namespace, name) => {
+        const read = await ports.secrets.get(namespace, name);
+        const stored = cluster.secrets.get(`${namespace}/${name}`);
+        if (stored) stored.metadata.resourceVersion = `${stored.metadata.resourceVersion}-changed`;
+        return read;
+      },
+    },
+  };
+  const report = await applyConfiguration(config([appWithCredentials(1, 'rotated')]), racing, applyOptions(record));
+  t.equal(decode(cluster.secret('app-1-b1')!.data!.password), 'password-1', 'not overwritten');
+  t.match(report.failed[0]!.message, /replacing Secret kyma-system\/app-1-b1 of Application app-1 failed: conflict/);
 });

@@ -193,3 +193,25 @@ t.test('mergeOwnedFields restores the managed-by label and keeps everything else
   t.same(merged.metadata.labels, { other: 'x', 'applicationconnector.kyma-project.io/managed-by': 'compass-runtime-agent' });
   t.equal(current.metadata.labels['applicationconnector.kyma-project.io/managed-by'], undefined, 'input not mutated');
 });
+
+t.test("a malformed application is rejected and keeps the CR of its name and the CR of its Compass id; nothing else is held back", async (t) => {
+  const shop = stored(desired('id-shop', 'shop', withBundle).application);
+  const crm = stored(desired('id-crm', 'crm').application);
+  const gone = stored(desired('id-gone', 'gone').application);
+  // The shop's bundle id became invalid: same name. The crm was renamed to nothing: only its id matches.
+  const badBundle = convertApplication(application('id-shop', 'shop', { bundles: [bundle('Bad Id', 'B')] }), 'shop', options);
+  const emptyName = convertApplication(application('id-crm', ''), '', options);
+  const plan = planSync([badBundle, emptyName, desired('id-new', 'new')], [shop, crm, gone], NS);
+  t.same(kinds(plan.operations), { new: 'create', gone: 'delete' });
+  t.same(plan.rejected.map((r) => [r.applicationId, r.name, r.directorName]), [['id-shop', 'shop', 'shop'], ['id-crm', '', '']]);
+  t.match(plan.rejected[0]!.problems, [/bundle id "Bad Id" is not a Compass id/]);
+  t.match(plan.rejected[1]!.problems, ['its name is empty']);
+});
+
+t.test('update and delete operations carry the stored Application, whose uid the Secrets must name', async (t) => {
+  const before = stored(desired('id', 'app', withBundle).application, 'uid-before');
+  const [update] = planSync([desired('id', 'app', { ...withBundle, description: 'new' })], [before], NS).operations;
+  t.equal(update!.kind === 'update' && update!.current.metadata.uid, 'uid-before');
+  const [deletion] = planSync([], [before], NS).operations;
+  t.equal(deletion!.kind === 'delete' && deletion!.current.metadata.uid, 'uid-before');
+});

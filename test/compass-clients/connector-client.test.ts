@@ -254,7 +254,7 @@ t.test('an unreachable endpoint and a bad URL are reported clearly', async (t) =
   t.equal(error.endpoint, `https://127.0.0.1:${port}/connector/graphql`, 'query string dropped');
   t.notMatch(error.message, /secret-token-value/);
   t.throws(() => new TokenSecuredConnector({ url: 'not a url' }), { name: 'TypeError', message: /not a valid URL/ });
-  t.throws(() => new TokenSecuredConnector({ url: 'ftp://x/y' }), { message: /must be an http\(s\) URL/ });
+  t.throws(() => new TokenSecuredConnector({ url: 'ftp://x/y' }), { message: /must be an https URL/ });
   await closed.close();
   t.rejects(closed.configuration('abc'), { message: /is closed/ });
 });

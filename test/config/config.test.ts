@@ -1,5 +1,5 @@
 import t from 'tap';
-import { loadConfig, parseNamespacedName, ConfigError, CONFIG_VARIABLES, describeConfig } from '../../src/config.js';
+import { loadConfig, parseNamespacedName, ConfigError, CONFIG_VARIABLES, describeConfig, insecureCompassSettings } from '../../src/config.js';
 import { parseGoDuration } from '../../src/go-duration.js';
 
 t.test('namespaced names follow the reference vectors (§1.4)', async (t) => {
@@ -41,7 +41,12 @@ t.test('defaults are the reference code defaults', async (t) => {
   t.equal(c.runtimeConsoleUrl, 'https://console.kyma.local');
   t.equal(c.rsaKeyBits, 4096, 'the product default stays RSA 4096');
   t.equal(c.eventLogFile, undefined);
+  t.equal(c.eventLogMaxBytes, 10 * 1024 * 1024, 'the event log rotates at 10 MiB');
+  t.equal(c.allowInsecureCompassHttp, false, 'plain http is refused by default');
+  t.same(c.debugAddress, { host: '127.0.0.1', port: 8091 }, '/debug on loopback by default');
+  t.same(insecureCompassSettings(c), [], 'no insecure setting by default');
   t.equal(describeConfig(c).caCertificatesSecret, 'istio-system/ca-certificates');
+  t.equal(describeConfig(c).debugAddress, '127.0.0.1:8091');
 });
 
 t.test('the shipped manifest values are accepted', async (t) => {
@@ -61,6 +66,20 @@ t.test('the shipped manifest values are accepted', async (t) => {
   t.equal(c.skipCompassTlsVerify, true);
   t.equal(c.runtimeEventsUrl, 'https://gateway.example.com', 'a trailing slash is dropped');
   t.equal(c.eventLogFile, '/tmp/events.jsonl');
+  t.same(insecureCompassSettings(c), ['APP_SKIP_COMPASS_TLS_VERIFY'], 'the shipped lab value is named as an insecure setting');
+});
+
+t.test('the security settings: lab-only http, where /debug listens, the event log size', async (t) => {
+  const c = loadConfig({ APP_ALLOW_INSECURE_COMPASS_HTTP: 'true', APP_DEBUG_ADDRESS: 'off', APP_EVENT_LOG_MAX_SIZE: '64Ki' });
+  t.equal(c.allowInsecureCompassHttp, true);
+  t.same(insecureCompassSettings(c), ['APP_ALLOW_INSECURE_COMPASS_HTTP']);
+  t.equal(c.debugAddress, null, 'off: no /debug');
+  t.equal(describeConfig(c).debugAddress, 'off');
+  t.equal(c.eventLogMaxBytes, 65_536);
+  t.same(loadConfig({ APP_DEBUG_ADDRESS: '0.0.0.0:9000' }).debugAddress, { host: '0.0.0.0', port: 9000 }, 'exposing it takes naming another host');
+  t.same(loadConfig({ APP_DEBUG_ADDRESS: '[::1]:8091' }).debugAddress, { host: '::1', port: 8091 });
+  t.equal(loadConfig({ APP_EVENT_LOG_MAX_SIZE: '2Mi' }).eventLogMaxBytes, 2 * 1024 * 1024);
+  t.equal(loadConfig({ APP_EVENT_LOG_MAX_SIZE: '5000' }).eventLogMaxBytes, 5000);
 });
 
 t.test('a malformed value names the variable and says what is expected', async (t) => {
@@ -70,6 +89,11 @@ t.test('a malformed value names the variable and says what is expected', async (
     [{ APP_CERT_VALIDITY_RENEWAL_THRESHOLD: 'abc' }, 'APP_CERT_VALIDITY_RENEWAL_THRESHOLD', /between 0 and 1/],
     [{ APP_CERT_VALIDITY_RENEWAL_THRESHOLD: '1.5' }, 'APP_CERT_VALIDITY_RENEWAL_THRESHOLD', /between 0 and 1/],
     [{ APP_SKIP_COMPASS_TLS_VERIFY: 'yes please' }, 'APP_SKIP_COMPASS_TLS_VERIFY', /not a boolean/],
+    [{ APP_ALLOW_INSECURE_COMPASS_HTTP: 'sure' }, 'APP_ALLOW_INSECURE_COMPASS_HTTP', /not a boolean/],
+    [{ APP_DEBUG_ADDRESS: '8091' }, 'APP_DEBUG_ADDRESS', /not HOST:PORT/],
+    [{ APP_DEBUG_ADDRESS: '127.0.0.1:70000' }, 'APP_DEBUG_ADDRESS', /not HOST:PORT/],
+    [{ APP_EVENT_LOG_MAX_SIZE: '10MB' }, 'APP_EVENT_LOG_MAX_SIZE', /use bytes, Ki or Mi/],
+    [{ APP_EVENT_LOG_MAX_SIZE: '100' }, 'APP_EVENT_LOG_MAX_SIZE', /at least 4096 bytes/],
     [{ APP_HEALTH_PORT: '80a' }, 'APP_HEALTH_PORT', /whole number/],
     [{ APP_HEALTH_PORT: '70000' }, 'APP_HEALTH_PORT', /whole number/],
     [{ APP_AGENT_CONFIGURATION_SECRET: '/' }, 'APP_AGENT_CONFIGURATION_SECRET', /not a Secret reference/],

@@ -93,10 +93,12 @@ t.test('TestCompassConnectionController failure scenarios, against the simulator
     await h.waitForState('Synchronized');
   });
 
-  await t.test('14. the certificate-secured client cannot be created (unusable Connector URL in the CR) → ConnectionMaintenanceFailed; a fresh token and CR deletion recover', async (t) => {
+  await t.test('14. the certificate-secured client cannot be created (unusable Connector URL stored beside the key) → ConnectionMaintenanceFailed; a fresh token and CR deletion recover', async (t) => {
     await ledger.assertNoLeaks(t, h, 'the first agent');
     await h.stopAgent();
-    await h.kubectl('patch', 'compassconnection', 'compass-connection', '--type', 'merge', '-p', '{"spec":{"managementInfo":{"connectorUrl":"connector.invalid/graphql"}}}');
+    // The agent resumes with the URLs it stored in its Secret (an edit of the CR is ignored by design).
+    const secret = h.sims.kube.get('v1', 'Secret', CLIENT_SECRET.name, CLIENT_SECRET.namespace)!;
+    await h.sims.kube.update({ ...secret, data: { ...(secret.data as Record<string, string>), connectorUrl: Buffer.from('connector.invalid/graphql').toString('base64') } });
     h.startAgent();
     const cr = await waitForStateWithError(h, 'ConnectionMaintenanceFailed', 'connection', 'Error while trying to maintain connection: ');
     t.match(cr.status?.connectionStatus?.error, /not a valid URL/);

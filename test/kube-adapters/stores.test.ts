@@ -147,6 +147,33 @@ await t.test('secret store', async (t) => {
     t.ok(isForbidden(await secrets.delete(ns, 'app-2-credentials').catch((e: unknown) => e)), 'other delete errors surface');
   });
 
+  await t.test('update and delete are conditional on the version read: a Secret changed since is neither overwritten nor deleted', async (t) => {
+    await secrets.create({ metadata: { name: 'conditional', namespace: ns, labels: { app: 'a' } }, type: 'Opaque', data: encodeSecretData({ username: 'u1' }) });
+    const read = (await secrets.get(ns, 'conditional'))!;
+    await secrets.update({ ...read, data: encodeSecretData({ username: 'u2' }) });
+    t.same(await secrets.getData(ns, 'conditional'), { username: 'u2' }, 'the version read is replaced');
+
+    const stale = read; // an older resourceVersion
+    const refused = await secrets.update({ ...stale, data: encodeSecretData({ username: 'u3' }) }).catch((e: unknown) => e);
+    t.ok(isConflict(refused), 'a stale version is a 409 Conflict');
+    t.same(await secrets.getData(ns, 'conditional'), { username: 'u2' }, 'not overwritten');
+    sim.clearRequestLog();
+    t.ok(isConflict(await secrets.update({ ...stale, data: encodeSecretData({ username: 'u3' }) }).catch((e: unknown) => e)));
+    t.same(sim.requestLog.filter((e) => e.resource === 'secrets').map((e) => e.verb), ['update'], 'no re-read, no retry');
+    await t.rejects(secrets.update({ ...read, metadata: { ...read.metadata, resourceVersion: undefined } }), /resourceVersion it was read at is required/);
+
+    const current = (await secrets.get(ns, 'conditional'))!;
+    const wrongVersion = await secrets.delete(ns, 'conditional', { uid: current.metadata.uid, resourceVersion: read.metadata.resourceVersion }).catch((e: unknown) => e);
+    t.ok(isConflict(wrongVersion), 'a changed Secret is not deleted');
+    const wrongUid = await secrets.delete(ns, 'conditional', { uid: '00000000-0000-4000-8000-000000000000', resourceVersion: current.metadata.resourceVersion }).catch((e: unknown) => e);
+    t.ok(isConflict(wrongUid), 'a Secret recreated under the same name is not deleted');
+    t.ok(await secrets.get(ns, 'conditional'), 'still there');
+    await secrets.delete(ns, 'conditional', { uid: current.metadata.uid, resourceVersion: current.metadata.resourceVersion });
+    t.equal(await secrets.get(ns, 'conditional'), null, 'deleted when it is still the one read');
+    await secrets.delete(ns, 'conditional', { uid: current.metadata.uid, resourceVersion: current.metadata.resourceVersion });
+    t.pass('a missing Secret counts as deleted');
+  });
+
   await t.test('observeSecret follows a Secret through a name-restricted watch', async (t) => {
     sim.clearRequestLog();
     const rec = record(secrets.observeSecret(ns, 'observed', { pollMs: 60_000 }));

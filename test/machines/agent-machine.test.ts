@@ -131,6 +131,35 @@ t.test('a missing client-certificate Secret with a healthy CR: unused token reco
   t.equal(value(run([config(5, 'fp3')], waiting)), '"Connecting"', 'the new token is picked up without a restart');
 });
 
+t.test('a restart resumes with the management info the agent stored beside its key, never with the CR copy', async (t) => {
+  const patched = { directorUrl: 'https://elsewhere.test/director/graphql', connectorUrl: 'https://elsewhere.test/connector/graphql' };
+  const present = { clientCertificateSecret: 'present', caCertificateSecret: 'present', certificateValidity: days(0, 90) };
+  const cr = { generation: 3, resourceVersion: '3', spec: { managementInfo: patched }, status: { connectionState: 'Synchronized' }, consumedTokenFingerprint: 'fp1' };
+  const resumed = run([config(0, 'fp1'), done('loadState', { at: at(0), cr, credentialsSecrets: present, managementInfo: M })]);
+  t.equal(value(resumed), '{"Connected":"Synchronized"}');
+  t.same(resumed.context.managementInfo, M, 'the stored URLs, not the edited CR');
+  t.same(projectConnection(run([wake(21), checked(21)], resumed))?.spec.managementInfo, M, 'and the CR copy is written back from them');
+
+  // A cluster left by the Go agent: a certificate, no stored URLs, the URLs only in the CR.
+  const goAgent = run([config(0, 'fp-go'), done('loadState', { at: at(0), cr: { ...cr, spec: { managementInfo: M } }, credentialsSecrets: present, managementInfo: null })]);
+  t.equal(value(goAgent), '"Connecting"', 'the token flow, not the CR URLs');
+  t.equal(goAgent.context.managementInfo, null);
+  const refused = run([fail('establishConnection', 'rejected', 'Failed to authenticate with one time token', 1)], goAgent);
+  t.match(refused.context.connection?.error, /^Failed to retrieve certificate: Failed to authenticate with one time token; the certificate in Secret kyma-system\/cluster-client-certificates was not resumed: that Secret holds no management info written by this agent \(a cluster left by the Go agent/);
+  t.match(refused.context.connection?.error, /put a fresh one-time token into Secret kyma-system\/compass-agent-configuration$/);
+  const reconnected = run([config(2, 'fp-fresh'), connected(2, 'fp-fresh')], refused);
+  t.equal(value(reconnected), '{"Connected":"Synchronizing"}');
+  t.equal(reconnected.context.connectNote, null, 'the note goes with the failure it explained');
+  t.same(reconnected.context.managementInfo, M, 'the URLs now come from the Connector');
+  const noCrAtAll = run([config(0, 'fp1'), done('loadState', { at: at(0), cr: null, credentialsSecrets: present, managementInfo: null })]);
+  t.equal(noCrAtAll.context.connectNote, null, 'no note when there was no CR to distrust');
+
+  // Event logs recorded before the agent stored the URLs carry no managementInfo: they replay as they ran, from the CR.
+  const legacy = run([config(0, 'fp1'), done('loadState', { at: at(0), cr, credentialsSecrets: present })]);
+  t.equal(value(legacy), '{"Connected":"Synchronized"}');
+  t.same(legacy.context.managementInfo, patched);
+});
+
 t.test('maintenance results are kept when the sync of that cycle is rate limited', async (t) => {
   // The last sync attempt ended at 24 s (it took 3 s); a refresh request makes the next cycle start at 31 s.
   let s = run([wake(21), checked(21), synced(24)], synchronizedAt0());

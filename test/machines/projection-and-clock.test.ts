@@ -72,6 +72,46 @@ t.test('timestamps and fields follow the reference (second precision, establishe
   t.equal(projectConnection(expired)?.status.conditions.find((c) => c.type === 'CertificateValid')?.reason, 'Expired');
 });
 
+t.test('the certificate condition tells expired and not-yet-valid (by the agent clock) before rejected', async (t) => {
+  const synced = (notBefore: string, notAfter: string) =>
+    run([...start, done('establishConnection', { at: at(1), certificateValidity: { notBefore, notAfter }, managementInfo: M, tokenFingerprint: 'fp1' }), done('synchronize', { at: at(2), result: 'Synchronized' })]);
+  const refusedAt = (s: number) => [{ type: 'WAKE', at: at(s) } as Event, fail('checkConnection', 'rejected', 'the server refused our client certificate in the TLS handshake', s)];
+  const certificate = (s: AgentSnapshot) => projectConnection(s)?.status.conditions.find((c) => c.type === 'CertificateValid');
+  const expiring = synced(at(0), at(40));
+  let s = expiring;
+  for (const e of refusedAt(60)) [s] = transition(agentMachine, s, e);
+  t.equal(s.context.certificateRejected, true, 'Compass refused it');
+  t.match(certificate(s), { status: 'False', reason: 'Expired', message: 'The client certificate expired at 2026-01-01T00:00:40Z' }, 'but it expired: that is the reason to tell');
+  s = synced(at(0), at(90 * 86_400));
+  for (const e of refusedAt(60)) [s] = transition(agentMachine, s, e);
+  t.match(certificate(s), { status: 'False', reason: 'Rejected' }, 'a valid certificate that is refused is Rejected');
+  const early = synced(at(3600), at(90 * 86_400));
+  t.match(certificate(early), { status: 'False', reason: 'NotYetValid' }, 'issued by a clock an hour ahead of ours');
+  t.match(certificate(early)?.message, /not valid before 2026-01-01T01:00:00Z by the agent's clock/);
+});
+
+t.test('a maintenance failure on a Kubernetes request leaves the Compass connection Unknown, not failed', async (t) => {
+  const base = [...start, connect, done('synchronize', { at: at(2), result: 'Synchronized' }), { type: 'WAKE', at: at(30) } as Event];
+  const kube = projectConnection(run([...base, fail('checkConnection', 'kubernetes-read', 'get Secret kyma-system/x failed before the API server answered', 30)]))!;
+  t.equal(kube.status.connectionState, 'ConnectionMaintenanceFailed');
+  t.match(kube.status.conditions.find((c) => c.type === 'Connected'), { status: 'Unknown', reason: 'KubernetesRequestFailed', message: /API server/ });
+  const compass = projectConnection(run([...base, fail('checkConnection', 'unreachable', 'ECONNREFUSED', 30)]))!;
+  t.match(compass.status.conditions.find((c) => c.type === 'Connected'), { status: 'False', reason: 'ConnectionMaintenanceFailed' });
+});
+
+t.test('the SecureCompassTransport condition names the lab settings in effect', async (t) => {
+  const secure = projectConnection(run([...start, connect]))!;
+  t.match(secure.status.conditions.find((c) => c.type === 'SecureCompassTransport'), { status: 'True', reason: 'VerifiedTLS' });
+  let [s] = initialTransition(agentMachine, { insecureCompassSettings: ['APP_SKIP_COMPASS_TLS_VERIFY', 'APP_ALLOW_INSECURE_COMPASS_HTTP'] });
+  for (const e of [...start, connect]) [s] = transition(agentMachine, s, e);
+  t.same(projectConnection(s)!.status.conditions.find((c) => c.type === 'SecureCompassTransport'), {
+    type: 'SecureCompassTransport',
+    status: 'False',
+    reason: 'InsecureSettings',
+    message: 'APP_SKIP_COMPASS_TLS_VERIFY=true and APP_ALLOW_INSECURE_COMPASS_HTTP=true: the connection to Compass can be read or redirected on the network; for labs only',
+  });
+});
+
 t.test('the manual clock fires due timers in order; the wake scheduler adds bounded jitter and replaces requests', async (t) => {
   const clock = new ManualClock(T0);
   const fired: string[] = [];

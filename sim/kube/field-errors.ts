@@ -2,6 +2,7 @@
 // pkg/util/validation/field/errors.go, v0.32): the cause type, the field path and the message body,
 // e.g. `Invalid value: "x": must be no more than 63 characters`. `invalid` (status-error.ts) turns a
 // list of them into the 422 Status.
+import { goNumber, goQuote } from './go-format.js';
 
 export type FieldErrorType =
   | 'FieldValueNotFound'
@@ -55,11 +56,12 @@ export function errorText(e: FieldError): string {
   return `${e.field}: ${errorBody(e)}`;
 }
 
-/** How Go's %v / %q print the values that reach these messages. */
+/** How ErrorBody prints a value: %q for strings, %v for numbers and booleans, "null" for nil. */
 function goValue(value: unknown): string {
   if (value === null || value === undefined) return '"null"';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') return goQuote(value);
+  if (typeof value === 'number') return goNumber(value);
+  if (typeof value === 'boolean') return String(value);
   return JSON.stringify(value);
 }
 
@@ -68,7 +70,7 @@ export const fieldError = {
   invalid: (field: string, value: unknown, detail: string): FieldError => ({ type: 'FieldValueInvalid', field, value, detail }),
   typeInvalid: (field: string, value: unknown, detail: string): FieldError => ({ type: 'FieldValueTypeInvalid', field, value, detail }),
   notSupported: (field: string, value: unknown, valid: string[]): FieldError => ({
-    type: 'FieldValueNotSupported', field, value, detail: valid.length ? `supported values: ${valid.map((v) => JSON.stringify(v)).join(', ')}` : '',
+    type: 'FieldValueNotSupported', field, value, detail: valid.length ? `supported values: ${valid.map(goQuote).join(', ')}` : '',
   }),
   forbidden: (field: string, detail: string): FieldError => ({ type: 'FieldValueForbidden', field, value: '', detail }),
   duplicate: (field: string, value: unknown): FieldError => ({ type: 'FieldValueDuplicate', field, value, detail: '' }),

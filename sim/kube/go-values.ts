@@ -3,11 +3,9 @@
 // `v1.LabelSelector{MatchLabels:...}`), a pointer as `(*T)(0xc000...)`. Addresses are whatever the
 // heap gave Go; here they are made up, so tests pin them by pattern only.
 import { OMIT_VALUE, type FieldError } from './field-errors.js';
+import { goQuote } from './go-format.js';
 
-/** strconv.Quote for the strings that reach messages: JSON quoting, \x escapes for control bytes. */
-export function goQuote(text: string): string {
-  return JSON.stringify(text).replace(/\\u00([01][0-9a-f])/g, (_m, hex: string) => (hex === '07' ? '\\a' : hex === '0b' ? '\\v' : `\\x${hex}`));
-}
+export { goQuote };
 
 let nextAddress = 0xc000120000;
 /** A heap-looking address for a non-nil pointer. */

@@ -1,5 +1,6 @@
 // Kubernetes `Status` failures, thrown by the store and rendered by the HTTP layer.
 import { errorBody, type FieldError } from './field-errors.js';
+import { aggregate } from './go-format.js';
 
 export interface StatusCause {
   reason?: string;
@@ -69,12 +70,12 @@ export function conflict(qualified: string, name: string, group: string, plural:
  * as it is, several (duplicates dropped) in brackets, each cause with its type, field and body.
  */
 export function invalid(kind: string, name: string, group: string, causes: StatusCause[]): KubeStatusError {
-  const texts = [...new Set(causes.map((c) => `${c.field}: ${c.message}`))];
+  const texts = causes.map((c) => `${c.field}: ${c.message}`);
   const qualifiedKind = group ? `${kind}.${group}` : kind;
-  const aggregate = texts.length === 0 ? '' : texts.length === 1 ? `: ${texts[0]}` : `: [${texts.join(', ')}]`;
+  const errors = texts.length === 0 ? '' : `: ${aggregate(texts)}`;
   const details: StatusDetails = { name, kind, causes };
   if (group) details.group = group;
-  return new KubeStatusError(422, 'Invalid', `${qualifiedKind} ${JSON.stringify(name)} is invalid${aggregate}`, details);
+  return new KubeStatusError(422, 'Invalid', `${qualifiedKind} ${JSON.stringify(name)} is invalid${errors}`, details);
 }
 
 /** `invalid` from field errors (field-errors.ts). */

@@ -54,10 +54,19 @@ t.test('sim --dir writes kubeconfig and sim.json that kubectl and curl use, and 
     };
     t.match(asAgent('auth', 'whoami').out, /Username\s+system:serviceaccount:kyma-system:compass-runtime-agent/);
     t.match(asAgent('auth', 'can-i', 'get', 'secrets'), { code: 1, out: 'no\n' }, 'nothing before its RBAC is applied');
-    const rbac = ['-f', new URL('../../deploy/service-account.yaml', import.meta.url).pathname, '-f', new URL('../../deploy/rbac.yaml', import.meta.url).pathname];
-    // (stderr piped: kubectl warns that the ServiceAccount the simulator created has no last-applied annotation)
-    const applied = execFileSync('kubectl', ['--kubeconfig', info.kube.kubeconfig, 'apply', ...rbac], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-    t.match(applied, /rolebinding\.rbac\.authorization\.k8s\.io\/compass-runtime-agent created/);
+    // The install as the README gives it: kustomize renders deploy/, kubectl applies it. A server-side
+    // dry run first, which stores nothing. (stderr piped: kubectl warns that the ServiceAccount the
+    // simulator created has no last-applied annotation.)
+    const rendered = execFileSync('kubectl', ['kustomize', new URL('../../deploy/', import.meta.url).pathname]).toString();
+    const apply = (...extra: string[]) => execFileSync('kubectl', ['--kubeconfig', info.kube.kubeconfig, 'apply', '-f', '-', ...extra], { input: rendered, stdio: ['pipe', 'pipe', 'pipe'] }).toString();
+    t.match(apply('--dry-run=server'), /deployment\.apps\/compass-runtime-agent created \(server dry run\)/);
+    t.match(asAgent('auth', 'can-i', 'get', 'secrets'), { code: 1, out: 'no\n' }, 'the dry run granted nothing');
+    const applied = apply();
+    for (const object of ['rolebinding.rbac.authorization.k8s.io', 'clusterrole.rbac.authorization.k8s.io', 'deployment.apps', 'service', 'networkpolicy.networking.k8s.io']) {
+      t.match(applied, `${object}/compass-runtime-agent created`, `kustomize | apply created the ${object}`);
+    }
+    t.match(kubectl('explain', 'compassconnection.spec'), /managementInfo\s+<Object> -required-/, 'kubectl explain reads the served OpenAPI');
+    t.match(asAgent('auth', 'can-i', 'patch', 'compassconnections'), { code: 0, out: 'yes\n' });
     t.match(asAgent('get', 'secret', 'compass-agent-configuration', '-o', 'jsonpath={.metadata.name}'), { code: 0, out: 'compass-agent-configuration' }, 'its context namespace is kyma-system');
     t.match(asAgent('get', 'secrets', '-n', 'default'), {
       code: 1,

@@ -8,7 +8,7 @@ import { schemaErrorText, toFieldErrors } from '../../sim/kube/crd-schema/schema
 import { decodeCustomResource, pruneValue } from '../../sim/kube/crd-schema/pruning.js';
 import { applyDefaults } from '../../sim/kube/crd-schema/defaulting.js';
 import { validateListSetsAndMaps } from '../../sim/kube/crd-schema/list-type.js';
-import { goFloat, goJson, goQuote, goSharpV } from '../../sim/kube/crd-schema/go-format.js';
+import { goFloat, goJson, goQuote, goSharpV } from '../../sim/kube/go-format.js';
 import { isDateTime } from '../../sim/kube/crd-schema/formats.js';
 
 /** A resource schema whose spec is `spec`. */

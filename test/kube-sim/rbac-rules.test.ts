@@ -7,7 +7,7 @@ import { requestInfo, parseFieldSelectorTerms, type RequestAttributes } from '..
 import { policyRule, ruleAllows, type PolicyRule } from '../../sim/kube/auth/rbac-rules.js';
 import { forbidden, forbiddenMessage } from '../../sim/kube/auth/forbidden.js';
 import { RbacAuthorizer } from '../../sim/kube/auth/rbac-authorizer.js';
-import { aggregate, goQuote } from '../../sim/kube/auth/go-text.js';
+import { aggregate, goQuote } from '../../sim/kube/go-format.js';
 import { serviceAccountUser, splitServiceAccountUsername, withAuthenticatedGroup } from '../../sim/kube/auth/user.js';
 
 const info = (method: string, path: string) => requestInfo(method, new URL(path, 'https://sim'));

@@ -7,7 +7,7 @@
 // The refusal is a 403: `roles.rbac.authorization.k8s.io "x" is forbidden: user "bob" (groups=["..."]) is
 // attempting to grant RBAC permissions not currently held:\n{APIGroups:[""], Resources:["secrets"], Verbs:["get"]}`.
 import { KubeStatusError } from '../status-error.js';
-import { goQuote } from './go-text.js';
+import { goQuote } from '../go-format.js';
 import { forbidden } from './forbidden.js';
 import { policyRule, type PolicyRule } from './rbac-rules.js';
 import type { RequestAttributes } from './request-attributes.js';

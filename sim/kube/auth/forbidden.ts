@@ -2,7 +2,7 @@
 // pkg/endpoints/handlers/responsewriters/errors.go (v0.32) wrapped by apierrors.NewForbidden of
 // k8s.io/apimachinery pkg/api/errors/errors.go.
 import { KubeStatusError, type StatusDetails } from '../status-error.js';
-import { goQuote } from './go-text.js';
+import { goQuote } from '../go-format.js';
 import type { RequestAttributes } from './request-attributes.js';
 
 export type ForbiddenAttributes = Pick<RequestAttributes, 'verb' | 'resourceRequest' | 'path' | 'apiGroup' | 'resource' | 'subresource' | 'namespace' | 'name'> & { user?: { name: string } };

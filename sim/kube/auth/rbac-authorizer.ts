@@ -6,7 +6,7 @@
 // rebuilt only after one of the four kinds changed (a store watch marks it stale), never per
 // request; per user the applicable bindings are cached until the next change.
 import type { KubeObject, KubeStore } from '../store.js';
-import { aggregate, goQuote } from './go-text.js';
+import { aggregate, goQuote } from '../go-format.js';
 import { policyRule, ruleAllows, type PolicyRule } from './rbac-rules.js';
 import type { RequestAttributes } from './request-attributes.js';
 import { serviceAccountUsername, type UserInfo } from './user.js';

@@ -9,7 +9,7 @@
 // pkg/registry/authentication/selfsubjectreview and pkg/registry/core/serviceaccount/storage/token.go.
 import { errorBody, fieldError, type FieldError } from '../field-errors.js';
 import { KubeStatusError, badRequest, invalid, invalidFields, notFound, type StatusCause } from '../status-error.js';
-import { aggregate } from './go-text.js';
+import { aggregate } from '../go-format.js';
 import type { PolicyRule } from './rbac-rules.js';
 import type { RequestAttributes, RequestInfo } from './request-attributes.js';
 import type { MintedToken } from './service-account-tokens.js';

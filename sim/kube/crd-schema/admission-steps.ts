@@ -9,7 +9,7 @@ import { KubeStatusError, badRequest, invalid } from '../status-error.js';
 import { validateCrdSchemas } from './crd-schema-rules.js';
 import { applyDefaults } from './defaulting.js';
 import { validateEmbeddedResources } from './embedded-resources.js';
-import { goJson, goQuote } from './go-format.js';
+import { goJson, goQuote } from '../go-format.js';
 import { validateListSetsAndMaps } from './list-type.js';
 import { decodeCustomResource } from './pruning.js';
 import { schemaErrorBody, schemaFieldError, toFieldErrors, toStatusCauses, type SchemaFieldError } from './schema-errors.js';

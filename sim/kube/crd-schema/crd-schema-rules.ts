@@ -5,7 +5,7 @@
 // structure), only the OpenAPI features Kubernetes supports, consistent list types, and defaults that
 // are pruned and valid. CEL rules (x-kubernetes-validations) are not compiled here.
 import { compileGoPattern } from './go-regexp.js';
-import { goQuote } from './go-format.js';
+import { goQuote } from '../go-format.js';
 import { pruneValue } from './pruning.js';
 import { compileSchema, isObject, type Json } from './schema-node.js';
 import { schemaFieldError as fe, schemaErrorText, toFieldErrors, type SchemaFieldError } from './schema-errors.js';

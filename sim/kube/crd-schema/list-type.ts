@@ -1,7 +1,7 @@
 // Uniqueness of x-kubernetes-list-type=set items and =map keys (apiextensions-apiserver
 // pkg/apiserver/schema/listtype/validation.go): the second occurrence of a value is a
 // `Duplicate value`, printed as Go prints it (`map[string]interface {}{"type":"Ready"}` for map keys).
-import { goJson } from './go-format.js';
+import { goJson } from '../go-format.js';
 import { schemaFieldError, type SchemaFieldError } from './schema-errors.js';
 import { isObject, type Json, type JsonObject, type SchemaNode } from './schema-node.js';
 

@@ -9,7 +9,7 @@
 // from them, so nothing is mutated and an unchanged value comes back as the same object.
 import { pruneObjectMeta } from './object-meta-fields.js';
 import { fieldSchema, isObject, schemaFeatures, type Json, type JsonObject, type SchemaNode } from './schema-node.js';
-import { goSharpV } from './go-format.js';
+import { goSharpV } from '../go-format.js';
 
 const META_FIELDS = new Set(['apiVersion', 'kind', 'metadata']);
 

@@ -6,7 +6,7 @@
 // for the simpler values of the other validators.
 import type { FieldErrorType } from '../field-errors.js';
 import type { StatusCause } from '../status-error.js';
-import { goJson, goNumber, goQuote, goSharpV, goV } from './go-format.js';
+import { goJson, goNumber, goQuote, goSharpV, goV } from '../go-format.js';
 
 export type OpenApiCode =
   | 'InvalidType' | 'Required' | 'TooLong' | 'TooShort' | 'Pattern' | 'Enum' | 'MultipleOf' | 'Max' | 'Min' | 'Unique'

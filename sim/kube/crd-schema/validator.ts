@@ -9,7 +9,7 @@
 // de-duplication, its int64/float64 distinctions, its best-failure choice for anyOf/oneOf, its
 // formats, and nullable; translating another validator's errors into those would be as much code
 // as this, and less exact.
-import { goFloat, isGoInt } from './go-format.js';
+import { goFloat, isGoInt } from '../go-format.js';
 import { openApiError, type OpenApiError } from './schema-errors.js';
 import { isObject, type Json, type SchemaNode } from './schema-node.js';
 

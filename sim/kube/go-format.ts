@@ -1,4 +1,4 @@
-// How Go prints the values that end up in the API server's validation messages. Decoded JSON in Go
+// How Go prints the values that end up in the API server's messages (validation, authorization). Decoded JSON in Go
 // is map[string]interface{}, []interface{}, string, bool, int64 (integral numbers) or float64 (the
 // rest), and fmt prints each differently from JavaScript: %q escapes, %v of a float64 switches to
 // exponent form at 1e+06, %#v spells out `map[string]interface {}{...}`.
@@ -93,4 +93,10 @@ export function goJson(value: unknown): string {
 
 function goJsonString(s: string): string {
   return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** utilerrors.NewAggregate(errs).Error(): one message as it is, several (duplicates dropped) as `[a, b]`. */
+export function aggregate(messages: string[]): string {
+  const unique = [...new Set(messages)];
+  return unique.length === 1 ? unique[0]! : `[${unique.join(', ')}]`;
 }

@@ -4,7 +4,11 @@
 export type CompassErrorKind =
   /** No usable HTTP answer: DNS, connect, timeout, TLS handshake (either side), socket closed. */
   | 'unreachable'
-  /** Compass refused our identity: the Connector's "Failed to authenticate…", HTTP 401/403. */
+  /**
+   * Compass itself refused our identity: the Connector's "Failed to authenticate…", the Director's
+   * InsufficientScopes or Unauthorized. (A TLS alert refusing the client certificate is `unreachable`
+   * with `tlsRejected`; a bare HTTP 401/403 from something in front of Compass is `invalid-response`.)
+   */
   | 'rejected'
   /** An answer that is not the GraphQL result we asked for: non-JSON, missing fields, 5xx bodies, inconsistent pages. */
   | 'invalid-response'
@@ -36,7 +40,10 @@ export interface CompassErrorDetails {
   graphqlErrors?: CompassGraphQLError[];
   /** Low-level cause code, e.g. ECONNREFUSED, ECONNRESET, SELF_SIGNED_CERT_IN_CHAIN. */
   code?: string;
-  /** The server refused our client certificate during the TLS handshake (as far as recognisable). */
+  /**
+   * The server refused our client certificate with a TLS alert that says it is bad, unsupported,
+   * unknown, expired or revoked. Never set for a reset or closed connection.
+   */
   tlsRejected?: boolean;
   /** We refused the server's certificate. */
   serverUntrusted?: boolean;

@@ -6,9 +6,10 @@ import { createHash, hash, randomUUID } from 'node:crypto';
 import { ClientError, GraphQLClient } from 'graphql-request';
 import { createHttpsFetch, describeLocalFailure, LocalRequestError, type HttpsFetch } from './https-fetch.js';
 import { secureContextFor } from './tls-context.js';
-import { boundText, redactText } from '../redaction.js';
+import { boundText, redact, redactText } from '../redaction.js';
 import { CompassError, describeEndpoint, type CompassGraphQLError } from './compass-error.js';
 import { isPlainHttp, requireSecureUrl } from './endpoint-policy.js';
+import { describeNetworkFailure } from './network-failure.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Longest piece of an upstream answer (one GraphQL error message, a non-GraphQL body) kept in an error. */
@@ -68,6 +69,40 @@ export interface GraphQLTransportOptions {
   runtimeId?: string;
   /** Sent with every request (e.g. `Tenant`). */
   headers?: Record<string, string>;
+  /** APP_QUERY_LOGGING: told about every request once it ended (see OperationRecord: nothing secret). */
+  onOperation?: (record: OperationRecord) => void;
+}
+
+/**
+ * One GraphQL request as APP_QUERY_LOGGING logs it. Variables are redacted (by key, pattern and the
+ * agent's known secrets) and cut; headers are not recorded at all, so the Connector-Token header
+ * never appears.
+ */
+export interface OperationRecord {
+  /** The operation's root fields, e.g. "configuration", "runtime, applicationsForRuntime". */
+  operation: string;
+  endpoint: string;
+  requestId: string;
+  variables: Record<string, unknown>;
+  durationMs: number;
+  /** The HTTP status of the answer; undefined when none came (network, TLS, timeout, nothing sent). */
+  status: number | undefined;
+  outcome: 'ok' | 'failed';
+  /** CompassError kind of a failure. */
+  error?: string;
+}
+
+/** Longest variable value an OperationRecord keeps. */
+const MAX_LOGGED_VARIABLE = 200;
+
+function loggedVariables(variables: Record<string, unknown>): Record<string, unknown> {
+  const bound = (value: unknown): unknown => {
+    if (typeof value === 'string') return boundText(value, MAX_LOGGED_VARIABLE);
+    if (Array.isArray(value)) return value.map(bound);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bound(v)]));
+    return value;
+  };
+  return bound(redact(variables)) as Record<string, unknown>;
 }
 
 export interface RequestOptions {
@@ -82,20 +117,6 @@ export interface RequestOptions {
 const AUTHENTICATION_MESSAGE = /^Failed to authenticate/;
 /** Director codes that mean "not allowed" rather than "something broke": InsufficientScopes, Unauthorized. */
 const REJECTION_CODES = new Set([23, 26]);
-/** TLS alerts by which a server refuses the client certificate. */
-const CLIENT_CERT_ALERT = /ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_EXPIRED|CERTIFICATE_REVOKED|CERTIFICATE_UNKNOWN|UNSUPPORTED_CERTIFICATE|ACCESS_DENIED|HANDSHAKE_FAILURE)/;
-/** Our own verification of the server certificate failing. */
-const SERVER_CERT_CODES = new Set([
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'CERT_UNTRUSTED',
-]);
 
 export class GraphQLTransport {
   readonly url: string;
@@ -107,6 +128,7 @@ export class GraphQLTransport {
   private readonly timeoutMs: number;
   private readonly runtimeId?: string;
   private readonly hasClientCertificate: boolean;
+  private readonly onOperation?: (record: OperationRecord) => void;
   private closed = false;
   /** x-request-ids of the requests in flight that were handed to the network layer. */
   private readonly dispatched = new Set<string>();
@@ -134,6 +156,7 @@ export class GraphQLTransport {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.runtimeId = options.runtimeId;
     this.hasClientCertificate = options.clientCertificate !== undefined;
+    this.onOperation = options.onOperation;
     let secureContext;
     try {
       secureContext = secureContextFor({ caPem: options.caPem, ...options.clientCertificate });
@@ -174,6 +197,25 @@ export class GraphQLTransport {
   private async send<T>(document: string, variables: Record<string, unknown>, options: RequestOptions): Promise<T> {
     if (this.closed) throw new Error(`The Compass client for ${this.endpoint} is closed; create a new one.`);
     const requestId = this.runtimeId ? `${this.runtimeId}_${randomUUID()}` : randomUUID();
+    if (!this.onOperation) return (await this.exchange<T>(document, variables, options, requestId)).data;
+    const started = performance.now();
+    const record = (outcome: OperationRecord['outcome'], status: number | undefined, error?: string) => {
+      const durationMs = Math.round((performance.now() - started) * 10) / 10;
+      this.onOperation!({ operation: options.operation, endpoint: this.endpoint, requestId, variables: loggedVariables(variables), durationMs, status, outcome, ...(error ? { error } : {}) });
+    };
+    let answer: { data: T; status: number };
+    try {
+      answer = await this.exchange<T>(document, variables, options, requestId);
+    } catch (error) {
+      record('failed', (error as CompassError).status, (error as CompassError).kind ?? 'internal');
+      throw error;
+    }
+    record('ok', answer.status);
+    return answer.data;
+  }
+
+  /** One request and its answer; throws CompassError. */
+  private async exchange<T>(document: string, variables: Record<string, unknown>, options: RequestOptions, requestId: string): Promise<{ data: T; status: number }> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
     const context = { operation: options.operation, endpoint: this.endpoint, requestId };
@@ -201,7 +243,7 @@ export class GraphQLTransport {
         status: response.status,
       });
     }
-    return response.data;
+    return { data: response.data, status: response.status };
   }
 
   /**
@@ -251,7 +293,8 @@ export class GraphQLTransport {
       const errors = Array.isArray(error.response.errors) ? toGraphQLErrors(error.response.errors) : [];
       if (errors.length > 0) return graphqlFailure(errors, status, context);
       if (status === 401 || status === 403) {
-        return new CompassError(`${prefix(context)}: HTTP ${status}, Compass refused the credentials. ${describeBody(error.response.body)}`.trim(), { ...context, kind: 'rejected', status });
+        // Not Compass's own answer (the Connector answers with a GraphQL error): something in front of it refused.
+        return new CompassError(`${prefix(context)}: HTTP ${status}, Compass refused the credentials. ${describeBody(error.response.body)}`.trim(), { ...context, kind: 'invalid-response', status });
       }
       return new CompassError(`${prefix(context)}: HTTP ${status} without a GraphQL answer. ${describeBody(error.response.body)} Retry later; if it persists, check the Compass gateway.`, {
         ...context,
@@ -268,33 +311,44 @@ export class GraphQLTransport {
     }
     const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
     if (error instanceof TypeError && cause !== undefined) {
-      const code = cause.code ?? 'unknown';
-      if (SERVER_CERT_CODES.has(code)) {
-        return new CompassError(
-          `${prefix(context)}: the server certificate of ${this.endpoint} is not trusted (${code}). Add its CA through NODE_EXTRA_CA_CERTS, or set APP_SKIP_COMPASS_TLS_VERIFY=true only if you accept an unverified connection.`,
-          { ...context, kind: 'unreachable', code, serverUntrusted: true },
-        );
+      const failure = describeNetworkFailure(cause);
+      const { code } = failure;
+      switch (failure.kind) {
+        case 'server-untrusted':
+          return new CompassError(
+            `${prefix(context)}: the server certificate of ${this.endpoint} is not trusted (${code}). Add its CA through NODE_EXTRA_CA_CERTS, or set APP_SKIP_COMPASS_TLS_VERIFY=true only if you accept an unverified connection.`,
+            { ...context, kind: 'unreachable', code, serverUntrusted: true },
+          );
+        case 'certificate-refused':
+          if (this.hasClientCertificate) {
+            return new CompassError(
+              `${prefix(context)}: the server refused our client certificate in the TLS handshake (alert "${failure.alert}", ${code}). The certificate may be expired, revoked or from another CA; a new connection with a fresh token is needed.`,
+              { ...context, kind: 'unreachable', code, tlsRejected: true },
+            );
+          }
+          return new CompassError(`${prefix(context)}: the TLS handshake with ${this.endpoint} failed with the alert "${failure.alert}" (${code}), although no client certificate was presented. Check the URL.`, {
+            ...context,
+            kind: 'unreachable',
+            code,
+          });
+        case 'tls-alert': {
+          const hint = failure.alert === 'certificate required' ? ' The endpoint requires a client certificate.' : ' Retried; if it persists, check the TLS settings of the endpoint.';
+          return new CompassError(`${prefix(context)}: the TLS handshake with ${this.endpoint} failed with the alert "${failure.alert}" (${code}).${hint}`, { ...context, kind: 'unreachable', code });
+        }
+        case 'closed':
+          // No alert, no answer: a network failure. A refused certificate is announced by an alert or the Connector's error.
+          return new CompassError(`${prefix(context)}: the server closed the connection (${code}) without an answer or a TLS alert; taken as a network failure and retried.`, {
+            ...context,
+            kind: 'unreachable',
+            code,
+          });
+        default:
+          return new CompassError(`${prefix(context)}: ${this.endpoint} cannot be reached (${code}: ${redactText(cause.message ?? 'no detail')}). Check the URL and the network.`, {
+            ...context,
+            kind: 'unreachable',
+            code,
+          });
       }
-      if (CLIENT_CERT_ALERT.test(code) || CLIENT_CERT_ALERT.test(cause.message ?? '')) {
-        return new CompassError(`${prefix(context)}: the server refused our client certificate in the TLS handshake (${code}). The certificate may be expired, revoked or from another CA; a new connection with a fresh token is needed.`, {
-          ...context,
-          kind: 'unreachable',
-          code,
-          tlsRejected: true,
-        });
-      }
-      if (code === 'ECONNRESET' || code === 'EPIPE') {
-        // With TLS 1.3 a refused client certificate often shows only as a closed socket.
-        const hint = this.hasClientCertificate
-          ? ' If this endpoint checks client certificates, ours may have been refused (expired, revoked or from another CA).'
-          : ' If this endpoint requires a client certificate, none was configured.';
-        return new CompassError(`${prefix(context)}: the server closed the connection (${code}).${hint}`, { ...context, kind: 'unreachable', code, tlsRejected: true });
-      }
-      return new CompassError(`${prefix(context)}: ${this.endpoint} cannot be reached (${code}: ${redactText(cause.message ?? 'no detail')}). Check the URL and the network.`, {
-        ...context,
-        kind: 'unreachable',
-        code,
-      });
     }
     // graphql-request throws a plain Error when a 2xx body is not a GraphQL result.
     return new CompassError(`${prefix(context)}: the answer is not a GraphQL result (${boundText(redactText(String((error as Error)?.message ?? error)), 200)}).`, {
@@ -315,7 +369,8 @@ function prefix(context: Context): string {
 }
 
 function graphqlFailure(errors: CompassGraphQLError[], status: number, context: Context): CompassError {
-  const rejected = errors.some((e) => AUTHENTICATION_MESSAGE.test(e.message) || (e.errorCode !== undefined && REJECTION_CODES.has(e.errorCode))) || status === 401 || status === 403;
+  // Compass's own word only: the Connector's authentication error, the Director's refusal codes.
+  const rejected = errors.some((e) => AUTHENTICATION_MESSAGE.test(e.message) || (e.errorCode !== undefined && REJECTION_CODES.has(e.errorCode)));
   const summary = boundText(errors.map((e) => (e.errorCode !== undefined ? `${e.message} (error_code ${e.errorCode})` : e.message)).join('; '), MAX_UPSTREAM_SUMMARY);
   const advice = rejected ? ' Compass does not accept our token or certificate.' : '';
   return new CompassError(`${prefix(context)}: HTTP ${status}, ${summary}.${advice}`, {

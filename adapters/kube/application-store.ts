@@ -37,7 +37,13 @@ export interface ApplicationObject {
 
 export interface ApplicationStoreOptions {
   logger?: Logger;
+  /** What the store watches and caches; default MANAGED_SELECTOR, '' for every Application. */
   labelSelector?: string;
+  /**
+   * Which cached Applications listManaged returns (default: all of them). The caller's rule; the
+   * cache still follows every watched object, so one that comes to qualify is listed at once.
+   */
+  include?: (app: ApplicationObject) => boolean;
   /** How long listManaged waits for the first sync before failing. Default 30 s. */
   syncTimeoutMs?: number;
   maxAttempts?: number;
@@ -58,6 +64,7 @@ export class ApplicationStore {
   private readonly maxAttempts: number;
   private readonly list: ListFunction<ApplicationObject>;
   private readonly project: (app: ApplicationObject) => ApplicationObject;
+  private readonly include: ((app: ApplicationObject) => boolean) | undefined;
   private readonly cache = new Map<string, ApplicationObject>();
   private subscription: Subscription | undefined;
   private synced = false;
@@ -74,6 +81,7 @@ export class ApplicationStore {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.list = clusterObjectLister<ApplicationObject>(client, APPLICATION_RESOURCE);
     this.project = options.project ?? ((app) => app);
+    this.include = options.include;
   }
 
   /** Starts the list+watch; listManaged starts it on first use. */
@@ -82,7 +90,7 @@ export class ApplicationStore {
     this.subscription = watchStream<ApplicationObject>({
       kubeConfig: this.client.kubeConfig,
       path: collectionPath(APPLICATION_RESOURCE),
-      labelSelector: this.labelSelector,
+      labelSelector: this.labelSelector || undefined,
       list: this.list,
       logger: this.logger,
       project: this.project,
@@ -120,7 +128,7 @@ export class ApplicationStore {
   }
 
   /**
-   * The compass-managed Applications, from the cache once the first LIST has completed. When the
+   * The Applications the store watches (and `include` accepts), from the cache once the first LIST has completed. When the
    * watch is forbidden (RBAC without list/watch on the stream's terms) it lists directly; when the
    * API server cannot be reached within syncTimeoutMs it fails with the last problem seen.
    */
@@ -135,7 +143,7 @@ export class ApplicationStore {
         throw new KubeError(
           this.lastProblem?.status ?? 0,
           this.lastProblem?.reason ?? 'Timeout',
-          `list Applications (${this.labelSelector}) did not complete within ${this.syncTimeoutMs} ms${cause}`,
+          `list Applications${this.labelSelector ? ` (${this.labelSelector})` : ''} did not complete within ${this.syncTimeoutMs} ms${cause}`,
           'list Applications',
         );
       }
@@ -147,7 +155,7 @@ export class ApplicationStore {
         });
       });
     }
-    return [...this.cache.values()].sort(byName);
+    return this.included([...this.cache.values()]).sort(byName);
   }
 
   async create(app: ApplicationObject): Promise<ApplicationObject> {
@@ -212,11 +220,16 @@ export class ApplicationStore {
     const items: ApplicationObject[] = [];
     let token: string | undefined;
     do {
-      const page = await this.list({ labelSelector: this.labelSelector, limit: 500, continue: token });
+      const page = await this.list({ labelSelector: this.labelSelector || undefined, limit: 500, continue: token });
       items.push(...page.items);
       token = page.continue || undefined;
     } while (token);
-    return items.sort(byName);
+    return this.included(items).sort(byName);
+  }
+
+  private included(apps: ApplicationObject[]): ApplicationObject[] {
+    const include = this.include;
+    return include ? apps.filter((app) => include(app)) : apps;
   }
 
   private remember(stored: ApplicationObject): void {

@@ -1,6 +1,7 @@
-// Secrets through direct GETs and conditional updates. The agent's Role grants get/create/update/
+// Secrets through direct GETs and conditional updates. The Go agent's Role grants get/create/update/
 // delete on Secrets but not list/watch (reference-agent.md §1.5), so nothing here needs more than
-// that, except `observeSecret`, which watches when allowed and falls back to polling GETs on 403.
+// that, except `observeSecret`, which watches when allowed and falls back to polling GETs on 403, and
+// `watchSecrets`, a label watch whose 403 the caller handles.
 //
 // Two data conventions, chosen per caller:
 // - SecretObject (get/create/replace): the wire shape, `data` values base64, for the Application
@@ -11,7 +12,7 @@ import { Observable } from 'rxjs';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { isAlreadyExists, isConflict, isNotFound, kubeCall, KubeError, type KubeClient } from './kube-client.js';
-import { watchStream } from './watch-stream.js';
+import { watchStream, type WatchEvent } from './watch-stream.js';
 
 export interface SecretObject {
   apiVersion?: string;
@@ -206,6 +207,28 @@ export class SecretStore {
         stopped = true;
         clearTimeout(pollTimer);
       };
+    });
+  }
+
+  /**
+   * list+watch of the Secrets in `namespace` that match `labelSelector`, each cached as `project`
+   * makes it: a caller that only compares content drops `data` there, so no Secret value stays in
+   * memory. Needs list and watch on Secrets in that namespace; without them the stream emits a
+   * `problem` with status 403 (and keeps retrying until unsubscribed).
+   */
+  watchSecrets(namespace: string, labelSelector: string, project: (secret: SecretObject) => SecretObject): Observable<WatchEvent<SecretObject>> {
+    return watchStream<SecretObject>({
+      kubeConfig: this.client.kubeConfig,
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
+      labelSelector,
+      list: async (query) => {
+        const list = await kubeCall(`list Secrets (${labelSelector}) in ${namespace}`, () =>
+          this.client.core.listNamespacedSecret<SecretObject>({ namespace, labelSelector: query.labelSelector, limit: query.limit, _continue: query.continue }),
+        );
+        return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '', continue: list.metadata?.continue };
+      },
+      project,
+      logger: this.logger,
     });
   }
 

@@ -45,7 +45,8 @@ export interface CallLogEntry {
   headers: Record<string, string>;
   /** Variables with secret-looking keys replaced by "[redacted]". */
   variables?: Record<string, unknown>;
-  outcome: { status: number; errors: string[] } | { status: 0; rejected: 'tls' };
+  /** rejected: the connection was closed (tls-reject) or reset (connection-reset) without an answer. */
+  outcome: { status: number; errors: string[] } | { status: 0; rejected: 'tls' | 'reset' };
   /** Kinds of the faults applied to the call. */
   faults: string[];
 }

@@ -42,7 +42,7 @@ function selectLabels(labels: Labels, key: string | null | undefined): Labels {
 
 /** Consumes the page faults armed for one produced page of `name`. */
 function pageFaults(store: CompassStore, name: string): PageFaults {
-  const taken = store.faults.take([name], pageFaultKinds);
+  const taken = store.faults.take([name], pageFaultKinds, 'director');
   if (taken.length === 0) return noPageFaults;
   return {
     truncate: taken.some((fault) => fault.kind === 'truncated-page'),

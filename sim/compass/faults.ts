@@ -1,20 +1,33 @@
 // Fault injection: faults armed per operation (a root field such as `configuration` or
-// `applicationsForRuntime`, a nested page such as `bundles`, or `*`), each applying to a number of
-// calls. Request faults act before or instead of execution; page faults alter one produced page.
+// `applicationsForRuntime`, a nested page such as `bundles`, or `*`), optionally on one surface, each
+// applying to a number of calls or for a while. Request faults act before or instead of execution;
+// page faults alter one produced page.
 import { randomUUID } from 'node:crypto';
 
-export const requestFaultKinds = ['http-status', 'timeout', 'graphql-error', 'malformed-json', 'delay', 'tls-reject', 'management-info', 'http-management-info', 'echo-token'] as const;
+export const requestFaultKinds = ['http-status', 'timeout', 'graphql-error', 'malformed-json', 'delay', 'tls-reject', 'connection-reset', 'management-info', 'http-management-info', 'echo-token'] as const;
+export const faultSurfaces = ['connector', 'connector-mtls', 'director'] as const;
+export type FaultSurface = (typeof faultSurfaces)[number];
 export const pageFaultKinds = ['truncated-page', 'wrong-total-count'] as const;
 export type RequestFaultKind = (typeof requestFaultKinds)[number];
 export type PageFaultKind = (typeof pageFaultKinds)[number];
 export type FaultKind = RequestFaultKind | PageFaultKind;
 
+/**
+ * Kinds that end a call without an answer: `tls-reject` closes the connection (what Node's own TLS
+ * server does to a certificate it refuses: no alert, the client sees the socket closed);
+ * `connection-reset` resets it (a TCP RST after the request arrived, as a failing gateway or network
+ * sends). Neither says anything about the certificate.
+ */
 export interface FaultSpec {
   /** Root field name (`configuration`, `runtime`, ...), page name (`applicationsForRuntime`, `bundles`, `apiDefinitions`, `eventDefinitions`) or `*`. */
   operation: string;
   kind: FaultKind;
+  /** Only calls to this surface: `connector` (token-secured), `connector-mtls` (certificate-secured), `director`. Default: any. */
+  surface?: FaultSurface;
   /** How many calls (or pages) it applies to; default 1. */
   count?: number | 'unlimited';
+  /** Applies only this many wall-clock milliseconds after it was armed (with count "unlimited": every call in that time). */
+  durationMs?: number;
   /** Matching calls (or pages) to let through before it applies: 2 on `applicationsForRuntime` hits page 3. Default 0. */
   skip?: number;
   /**
@@ -44,6 +57,8 @@ export interface FaultSpec {
 
 export interface ArmedFault extends FaultSpec {
   id: string;
+  /** Wall-clock time (ms since the epoch) after which it no longer applies, for a fault with durationMs. */
+  until?: number;
   remaining: number | 'unlimited';
   applied: number;
   /** Matching calls still to let through before it applies. */
@@ -64,6 +79,8 @@ export function validateFaultSpec(input: unknown): FaultSpec {
   if (spec.delayMs !== undefined && !(typeof spec.delayMs === 'number' && spec.delayMs >= 0 && spec.delayMs <= 600_000)) throw new Error('fault.delayMs must be between 0 and 600000');
   if (spec.delta !== undefined && !(typeof spec.delta === 'number' && Number.isInteger(spec.delta))) throw new Error('fault.delta must be an integer');
   if (spec.skip !== undefined && !(typeof spec.skip === 'number' && Number.isInteger(spec.skip) && spec.skip >= 0)) throw new Error('fault.skip must be a non-negative integer');
+  if (spec.surface !== undefined && !(faultSurfaces as readonly unknown[]).includes(spec.surface)) throw new Error(`fault.surface must be one of ${faultSurfaces.join(', ')}`);
+  if (spec.durationMs !== undefined && !(typeof spec.durationMs === 'number' && spec.durationMs > 0 && spec.durationMs <= 3_600_000)) throw new Error('fault.durationMs must be between 1 and 3600000');
   const info = spec.managementPlaneInfo;
   if (info !== undefined && info !== null) {
     const fields = info as Record<string, unknown>;
@@ -87,7 +104,14 @@ export class FaultBoard {
 
   arm(spec: FaultSpec): ArmedFault {
     const valid = validateFaultSpec(spec);
-    const fault: ArmedFault = { ...valid, id: randomUUID(), remaining: valid.count ?? 1, applied: 0, toSkip: valid.skip ?? 0 };
+    const fault: ArmedFault = {
+      ...valid,
+      id: randomUUID(),
+      remaining: valid.count ?? 1,
+      applied: 0,
+      toSkip: valid.skip ?? 0,
+      ...(valid.durationMs !== undefined ? { until: Date.now() + valid.durationMs } : {}),
+    };
     this.armed.push(fault);
     return { ...fault };
   }
@@ -97,16 +121,20 @@ export class FaultBoard {
   }
 
   list(): ArmedFault[] {
-    return this.armed.map((fault) => ({ ...fault }));
+    const now = Date.now();
+    return this.armed.filter((fault) => fault.until === undefined || fault.until > now).map((fault) => ({ ...fault }));
   }
 
-  /** Consumes one use of every armed fault of the given kinds that matches one of the operations. */
-  take(operations: readonly string[], kinds: readonly FaultKind[]): ArmedFault[] {
+  /** Consumes one use of every armed fault of the given kinds that matches one of the operations (on `surface`, when given). */
+  take(operations: readonly string[], kinds: readonly FaultKind[], surface?: FaultSurface): ArmedFault[] {
     if (this.armed.length === 0) return []; // every page asks: keep the common case free
+    const now = Date.now();
+    this.armed = this.armed.filter((fault) => fault.until === undefined || fault.until > now);
     const taken: ArmedFault[] = [];
     for (const fault of this.armed) {
       if (!kinds.includes(fault.kind)) continue;
       if (fault.operation !== '*' && !operations.includes(fault.operation)) continue;
+      if (fault.surface !== undefined && fault.surface !== surface) continue;
       if (fault.toSkip > 0) {
         fault.toSkip -= 1;
         continue;

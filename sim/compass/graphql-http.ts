@@ -100,6 +100,8 @@ function sleep(ms: number): Promise<void> {
 export interface SurfaceDeps {
   store: CompassStore;
   connectorCa: CertificateAuthority;
+  /** Resets the TCP connection under a request's socket (the connection-reset fault); false if it cannot. */
+  resetConnection?: (socket: unknown) => boolean;
 }
 
 interface Prepared {
@@ -208,13 +210,13 @@ export async function handleGraphql(surface: Surface, req: IncomingMessage, res:
     if (document.validationErrors.length > 0) return finish(422, { errors: document.validationErrors.map((e) => ({ message: e.message })), data: null });
     if (prepared.reject) return finish(prepared.reject.status, prepared.reject.envelope);
 
-    const faults = store.faults.take(entry.operations, requestFaultKinds);
+    const faults = store.faults.take(entry.operations, requestFaultKinds, surface);
     entry.faults = faults.map((fault) => fault.kind);
     const delay = Math.max(0, ...faults.filter((f) => f.kind === 'delay' || f.kind === 'timeout').map((f) => f.delayMs ?? 0));
     if (delay > 0) await sleep(delay);
     const answerFaults: readonly string[] = ['delay', 'malformed-json', 'management-info', 'http-management-info'];
     const terminal = faults.find((fault) => !answerFaults.includes(fault.kind));
-    if (terminal) return applyTerminalFault(terminal, surface, fields[0]?.key, entry, req, finish, store, tokenFrom(req, url));
+    if (terminal) return applyTerminalFault(terminal, surface, fields[0]?.key, entry, req, finish, deps, tokenFrom(req, url));
 
     const result = await document.execute(prepared.context, parsed.variables);
     const envelope: Envelope = {};
@@ -261,9 +263,10 @@ function applyTerminalFault(
   entry: Omit<CallLogEntry, 'seq' | 'at'>,
   req: IncomingMessage,
   finish: (status: number, envelope: Envelope | string, contentType?: string, recordedErrors?: string[]) => void,
-  store: CompassStore,
+  deps: SurfaceDeps,
   token: string | undefined,
 ): void {
+  const { store } = deps;
   switch (fault.kind) {
     case 'echo-token': {
       // A gateway that quotes what it refused: the agent must not repeat it anywhere.
@@ -278,6 +281,11 @@ function applyTerminalFault(
       entry.outcome = { status: 0, rejected: 'tls' };
       store.recordCall(entry);
       req.socket.destroy();
+      return;
+    case 'connection-reset':
+      entry.outcome = { status: 0, rejected: 'reset' };
+      store.recordCall(entry);
+      if (!deps.resetConnection?.(req.socket)) req.socket.destroy();
       return;
     case 'timeout':
       return finish(503, timeoutBody, 'application/json;charset=UTF-8');

@@ -1,16 +1,18 @@
 // The Compass simulator: a token-secured Connector (HTTPS), a certificate-secured host with mutual
-// TLS serving the Connector and the Director, and a loopback JSON control API. Real TLS, real
-// GraphQL (graphql-js parses and validates, graphql-jit executes), fake clock. See control-routes.ts
-// for the control routes.
+// TLS serving the Connector and the Director (refusing a missing, foreign or expired client certificate
+// with the TLS alert the real gateway sends, see gateway-certificate-check.ts), and a loopback JSON
+// control API. Real TLS, real GraphQL (graphql-js parses and validates, graphql-jit executes), fake
+// clock. See control-routes.ts for the control routes.
+import { X509Certificate } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
-import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { createCertificateAuthority, issueServerCertificate } from '../tls/certificate-authority.js';
+import { listenTls } from '../tls/tls-listener.js';
+import { gatewayCertificateCheck } from './gateway-certificate-check.js';
 import { CompassStore } from './compass-store.js';
 import { createControl, type CompassControl } from './control.js';
 import { handleControl } from './control-routes.js';
-import { handleGraphql } from './graphql-http.js';
+import { handleGraphql, type SurfaceDeps } from './graphql-http.js';
 
 export type { CompassControl } from './control.js';
 export type { FaultSpec, FaultKind, ArmedFault } from './faults.js';
@@ -53,7 +55,7 @@ export const defaultRuntimeId = '0d1c4a7e-5b2f-4c3e-9a8d-6f7e1b2c3d4e';
 export const defaultTenant = '3e64ebae-38b5-46a0-b1ed-9ccee153a0ae';
 const ninetyDaysMs = 90 * 24 * 60 * 60_000;
 
-function listen(server: HttpServer | HttpsServer, host: string): Promise<number> {
+function listen(server: HttpServer, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, host, () => {
@@ -63,16 +65,12 @@ function listen(server: HttpServer | HttpsServer, host: string): Promise<number>
   });
 }
 
-function close(server: HttpServer | HttpsServer): Promise<void> {
+function close(server: HttpServer): Promise<void> {
   return new Promise((resolve) => {
     server.close(() => resolve());
     server.closeAllConnections();
   });
 }
-
-// Node accepts client certificates by real time; the mTLS host checks them against the simulator
-// clock instead, so a handshake that failed only on dates is re-judged here.
-const dateOnlyErrors = new Set(['CERT_NOT_YET_VALID', 'CERT_HAS_EXPIRED']);
 
 export async function startCompassSim(options: CompassSimOptions = {}): Promise<CompassSim> {
   const host = options.host ?? '127.0.0.1';
@@ -84,38 +82,34 @@ export async function startCompassSim(options: CompassSimOptions = {}): Promise<
   const serverCa = await createCertificateAuthority('compass-sim-server-ca');
   const connectorCa = await createCertificateAuthority('compass-sim-connector-ca');
   const serverCert = await issueServerCertificate(serverCa, 'compass-sim');
-  const deps = { store, connectorCa };
+  const deps: SurfaceDeps = { store, connectorCa };
 
-  const tokenServer = createHttpsServer({ key: serverCert.keyPem, cert: serverCert.certPem }, (req, res) => {
+  const tokenServer = createHttpServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === '/connector/graphql') void handleGraphql('connector', req, res, deps);
     else notFound(res, path);
   });
 
-  const mtlsServer = createHttpsServer(
-    { key: serverCert.keyPem, cert: serverCert.certPem, ca: connectorCa.certPem, requestCert: true, rejectUnauthorized: false },
-    (req, res) => {
-      const path = new URL(req.url ?? '/', 'http://x').pathname;
-      if (path === '/connector/graphql') void handleGraphql('connector-mtls', req, res, deps);
-      else if (path === '/director/graphql') void handleGraphql('director', req, res, deps);
-      else notFound(res, path);
-    },
-  );
-  mtlsServer.on('secureConnection', (socket: TLSSocket) => {
-    const peer = socket.getPeerCertificate();
-    const error = socket.authorizationError as unknown as { code?: string } | string | null;
-    const code = typeof error === 'string' ? error : error?.code;
-    const chainOk = socket.authorized || (code !== undefined && dateOnlyErrors.has(code));
-    const now = store.now().getTime();
-    const datesOk = peer?.raw !== undefined && now >= Date.parse(peer.valid_from) && now <= Date.parse(peer.valid_to);
-    // No certificate, a foreign CA or an expired one: no HTTP answer at all, as with Istio MUTUAL.
-    if (!chainOk || !datesOk) socket.destroy();
+  // The mutual-TLS host answers certificates as the gateway does: see gateway-certificate-check.ts.
+  const mtlsServer = createHttpServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path === '/connector/graphql') void handleGraphql('connector-mtls', req, res, deps);
+    else if (path === '/director/graphql') void handleGraphql('director', req, res, deps);
+    else notFound(res, path);
   });
+  const tls = { host, keyPem: serverCert.keyPem, certPem: serverCert.certPem };
+  const [tokenListener, mtlsListener] = await Promise.all([
+    listenTls(tokenServer, tls),
+    listenTls(mtlsServer, { ...tls, clientCertificates: { caPem: connectorCa.certPem, judge: gatewayCertificateCheck(new X509Certificate(connectorCa.certPem), () => store.now()) } }),
+  ]);
+  const listeners = [tokenListener, mtlsListener];
+  deps.resetConnection = (socket) => listeners.some((listener) => listener.reset(socket));
 
   const control = createControl(store);
   const controlServer = createHttpServer((req, res) => void handleControl(req, res, control));
 
-  const [tokenPort, mtlsPort, controlPort] = await Promise.all([listen(tokenServer, host), listen(mtlsServer, host), listen(controlServer, host)]);
+  const controlPort = await listen(controlServer, host);
+  const [tokenPort, mtlsPort] = [tokenListener.port, mtlsListener.port];
   const urlHost = host.includes(':') ? `[${host}]` : host;
   store.connectorUrl = `https://${urlHost}:${tokenPort}/connector/graphql`;
   store.certSecuredConnectorUrl = `https://${urlHost}:${mtlsPort}/connector/graphql`;
@@ -133,7 +127,7 @@ export async function startCompassSim(options: CompassSimOptions = {}): Promise<
     mintToken: (id?: string) => store.mintRuntimeToken(id).token,
     control,
     close: async () => {
-      await Promise.all([close(tokenServer), close(mtlsServer), close(controlServer)]);
+      await Promise.all([tokenListener.close(), mtlsListener.close(), close(controlServer)]);
     },
   };
 }

@@ -33,7 +33,8 @@ function memoryOf(options: ApplyOptions): SyncMemory {
 
 /**
  * Makes the compass-managed Applications (and their Secrets) match `config`. Must only be called with
- * a complete fetch: every managed Application absent from `config` is deleted.
+ * a complete fetch: every managed Application absent from `config` is deleted, and so is every one the
+ * Go agent left without a label (adoption.ts); those present are adopted.
  */
 export async function applyConfiguration(config: RuntimeConfiguration, ports: SyncPorts, options: ApplyOptions): Promise<SyncReport> {
   const planned = memoryOf(options).planAll(config.applications, shouldNormalizeNames(config.runtimeLabels), options);
@@ -49,6 +50,21 @@ export interface RuntimeUrls {
   eventServiceUrl?: string;
   /** APP_RUNTIME_CONSOLE_URL */
   consoleUrl?: string;
+}
+
+/**
+ * Why labels are left as the Director has them: the URLs that are not configured (unset, or still the
+ * deploy/ placeholder for the cluster domain), for the CR status and the log; null when both are set.
+ */
+export function runtimeLabelsLeftNote(urls: RuntimeUrls): string | null {
+  const left = [
+    ...(urls.eventServiceUrl === undefined ? [[EVENT_SERVICE_URL_LABEL, 'APP_RUNTIME_EVENTS_URL']] : []),
+    ...(urls.consoleUrl === undefined ? [[CONSOLE_URL_LABEL, 'APP_RUNTIME_CONSOLE_URL']] : []),
+  ];
+  if (left.length === 0) return null;
+  const labels = left.map(([label]) => label).join(' and ');
+  const variables = left.map(([, variable]) => variable).join(' and ');
+  return `the Runtime label${left.length > 1 ? 's' : ''} ${labels} ${left.length > 1 ? 'are' : 'is'} left as ${left.length > 1 ? 'they are' : 'it is'} in the Director: ${variables} ${left.length > 1 ? 'are' : 'is'} not configured (unset, or the deploy/ placeholder CLUSTER_DOMAIN); set the cluster domain in deploy/kustomization.yaml`;
 }
 
 /** The runtime labels to set: only those missing or holding another value; unconfigured URLs are skipped. */

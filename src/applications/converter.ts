@@ -87,11 +87,22 @@ function nonEmpty(map: MultiValueMap | null | undefined): MultiValueMap | null {
   return map && Object.keys(map).length > 0 ? map : null;
 }
 
-/** JSON with sorted keys, as Go marshals maps: the same input always yields the same Secret bytes. */
-function sortedJson(map: MultiValueMap): string {
-  const sorted: MultiValueMap = {};
-  for (const key of Object.keys(map).sort()) sorted[key] = map[key] ?? [];
-  return JSON.stringify(sorted);
+const utf8Order = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+/** Go's encoding/json escapes these (HTML-safe); JSON.stringify writes them as they are. */
+const GO_ESCAPED = /[<>&\u2028\u2029]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * The bytes Go's json.Marshal writes for a map[string][]string, so that a Secret the Go agent wrote
+ * is not rewritten: keys in UTF-8 byte order, <, >, &, U+2028 and U+2029 as \u escapes, a lone
+ * surrogate as U+FFFD (Go strings hold UTF-8, its JSON decoder already replaced them).
+ */
+function goJson(map: MultiValueMap): string {
+  const text = (value: string) => JSON.stringify(value.replace(LONE_SURROGATE, '\ufffd'));
+  const members = Object.keys(map)
+    .sort(utf8Order)
+    .map((key) => `${text(key)}:[${(map[key] ?? []).map(text).join(',')}]`);
+  return `{${members.join(',')}}`.replace(GO_ESCAPED, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 function base64(text: string): string {
@@ -134,14 +145,15 @@ function convertBundle(appName: string, bundle: DirectorBundle, options: Convers
     if (csrf) entryCredentials.csrfInfo = { tokenEndpointURL: csrf.tokenEndpointURL };
   }
 
+  // As Go: a Secret when either map has an entry; in it, every map the Director sent (an empty one as "{}").
   let paramsSecretName: string | undefined;
-  const headers = nonEmpty(auth?.additionalHeaders);
-  const queryParameters = nonEmpty(auth?.additionalQueryParams);
-  if (headers || queryParameters) {
+  const headers = auth?.additionalHeaders ?? null;
+  const queryParameters = auth?.additionalQueryParams ?? null;
+  if (nonEmpty(headers) || nonEmpty(queryParameters)) {
     paramsSecretName = requestParametersSecretName(appName, bundle.id);
     const data: Record<string, string> = {};
-    if (headers) data.headers = sortedJson(headers);
-    if (queryParameters) data.queryParameters = sortedJson(queryParameters);
+    if (headers) data.headers = goJson(headers);
+    if (queryParameters) data.queryParameters = goJson(queryParameters);
     secrets.push(secret(paramsSecretName, appName, bundle.id, options.integrationNamespace, data));
   }
 

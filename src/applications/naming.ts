@@ -63,10 +63,14 @@ export function normalizeName(name: string): string {
   return normalized;
 }
 
-/** `spec.services[].name`: normalised bundle name + `-` + first 5 hex of SHA-1(bundle id). */
+/**
+ * `spec.services[].name`: normalised bundle name + `-` + first 5 hex of SHA-1(bundle id), one leading
+ * `-` trimmed (a bundle name that normalises to nothing gives the hash alone).
+ */
 export function serviceName(bundleName: string, bundleId: string): string {
   const hash = createHash('sha1').update(bundleId).digest('hex').slice(0, 5);
-  return `${normalizeName(bundleName)}-${hash}`;
+  const name = `${normalizeName(bundleName)}-${hash}`;
+  return name.startsWith('-') ? name.slice(1) : name;
 }
 
 function withId(prefix: string, id: string): string {

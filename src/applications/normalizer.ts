@@ -9,11 +9,19 @@ export const IS_NORMALIZED_LABEL = 'isNormalized';
 
 const ALREADY_NORMALIZED = /^mp-[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-/** `mp-` prefix, lowercase, every char outside [-a-z0-9] → `-`, runs of `-` collapsed, one trailing `-` dropped. */
+/**
+ * Go's strings.ToLower: every code point by its simple lower-case mapping. JavaScript's toLowerCase
+ * applies the full mapping, which differs for one code point only: U+0130 İ becomes "i" and U+0307
+ * (a combining dot) there, "i" in Go.
+ */
+function goToLower(text: string): string {
+  return text.replace(/\u0130/g, 'i').toLowerCase();
+}
+
+/** `mp-` prefix, lowercase (as Go does), every char outside [-a-z0-9] → `-`, runs of `-` collapsed, one trailing `-` dropped. */
 export function normalizeApplicationName(name: string): string {
   if (ALREADY_NORMALIZED.test(name)) return name;
-  const normalized = (NORMALIZED_PREFIX + name)
-    .toLowerCase()
+  const normalized = goToLower(NORMALIZED_PREFIX + name)
     .replace(/[^-a-z0-9]/g, '-')
     .replace(/-+/g, '-');
   return normalized.endsWith('-') ? normalized.slice(0, -1) : normalized;

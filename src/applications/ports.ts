@@ -4,7 +4,10 @@
 import type { ApplicationObject, SecretObject } from './application-resource.js';
 
 export interface ApplicationPort {
-  /** From an informer cache (label selector managed-by=compass-runtime-agent): no API request. */
+  /**
+   * From an informer cache: no API request. The Applications carrying the managed-by label and those a
+   * Go agent left without one (compassMetadata, no managed-by label: adoption.ts); no others.
+   */
   listManaged(): Promise<ApplicationObject[]>;
   /** Returns the stored object (with metadata.uid). Throws `AlreadyExistsError` when the name is taken. */
   create(app: ApplicationObject): Promise<ApplicationObject>;

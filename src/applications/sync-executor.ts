@@ -4,6 +4,7 @@
 // own configuration, certificate or CA Secrets (protected-secrets.ts).
 
 import { redactText } from '../../adapters/redaction.js';
+import { goEraSecretLabels } from './adoption.js';
 import { idText, quoted } from './application-validation.js';
 import { ownerReferenceTo, type ApplicationObject, type SecretObject } from './application-resource.js';
 import { isAlreadyExists, type SyncPorts } from './ports.js';
@@ -108,6 +109,7 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
   const record = options.secretContent;
   const counts = { created: 0, updated: 0, deleted: 0, unchanged: 0 };
   const failed: SyncFailure[] = [];
+  const goEra = { adopted: [] as string[], deleted: [] as string[] };
 
   async function step<T>(description: string, action: () => Promise<T>): Promise<T> {
     try {
@@ -123,10 +125,22 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
   }
 
   /**
-   * `secret` as converted (no owner yet); `owner` is the stored Application. `applicationIsNew`: it
-   * was just created, so its Secrets are most likely missing.
+   * Why `existing` is not `owner`'s Secret with `labels`; undefined when it is. The Secrets of an
+   * Application being adopted (`goEraOwner`) may also carry the labels of the Go agent's API-package
+   * era (adoption.ts); the owner reference to that Application's name and uid is required either way.
    */
-  async function ensureSecret(secret: SecretObject, owner: ApplicationObject, applicationIsNew: boolean): Promise<void> {
+  function notOwnedSecret(existing: SecretObject, owner: ApplicationObject, labels: Record<string, string> | undefined, goEraOwner: boolean): string | undefined {
+    const why = notOwnedBecause(existing, owner, labels);
+    if (why === undefined || !goEraOwner) return why;
+    const legacy = goEraSecretLabels(labels);
+    return legacy && notOwnedBecause(existing, owner, legacy) === undefined ? undefined : why;
+  }
+
+  /**
+   * `secret` as converted (no owner yet); `owner` is the stored Application. `applicationIsNew`: it
+   * was just created, so its Secrets are most likely missing. `goEraOwner`: `owner` is being adopted.
+   */
+  async function ensureSecret(secret: SecretObject, owner: ApplicationObject, applicationIsNew: boolean, goEraOwner = false): Promise<void> {
     const { namespace, name } = secret.metadata;
     const where = `Secret ${namespace}/${name} of Application ${owner.metadata.name}`;
     const own = guarded(namespace, name);
@@ -152,7 +166,7 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
     if (existing === null) {
       await step(`creating ${where}`, () => ports.secrets.create(owned));
     } else {
-      const foreign = notOwnedBecause(existing, owner, secret.metadata.labels);
+      const foreign = notOwnedSecret(existing, owner, secret.metadata.labels, goEraOwner);
       if (foreign) {
         throw new RefusedSecret(
           `${where} was not written: a Secret of that name exists and is not the agent's (${foreign}); the agent replaces only Secrets it created for the Application. Rename or delete that Secret, or rename the application or the bundle in Compass`,
@@ -203,10 +217,10 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
    * Every Secret in turn; the first failure stops, except a refusal (a Secret that is not the agent's),
    * which goes to `refused` and lets the others go ahead.
    */
-  async function ensureSecrets(secrets: SecretObject[], app: ApplicationObject, refused: string[], applicationIsNew = false): Promise<void> {
+  async function ensureSecrets(secrets: SecretObject[], app: ApplicationObject, refused: string[], applicationIsNew = false, goEraOwner = false): Promise<void> {
     for (const secret of secrets) {
       try {
-        await ensureSecret(secret, app, applicationIsNew);
+        await ensureSecret(secret, app, applicationIsNew, goEraOwner);
       } catch (error) {
         if (!(error instanceof RefusedSecret)) throw error;
         refused.push(error.message);
@@ -246,6 +260,20 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
       }
       case 'update': {
         loaded.secrets = operation.secrets;
+        if (operation.adopting) {
+          // The Go agent's Application: its Secrets first, while it still carries no label, then the
+          // Application with the label. Should a Secret step fail, the Application stays as the Go agent
+          // left it and is adopted again next cycle, with the Go agent's Secrets still recognised. A
+          // Secret that is not the agent's at all is reported and does not hold the adoption back.
+          const skipped: string[] = [];
+          for (const ref of operation.obsoleteSecrets) await deleteSecret(ref, operation.current, skipped);
+          await ensureSecrets(operation.secrets, operation.current, skipped, false, true);
+          await step(`adopting Application ${operation.name} (created by the Go agent)`, () => ports.applications.update(operation.application));
+          goEra.adopted.push(operation.name);
+          leftAlone(`Application ${operation.name} (created by the Go agent) was adopted; `, skipped);
+          counts.updated++;
+          return;
+        }
         const stored = await step(`updating Application ${operation.name}`, () =>
           ports.applications.update(operation.application),
         );
@@ -273,6 +301,7 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
         const skipped: string[] = [];
         for (const ref of operation.secrets) await deleteSecret(ref, operation.current, skipped);
         await step(`deleting Application ${operation.name}`, () => ports.applications.delete(operation.name));
+        if (operation.goEra) goEra.deleted.push(operation.name);
         leftAlone(`Application ${operation.name} was deleted; `, skipped);
         counts.deleted++;
         return;
@@ -318,6 +347,7 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
   return {
     ...counts,
     failed,
+    goEra: { adopted: goEra.adopted.sort(), deleted: goEra.deleted.sort() },
     skippedDuplicates: plan.duplicates.map((duplicate) => duplicate.name).sort(),
     message: summarizeSync(counts, failed, plan.duplicates),
   };

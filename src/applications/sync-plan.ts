@@ -1,13 +1,8 @@
 // Desired state (from the Director) vs. current compass-managed Applications → the operations that
 // make the cluster match. Pure: no I/O, the executor carries the plan out.
 
-import {
-  MANAGED_BY_LABEL,
-  MANAGED_BY_VALUE,
-  isManagedApplication,
-  type ApplicationObject,
-  type SecretObject,
-} from './application-resource.js';
+import { ownershipOf } from './adoption.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type ApplicationObject, type SecretObject } from './application-resource.js';
 import type { DesiredApplication } from './converter.js';
 import { credentialsSecretName, requestParametersSecretName } from './naming.js';
 import { ownedFieldsDigest } from './owned-fields.js';
@@ -35,6 +30,8 @@ export interface SecretRef {
 
 export interface UpdateOperation extends OperationBase {
   kind: 'update';
+  /** The stored object is a Go agent's (adoption.ts): this update adopts it (its Secrets first, the label last). */
+  adopting?: true;
   /** The stored Application (compact): the owner its Secrets must name. */
   current: ApplicationObject;
   /** The current object with the agent-owned fields replaced; carries the cached resourceVersion. Built on read. */
@@ -55,6 +52,8 @@ export interface UnchangedOperation extends OperationBase {
 
 export interface DeleteOperation extends OperationBase {
   kind: 'delete';
+  /** The stored object is a Go agent's (adoption.ts) whose application the Director no longer assigns. */
+  goEra?: true;
   /** The stored Application (compact): only Secrets it owns are deleted. */
   current: ApplicationObject;
   /** Secrets the CR references and the ones the agent would have named for it. */
@@ -138,12 +137,19 @@ export function secretNamesOf(app: ApplicationObject, derivedFor: (serviceId: st
 }
 
 /** The full objects are built when the executor reads them, not when the plan is made. */
-function updateOperation(base: OperationBase, current: ApplicationObject, wanted: PlannedApplication, obsoleteSecrets: SecretRef[]): UpdateOperation {
+function updateOperation(
+  base: OperationBase,
+  current: ApplicationObject,
+  wanted: PlannedApplication,
+  obsoleteSecrets: SecretRef[],
+  adopting: boolean,
+): UpdateOperation {
   let full: DesiredApplication | undefined;
   const load = (): DesiredApplication => (full ??= wanted.load());
   return {
     ...base,
     kind: 'update',
+    ...(adopting ? { adopting: true as const } : {}),
     current,
     obsoleteSecrets,
     get application() {
@@ -157,8 +163,10 @@ function updateOperation(base: OperationBase, current: ApplicationObject, wanted
 
 /**
  * `existing` may hold any listed Applications, full or compact (stored-application.ts): objects that
- * are not managed (no managed-by label or no compassMetadata) are never updated or deleted, and a
- * desired app of the same name is a conflict. `integrationNamespace` is where the Secrets of
+ * are neither managed nor Go-era (adoption.ts: no compassMetadata, or another manager's label) are
+ * never updated or deleted, and a desired app of the same name is a conflict. A Go-era object is
+ * planned like a managed one (matched by name, as the Go agent does): updated, which adopts it, or
+ * deleted when no Director application has its name. `integrationNamespace` is where the Secrets of
  * deleted/updated Applications live. Full desired objects are built only for updates (rare), so a
  * plan of 10,000 applications stays small. Desired applications with problems (application-validation.ts)
  * are rejected: nothing is planned for them, and the managed CR of their name or of their Compass id is kept.
@@ -194,10 +202,16 @@ export function planSync(
     else shared.set(app.name, [first, app]);
   }
   const managed = new Map<string, ApplicationObject>();
+  const goEra = new Set<string>();
   const unmanaged = new Set<string>();
   for (const app of existing) {
-    if (isManagedApplication(app)) managed.set(app.metadata.name, app);
-    else unmanaged.add(app.metadata.name);
+    const ownership = ownershipOf(app);
+    if (ownership === 'foreign') {
+      unmanaged.add(app.metadata.name);
+      continue;
+    }
+    managed.set(app.metadata.name, app);
+    if (ownership === 'go-era') goEra.add(app.metadata.name);
   }
 
   const operations: PlannedOperation[] = [];
@@ -227,7 +241,7 @@ export function planSync(
       const obsoleteSecrets = secretNamesOf(current, (serviceId) => !wantedServices.has(serviceId))
         .filter((secretName) => !wantedSecrets.has(secretName))
         .map(inNamespace);
-      operations.push(updateOperation(base, current, wanted, obsoleteSecrets));
+      operations.push(updateOperation(base, current, wanted, obsoleteSecrets, goEra.has(name)));
     } else {
       operations.push({ kind: 'unchanged', name, applicationId: wanted.applicationId, current, secrets: wanted.secrets, load: wanted.load });
     }
@@ -236,7 +250,14 @@ export function planSync(
     if (byName.has(name) || keptNames.has(name)) continue;
     const applicationId = current.spec.compassMetadata?.applicationId ?? '';
     if (keptIds.has(applicationId)) continue;
-    operations.push({ kind: 'delete', name, applicationId, current, secrets: secretNamesOf(current).map(inNamespace) });
+    operations.push({
+      kind: 'delete',
+      ...(goEra.has(name) ? { goEra: true as const } : {}),
+      name,
+      applicationId,
+      current,
+      secrets: secretNamesOf(current).map(inNamespace),
+    });
   }
   return { operations, duplicates, rejected };
 }

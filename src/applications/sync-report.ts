@@ -21,6 +21,8 @@ export interface SyncReport {
   deleted: number;
   unchanged: number;
   failed: SyncFailure[];
+  /** Applications the Go agent had created (adoption.ts), by name: adopted (updated, labelled) and deleted in this cycle; also in the counts. */
+  goEra: { adopted: string[]; deleted: string[] };
   /** CR names shared by several Director applications after normalisation: none of them was applied. */
   skippedDuplicates: string[];
   /** One line for `status.synchronizationStatus.error`; null when every application was applied. */

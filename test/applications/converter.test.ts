@@ -1,6 +1,7 @@
 import t from 'tap';
 import { desiredApplications } from '../../src/applications/apply-configuration.js';
 import { convertApplication } from '../../src/applications/converter.js';
+import type { DirectorAuth } from '../../adapters/compass/director-types.js';
 import { api, application, basicAuth, bundle, decode, event, oauth, options } from './director-fixtures.js';
 
 const gateway = options.centralGatewayUrl;
@@ -131,6 +132,37 @@ t.test('request parameters alone give a parameters Secret and empty credentials;
   t.strictSame(desired.application.spec.services[0]!.entries[0]!.credentials, { type: '', secretName: '' });
   t.equal(desired.secrets.length, 1);
   t.same(Object.keys(desired.secrets[0]!.data!), ['queryParameters']);
+});
+
+t.test('the request-parameter Secret holds every map the Director sent, an empty one as "{}", as Go writes it', async (t) => {
+  const parameters = (auth: Partial<DirectorAuth>) => {
+    const app = application('id', 'app', {
+      bundles: [bundle('b', 'B', { apiDefinitions: [api('a', 'A')], defaultInstanceAuth: basicAuth('user', 'password', auth) })],
+    });
+    const desired = convertApplication(app, 'app', options);
+    const secret = desired.secrets.find((s) => s.metadata.name === 'params-app-b');
+    return {
+      reference: desired.application.spec.services[0]!.entries[0]!.requestParametersSecretName,
+      data: secret ? Object.fromEntries(Object.entries(secret.data!).map(([key, value]) => [key, decode(value)])) : undefined,
+    };
+  };
+  t.strictSame(parameters({ additionalHeaders: { h: ['v'] }, additionalQueryParams: {} }), { reference: 'params-app-b', data: { headers: '{"h":["v"]}', queryParameters: '{}' } }, 'headers, and query parameters empty: queryParameters "{}"');
+  t.strictSame(parameters({ additionalHeaders: {}, additionalQueryParams: { q: ['1'] } }), { reference: 'params-app-b', data: { headers: '{}', queryParameters: '{"q":["1"]}' } }, 'and the other way round');
+  t.strictSame(parameters({ additionalHeaders: { h: ['v'] }, additionalQueryParams: null }), { reference: 'params-app-b', data: { headers: '{"h":["v"]}' } }, 'a map the Director did not send is not written');
+  t.strictSame(parameters({ additionalHeaders: {}, additionalQueryParams: {} }), { reference: undefined, data: undefined }, 'both empty: no Secret and no reference');
+});
+
+t.test('the request-parameter JSON is the bytes of Go\'s json.Marshal: HTML-safe escapes, keys in byte order', async (t) => {
+  const headersOf = (additionalHeaders: Record<string, string[]>) => {
+    const app = application('id', 'app', { bundles: [bundle('b', 'B', { apiDefinitions: [api('a', 'A')], defaultInstanceAuth: basicAuth('u', 'p', { additionalHeaders }) })] });
+    return decode(convertApplication(app, 'app', options).secrets.find((s) => s.metadata.name === 'params-app-b')!.data!.headers);
+  };
+  t.equal(headersOf({ Cookie: ['a=1&b=<2>'] }), '{"Cookie":["a=1\\u0026b=\\u003c2\\u003e"]}', '&, < and > as \\u0026, \\u003c, \\u003e');
+  t.equal(headersOf({ x: ['line\u2028para\u2029'] }), '{"x":["line\\u2028para\\u2029"]}', 'U+2028 and U+2029 escaped');
+  t.equal(headersOf({ x: ['"quoted"\\ \n\t\u0001'] }), '{"x":["\\"quoted\\"\\\\ \\n\\t\\u0001"]}', 'quotes, backslash and control characters as both write them');
+  t.equal(headersOf({ x: ['caf\u00e9 \u{1F600}'] }), '{"x":["caf\u00e9 \u{1F600}"]}', 'other characters as UTF-8, unescaped');
+  t.equal(headersOf({ x: ['lone \ud800 surrogate'] }), '{"x":["lone \ufffd surrogate"]}', 'a lone surrogate as U+FFFD, as Go decoded it');
+  t.equal(headersOf({ '\u{10000}': ['astral'], '\ufffd': ['bmp'], B: ['2'], a: ['1'] }), '{"B":["2"],"a":["1"],"\ufffd":["bmp"],"\u{10000}":["astral"]}', 'keys sorted by their UTF-8 bytes (U+FFFD before U+10000)');
 });
 
 t.test('incomplete or unknown credentials are never referenced, since no Secret is created for them', async (t) => {

@@ -46,6 +46,16 @@ t.test('the normaliser prefixes mp- names that are not yet normal instead of kee
   t.equal(normalizeApplicationName('mp-a1-b2'), 'mp-a1-b2');
 });
 
+t.test('lower-casing follows Go\'s strings.ToLower (simple case mapping), not JavaScript\'s full mapping', async (t) => {
+  // Go: unicode.ToLower(U+0130 İ) = U+0069 i; JavaScript: "İ".toLowerCase() = "i" + U+0307.
+  t.equal(normalizeApplicationName('İSTANBUL'), 'mp-istanbul', 'İ lowers to i alone');
+  t.equal(normalizeApplicationName('Dİyarbakır'), 'mp-diyarbak-r', 'ı (dotless i) has no ASCII lower case: a separator');
+  t.equal(normalizeApplicationName('\u212Aelvin'), 'mp-kelvin', 'the Kelvin sign lowers to k in both');
+  t.equal(normalizeApplicationName('Straße'), 'mp-stra-e');
+  t.equal(normalizeApplicationName('ΣΊΣΥΦΟΣ'), 'mp', 'letters without an ASCII lower case are all separators');
+  t.equal(normalizeApplicationName('app\u{1F600}x'), 'mp-app-x', 'a character outside the BMP is one separator');
+});
+
 t.test('names are normalised unless the runtime label isNormalized is the string "true"', async (t) => {
   t.equal(shouldNormalizeNames({ isNormalized: 'true' }), false);
   t.equal(shouldNormalizeNames({ isNormalized: 'false' }), true);
@@ -71,6 +81,9 @@ t.test('service names are the normalised bundle name plus the first 5 hex of SHA
   t.equal(serviceName('bundleName1', 'bundle1'), 'bundlename1-43857');
   t.equal(serviceName('DisplayName', 'id'), 'displayname-87ea5');
   t.equal(serviceName('!!Bundle', 'id'), 'bundle-87ea5', 'leading separator trimmed');
+  t.equal(serviceName('', 'id'), '87ea5', 'an empty bundle name: the hash alone, no leading "-"');
+  t.equal(serviceName('!!!', 'id'), '87ea5', 'a name that normalises to nothing: the hash alone');
+  t.equal(serviceName('Ünïcödé', 'id'), 'n-c-d-87ea5', 'letters outside A-Z are separators, as Go\'s [^A-Za-z0-9]+');
 });
 
 t.test('Secret names append the bundle id to the application name cut to 26 characters', async (t) => {

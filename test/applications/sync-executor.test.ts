@@ -125,7 +125,7 @@ function applyOptions(record = new SecretContentRecord(), concurrency?: number):
 t.test('a first sync creates every Application and its Secrets owned by the stored Application', async (t) => {
   const cluster = new FakeCluster();
   const report = await applyConfiguration(config([appWithCredentials(1), application('id-2', 'app-2')]), cluster.ports, applyOptions());
-  t.same(report, { created: 2, updated: 0, deleted: 0, unchanged: 0, failed: [], skippedDuplicates: [], message: null });
+  t.same(report, { created: 2, updated: 0, deleted: 0, unchanged: 0, failed: [], goEra: { adopted: [], deleted: [] }, skippedDuplicates: [], message: null });
   const app = cluster.apps.get('app-1')!;
   const credentials = cluster.secret('app-1-b1')!;
   t.same(credentials.metadata.ownerReferences, [

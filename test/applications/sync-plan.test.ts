@@ -131,7 +131,7 @@ t.test('a user edit of an agent-owned field is reverted; an edit of a user field
   t.same(kinds(planSync([app], [userEdited], NS).operations), { app: 'unchanged' });
 });
 
-t.test('objects without compassMetadata or the managed-by label are never touched, even with the same name', async (t) => {
+t.test("objects without compassMetadata or with another manager's label are never touched, even with the same name", async (t) => {
   const app = desired('id', 'app');
   const noMetadata = stored(app.application);
   delete noMetadata.spec.compassMetadata;
@@ -140,9 +140,12 @@ t.test('objects without compassMetadata or the managed-by label are never touche
   t.equal(plan.operations[0]!.kind, 'conflict');
   t.match(plan.operations[0]!.kind === 'conflict' && plan.operations[0]!.message, /app exists but is not managed/);
 
-  const noLabel = stored(desired('id-x', 'user-app').application);
-  noLabel.metadata.labels = {};
-  t.same(planSync([], [noLabel, noMetadata], NS).operations, [], 'unmanaged objects are never deleted');
+  // Without any managed-by label, an object with compassMetadata is the Go agent's: test/applications/sync-adoption.test.ts.
+  const otherManager = stored(desired('id-x', 'user-app').application);
+  otherManager.metadata.labels = { 'applicationconnector.kyma-project.io/managed-by': 'someone-else' };
+  t.same(planSync([], [otherManager, noMetadata], NS).operations, [], 'unmanaged objects are never deleted');
+  const taken = planSync([desired('id-x', 'user-app')], [otherManager], NS).operations;
+  t.same(taken.map((operation) => operation.kind), ['conflict'], "another manager's object of the same name is a conflict");
 });
 
 t.test('all applications sharing a name after normalisation are skipped and named; the rest is applied', async (t) => {

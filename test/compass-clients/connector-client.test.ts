@@ -22,6 +22,7 @@ import {
 } from '../../adapters/compass/connector-client.js';
 import { CompassError } from '../../adapters/compass/compass-error.js';
 import { GraphQLTransport } from '../../adapters/compass/graphql-transport.js';
+import { compassErrorKind } from '../../src/agent/compass-effects.js';
 import { keyMatchesCertificate, parseCertificates } from '../../adapters/pki/certificate.js';
 
 const KEY_BITS = 2048;
@@ -131,7 +132,11 @@ t.test('revocation: the revoked certificate can no longer fetch the configuratio
   t.same(await checkConnection({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate: certificate }), fresh.managementInfo);
   await revokeCertificate({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate: certificate });
   const error = await rejection(checkConnection({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate: certificate }));
-  t.ok(error.kind === 'rejected' || (error.kind === 'unreachable' && error.tlsRejected), `revoked certificate refused (${error.kind})`);
+  // The gateway lets a revoked certificate through the handshake; the Connector refuses it.
+  t.equal(error.kind, 'rejected', 'the Connector refuses the revoked certificate with its own error');
+  t.equal(error.tlsRejected, false, 'not in the handshake');
+  t.match(error.message, /Failed to authenticate request/);
+  t.equal(compassErrorKind(error), 'rejected', 'the agent takes it for a rejection');
   const renewal = await rejection(renewCertificate({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate: certificate, keyBits: KEY_BITS }));
   t.match(renewal.message, /Failed to fetch the configuration from the certificate-secured Connector/);
   assertNoSecrets(t, renewal, 'revoked');
@@ -145,22 +150,49 @@ t.test('revokeCertificate through the token endpoint (no certificate) is refused
   t.match(error.message, /Failed to authenticate with certificate/);
 });
 
-t.test('a foreign or missing client certificate fails in the TLS handshake', async (t) => {
+t.test('a foreign client certificate is refused by a TLS alert; a missing one is not a rejection of ours', async (t) => {
   const foreignCa = await createCertificateAuthority('foreign-ca');
   const foreign = await issueClientCertificate(foreignCa, 'CN=intruder, O=Org');
   secrets.push(foreign.keyPem);
   const error = await rejection(checkConnection({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate: { keyPem: foreign.keyPem, certificateChainPem: foreign.certPem } }));
   t.equal(error.kind, 'unreachable');
   t.equal(error.tlsRejected, true);
-  t.match(error.message, /client certificate/);
+  t.equal(error.code, 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA');
+  t.match(error.message, /the server refused our client certificate in the TLS handshake \(alert "unknown ca"/);
+  t.equal(compassErrorKind(error), 'rejected');
   assertNoSecrets(t, error, 'foreign certificate');
 
   const transport = new GraphQLTransport({ ...tls, url: sim.certSecuredConnectorUrl });
   t.teardown(() => transport.close());
   const none = await rejection(transport.request(CONFIGURATION_QUERY, {}, { operation: 'configuration' }));
   t.equal(none.kind, 'unreachable');
-  t.equal(none.tlsRejected, true);
-  t.match(none.message, /none was configured/);
+  t.equal(none.tlsRejected, false, 'no certificate of ours was refused');
+  t.match(none.message, /alert "certificate required".*requires a client certificate/);
+  t.equal(compassErrorKind(none), 'unreachable');
+});
+
+t.test('the certificate-secured Connector failing without refusing the certificate is no rejection', async (t) => {
+  const fresh = await establishConnection({ ...tls, connectorUrl: sim.connectorUrl, token: sim.mintToken(), keyBits: KEY_BITS });
+  const clientCertificate = { keyPem: fresh.privateKeyPem, certificateChainPem: fresh.credentials.certificateChainPem };
+  const check = () => rejection(checkConnection({ ...tls, timeoutMs: 1000, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate }));
+  const cases = [
+    { fault: { kind: 'connection-reset' as const }, kind: 'unreachable', message: /the server closed the connection \(ECONNRESET\) without an answer or a TLS alert/ },
+    { fault: { kind: 'tls-reject' as const }, kind: 'unreachable', message: /the server closed the connection/ },
+    { fault: { kind: 'delay' as const, delayMs: 3000 }, kind: 'unreachable', message: /no answer within 1000 ms/ },
+    { fault: { kind: 'timeout' as const }, kind: 'invalid-response', message: /HTTP 503/ },
+    { fault: { kind: 'http-status' as const, status: 502 }, kind: 'invalid-response', message: /HTTP 502/ },
+    { fault: { kind: 'http-status' as const, status: 403, body: 'denied' }, kind: 'invalid-response', message: /HTTP 403/ },
+    { fault: { kind: 'graphql-error' as const, message: 'internal error' }, kind: 'graphql', message: /internal error/ },
+  ];
+  for (const c of cases) {
+    sim.control.armFault({ operation: 'configuration', surface: 'connector-mtls', ...c.fault });
+    const error = await check();
+    t.equal(error.kind, c.kind, `${c.fault.kind}: kind`);
+    t.equal(error.tlsRejected, false, `${c.fault.kind}: the certificate was not refused`);
+    t.match(error.message, c.message, `${c.fault.kind}: message`);
+    t.not(compassErrorKind(error), 'rejected', `${c.fault.kind}: not a rejection for the agent`);
+  }
+  t.same(await checkConnection({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate }), fresh.managementInfo, 'the certificate still works');
 });
 
 t.test('server verification is on by default; insecureSkipVerify turns it off', async (t) => {
@@ -223,7 +255,7 @@ t.test('transport faults map to error kinds with the HTTP status kept', async (t
   const cases = [
     { fault: { operation: 'configuration', kind: 'timeout' as const }, kind: 'invalid-response', status: 503, message: /HTTP 503 without a GraphQL answer\. Body: \{"Message":"operation has timed out"\}/ },
     { fault: { operation: 'configuration', kind: 'http-status' as const, status: 500 }, kind: 'invalid-response', status: 500, message: /HTTP 500/ },
-    { fault: { operation: 'configuration', kind: 'http-status' as const, status: 401, body: 'no' }, kind: 'rejected', status: 401, message: /HTTP 401/ },
+    { fault: { operation: 'configuration', kind: 'http-status' as const, status: 401, body: 'no' }, kind: 'invalid-response', status: 401, message: /HTTP 401/ },
     { fault: { operation: 'configuration', kind: 'malformed-json' as const }, kind: 'invalid-response', status: undefined, message: /not a GraphQL result/ },
     { fault: { operation: 'configuration', kind: 'graphql-error' as const, message: 'boom' }, kind: 'graphql', status: 200, message: /HTTP 200, boom\./ },
     { fault: { operation: 'configuration', kind: 'tls-reject' as const }, kind: 'unreachable', status: undefined, message: /closed the connection/ },

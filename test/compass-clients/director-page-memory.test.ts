@@ -129,3 +129,23 @@ t.test('the transport reports a known answer by its digest without parsing it', 
   const other = await transport.requestWithDigest<object>(APPLICATIONS_PAGE_QUERY, { ...variables, nestedFirst: 1 }, options);
   t.ok(other.known === undefined && other.digest !== first.digest, 'another answer is parsed and has its own digest');
 });
+
+t.test('an application whose bundles continue on later pages is read afresh, and a change there is seen', async (t) => {
+  // Sorts first, so it shares the first page with generated applications that need no further request;
+  // its six bundles take two nested pages, the change is in the last one.
+  const appId = '00000000-0000-4000-8000-000000000003';
+  const bundleIds = Array.from({ length: 6 }, (_, i) => `b0000000-0000-4000-8000-0000000000${10 + i}`);
+  const bundles = (lastName: string) => bundleIds.map((id, i) => ({ id, name: i === 5 ? lastName : `bundle-${i}`, apiDefinitions: [], eventDefinitions: [] }));
+  sim.control.upsertApplication({ id: appId, name: 'many-bundles', bundles: bundles('bundle-5') });
+  const first = await withMemory();
+  t.equal(pageOf(first, appId), 0, 'on the first page');
+  t.equal(byId(first).get(appId)!.bundles.length, 6, 'all six bundles, over two nested pages');
+  const again = await withMemory();
+  t.not(again.applications[0], first.applications[0], 'the first page is not taken from the memory: its application continued');
+  t.equal(again.applications[PAGE], first.applications[PAGE], 'the second page is');
+
+  sim.control.upsertBundle(appId, bundles('bundle-5-renamed')[5]!);
+  const after = await withMemory();
+  t.equal(byId(after).get(appId)!.bundles[5]!.name, 'bundle-5-renamed', 'the change on the second bundles page is seen');
+  t.same(content(after), await fresh(), 'equal to a fetch without the memory');
+});

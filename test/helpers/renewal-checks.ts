@@ -58,11 +58,17 @@ export async function checkRenewals(t: Test, run: RenewalRun): Promise<void> {
   t.same([...states].filter((s) => s !== 'Synchronized'), [], 'the CR stayed Synchronized (no maintenance or connection failure)');
   t.ok(renewedStamps.size >= run.renewals - 1, `connectionStatus.renewed moved on ${renewedStamps.size} times`);
 
-  // Each renewal happened while the previous certificate still had time left.
+  // Each renewal happened while the previous certificate still had time left (not too late), and only
+  // once less than threshold × validity was left, i.e. no sooner than (1 − threshold) × validity after
+  // the previous one was issued (not too early).
+  const threshold = Number(run.threshold ?? '0.3');
+  const earliest = (1 - threshold) * run.validityMs;
   const ordered = [...seen.values()].sort((a, b) => a.notBefore - b.notBefore);
   for (let i = 1; i < ordered.length; i++) {
     const left = ordered[i - 1]!.notAfter - ordered[i]!.notBefore;
     t.ok(left > 0, `certificate ${i + 1} was issued ${Math.round(left / 1000)} s before certificate ${i} expired`);
+    const after = ordered[i]!.notBefore - ordered[i - 1]!.notBefore;
+    t.ok(after >= earliest, `certificate ${i + 1} was issued ${after / 1000} s after certificate ${i}, no sooner than (1 − ${threshold}) × ${run.validityMs / 1000} s = ${earliest / 1000} s`);
   }
   await ledger.assertNoLeaks(t, h);
 }

@@ -23,6 +23,10 @@ export interface AgentMetrics {
   countEvent(type: string): void;
   /** 1 for each lab setting in effect that weakens the connection to Compass, 0 for the others. */
   setInsecureCompassSettings(settings: readonly string[]): void;
+  /** Leader election: 1 while this replica holds the Lease (always 1 without leader election). */
+  setLeader(lease: string, leading: boolean): void;
+  /** Kubernetes Events: created, added to a series, rate-limited or failed, by reason. */
+  countKubernetesEvent(outcome: string, reason: string): void;
 }
 
 /** The settings the insecure-transport gauge reports on (config names). */
@@ -78,6 +82,18 @@ export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): 
     labelNames: ['setting'],
     registers: [registry],
   });
+  const leader = new Gauge({
+    name: 'runtime_agent_leader',
+    help: 'Whether this replica holds the leader election Lease and runs the agent (1) or stands by (0); always 1 without leader election',
+    labelNames: ['lease'],
+    registers: [registry],
+  });
+  const kubernetesEvents = new Counter({
+    name: 'runtime_agent_kubernetes_events_total',
+    help: 'Kubernetes Events about the CompassConnection: created, counted in a series, rate-limited or failed, by reason',
+    labelNames: ['outcome', 'reason'],
+    registers: [registry],
+  });
   for (const s of CONNECTION_STATES) state.set({ state: s }, 0);
   for (const setting of INSECURE_COMPASS_SETTINGS) insecure.set({ setting }, 0);
 
@@ -105,6 +121,13 @@ export function createAgentMetrics(options: { defaultMetrics?: boolean } = {}): 
     },
     setInsecureCompassSettings(settings) {
       for (const setting of INSECURE_COMPASS_SETTINGS) insecure.set({ setting }, settings.includes(setting) ? 1 : 0);
+    },
+    setLeader(lease, leading) {
+      leader.set({ lease }, leading ? 1 : 0);
+    },
+    countKubernetesEvent(outcome, reason) {
+      // Reasons are the agent's own fixed set (connection-events.ts); bounded anyway.
+      kubernetesEvents.inc({ outcome, reason: reason.slice(0, 64) });
     },
     countEvent(type) {
       // done/error events carry the invoke id, a bounded set; keep the label set bounded anyway

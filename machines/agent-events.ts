@@ -106,6 +106,8 @@ export interface SyncOutcome {
   fetchedAt?: string;
   appliedAt?: string;
   summary?: SyncSummary;
+  /** What the cycle deliberately left undone, and why (e.g. Runtime labels whose URLs are not configured). */
+  note?: string;
 }
 
 /** Ids of the invoked effects; recorded `xstate.done.actor.<id>` events depend on them: never rename. */

@@ -30,6 +30,7 @@ import {
   renewalReason,
   retryDelayMs,
   type AgentTimingConfig,
+  type RenewalReason,
 } from './timing.js';
 
 export const AGENT_MACHINE_ID = 'runtime-agent';
@@ -79,6 +80,8 @@ export interface AgentContext {
   connection: ConnectionTimestamps | null;
   synchronization: SynchronizationTimestamps | null;
   syncSummary: SyncSummary | null;
+  /** The latest sync outcome's note (SyncOutcome.note), for the Synchronized condition. */
+  syncNote: string | null;
   /** Consecutive failed connection or maintenance attempts, for the backoff. */
   failures: number;
   lastCycleAt: string | null;
@@ -88,6 +91,8 @@ export interface AgentContext {
   resync: FlagRequest;
   refresh: FlagRequest;
   lastError: EffectFailure | null;
+  /** Why the latest renewal was started (kept after it ends, for the record of it). */
+  renewalReason: RenewalReason | null;
 }
 
 export const ERROR_PREFIX = {
@@ -153,6 +158,10 @@ function syncDue(context: AgentContext, now: string): boolean {
 }
 
 function renewalNeeded(context: AgentContext, now: string): boolean {
+  return whyRenew(context, now) !== null;
+}
+
+function whyRenew(context: AgentContext, now: string): RenewalReason | null {
   return (
     renewalReason({
       certificate: context.certificate,
@@ -161,7 +170,7 @@ function renewalNeeded(context: AgentContext, now: string): boolean {
       minimalSyncTimeMs: context.timing.minimalSyncTimeMs,
       refreshRequested: context.refresh.requested,
       credentialsExist: context.credentialsExist && context.credentialsSecrets?.caCertificateSecret !== 'missing',
-    }) !== null
+    })
   );
 }
 
@@ -321,6 +330,7 @@ export const agentMachine = setup({
         synchronization: synchronizationAfter(context.synchronization, out),
         resync: { ...context.resync, requested: false },
         syncSummary: out.summary ?? context.syncSummary,
+        syncNote: out.note ?? null,
       };
     }),
     recordSyncCrash: assign(({ context, event }) => {
@@ -336,6 +346,8 @@ export const agentMachine = setup({
       };
     }),
     startCycle: assign(({ context, event }) => ({ now: timeOf(event as Ev, context), lastCycleAt: timeOf(event as Ev, context) })),
+    /** After recordConnectionChecked, on the way into Renewing: why (threshold, requested, a changed Secret). */
+    noteRenewalReason: assign(({ context, event }) => ({ renewalReason: whyRenew(context, timeOf(event as Ev, context)) })),
   },
   guards: {
     cycleDue: ({ context, event }) => !!context.nextCycleAt && ms(timeOf(event as Ev, context)) >= ms(context.nextCycleAt),
@@ -392,6 +404,7 @@ export const agentMachine = setup({
     connection: null,
     synchronization: null,
     syncSummary: null,
+    syncNote: null,
     failures: 0,
     lastCycleAt: null,
     nextCycleAt: null,
@@ -399,6 +412,7 @@ export const agentMachine = setup({
     resync: { requested: false, handledGeneration: 0 },
     refresh: { requested: false, handledGeneration: 0 },
     lastError: null,
+    renewalReason: null,
   }),
   initial: 'Starting',
   // Observations are recorded wherever the machine is; states that react to them override these.
@@ -582,7 +596,7 @@ export const agentMachine = setup({
             src: EFFECT_IDS.checkConnection,
             input: ({ context }) => ({ managementInfo: context.managementInfo! }),
             onDone: [
-              { guard: 'renewalNeeded', target: '#runtime-agent.Renewing', actions: 'recordConnectionChecked' },
+              { guard: 'renewalNeeded', target: '#runtime-agent.Renewing', actions: ['recordConnectionChecked', 'noteRenewalReason'] },
               { guard: 'syncDue', target: 'Synchronizing', actions: 'recordConnectionChecked' },
               ...toIdle(['recordConnectionChecked', 'scheduleNextCycle']),
             ],

@@ -26,8 +26,10 @@ export interface AgentConfig {
   metricsLoggingTimeIntervalMs: number;
   healthPort: number;
   integrationNamespace: string;
-  runtimeEventsUrl: string;
-  runtimeConsoleUrl: string;
+  /** APP_RUNTIME_EVENTS_URL; undefined when not configured (unset, empty or the deploy/ placeholder): the label is left alone. */
+  runtimeEventsUrl: string | undefined;
+  /** APP_RUNTIME_CONSOLE_URL; undefined when not configured, as runtimeEventsUrl. */
+  runtimeConsoleUrl: string | undefined;
   // ours
   eventLogFile: string | undefined;
   /** The event log file is rotated once it grows past this many bytes. */
@@ -39,6 +41,20 @@ export interface AgentConfig {
   retryInitialDelayMs: number;
   retryMaxDelayMs: number;
   logLevel: string;
+  /** APP_LEADER_ELECTION*: one active replica at a time, chosen through a coordination.k8s.io Lease. */
+  leaderElection: LeaderElectionSettings;
+}
+
+export interface LeaderElectionSettings {
+  enabled: boolean;
+  namespace: string;
+  name: string;
+  /** How long a follower waits after the last renewal it saw before it takes the Lease over. */
+  leaseDurationMs: number;
+  /** How long the leader keeps acting without a successful renewal; shorter than the lease. */
+  renewDeadlineMs: number;
+  /** Time between two tries to acquire or renew. */
+  retryPeriodMs: number;
 }
 
 export interface ListenAddress {
@@ -80,15 +96,21 @@ export const CONFIG_VARIABLES: ConfigVariable[] = [
   { name: 'APP_HEALTH_PORT', default: '8090', description: 'port of /healthz, /readyz and /metrics (all interfaces: probes and Prometheus)' },
   { name: 'APP_DEBUG_ADDRESS', default: '127.0.0.1:8091', description: 'HOST:PORT of /debug, loopback only by default (reach it with kubectl port-forward); off disables it; any other host exposes the live state to the network' },
   { name: 'APP_INTEGRATION_NAMESPACE', default: 'kyma-system', description: 'namespace of the Applications’ credential and request-parameter Secrets' },
-  { name: 'APP_RUNTIME_EVENTS_URL', default: 'https://gateway.kyma.local', description: 'value of the runtime label runtime_eventServiceUrl' },
-  { name: 'APP_RUNTIME_CONSOLE_URL', default: 'https://console.kyma.local', description: 'value of the runtime label runtime_consoleUrl' },
-  { name: 'APP_EVENT_LOG_FILE', default: '', description: 'write the redacted event log to this file (JSON lines, mode 0600), for replay; a file left by a previous run becomes FILE.1' },
+  { name: 'APP_RUNTIME_EVENTS_URL', default: '', description: 'value of the runtime label runtime_eventServiceUrl; unset, or still holding the deploy/ placeholder CLUSTER_DOMAIN: the label is left as it is in the Director (said in the CR status and the log)' },
+  { name: 'APP_RUNTIME_CONSOLE_URL', default: '', description: 'value of the runtime label runtime_consoleUrl; unset or the placeholder: left alone, as APP_RUNTIME_EVENTS_URL' },
+  { name: 'APP_EVENT_LOG_FILE', default: '', description: 'append the redacted event log to this file (JSON lines, mode 0600), for replay: each start adds a segment with its own header; a file that is not an event log becomes FILE.1' },
   { name: 'APP_EVENT_LOG_MAX_SIZE', default: '10Mi', description: 'size (bytes, Ki or Mi) at which the event log file is rotated: FILE becomes FILE.1 (replacing the older one) and FILE starts again with a checkpoint' },
   { name: 'APP_RSA_KEY_BITS', default: '4096', description: 'size of the RSA key generated for each certificate (2048, 3072 or 4096)' },
   { name: 'APP_COMPASS_REQUEST_TIMEOUT', default: '30s', description: 'timeout of each request to Compass' },
   { name: 'APP_RETRY_INITIAL_DELAY', default: '2s', description: 'first retry delay after a failed connection attempt (doubles, jittered)' },
   { name: 'APP_RETRY_MAX_DELAY', default: '5m', description: 'longest retry delay after failed connection attempts' },
   { name: 'APP_LOG_LEVEL', default: 'info', description: 'log level: debug, info, warn, error' },
+  { name: 'APP_LEADER_ELECTION', default: 'false', description: 'run as one of several replicas: only the holder of a coordination.k8s.io Lease talks to Compass and writes (true in deploy/)' },
+  { name: 'APP_LEADER_ELECTION_NAMESPACE', default: 'kyma-system', description: 'namespace of the leader election Lease' },
+  { name: 'APP_LEADER_ELECTION_NAME', default: 'compass-runtime-agent', description: 'name of the leader election Lease' },
+  { name: 'APP_LEADER_ELECTION_LEASE_DURATION', default: '15s', description: 'how long a standby replica waits, after the last renewal it saw, before it takes the Lease over' },
+  { name: 'APP_LEADER_ELECTION_RENEW_DEADLINE', default: '10s', description: 'how long the leader acts without a successful renewal before it stops writing (shorter than the lease duration)' },
+  { name: 'APP_LEADER_ELECTION_RETRY_PERIOD', default: '2s', description: 'time between two tries to acquire or renew the Lease' },
 ];
 
 /** The reference's namespaced-name rules (reference §1.4), with an empty name rejected. */
@@ -105,6 +127,12 @@ export function parseNamespacedName(value: string): NamespacedName {
 
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/**
+ * What deploy/ writes in place of the cluster's domain until it is set (deploy/kustomization.yaml):
+ * `_` is no hostname character, so no real domain holds it. A runtime URL that does is not configured.
+ */
+export const CLUSTER_DOMAIN_PLACEHOLDER = 'CLUSTER_DOMAIN';
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): AgentConfig {
   const raw = (name: string): string => {
@@ -153,6 +181,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError(name, `"${text}" is not an http(s) URL`);
     }
     return text.replace(/\/+$/, '');
+  };
+
+  // Unset, empty or the deploy/ placeholder: not configured, and the Runtime's label is left alone
+  // rather than overwritten with an example value.
+  const runtimeUrl = (name: string): string | undefined => {
+    const text = raw(name);
+    if (text === '' || text.toUpperCase().includes(CLUSTER_DOMAIN_PLACEHOLDER)) return undefined;
+    return url(name);
   };
 
   const listenAddress = (name: string): ListenAddress | null => {
@@ -205,8 +241,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metricsLoggingTimeIntervalMs: duration('APP_METRICS_LOGGING_TIME_INTERVAL'),
     healthPort: integer('APP_HEALTH_PORT', 0, 65535),
     integrationNamespace,
-    runtimeEventsUrl: url('APP_RUNTIME_EVENTS_URL'),
-    runtimeConsoleUrl: url('APP_RUNTIME_CONSOLE_URL'),
+    runtimeEventsUrl: runtimeUrl('APP_RUNTIME_EVENTS_URL'),
+    runtimeConsoleUrl: runtimeUrl('APP_RUNTIME_CONSOLE_URL'),
     eventLogFile: raw('APP_EVENT_LOG_FILE') || undefined,
     eventLogMaxBytes: byteSize('APP_EVENT_LOG_MAX_SIZE', 4096),
     debugAddress: listenAddress('APP_DEBUG_ADDRESS'),
@@ -215,11 +251,32 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retryInitialDelayMs: duration('APP_RETRY_INITIAL_DELAY', 10),
     retryMaxDelayMs: duration('APP_RETRY_MAX_DELAY', 10),
     logLevel,
+    leaderElection: leaderElectionSettings(),
   };
   if (config.retryMaxDelayMs < config.retryInitialDelayMs) {
     throw new ConfigError('APP_RETRY_MAX_DELAY', 'must not be shorter than APP_RETRY_INITIAL_DELAY');
   }
   return config;
+
+  function leaderElectionSettings(): LeaderElectionSettings {
+    const namespace = raw('APP_LEADER_ELECTION_NAMESPACE');
+    if (!DNS_LABEL.test(namespace)) throw new ConfigError('APP_LEADER_ELECTION_NAMESPACE', `"${namespace}" is not a valid namespace name`);
+    const name = raw('APP_LEADER_ELECTION_NAME');
+    if (!DNS_SUBDOMAIN.test(name) || name.length > 253) throw new ConfigError('APP_LEADER_ELECTION_NAME', `"${name}" is not a valid Lease name`);
+    // Whole seconds: the Lease records its duration in seconds (spec.leaseDurationSeconds).
+    const leaseDurationMs = duration('APP_LEADER_ELECTION_LEASE_DURATION', 1000);
+    if (leaseDurationMs % 1000 !== 0) throw new ConfigError('APP_LEADER_ELECTION_LEASE_DURATION', `"${raw('APP_LEADER_ELECTION_LEASE_DURATION')}" must be whole seconds (the Lease stores seconds)`);
+    const renewDeadlineMs = duration('APP_LEADER_ELECTION_RENEW_DEADLINE', 1);
+    const retryPeriodMs = duration('APP_LEADER_ELECTION_RETRY_PERIOD', 1);
+    // client-go's rules: the leader must give up before a follower may take over, and get more than one try before that.
+    if (renewDeadlineMs >= leaseDurationMs) {
+      throw new ConfigError('APP_LEADER_ELECTION_RENEW_DEADLINE', 'must be shorter than APP_LEADER_ELECTION_LEASE_DURATION (the leader stops writing before a standby may take over)');
+    }
+    if (renewDeadlineMs <= retryPeriodMs * 1.2) {
+      throw new ConfigError('APP_LEADER_ELECTION_RETRY_PERIOD', 'must be shorter than APP_LEADER_ELECTION_RENEW_DEADLINE / 1.2 (the retry period is jittered by up to 1.2 times)');
+    }
+    return { enabled: bool('APP_LEADER_ELECTION'), namespace, name, leaseDurationMs, renewDeadlineMs, retryPeriodMs };
+  }
 }
 
 /** One line for the start-up log: every setting, no secrets (the configuration holds none). */
@@ -231,6 +288,7 @@ export function describeConfig(config: AgentConfig): Record<string, unknown> {
     clusterCertificatesSecret: ref(config.clusterCertificatesSecret),
     caCertificatesSecret: ref(config.caCertificatesSecret),
     debugAddress: config.debugAddress ? `${config.debugAddress.host}:${config.debugAddress.port}` : 'off',
+    leaderElection: config.leaderElection.enabled ? { ...config.leaderElection } : false,
   };
 }
 

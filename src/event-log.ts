@@ -2,11 +2,14 @@
 // JSON lines: a header, then one entry per event. Redacted before it is kept or written, bounded in
 // memory, optionally written to a file (APP_EVENT_LOG_FILE).
 //
-// The file is the agent's alone: mode 0600 whatever existed before. It is bounded too: a file left by
-// a previous run, and the current file once it grows past `maxBytes`, become FILE.1 (replacing the
-// one before), and FILE starts again with the header and, after a rotation, a checkpoint entry that
-// holds the machine's state, so that the current file always replays on its own.
-import { chmodSync, closeSync, existsSync, fchmodSync, openSync, renameSync, statSync, writeSync } from 'node:fs';
+// The file is the agent's alone: mode 0600 whatever existed before. Each run appends a segment of its
+// own (a header line, then its entries numbered from 0) to the event log a previous run left, so a
+// restart keeps the history; a crash may leave a torn last line, which readers skip with a warning.
+// The file is bounded too: once it grows past `maxBytes` (or is past it at start) it becomes FILE.1
+// (replacing the one before) and FILE starts again with the header and, in the middle of a run, a
+// checkpoint entry that holds the machine's state, so that the current file always replays on its own.
+// A file that is not an event log is not appended to: it is kept as FILE.1.
+import { closeSync, fchmodSync, fstatSync, openSync, readSync, renameSync, chmodSync, statSync, writeSync } from 'node:fs';
 import { redact, redactStrings } from '../adapters/redaction.js';
 import { AGENT_MACHINE_ID, AGENT_MACHINE_VERSION } from '../machines/agent-machine.js';
 
@@ -58,6 +61,24 @@ export interface EventLogOptions {
   file?: string;
   /** Size past which the file is rotated; default 10 MiB. */
   maxBytes?: number;
+  /**
+   * A write to the file failed (disk full, volume gone): the file is given up, the log goes on in
+   * memory. Without it the failure is silent. Opening the file fails loudly instead (EventLogFileError).
+   */
+  onFileError?: (error: EventLogFileError) => void;
+}
+
+/** The event log file cannot be opened or written; `file` names it, `code` is the system error code. */
+export class EventLogFileError extends Error {
+  override name = 'EventLogFileError';
+  constructor(
+    readonly file: string,
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 export function createEventLog(options: EventLogOptions = {}): EventLog {
@@ -72,16 +93,34 @@ export function createEventLog(options: EventLogOptions = {}): EventLog {
       const entry: EventLogEntry = { seq: seq++, at, event: redact(event) as EventLogEntry['event'], state };
       ring.push(entry);
       if (ring.length > capacity) ring.shift();
-      file?.write(entry, checkpoint);
+      if (file) {
+        try {
+          file.write(entry, checkpoint);
+        } catch (error) {
+          // The agent must not stop because its diary cannot be written: memory only from here on.
+          const failed = file;
+          file = undefined;
+          failed.closeQuietly();
+          options.onFileError?.(asFileError(failed.path, 'write', error));
+        }
+      }
       return entry;
     },
     entries: () => ring.slice(),
     toText: () => [header, ...ring].map((line) => JSON.stringify(line)).join('\n') + '\n',
     close() {
-      file?.close();
+      file?.closeQuietly();
       file = undefined;
     },
   };
+}
+
+function asFileError(path: string, doing: 'open' | 'write', error: unknown): EventLogFileError {
+  if (error instanceof EventLogFileError) return error;
+  const code = (error as NodeJS.ErrnoException | null)?.code ?? 'EIO';
+  const what = doing === 'open' ? 'cannot be opened for appending' : 'cannot be written';
+  const detail = String((error as Error)?.message ?? error);
+  return new EventLogFileError(path, code, `the event log file ${path} ${what} (${detail.startsWith(code) ? detail : `${code}: ${detail}`})`, { cause: error });
 }
 
 /** The file of the event log: written synchronously, so that entries land in order and survive a crash right after. */
@@ -90,19 +129,23 @@ class EventLogFile {
   private bytes = 0;
 
   constructor(
-    private readonly path: string,
+    readonly path: string,
     private readonly maxBytes: number,
     private readonly header: EventLogHeader,
   ) {
-    // A previous run's log is kept as FILE.1 rather than overwritten.
-    if (existsSync(path) && statSync(path).size > 0) this.moveAside();
-    this.open();
+    try {
+      this.openAtStart();
+    } catch (error) {
+      this.closeQuietly();
+      throw asFileError(path, 'open', error);
+    }
   }
 
   write(entry: EventLogEntry, checkpoint?: () => { value: unknown; context: unknown }): void {
     this.append(entry);
     if (this.bytes < this.maxBytes) return;
     closeSync(this.fd);
+    this.fd = -1;
     this.moveAside();
     this.open();
     if (checkpoint) {
@@ -112,15 +155,30 @@ class EventLogFile {
     }
   }
 
-  close(): void {
-    closeSync(this.fd);
+  closeQuietly(): void {
+    if (this.fd < 0) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already unusable
+    }
+    this.fd = -1;
+  }
+
+  /** A previous run's event log gets this run's segment appended; anything else is kept aside as FILE.1. */
+  private openAtStart(): void {
+    const existing = sizeOf(this.path);
+    if (existing > 0 && (existing >= this.maxBytes || !startsWithEventLogHeader(this.path))) this.moveAside();
+    this.open();
   }
 
   private open(): void {
-    this.fd = openSync(this.path, 'w', 0o600);
+    this.fd = openSync(this.path, 'a+', 0o600);
     // `mode` applies only to a file that did not exist.
     fchmodSync(this.fd, 0o600);
-    this.bytes = 0;
+    this.bytes = fstatSync(this.fd).size;
+    // A crash may have torn the last line: end it, so that this segment's header starts a line of its own.
+    if (this.bytes > 0 && !endsWithNewline(this.fd, this.bytes)) this.bytes += writeSync(this.fd, '\n');
     this.append(this.header);
   }
 
@@ -135,33 +193,122 @@ class EventLogFile {
   }
 }
 
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
+/** Whether the file's first line is an event log header (of any version). */
+function startsWithEventLogHeader(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(4096);
+    const read = readSync(fd, buffer, 0, buffer.length, 0);
+    const text = buffer.subarray(0, read).toString('utf8');
+    const end = text.indexOf('\n');
+    const first = end < 0 ? text : text.slice(0, end);
+    return isHeader(tryJson(first));
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function endsWithNewline(fd: number, size: number): boolean {
+  const last = Buffer.alloc(1);
+  readSync(fd, last, 0, 1, size - 1);
+  return last[0] === 0x0a;
+}
+
 export class EventLogFormatError extends Error {
   override name = 'EventLogFormatError';
 }
 
-export function parseEventLog(text: string): { header: EventLogHeader; entries: EventLogEntry[] } {
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
+/** One run of the agent (or the rest of one after a rotation): a header and the entries after it. */
+export interface EventLogSegment {
+  header: EventLogHeader;
+  entries: EventLogEntry[];
+  /** Line numbers (1-based) of the header and of the segment's last line. */
+  firstLine: number;
+  lastLine: number;
+}
+
+export interface ParsedEventLog {
+  /** The first segment's header. */
+  header: EventLogHeader;
+  /** Every entry of every segment, in file order. */
+  entries: EventLogEntry[];
+  segments: EventLogSegment[];
+  /** What a reader should know but that does not make the log unusable: torn lines, gaps in seq. */
+  warnings: string[];
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+function tryJson(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+function isHeader(value: unknown): value is Partial<EventLogHeader> {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === EVENT_LOG_KIND;
+}
+
+/**
+ * Reads an event log of one or more segments. A line that is not JSON is tolerated only as the last
+ * line of a segment (a crash while writing it), with a warning; anywhere else the log is unusable.
+ * Gaps and steps back in `seq` within a segment are warnings.
+ */
+export function parseEventLog(text: string): ParsedEventLog {
+  const lines = text
+    .split('\n')
+    .map((line, index) => ({ n: index + 1, line }))
+    .filter(({ line }) => line.trim() !== '')
+    .map(({ n, line }) => ({ n, value: tryJson(line) }));
   if (lines.length === 0) throw new EventLogFormatError('the event log is empty; expected a header line');
-  const parse = (line: string, n: number): unknown => {
-    try {
-      return JSON.parse(line);
-    } catch {
+  const segments: EventLogSegment[] = [];
+  const warnings: string[] = [];
+  let current: EventLogSegment | undefined;
+  lines.forEach(({ n, value }, index) => {
+    if (value === NOT_JSON) {
+      const next = lines[index + 1];
+      if (current && (next === undefined || isHeader(next.value))) {
+        current.lastLine = n;
+        warnings.push(`line ${n} is not JSON: the last line of segment ${segments.length} was torn (the agent stopped while writing it); it is skipped`);
+        return;
+      }
       throw new EventLogFormatError(`line ${n} of the event log is not JSON`);
     }
-  };
-  const header = parse(lines[0]!, 1) as Partial<EventLogHeader>;
-  if (header?.kind !== EVENT_LOG_KIND || typeof header.machine !== 'string') {
-    throw new EventLogFormatError(`line 1 is not an event log header; expected {"kind":"${EVENT_LOG_KIND}",...}`);
-  }
-  if (!READABLE_VERSIONS.includes(header.version)) {
-    throw new EventLogFormatError(`event log version ${String(header.version)} is not supported; this build reads versions ${READABLE_VERSIONS.join(' and ')}`);
-  }
-  const entries = lines.slice(1).map((line, i) => {
-    const e = parse(line, i + 2) as Partial<EventLogEntry>;
-    if (typeof e?.seq !== 'number' || typeof e.at !== 'string' || typeof e.event?.type !== 'string' || !('state' in e)) {
-      throw new EventLogFormatError(`line ${i + 2} is not an event log entry; expected seq, at, event.type and state`);
+    if (isHeader(value)) {
+      if (typeof value.machine !== 'string') throw new EventLogFormatError(`line ${n} is not an event log header; expected {"kind":"${EVENT_LOG_KIND}",...}`);
+      if (!READABLE_VERSIONS.includes(value.version)) {
+        throw new EventLogFormatError(`event log version ${String(value.version)} is not supported (line ${n}); this build reads versions ${READABLE_VERSIONS.join(' and ')}`);
+      }
+      current = { header: value as EventLogHeader, entries: [], firstLine: n, lastLine: n };
+      segments.push(current);
+      return;
     }
-    return e as EventLogEntry;
+    if (!current) throw new EventLogFormatError(`line ${n} is not an event log header; expected {"kind":"${EVENT_LOG_KIND}",...}`);
+    const e = value as Partial<EventLogEntry> | null;
+    if (typeof e?.seq !== 'number' || typeof e.at !== 'string' || typeof e.event?.type !== 'string' || !('state' in e)) {
+      throw new EventLogFormatError(`line ${n} is not an event log entry; expected seq, at, event.type and state`);
+    }
+    const previous = current.entries.at(-1);
+    if (previous && e.seq !== previous.seq + 1) {
+      warnings.push(
+        e.seq > previous.seq
+          ? `segment ${segments.length}: seq jumps from ${previous.seq} to ${e.seq} at line ${n}: ${e.seq - previous.seq - 1} event(s) missing, so the replay after it may diverge`
+          : `segment ${segments.length}: seq goes back from ${previous.seq} to ${e.seq} at line ${n}: entries of two writers are mixed`,
+      );
+    }
+    current.entries.push(e as EventLogEntry);
+    current.lastLine = n;
   });
-  return { header: header as EventLogHeader, entries };
+  return { header: segments[0]!.header, entries: segments.flatMap((s) => s.entries), segments, warnings };
 }

@@ -6,13 +6,52 @@ import type { ConnectionState, ManagementInfo } from '../machines/agent-events.j
 /** Annotation that remembers which one-time token was consumed (a fingerprint, never the token). */
 export const CONSUMED_TOKEN_ANNOTATION = 'compass.kyma-project.io/consumed-token-fingerprint';
 
+export type ConditionType = 'Connected' | 'CertificateValid' | 'Synchronized' | 'SecureCompassTransport' | 'Ready';
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
 export interface ProjectedCondition {
-  type: 'Connected' | 'CertificateValid' | 'Synchronized' | 'SecureCompassTransport';
-  status: 'True' | 'False' | 'Unknown';
+  type: ConditionType;
+  status: ConditionStatus;
+  /** CamelCase; every reason is listed in CONDITION_REASONS (and the README). */
   reason: string;
   message: string;
+  /** When `status` last changed: kept while the status stays, whatever the message does. */
   lastTransitionTime?: string;
+  /** The CR generation the condition was computed for. */
+  observedGeneration?: number;
 }
+
+/** Every reason a condition can carry, by condition, with its meaning (the README lists the same). */
+export const CONDITION_REASONS: Record<ConditionType, Record<string, string>> = {
+  // Otherwise Ready carries the reason of the first of Connected, CertificateValid and Synchronized that is not True.
+  Ready: {
+    ConnectedAndSynchronized: 'connected to Compass with a valid certificate, and the Applications match the Director',
+  },
+  Connected: {
+    Connected: 'Compass accepts the Runtime\'s client certificate',
+    ConnectionFailed: 'no certificate could be obtained with the one-time token',
+    ConnectionMaintenanceFailed: 'the certificate-secured Connector is unreachable or refuses the certificate',
+    KubernetesRequestFailed: 'maintenance failed on a Kubernetes request: the connection to Compass is unknown',
+  },
+  CertificateValid: {
+    Valid: 'the client certificate is within its validity and Compass has not refused it',
+    NoCertificate: 'the Runtime holds no client certificate yet',
+    Expired: 'the client certificate is past its notAfter (by the agent\'s clock)',
+    NotYetValid: 'the client certificate is before its notBefore (by the agent\'s clock)',
+    Rejected: 'Compass refuses the client certificate (revoked, or unknown to it)',
+  },
+  Synchronized: {
+    Synchronized: 'the Applications match the Director and the Runtime labels are set',
+    AwaitingSynchronization: 'no synchronization has ended since the connection was made',
+    SynchronizationFailed: 'the Runtime configuration or the Director could not be read',
+    ResourceApplicationFailed: 'some Applications or their Secrets could not be written',
+    MetadataUpdateFailed: 'the Runtime labels could not be set in the Director',
+  },
+  SecureCompassTransport: {
+    VerifiedTLS: 'Compass is reached over https with its server certificate verified',
+    InsecureSettings: 'a lab setting weakens the connection (APP_SKIP_COMPASS_TLS_VERIFY, APP_ALLOW_INSECURE_COMPASS_HTTP)',
+  },
+};
 
 export interface ConnectionStatusProjection {
   connectionState: ConnectionState;
@@ -55,9 +94,11 @@ function compact<T extends Record<string, unknown>>(value: T): T {
 /**
  * The projection of a snapshot, or null while there is nothing to report yet (before the first
  * connection attempt ends). Connecting and Renewing keep the previous state: the context only
- * changes when they end.
+ * changes when they end. `previousConditions` are the conditions last projected (the runtime keeps
+ * them); without them, those stored in the CR as last observed: a condition whose status did not
+ * change keeps its lastTransitionTime, one that changed gets the time of the event that changed it.
  */
-export function projectConnection(snapshot: { context: AgentContext }): ConnectionProjection | null {
+export function projectConnection(snapshot: { context: AgentContext }, previousConditions?: readonly ProjectedCondition[]): ConnectionProjection | null {
   const c = snapshot.context;
   if (!c.connectionState) return null;
   const s = toRfc3339Seconds;
@@ -98,28 +139,48 @@ export function projectConnection(snapshot: { context: AgentContext }): Connecti
         error: connection.error,
       }),
       synchronizationStatus: sync,
-      conditions: conditionsOf(c),
+      conditions: withTransitionTimes(conditionsOf(c), previousConditions ?? storedConditions(c), s(c.now ?? c.connection?.lastSync), cr?.generation),
       observedGeneration: cr?.generation,
     }),
     annotations: c.consumedTokenFingerprint ? { [CONSUMED_TOKEN_ANNOTATION]: c.consumedTokenFingerprint } : {},
   };
 }
 
-function conditionsOf(c: AgentContext): ProjectedCondition[] {
+type Condition = Omit<ProjectedCondition, 'lastTransitionTime' | 'observedGeneration'>;
+
+/** The conditions last written, as the CR observed at start-up holds them (absent under the upstream CRD, which prunes them). */
+function storedConditions(c: AgentContext): ProjectedCondition[] {
+  const conditions = (c.cr?.status as { conditions?: unknown } | undefined)?.conditions;
+  return Array.isArray(conditions) ? (conditions as ProjectedCondition[]) : [];
+}
+
+/** Kubernetes API conventions: lastTransitionTime moves only when status changes; observedGeneration on each. */
+function withTransitionTimes(
+  conditions: Condition[],
+  previous: readonly ProjectedCondition[],
+  now: string | undefined,
+  generation: number | undefined,
+): ProjectedCondition[] {
+  return conditions.map((condition) => {
+    const before = previous.find((p) => p?.type === condition.type);
+    const kept = before && before.status === condition.status && typeof before.lastTransitionTime === 'string' ? before.lastTransitionTime : undefined;
+    return compact({ ...condition, lastTransitionTime: kept ?? now, observedGeneration: generation });
+  });
+}
+
+function conditionsOf(c: AgentContext): Condition[] {
   const s = toRfc3339Seconds;
   const state = c.connectionState!;
   const connected = state !== 'ConnectionFailed' && state !== 'ConnectionMaintenanceFailed';
   // Maintenance that failed on a Kubernetes request says nothing about Compass: the connection is unknown, not failed.
   const kubernetesFailure = state === 'ConnectionMaintenanceFailed' && (c.lastError?.kind === 'kubernetes' || c.lastError?.kind === 'kubernetes-read');
-  const conditions: ProjectedCondition[] = [
-    compact({
-      type: 'Connected' as const,
-      status: connected ? ('True' as const) : kubernetesFailure ? ('Unknown' as const) : ('False' as const),
-      reason: connected ? 'Connected' : kubernetesFailure ? 'KubernetesRequestFailed' : state,
-      message: connected ? 'The Runtime holds a certificate that Compass accepts' : (c.connection?.error ?? state),
-      lastTransitionTime: s(connected ? (c.connection?.lastSuccess ?? c.connection?.established) : c.connection?.lastSync),
-    }),
-  ];
+  const connection: Condition = {
+    type: 'Connected',
+    status: connected ? 'True' : kubernetesFailure ? 'Unknown' : 'False',
+    reason: connected ? 'Connected' : kubernetesFailure ? 'KubernetesRequestFailed' : state,
+    message: connected ? 'The Runtime holds a certificate that Compass accepts' : (c.connection?.error ?? state),
+  };
+  let certificate: Condition;
   if (c.certificate) {
     // By the agent's clock: an expired certificate is refused too, but "Expired" is the reason to tell.
     const now = c.now === null ? NaN : Date.parse(c.now);
@@ -132,30 +193,35 @@ function conditionsOf(c: AgentContext): ProjectedCondition[] {
         : c.certificateRejected
           ? (['False', 'Rejected', 'Compass refuses the client certificate'] as const)
           : (['True', 'Valid', `The client certificate is valid until ${s(c.certificate.notAfter)}`] as const);
-    conditions.push(compact({ type: 'CertificateValid' as const, status, reason, message, lastTransitionTime: s(c.certificate.acquired) }));
+    certificate = { type: 'CertificateValid', status, reason, message };
+  } else {
+    certificate = { type: 'CertificateValid', status: 'False', reason: 'NoCertificate', message: 'The Runtime holds no client certificate yet' };
   }
   const insecure = c.insecureCompassSettings ?? [];
-  conditions.push(
-    insecure.length
-      ? {
-          type: 'SecureCompassTransport',
-          status: 'False',
-          reason: 'InsecureSettings',
-          message: `${insecure.map((name) => `${name}=true`).join(' and ')}: the connection to Compass can be read or redirected on the network; for labs only`,
-        }
-      : { type: 'SecureCompassTransport', status: 'True', reason: 'VerifiedTLS', message: 'Compass is reached over https only, with its server certificate verified' },
-  );
-  if (c.lastSyncResult) {
-    const ok = c.lastSyncResult === 'Synchronized';
-    conditions.push(
-      compact({
-        type: 'Synchronized' as const,
-        status: ok ? ('True' as const) : ('False' as const),
+  const transport: Condition = insecure.length
+    ? {
+        type: 'SecureCompassTransport',
+        status: 'False',
+        reason: 'InsecureSettings',
+        message: `${insecure.map((name) => `${name}=true`).join(' and ')}: the connection to Compass can be read or redirected on the network; for labs only`,
+      }
+    : { type: 'SecureCompassTransport', status: 'True', reason: 'VerifiedTLS', message: 'Compass is reached over https only, with its server certificate verified' };
+  const synchronized: Condition = c.lastSyncResult
+    ? {
+        type: 'Synchronized',
+        status: c.lastSyncResult === 'Synchronized' ? 'True' : 'False',
         reason: c.lastSyncResult,
-        message: ok ? 'Applications match the Director' : (c.synchronization?.error ?? c.lastSyncResult),
-        lastTransitionTime: s(c.synchronization?.lastAttempt),
-      }),
-    );
+        message: c.lastSyncResult === 'Synchronized' ? `Applications match the Director${c.syncNote ? `; ${c.syncNote}` : ''}` : (c.synchronization?.error ?? c.lastSyncResult),
+      }
+    : { type: 'Synchronized', status: 'Unknown', reason: 'AwaitingSynchronization', message: 'No synchronization with the Director has ended yet' };
+  return [connection, certificate, transport, synchronized, readiness([connection, certificate, synchronized])];
+}
+
+/** The summary: True when every part is; otherwise the first part that is not, False before Unknown. */
+function readiness(parts: Condition[]): Condition {
+  const failing = parts.find((p) => p.status === 'False') ?? parts.find((p) => p.status === 'Unknown');
+  if (!failing) {
+    return { type: 'Ready', status: 'True', reason: 'ConnectedAndSynchronized', message: 'Connected to Compass with a valid certificate; Applications match the Director' };
   }
-  return conditions;
+  return { type: 'Ready', status: failing.status, reason: failing.reason, message: `${failing.type}: ${failing.message}` };
 }

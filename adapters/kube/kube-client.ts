@@ -1,10 +1,11 @@
 // One KubeConfig for the process and the API calls built on it, plus the translation of failures
 // into a KubeError that carries the HTTP status and Kubernetes reason.
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { boundText, redactText } from '../redaction.js';
 import { CoreApi, CustomObjectsApi } from './kube-apis.js';
-import { KubeResponseError, KubeRest } from './kube-rest.js';
+import { KubeResponseError, KubeRest, type KubeRestOptions } from './kube-rest.js';
 
 /** Where the kubelet mounts the service-account credentials inside a Pod. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -28,25 +29,50 @@ export function loadKubeConfig(source: KubeConfigSource = {}): { kubeConfig: Kub
   const env = source.env ?? process.env;
   const kubeConfig = new KubeConfig();
   if (source.kubeconfigPath) {
-    kubeConfig.loadFromFile(source.kubeconfigPath);
+    loadFile(kubeConfig, source.kubeconfigPath, 'the kubeconfig file');
     return { kubeConfig, origin: 'file' };
   }
   if (env.KUBECONFIG) {
-    kubeConfig.loadFromFile(env.KUBECONFIG.split(':').filter(Boolean)[0]!);
+    const file = env.KUBECONFIG.split(':').filter(Boolean)[0]!;
+    loadFile(kubeConfig, file, 'KUBECONFIG');
     return { kubeConfig, origin: 'kubeconfig-env' };
   }
   const root = source.inClusterRoot ?? '';
-  if (env.KUBERNETES_SERVICE_HOST && existsSync(`${root}${SERVICE_ACCOUNT_DIR}/token`)) {
+  const tokenFile = `${root}${SERVICE_ACCOUNT_DIR}/token`;
+  if (env.KUBERNETES_SERVICE_HOST && existsSync(tokenFile)) {
     loadInCluster(kubeConfig, env, root);
     return { kubeConfig, origin: 'in-cluster' };
   }
-  kubeConfig.loadFromDefault();
-  if (!kubeConfig.getCurrentCluster()) {
-    throw new Error(
-      'No Kubernetes configuration found: set KUBECONFIG to a kubeconfig file, or run in a Pod with a service account',
-    );
+  // Not client-node's loadFromDefault: with nothing found it falls back to http://localhost:8080,
+  // where the agent would retry for ever instead of saying that it has no cluster.
+  const home = env.HOME ? join(env.HOME, '.kube', 'config') : undefined;
+  if (home && existsSync(home)) {
+    loadFile(kubeConfig, home, '~/.kube/config');
+    return { kubeConfig, origin: 'home' };
   }
-  return { kubeConfig, origin: 'home' };
+  const inCluster = env.KUBERNETES_SERVICE_HOST
+    ? `KUBERNETES_SERVICE_HOST is set but no service-account token is mounted at ${tokenFile} (automountServiceAccountToken: false?)`
+    : 'this is not a Pod (KUBERNETES_SERVICE_HOST is not set)';
+  throw new KubeConfigError(
+    `no Kubernetes configuration: KUBECONFIG is not set, ${inCluster}, and ${home ?? '~/.kube/config (HOME is not set)'} does not exist. ` +
+      'Set KUBECONFIG to a kubeconfig file, or run the agent in the cluster with its ServiceAccount (kubectl apply -k deploy/).',
+  );
+}
+
+/** No cluster to talk to, or a kubeconfig that cannot be read: a start-up error, not something to retry. */
+export class KubeConfigError extends Error {
+  override name = 'KubeConfigError';
+}
+
+function loadFile(kubeConfig: KubeConfig, file: string, source: string): void {
+  try {
+    kubeConfig.loadFromFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code ? `${code}: ${(error as Error).message}` : boundText(redactText((error as Error).message), 300);
+    throw new KubeConfigError(`${source} names ${file}, which cannot be ${code ? 'read' : 'used as a kubeconfig'} (${reason})`, { cause: error });
+  }
+  if (!kubeConfig.getCurrentCluster()) throw new KubeConfigError(`${source} names ${file}, whose current context names no cluster`);
 }
 
 function loadInCluster(kubeConfig: KubeConfig, env: NodeJS.ProcessEnv, root: string): void {
@@ -76,10 +102,10 @@ export interface KubeClient {
   server: string;
 }
 
-export function createKubeClient(kubeConfig: KubeConfig): KubeClient {
+export function createKubeClient(kubeConfig: KubeConfig, options: KubeRestOptions = {}): KubeClient {
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) throw new Error('The kubeconfig has no current cluster: check its current-context');
-  const rest = new KubeRest(kubeConfig);
+  const rest = new KubeRest(kubeConfig, options);
   return { kubeConfig, rest, core: new CoreApi(rest), customObjects: new CustomObjectsApi(rest), server: cluster.server };
 }
 

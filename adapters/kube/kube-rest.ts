@@ -62,6 +62,13 @@ export interface KubeRestOptions {
   maxThrottleRetries?: number;
   /** The longest wait before one such retry, whatever Retry-After asks for (default 30 s). */
   maxRetryAfterMs?: number;
+  /** User-Agent of every request (audit logs tell replicas apart by it); Node's default otherwise. */
+  userAgent?: string;
+  /**
+   * Called right before each request is sent (retries included); throwing stops it unsent. Leader
+   * election fences writes with it: a replica whose lease may have passed to another sends none.
+   */
+  guard?: (request: KubeRequest) => void;
 }
 
 export class KubeRest {
@@ -69,6 +76,8 @@ export class KubeRest {
   private readonly agents: KeepAliveAgents;
   private readonly maxThrottleRetries: number;
   private readonly maxRetryAfterMs: number;
+  private readonly userAgent: string | undefined;
+  private readonly guard: ((request: KubeRequest) => void) | undefined;
 
   constructor(
     private readonly kubeConfig: KubeConfig,
@@ -78,6 +87,8 @@ export class KubeRest {
     this.agents = options.agents ?? new KeepAliveAgents();
     this.maxThrottleRetries = options.maxThrottleRetries ?? 5;
     this.maxRetryAfterMs = options.maxRetryAfterMs ?? 30_000;
+    this.userAgent = options.userAgent;
+    this.guard = options.guard;
   }
 
   /**
@@ -104,6 +115,7 @@ export class KubeRest {
       method: request.method,
       headers: {
         Accept: 'application/json',
+        ...(this.userAgent ? { 'User-Agent': this.userAgent } : {}),
         ...(payload ? { 'Content-Type': request.contentType ?? 'application/json', 'Content-Length': payload.length } : {}),
       },
     };
@@ -111,6 +123,7 @@ export class KubeRest {
     // client-node sets a fresh agent per request; a proxy keeps it, direct TLS goes through our pool.
     const pooled = url.protocol === 'https:' && !this.kubeConfig.getCurrentCluster()?.proxyUrl;
     if (pooled) options.agent = this.agents.agentFor(url.origin, options as https.AgentOptions);
+    this.guard?.(request);
     try {
       return await this.send<T>(request, url, options, payload);
     } catch (error) {
@@ -118,6 +131,7 @@ export class KubeRest {
       // request that picks it up before the server saw it. As Node advises, it is sent once more; a
       // pooled request on a connection of its own, so that it cannot pick up another stale one.
       if (!staleConnectionErrors.has(error as Error)) throw error;
+      this.guard?.(request);
       return this.send<T>(request, url, pooled ? { ...options, agent: false } : options, payload);
     }
   }

@@ -16,6 +16,7 @@ import { requestInfo, type RequestInfo } from './auth/request-attributes.js';
 import { REVIEW_GROUPS, reviewResources } from './auth/review-endpoints.js';
 import { readRequestBytes } from './auth/review-body.js';
 import { openApiV3 } from './openapi/v3-endpoint.js';
+import { eventFieldLabel, isEventType } from './event-conversion.js';
 
 export interface RequestLogEntry {
   at: string;
@@ -32,6 +33,8 @@ export interface RequestLogEntry {
   user: string;
   /** The authenticated user, when the request impersonated `user`. */
   impersonator?: string;
+  /** The User-Agent header, as audit logs keep it (replicas of one ServiceAccount differ by it). */
+  userAgent?: string;
 }
 
 export interface User {
@@ -101,6 +104,7 @@ export class ApiHandler {
         at: new Date().toISOString(), verb: facts?.verb ?? method.toLowerCase(), method, path: url.pathname + url.search,
         resource: facts?.resource, group: facts?.group, namespace: facts?.namespace, name: facts?.name,
         subresource: facts?.subresource, status, user: user?.name ?? 'system:anonymous', ...(impersonator ? { impersonator } : {}),
+        ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
       });
     };
     if (!user) {
@@ -289,7 +293,7 @@ export class ApiHandler {
     return {
       namespace: route.namespace,
       labels: parseLabelSelector(url.searchParams.get('labelSelector')),
-      fields: parseFieldSelector(url.searchParams.get('fieldSelector')),
+      fields: parseFieldSelector(url.searchParams.get('fieldSelector'), (label) => (isEventType(route.type) ? eventFieldLabel(route.type.group, label) : undefined)),
     };
   }
 

@@ -35,6 +35,8 @@ const KIND_META: Record<string, KindMeta> = {
   '/namespaces': { name: nameIsDNSLabel, strategyValidatesMeta: true, kubeFinalizers: true },
   '/services': { name: nameIsDNS1035Label, strategyValidatesMeta: true, kubeFinalizers: true },
   '/events': { name: pathSegmentName, strategyValidatesMeta: false, kubeFinalizers: false },
+  // The same registry serves both Event APIs.
+  'events.k8s.io/events': { name: pathSegmentName, strategyValidatesMeta: false, kubeFinalizers: false },
   'policy/poddisruptionbudgets': { name: pathSegmentName, strategyValidatesMeta: false, kubeFinalizers: false },
   'rbac.authorization.k8s.io/roles': { name: pathSegmentName, strategyValidatesMeta: true, kubeFinalizers: true },
   'rbac.authorization.k8s.io/rolebindings': { name: pathSegmentName, strategyValidatesMeta: true, kubeFinalizers: true },

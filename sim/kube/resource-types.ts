@@ -27,6 +27,11 @@ export interface ResourceType {
   generation: boolean;
   /** Custom resources: `openAPIV3Schema` of each served version (absent where the CRD gives none). */
   schemas?: Record<string, unknown>;
+  /**
+   * Served from another type's storage (typeKey), converted on the way in and out: events.k8s.io/v1
+   * Events are core/v1 Events (event-conversion.ts).
+   */
+  storedAs?: string;
 }
 
 /** `secrets` for the core group, `widgets.example.com` otherwise: the name used in messages. */
@@ -70,7 +75,7 @@ export const BUILTIN_TYPES: ResourceType[] = [
     printerColumns: [{ name: 'Data', type: 'integer', jsonPath: '.data', format: 'count' }, AGE] }),
   builtin({ group: '', versions: ['v1'], plural: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'],
     printerColumns: [{ name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Reason', type: 'string', jsonPath: '.reason' }, { name: 'Message', type: 'string', jsonPath: '.message' }, AGE] }),
-  builtin({ group: 'events.k8s.io', versions: ['v1'], plural: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'],
+  builtin({ group: 'events.k8s.io', versions: ['v1'], plural: 'events', kind: 'Event', namespaced: true, shortNames: ['ev'], storedAs: '/events',
     printerColumns: [{ name: 'Type', type: 'string', jsonPath: '.type' }, { name: 'Reason', type: 'string', jsonPath: '.reason' }, { name: 'Note', type: 'string', jsonPath: '.note' }, AGE] }),
   builtin({ group: 'coordination.k8s.io', versions: ['v1'], plural: 'leases', kind: 'Lease', namespaced: true,
     printerColumns: [{ name: 'Holder', type: 'string', jsonPath: '.spec.holderIdentity' }, AGE] }),

@@ -89,31 +89,36 @@ export function matchesLabels(requirements: LabelRequirement[], labels: Record<s
 }
 
 export interface FieldRequirement {
-  field: 'metadata.name' | 'metadata.namespace';
+  /** metadata.name, metadata.namespace, or a field label of the kind (Events: involvedObject.name, ...), as stored. */
+  field: string;
   equal: boolean;
   value: string;
 }
 
-/** Custom resources only support metadata.name and metadata.namespace; so do we, for every type. */
-export function parseFieldSelector(selector: string | undefined | null): FieldRequirement[] {
+/**
+ * Every kind supports metadata.name and metadata.namespace; a kind may support more (`fieldLabel`
+ * maps a label to the stored field it reads, Events' involvedObject.* for instance), others are a 400.
+ */
+export function parseFieldSelector(selector: string | undefined | null, fieldLabel: (label: string) => string | undefined = () => undefined): FieldRequirement[] {
   if (!selector || selector.trim() === '') return [];
   const requirements: FieldRequirement[] = [];
   for (const raw of selector.split(',')) {
     const part = raw.trim();
     const m = part.match(/^([^=!]+?)\s*(==|=|!=)\s*(.*)$/);
     if (!m) throw badRequest(`invalid selector: '${selector}'; can't understand '${part}'`);
-    const field = m[1].trim();
-    if (field !== 'metadata.name' && field !== 'metadata.namespace') {
-      throw badRequest(`field label not supported: ${field}`);
+    const label = m[1].trim();
+    const field = label === 'metadata.name' || label === 'metadata.namespace' ? label : fieldLabel(label);
+    if (field === undefined) {
+      throw badRequest(`field label not supported: ${label}`);
     }
     requirements.push({ field, equal: m[2] !== '!=', value: m[3].trim() });
   }
   return requirements;
 }
 
-export function matchesFields(requirements: FieldRequirement[], metadata: { name?: string; namespace?: string }): boolean {
+export function matchesFields(requirements: FieldRequirement[], obj: { metadata: { name?: string; namespace?: string } }, value: (field: string, obj: any) => string = () => ''): boolean {
   for (const r of requirements) {
-    const actual = (r.field === 'metadata.name' ? metadata.name : metadata.namespace) ?? '';
+    const actual = r.field === 'metadata.name' ? (obj.metadata.name ?? '') : r.field === 'metadata.namespace' ? (obj.metadata.namespace ?? '') : value(r.field, obj);
     if ((actual === r.value) !== r.equal) return false;
   }
   return true;

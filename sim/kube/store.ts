@@ -16,6 +16,7 @@ import { checkStoredSize } from './storage-limits.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from './patches.js';
 import { admit, type AdmissionContext, type FieldValidation } from './admission.js';
 import { matchesFields, matchesLabels, type FieldRequirement, type LabelRequirement } from './selectors.js';
+import { eventFieldValue, eventFromCore, eventToCore } from './event-conversion.js';
 
 export type { KubeObject } from './object-rules.js';
 export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -131,11 +132,12 @@ export class KubeStore {
   get(type: ResourceType, namespace: string | undefined, name: string): KubeObject {
     const obj = this.bucket(type).get(objectId(type, namespace, name));
     if (!obj) throw notFound(qualifiedName(type), name, type.group, type.plural);
-    return obj;
+    return this.view(type, obj);
   }
 
   tryGet(type: ResourceType, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.bucket(type).get(objectId(type, namespace, name));
+    const obj = this.bucket(type).get(objectId(type, namespace, name));
+    return obj && this.view(type, obj);
   }
 
   list(type: ResourceType, filter: Filter, page: { limit?: number; continue?: string } = {}): ListResult {
@@ -158,7 +160,7 @@ export class KubeStore {
       const obj = bucket.get(keys[index])!;
       if (!matches(filter, obj)) continue;
       if (items.length === limit) break;
-      items.push(obj);
+      items.push(this.view(type, obj));
     }
     const result: ListResult = { items, resourceVersion: String(listRevision) };
     if (index < keys.length && items.length === limit) {
@@ -180,7 +182,9 @@ export class KubeStore {
    * Returns the function that stops it.
    */
   watch(type: ResourceType, filter: Filter, fromRevision: string | undefined, sink: WatchSink): () => void {
-    const watcher: Watcher = { ...filter, key: typeKey(type.group, type.plural), sink };
+    // A type served from another's storage sees that storage's changes, in its own shape.
+    const shaped: WatchSink = type.storedAs ? { send: (event, obj) => sink.send(event, this.view(type, obj)), end: () => sink.end() } : sink;
+    const watcher: Watcher = { ...filter, key: this.storageKey(type), sink: shaped };
     if (fromRevision === undefined || fromRevision === '' || fromRevision === '0') {
       for (const obj of this.list(type, filter).items) sink.send('ADDED', obj);
     } else {
@@ -422,8 +426,23 @@ export class KubeStore {
 
   // ---- internals ---------------------------------------------------------------------------
 
+  /** Where a type's objects live: its own key, or the storage it is served from. */
+  private storageKey(type: ResourceType): string {
+    return type.storedAs ?? typeKey(type.group, type.plural);
+  }
+
+  /** The stored object as this type serves it. */
+  private view(type: ResourceType, obj: KubeObject): KubeObject {
+    return type.storedAs ? eventFromCore(obj) : obj;
+  }
+
+  /** An object of this type as its storage keeps it. */
+  private toStored(type: ResourceType, obj: KubeObject): KubeObject {
+    return type.storedAs ? eventToCore(obj) : obj;
+  }
+
   private bucket(type: ResourceType): Map<string, KubeObject> {
-    const key = typeKey(type.group, type.plural);
+    const key = this.storageKey(type);
     let bucket = this.objects.get(key);
     if (!bucket) {
       bucket = new Map();
@@ -433,7 +452,7 @@ export class KubeStore {
   }
 
   private sorted(type: ResourceType): string[] {
-    const key = typeKey(type.group, type.plural);
+    const key = this.storageKey(type);
     let keys = this.sortedKeys.get(key);
     if (!keys) {
       keys = [...this.bucket(type).keys()].sort();
@@ -491,23 +510,25 @@ export class KubeStore {
     this.types.set(typeKey(type.group, type.plural), type);
   }
 
+  /** Stores `next` (in the type's own shape) and returns it as the type serves it. */
   private commit(type: ResourceType, id: string, next: KubeObject, previous: KubeObject | undefined): KubeObject {
     this.revision++;
     next.metadata.resourceVersion = String(this.revision);
-    const key = typeKey(type.group, type.plural);
+    const stored = this.toStored(type, next);
+    const key = this.storageKey(type);
     const bucket = this.bucket(type);
     if (!bucket.has(id)) this.sortedKeys.delete(key);
-    bucket.set(id, next);
-    this.uids.set(next.metadata.uid, { key, id });
-    this.record({ rv: this.revision, key, type: previous ? 'MODIFIED' : 'ADDED', object: next, previous });
-    if (isCrd(type)) this.crdChanged(next, previous);
-    return next;
+    bucket.set(id, stored);
+    this.uids.set(stored.metadata.uid, { key, id });
+    this.record({ rv: this.revision, key, type: previous ? 'MODIFIED' : 'ADDED', object: stored, previous: previous && this.toStored(type, previous) });
+    if (isCrd(type)) this.crdChanged(stored, previous);
+    return this.view(type, stored);
   }
 
   private remove(type: ResourceType, id: string, last: KubeObject, orphanDependents = false): KubeObject {
     this.revision++;
-    const deleted: KubeObject = { ...last, metadata: { ...last.metadata, resourceVersion: String(this.revision) } };
-    const key = typeKey(type.group, type.plural);
+    const deleted: KubeObject = this.toStored(type, { ...last, metadata: { ...last.metadata, resourceVersion: String(this.revision) } });
+    const key = this.storageKey(type);
     this.bucket(type).delete(id);
     this.sortedKeys.delete(key);
     this.uids.delete(last.metadata.uid);
@@ -516,7 +537,7 @@ export class KubeStore {
     if (key === NS_KEY) this.emptyNamespace(last.metadata.name);
     this.pendingGc.push({ uid: last.metadata.uid, orphan: orphanDependents });
     this.scheduleGc();
-    return deleted;
+    return this.view(type, deleted);
   }
 
   private record(event: HistoryEvent): void {
@@ -556,7 +577,8 @@ export class KubeStore {
   /** Namespace deletion is immediate here (no Terminating phase): everything in it goes, finalizers or not. */
   private emptyNamespace(namespace: string): void {
     for (const type of this.types.values()) {
-      if (!type.namespaced) continue;
+      // A type served from another's storage loses its objects with that type.
+      if (!type.namespaced || type.storedAs) continue;
       const bucket = this.bucket(type);
       for (const [id, obj] of [...bucket]) if (obj.metadata.namespace === namespace) this.remove(type, id, obj);
     }
@@ -625,7 +647,7 @@ export function objectId(type: ResourceType, namespace: string | undefined, name
 
 export function matches(filter: Filter, obj: KubeObject): boolean {
   if (filter.namespace && obj.metadata.namespace !== filter.namespace) return false;
-  return matchesLabels(filter.labels, obj.metadata.labels) && matchesFields(filter.fields, obj.metadata);
+  return matchesLabels(filter.labels, obj.metadata.labels) && matchesFields(filter.fields, obj, eventFieldValue);
 }
 
 /** Translates a change into what this watcher sees: selector transitions become ADDED or DELETED. */

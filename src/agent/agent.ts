@@ -1,23 +1,29 @@
 // The agent assembled: Kubernetes stores and watches as event sources, the Compass effects, the
-// CompassConnection writer, the event log and the metrics around the runtime of the state machine.
+// CompassConnection writer, Kubernetes Events, the event log and the metrics around the runtime of
+// the state machine. With leader election (APP_LEADER_ELECTION=true) all of that exists only while
+// this replica holds the Lease: a "term" is built when it starts leading and torn down when it
+// stops, and every write of a term goes through a client fenced by the Lease (leader-election.ts).
 import type { KubeConfig } from '@kubernetes/client-node';
-import { defer, exhaustMap, map, timer, catchError, EMPTY } from 'rxjs';
+import { defer, exhaustMap, map, tap, timer, catchError, EMPTY, NEVER } from 'rxjs';
 import type { Logger } from '../../adapters/logger.js';
 import { systemClock, type Clock } from '../../adapters/clock/clock.js';
-import { createKubeClient } from '../../adapters/kube/kube-client.js';
+import { createKubeClient, type KubeClient } from '../../adapters/kube/kube-client.js';
 import { SecretStore } from '../../adapters/kube/secret-store.js';
-import { CompassConnectionStore } from '../../adapters/kube/compass-connection-store.js';
+import { COMPASS_CONNECTION_RESOURCE, CompassConnectionStore, type CompassConnectionObject } from '../../adapters/kube/compass-connection-store.js';
 import { ApplicationStore } from '../../adapters/kube/application-store.js';
+import { apiVersionOf } from '../../adapters/kube/custom-objects.js';
+import { defaultIdentity, LeaderElector } from '../../adapters/kube/leader-election.js';
+import { EventRecorder, type EventReference } from '../../adapters/kube/event-recorder.js';
 import { createAgentMetrics, type AgentMetrics } from '../../adapters/metrics.js';
 import type { ProbeResult } from '../../adapters/http/health-server.js';
 import { insecureCompassSettings, type AgentConfig } from '../config.js';
 import { redact } from '../../adapters/redaction.js';
 import { createEventLog, type EventLog } from '../event-log.js';
-import { createAgentRuntime, type AgentRuntime } from './runtime.js';
+import { createAgentRuntime, settleWithin, type AgentRuntime } from './runtime.js';
 import { createCompassEffects, observedCr, type CompassEffects } from './compass-effects.js';
 import { observeConfiguration } from './configuration-secret.js';
-import { applicationCacheProjection } from './sync-ports.js';
-import type { AgentSources, ConnectionProjection, ConnectionWriter } from './effects.js';
+import { applicationStoreOptions } from './sync-ports.js';
+import type { AgentEffects, AgentSources, ConnectionProjection, ConnectionWriter } from './effects.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -28,27 +34,48 @@ export interface AgentOptions {
   compassCaPem?: string;
   metrics?: AgentMetrics;
   eventLog?: EventLog;
+  /** This process's identity (Lease holder, Event reportingInstance, User-Agent); hostname_uuid by default. */
+  identity?: string;
 }
 
 export interface Agent {
+  /** The state machine's runtime of the current (or last) term; an idle one on a standby that never led. */
   readonly runtime: AgentRuntime;
-  readonly effects: CompassEffects;
+  /** The Compass effects of the current (or last) term; undefined on a standby that never led. */
+  readonly effects: CompassEffects | undefined;
   readonly metrics: AgentMetrics;
   readonly eventLog: EventLog;
+  /** The leader elector, with APP_LEADER_ELECTION=true. */
+  readonly election: LeaderElector | undefined;
+  readonly identity: string;
+  /** Whether this replica runs the agent now (always, without leader election). */
+  leading(): boolean;
   start(): void;
+  /** Stops the agent (Compass calls aborted, a certificate in flight stored), releases the Lease, closes the event log. */
   stop(): Promise<void>;
   liveness(): ProbeResult;
   readiness(): ProbeResult;
   debug(): unknown;
 }
 
+/** events.k8s.io reportingController of the agent's Events. */
+export const REPORTING_CONTROLLER = 'kyma-project.io/compass-runtime-agent';
+
+/** The longest stop() waits for each part of a term to wind down; SIGTERM must end within 5 s. */
+const STOP_STEP_MS = 1_500;
+
+interface Term {
+  runtime: AgentRuntime;
+  effects: CompassEffects;
+  recorder: EventRecorder;
+  stopped: Promise<void> | null;
+}
+
 export function createAgent(options: AgentOptions): Agent {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const client = createKubeClient(options.kubeConfig);
-  const secrets = new SecretStore(client, { logger });
-  const connections = new CompassConnectionStore(client, { logger });
-  const applications = new ApplicationStore(client, { logger, project: applicationCacheProjection });
+  const identity = options.identity ?? defaultIdentity();
+  const userAgent = `runtime-agent (${identity})`;
   const metrics = options.metrics ?? createAgentMetrics();
   const recorded = options.eventLog ?? createEventLog({ file: config.eventLogFile, maxBytes: config.eventLogMaxBytes });
   const eventLog: EventLog = {
@@ -63,120 +90,261 @@ export function createAgent(options: AgentOptions): Agent {
   };
   const insecureSettings = insecureCompassSettings(config);
   metrics.setInsecureCompassSettings(insecureSettings);
-  const effects = createCompassEffects({
-    config,
-    secrets,
-    connections,
-    applications,
-    logger,
-    metrics,
-    now: () => clock.now(),
-    compassCaPem: options.compassCaPem,
-  });
-
   const configRef = `${config.agentConfigurationSecret.namespace}/${config.agentConfigurationSecret.name}`;
-  const sources: AgentSources = {
-    config$: secrets
-      .observeSecret(config.agentConfigurationSecret.namespace, config.agentConfigurationSecret.name, {
-        pollMs: Math.min(config.controllerSyncPeriodMs, 10_000),
-      })
-      .pipe(map((data) => observeConfiguration(data, configRef, { allowPlainHttp: config.allowInsecureCompassHttp }))),
-    connectionCr$: connections.observe().pipe(map(observedCr)),
-    // Secrets are read by name (no list/watch in the agent's Role), once per cycle.
-    credentials$: timer(config.controllerSyncPeriodMs, config.controllerSyncPeriodMs).pipe(
-      exhaustMap(() =>
-        defer(() => effects.observeCredentials()).pipe(
-          catchError((err: unknown) => {
-            logger.warn({ err }, 'reading the credential Secrets failed; trying again next cycle');
-            return EMPTY;
-          }),
+  const electionConfig = config.leaderElection;
+  const leaseRef = `${electionConfig.namespace}/${electionConfig.name}`;
+
+  let election: LeaderElector | undefined;
+  let current: Term | undefined;
+  let last: Term | undefined;
+  let idleRuntime: AgentRuntime | undefined;
+
+  /** Everything that talks to Compass and writes, built for one term of leadership. */
+  const createTerm = (client: KubeClient): Term => {
+    const secrets = new SecretStore(client, { logger });
+    const connections = new CompassConnectionStore(client, { logger });
+    const applications = new ApplicationStore(client, { logger, ...applicationStoreOptions });
+    const effects = createCompassEffects({
+      config,
+      secrets,
+      connections,
+      applications,
+      logger,
+      metrics,
+      now: () => clock.now(),
+      compassCaPem: options.compassCaPem,
+    });
+    const recorder = new EventRecorder({
+      client,
+      reportingController: REPORTING_CONTROLLER,
+      reportingInstance: identity,
+      clock,
+      logger,
+      onOutcome: (outcome, reason) => metrics.countKubernetesEvent(outcome, reason),
+    });
+    const regarding = (object: CompassConnectionObject | null): EventReference | null =>
+      object?.metadata.uid
+        ? { apiVersion: apiVersionOf(COMPASS_CONNECTION_RESOURCE), kind: COMPASS_CONNECTION_RESOURCE.kind, name: object.metadata.name, uid: object.metadata.uid }
+        : null;
+    const sources: AgentSources = {
+      config$: secrets
+        .observeSecret(config.agentConfigurationSecret.namespace, config.agentConfigurationSecret.name, {
+          pollMs: Math.min(config.controllerSyncPeriodMs, 10_000),
+        })
+        .pipe(map((data) => observeConfiguration(data, configRef, { allowPlainHttp: config.allowInsecureCompassHttp }))),
+      // Events are about the CR as it exists now: a deleted CR's Events wait for the new one.
+      connectionCr$: connections.observe().pipe(
+        tap((object) => recorder.setRegarding(regarding(object))),
+        map(observedCr),
+      ),
+      // Secrets are read by name (no list/watch in the agent's Role), once per cycle.
+      credentials$: timer(config.controllerSyncPeriodMs, config.controllerSyncPeriodMs).pipe(
+        exhaustMap(() =>
+          defer(() => effects.observeCredentials()).pipe(
+            catchError((err: unknown) => {
+              logger.warn({ err }, 'reading the credential Secrets failed; trying again next cycle');
+              return EMPTY;
+            }),
+          ),
         ),
       ),
-    ),
-  };
-
-  const writer: ConnectionWriter = {
-    async write(projection: ConnectionProjection) {
-      await connections.write({
-        spec: {
-          ...projection.spec,
-          managementInfo: projection.spec.managementInfo ?? { connectorUrl: '', directorUrl: '' },
+    };
+    const writer: ConnectionWriter = {
+      async write(projection: ConnectionProjection) {
+        const stored = await connections.write({
+          spec: {
+            ...projection.spec,
+            managementInfo: projection.spec.managementInfo ?? { connectorUrl: '', directorUrl: '' },
+          },
+          status: projection.status as unknown as Record<string, unknown>,
+          annotations: projection.annotations,
+        });
+        recorder.setRegarding(regarding(stored));
+        metrics.setConnectionState(projection.status.connectionState);
+      },
+    };
+    const runtime = createAgentRuntime({
+      effects,
+      sources,
+      writer,
+      clock,
+      logger,
+      eventLog,
+      events: recorder,
+      stopGraceMs: STOP_STEP_MS,
+      config: {
+        timing: {
+          syncPeriodMs: config.controllerSyncPeriodMs,
+          minimalSyncTimeMs: config.minimalCompassSyncTimeMs,
+          renewalThreshold: config.certValidityRenewalThreshold,
+          retryBaseMs: config.retryInitialDelayMs,
+          retryCapMs: config.retryMaxDelayMs,
         },
-        status: projection.status as unknown as Record<string, unknown>,
-        annotations: projection.annotations,
-      });
-      metrics.setConnectionState(projection.status.connectionState);
-    },
+        secretNames: {
+          configuration: configRef,
+          clientCertificate: `${config.clusterCertificatesSecret.namespace}/${config.clusterCertificatesSecret.name}`,
+          caCertificate: `${config.caCertificatesSecret.namespace}/${config.caCertificatesSecret.name}`,
+        },
+        insecureCompassSettings: insecureSettings,
+      },
+    });
+    return { runtime, effects, recorder, stopped: null };
   };
 
-  const runtime = createAgentRuntime({
-    effects,
-    sources,
-    writer,
-    clock,
-    logger,
-    eventLog,
-    config: {
-      timing: {
-        syncPeriodMs: config.controllerSyncPeriodMs,
-        minimalSyncTimeMs: config.minimalCompassSyncTimeMs,
-        renewalThreshold: config.certValidityRenewalThreshold,
-        retryBaseMs: config.retryInitialDelayMs,
-        retryCapMs: config.retryMaxDelayMs,
+  const startTerm = (term: Term) => {
+    current = term;
+    last = term;
+    term.runtime.start();
+  };
+
+  const stopTerm = (term: Term): Promise<void> => {
+    term.stopped ??= (async () => {
+      if (current === term) current = undefined;
+      await term.runtime.stop();
+      await settleWithin(term.recorder.close(), 500);
+      await term.effects.close();
+    })();
+    return term.stopped;
+  };
+
+  if (electionConfig.enabled) {
+    const leaseClient = createKubeClient(options.kubeConfig, { userAgent, timeoutMs: electionConfig.renewDeadlineMs });
+    let fenced: KubeClient | undefined;
+    election = new LeaderElector({
+      client: leaseClient,
+      namespace: electionConfig.namespace,
+      name: electionConfig.name,
+      identity,
+      leaseDurationMs: electionConfig.leaseDurationMs,
+      renewDeadlineMs: electionConfig.renewDeadlineMs,
+      retryPeriodMs: electionConfig.retryPeriodMs,
+      clock,
+      logger,
+      onStartedLeading: ({ transitions }) => {
+        // One fenced client for the process: keep-alive connections outlive terms.
+        fenced ??= createKubeClient(options.kubeConfig, { userAgent, guard: election!.guard });
+        const term = createTerm(fenced);
+        metrics.setLeader(leaseRef, true);
+        startTerm(term);
+        term.recorder.record({
+          type: 'Normal',
+          reason: 'LeaderElected',
+          action: 'LeaderElection',
+          note: `${identity} leads (Lease ${leaseRef}, ${transitions} transition${transitions === 1 ? '' : 's'})`,
+        });
       },
-      secretNames: {
-        configuration: configRef,
-        clientCertificate: `${config.clusterCertificatesSecret.namespace}/${config.clusterCertificatesSecret.name}`,
-        caCertificate: `${config.caCertificatesSecret.namespace}/${config.caCertificatesSecret.name}`,
+      onStoppedLeading: async () => {
+        metrics.setLeader(leaseRef, false);
+        if (current) await stopTerm(current);
       },
-      insecureCompassSettings: insecureSettings,
-    },
-  });
+    });
+    metrics.setLeader(leaseRef, false);
+  } else {
+    // Without leader election there is one term, from the start, writing unfenced.
+    const term = createTerm(createKubeClient(options.kubeConfig, { userAgent }));
+    current = term;
+    last = term;
+    metrics.setLeader(leaseRef, true);
+  }
+
+  const standbyRuntime = (): AgentRuntime => {
+    idleRuntime ??= createAgentRuntime({
+      effects: idleEffects,
+      sources: { config$: NEVER, connectionCr$: NEVER },
+      writer: { write: async () => {} },
+      clock,
+      config: { timing: { syncPeriodMs: config.controllerSyncPeriodMs, minimalSyncTimeMs: config.minimalCompassSyncTimeMs, renewalThreshold: config.certValidityRenewalThreshold, retryBaseMs: config.retryInitialDelayMs, retryCapMs: config.retryMaxDelayMs } },
+    });
+    return idleRuntime;
+  };
+
+  let started = false;
+  let stopping: Promise<void> | undefined;
 
   return {
-    runtime,
-    effects,
+    get runtime() {
+      return (current ?? last)?.runtime ?? standbyRuntime();
+    },
+    get effects() {
+      return (current ?? last)?.effects;
+    },
     metrics,
     eventLog,
+    election,
+    identity,
+    leading: () => (election ? election.isLeader() : true),
     start() {
+      if (started) return;
+      started = true;
       for (const setting of insecureSettings) {
         logger.warn(
           { setting },
           `${setting}=true: the connection to Compass is not protected (${setting === 'APP_SKIP_COMPASS_TLS_VERIFY' ? "Compass's server certificate is not verified" : 'plain http:// URLs are accepted, the token travels in cleartext'}); for labs only, every such connection is logged`,
         );
       }
-      runtime.start();
+      if (election) {
+        logger.info({ lease: leaseRef, identity }, 'leader election: standing by until this replica holds the Lease');
+        election.start();
+      } else if (current) startTerm(current);
     },
-    async stop() {
-      await runtime.stop();
-      await effects.close();
-      eventLog.close?.();
+    stop() {
+      stopping ??= (async () => {
+        // The elector stops the term (fence still open) before it releases the Lease.
+        if (election) await election.stop({ release: true });
+        else if (current) await stopTerm(current);
+        eventLog.close?.();
+      })();
+      return stopping;
     },
     liveness() {
-      const status = runtime.getSnapshot().status;
+      if (!current) return { ok: true, detail: election ? `standby (Lease ${leaseRef})` : 'stopped' };
+      const status = current.runtime.getSnapshot().status;
       return status === 'active'
         ? { ok: true, detail: 'state machine running' }
         : { ok: false, detail: `state machine ${status}` };
     },
     readiness() {
-      const identity = effects.currentIdentity();
-      if (!identity) return { ok: false, detail: 'no client certificate yet' };
-      const notAfter = Date.parse(identity.validity.notAfter);
-      if (notAfter <= clock.now()) return { ok: false, detail: `client certificate expired at ${identity.validity.notAfter}` };
-      if (Date.parse(identity.validity.notBefore) > clock.now()) {
-        return { ok: false, detail: `client certificate not valid before ${identity.validity.notBefore} by this node's clock` };
+      if (election && !current) {
+        return election.following()
+          ? { ok: true, detail: `standby: ${election.observedLeader() ? `${election.observedLeader()} leads` : 'no replica leads yet'} (Lease ${leaseRef})` }
+          : { ok: false, detail: `standby: the Lease ${leaseRef} could not be read recently` };
       }
-      return { ok: true, detail: `client certificate valid until ${identity.validity.notAfter}` };
+      const term = current ?? last;
+      const identityNow = term?.effects.currentIdentity();
+      if (!identityNow) return { ok: false, detail: 'no client certificate yet' };
+      const notAfter = Date.parse(identityNow.validity.notAfter);
+      if (notAfter <= clock.now()) return { ok: false, detail: `client certificate expired at ${identityNow.validity.notAfter}` };
+      if (Date.parse(identityNow.validity.notBefore) > clock.now()) {
+        return { ok: false, detail: `client certificate not valid before ${identityNow.validity.notBefore} by this node's clock` };
+      }
+      // Revoked or unknown to Compass: the certificate is refused whatever its dates say.
+      if (term?.runtime.getSnapshot().context.certificateRejected) {
+        return { ok: false, detail: `Compass refuses the client certificate (revoked or unknown to it); put a fresh one-time token into Secret ${configRef}` };
+      }
+      return { ok: true, detail: `client certificate valid until ${identityNow.validity.notAfter}` };
     },
     debug() {
-      const snapshot = runtime.getSnapshot();
+      const snapshot = (current ?? last)?.runtime.getSnapshot();
       // Already redacted (events and effect results are); scrubbed once more since /debug leaves the process.
       return redact({
-        state: snapshot.value,
-        status: snapshot.status,
-        connectionState: snapshot.context.connectionState,
+        state: snapshot?.value ?? null,
+        status: snapshot?.status ?? null,
+        connectionState: snapshot?.context.connectionState ?? null,
+        leaderElection: election
+          ? { lease: leaseRef, identity, leading: election.isLeader(), leader: election.observedLeader() ?? null }
+          : { enabled: false },
         recentEvents: eventLog.entries().slice(-50),
       });
     },
   };
 }
+
+/** Effects of the idle runtime a standby shows (never started, so never called). */
+const notLeading = (): Promise<never> => Promise.reject(new Error('standby: this replica does not lead'));
+const idleEffects: AgentEffects = {
+  loadState: notLeading,
+  establishConnection: notLeading,
+  checkConnection: notLeading,
+  renewCertificate: notLeading,
+  synchronize: notLeading,
+};

@@ -15,14 +15,15 @@ import type { ApplicationStore } from '../../adapters/kube/application-store.js'
 import type { AgentMetrics } from '../../adapters/metrics.js';
 import { insecureCompassSettings, type AgentConfig, type NamespacedName } from '../config.js';
 import { CONSUMED_TOKEN_ANNOTATION } from '../status-projection.js';
-import { applyConfiguration, labelsToSet } from '../applications/apply-configuration.js';
+import { applyConfiguration, labelsToSet, runtimeLabelsLeftNote } from '../applications/apply-configuration.js';
 import { SecretContentRecord } from '../applications/secret-content-record.js';
 import { agentOwnSecrets } from '../applications/protected-secrets.js';
-import { SecretRecheck } from '../applications/secret-recheck.js';
+import { SecretRecheck, SecretRepair } from '../applications/secret-recheck.js';
 import { registerSecret } from '../../adapters/redaction.js';
-import { readConfigurationSecret, tokenFingerprint } from './configuration-secret.js';
+import { readConfigurationSecret, requireConnectionValues, tokenFingerprint, type SpentToken } from './configuration-secret.js';
 import { managementInfoData, readStoredManagementInfo, sameManagementInfo } from './stored-management-info.js';
-import { syncPorts } from './sync-ports.js';
+import { agentSecretWatch, syncPorts } from './sync-ports.js';
+import { queryLogging } from './query-logging.js';
 import {
   EffectError,
   type AgentEffects,
@@ -60,13 +61,18 @@ export interface CompassEffects extends AgentEffects {
   close(): Promise<void>;
 }
 
-/** Every recorded Secret is read again once per this many sync periods, the reads spread evenly over them. */
+/**
+ * Where list/watch of Secrets is forbidden: every recorded Secret is read again once per this many
+ * sync periods, the reads spread evenly over them (secret-recheck.ts).
+ */
 export const SECRET_RECHECK_CYCLES = 10;
 
 const ref = (n: NamespacedName) => `${n.namespace}/${n.name}`;
 
 export function compassErrorKind(error: unknown): EffectErrorKind {
   if (error instanceof CompassError) {
+    // A rejection may make the machine spend a fresh token: only Compass's own refusal or a TLS alert
+    // against the certificate count; a reset, a timeout, a 5xx or a bare 401/403 is retried instead.
     if (error.kind === 'rejected' || error.tlsRejected) return 'rejected';
     if (error.kind === 'unreachable' || error.kind === 'aborted') return 'unreachable';
     // A refused http URL, a value a request cannot carry (e.g. a line break in TOKEN): nothing reached Compass.
@@ -120,14 +126,28 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
   const at = () => new Date(options.now()).toISOString();
   const secretContent = new SecretContentRecord();
   // The record lets a quiet cycle skip every Secret request, so it would also never notice a Secret
-  // deleted or edited by hand (the agent may not watch Secrets): a background pass reads the recorded
-  // Secrets one at a time over SECRET_RECHECK_CYCLES sync periods and forgets those that changed.
+  // deleted or edited by hand: a label watch of the Application Secrets tells each cycle which ones to
+  // repair; where list/watch is forbidden, a background pass reads the recorded Secrets one at a time
+  // over SECRET_RECHECK_CYCLES sync periods instead (secret-recheck.ts says why).
   const ports = syncPorts(applications, secrets);
-  const secretRecheck = new SecretRecheck(secretContent, ports.secrets, {
-    periodMs: SECRET_RECHECK_CYCLES * config.controllerSyncPeriodMs,
-    onError: (namespace, name, err) => logger.debug({ secret: `${namespace}/${name}`, reason: (err as Error).message }, 're-reading an Application Secret failed; it is read again in the next pass'),
+  const secretRepair = new SecretRepair(secretContent, {
+    namespace: config.integrationNamespace,
+    watch: () => agentSecretWatch(secrets, config.integrationNamespace),
+    fallback: new SecretRecheck(secretContent, ports.secrets, {
+      periodMs: SECRET_RECHECK_CYCLES * config.controllerSyncPeriodMs,
+      onError: (namespace, name, err) => logger.debug({ secret: `${namespace}/${name}`, reason: (err as Error).message }, 're-reading an Application Secret failed; it is read again in the next pass'),
+    }),
+    onForbidden: (message) =>
+      logger.warn(
+        { namespace: config.integrationNamespace, reason: message },
+        `list/watch of Secrets in ${config.integrationNamespace} is forbidden: Application Secrets deleted or edited by hand are noticed by re-reading them over ${SECRET_RECHECK_CYCLES} sync periods instead of within one cycle (grant list and watch on secrets there, as deploy/rbac.yaml does)`,
+      ),
   });
-  secretRecheck.start();
+  secretRepair.start();
+  // Why the Runtime's labels are left alone (unconfigured URLs), for the status and, once, the log.
+  const runtimeUrls = { eventServiceUrl: config.runtimeEventsUrl, consoleUrl: config.runtimeConsoleUrl };
+  const labelsLeftNote = runtimeLabelsLeftNote(runtimeUrls);
+  let labelsLeftLogged = false;
   // The agent's own Secrets: whatever the Director sends, no Application Secret may be one of them.
   const protectedSecrets = agentOwnSecrets(config);
   // Director answers identical to the last fetch's are taken as read then (content-addressed).
@@ -144,6 +164,13 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     allowPlainHttp: config.allowInsecureCompassHttp,
     onInsecureConnection: (warning: string) => logger.warn({ settings: insecureCompassSettings(config) }, warning),
     timeoutMs: config.compassRequestTimeoutMs,
+    onOperation: queryLogging(config.queryLogging, logger),
+  };
+  // One-time tokens this process exchanged, and the one compass-connection records as consumed.
+  const spentTokens = new Map<string, SpentToken>();
+  const consumedTokenOfCr = async (): Promise<SpentToken[]> => {
+    const fingerprint = (await connections.get().catch(() => null))?.metadata.annotations?.[CONSUMED_TOKEN_ANNOTATION];
+    return fingerprint ? [{ fingerprint, evidence: `its fingerprint is in the annotation ${CONSUMED_TOKEN_ANNOTATION} of compass-connection` }] : [];
   };
   const storedUrlSource = (what: string) => `the ${what} URL stored in Secret ${ref(config.clusterCertificatesSecret)}`;
 
@@ -242,8 +269,8 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     },
 
     async establishConnection(signal) {
-      const { values, problems } = await readConfiguration();
-      if (!values.connectorUrl || !values.token) throw new EffectError('invalid-config', problems.join('; '));
+      const reading = await readConfiguration();
+      const values = requireConnectionValues(reading, ref(config.agentConfigurationSecret), [...spentTokens.values(), ...(await consumedTokenOfCr())]);
       let result: connector.ConnectionResult;
       try {
         result = await connector.establishConnection({
@@ -258,6 +285,9 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       } catch (err) {
         throw asEffectError(err);
       }
+      // From here on the token is spent, even if the certificate cannot be stored.
+      const fingerprint = tokenFingerprint(values.token);
+      spentTokens.set(fingerprint, { fingerprint, evidence: `it was exchanged for a certificate at ${at()}` });
       const preserved = await preserve(result);
       logger.info({ connector: values.connectorUrl, notAfter: preserved.validity.notAfter }, 'client certificate acquired with the one-time token');
       return {
@@ -336,7 +366,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
 
     async close() {
       applications.close();
-      await secretRecheck.stop();
+      await secretRepair.stop();
     },
   };
 
@@ -377,6 +407,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       if (configuration.pages) metrics?.countDirectorPages(configuration.pages);
       let report;
       try {
+        secretRepair.forgetChanged();
         report = await applyConfiguration(configuration, ports, {
           centralGatewayUrl: config.centralGatewayServiceUrl,
           skipAppsTlsVerify: config.skipAppsTlsVerify,
@@ -397,17 +428,28 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       if (summary.created || summary.updated || summary.deleted || summary.failed) {
         logger.info({ ...summary, failures: report.message ?? undefined }, 'applications synchronized');
       }
+      if (report.goEra.adopted.length || report.goEra.deleted.length) {
+        logger.info(
+          { adopted: report.goEra.adopted, deleted: report.goEra.deleted },
+          'Applications created by the Go agent (compassMetadata, no managed-by label): adopted where the Director assigns them, deleted where it does not',
+        );
+      }
       const appliedAt = at();
       try {
-        for (const label of labelsToSet(runtimeLabels, { eventServiceUrl: config.runtimeEventsUrl, consoleUrl: config.runtimeConsoleUrl })) {
+        if (labelsLeftNote && !labelsLeftLogged) {
+          labelsLeftLogged = true;
+          logger.warn(labelsLeftNote);
+        }
+        for (const label of labelsToSet(runtimeLabels, runtimeUrls)) {
           await director.setRuntimeLabel(runtimeId, label.key, label.value, { signal });
           logger.info({ label: label.key, value: label.value }, 'runtime label set');
         }
       } catch (err) {
         return { at: at(), result: 'MetadataUpdateFailed', error: (err as Error).message, fetchedAt, summary };
       }
-      if (report.message) return { at: at(), result: 'ResourceApplicationFailed', error: report.message, fetchedAt, summary };
-      return { at: at(), result: 'Synchronized', fetchedAt, appliedAt, summary };
+      const note = labelsLeftNote ? { note: labelsLeftNote } : {};
+      if (report.message) return { at: at(), result: 'ResourceApplicationFailed', error: report.message, fetchedAt, summary, ...note };
+      return { at: at(), result: 'Synchronized', fetchedAt, appliedAt, summary, ...note };
     } finally {
       await director.close();
     }

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { registerSecret } from '../../adapters/redaction.js';
 import { insecureUrlMessage, isPlainHttp, type EndpointPolicy } from '../../adapters/compass/endpoint-policy.js';
-import type { ObservedConfig } from './effects.js';
+import { EffectError, type ObservedConfig } from './effects.js';
 
 export interface AgentConfigurationValues {
   connectorUrl: string;
@@ -52,11 +52,45 @@ export function readConfigurationSecret(data: Record<string, string> | null, sec
   return { values, problems };
 }
 
+const TOKEN_KEPT = 'the one-time token was not sent to Compass and stays usable until the Secret is complete';
+
+/** A one-time token this agent has spent, by fingerprint, and how it knows. */
+export interface SpentToken {
+  fingerprint: string;
+  /** e.g. "the annotation compass.kyma-project.io/consumed-token-fingerprint of compass-connection". */
+  evidence: string;
+}
+
+/**
+ * The values a token exchange needs, or an `invalid-config` EffectError saying why the token is not
+ * sent: every key must be there first, RUNTIME_ID and TENANT too (a certificate bought without them
+ * cannot synchronize, and the token would be gone), and the token must not be one this agent already
+ * spent (a one-time token works once; Compass would only refuse it).
+ */
+export function requireConnectionValues(reading: ConfigurationReading, secretRef: string, spent: readonly SpentToken[] = []): AgentConfigurationValues {
+  const { values, problems } = reading;
+  if (problems.length > 0 || !values.connectorUrl || !values.token || !values.runtimeId || !values.tenant) {
+    const why = problems.length > 0 ? problems.join('; ') : `Secret ${secretRef} is incomplete`;
+    throw new EffectError('invalid-config', values.token ? `${why}; ${TOKEN_KEPT}` : why);
+  }
+  const fingerprint = tokenFingerprint(values.token);
+  const used = spent.find((s) => s.fingerprint === fingerprint);
+  if (used) {
+    throw new EffectError(
+      'invalid-config',
+      `the one-time token in Secret ${secretRef} was already used by this agent (${used.evidence}) and a one-time token works once, so it was not sent again; put a fresh one-time token into Secret ${secretRef}`,
+    );
+  }
+  return values as AgentConfigurationValues;
+}
+
 export function observeConfiguration(data: Record<string, string> | null, secretRef: string, policy: EndpointPolicy = {}): ObservedConfig {
   const { values, problems } = readConfigurationSecret(data, secretRef, policy);
+  // A connection attempt checks the whole Secret before it sends the token (requireConnectionValues).
+  const kept = values.token ? `; ${TOKEN_KEPT}` : '';
   return {
     present: data !== null,
-    ...(problems.length ? { problem: problems.join('; ') } : {}),
+    ...(problems.length ? { problem: problems.join('; ') + kept } : {}),
     ...(values.token ? { tokenFingerprint: tokenFingerprint(values.token) } : {}),
     ...(values.connectorUrl ? { connectorUrl: values.connectorUrl } : {}),
   };

@@ -18,7 +18,8 @@ import {
 } from '../../machines/agent-machine.js';
 import type { AgentEvent, EffectErrorKind, EffectFailure, ManagementInfo, SyncResult } from '../../machines/agent-events.js';
 import type { AgentTimingConfig } from '../../machines/timing.js';
-import { projectConnection, type ConnectionProjection } from '../status-projection.js';
+import { projectConnection, type ConnectionProjection, type ProjectedCondition } from '../status-projection.js';
+import { connectionEventsOf, type ConnectionEvent } from '../connection-events.js';
 import type { EventLog } from '../event-log.js';
 import { INIT_EVENT_TYPE } from '../event-replay.js';
 import { EffectError, type AgentEffects, type AgentSources, type ConnectionWriter } from './effects.js';
@@ -42,11 +43,22 @@ export interface AgentRuntimeOptions {
   eventLog?: EventLog;
   /** Source of jitter for wake-ups; tests pass a fixed one. */
   random?: () => number;
+  /** Where the Kubernetes Events each step tells go (connection-events.ts). */
+  events?: { record(event: ConnectionEvent): void };
+  /**
+   * How long stop() waits for a certificate effect in flight (a certificate the Connector already
+   * signed is stored, not lost) and for the last status write; default 2,000 ms each.
+   */
+  stopGraceMs?: number;
 }
 
 export interface AgentRuntime {
   start(): void;
-  /** Stops the actor, the sources and the timer, then waits for a write in flight. */
+  /**
+   * Stops the sources and the timer and the actor (Compass calls in flight are aborted through their
+   * signals), then waits, each within the stop grace, for a certificate effect in flight to store
+   * what it got and for the status write in flight.
+   */
   stop(): Promise<void>;
   readonly snapshot$: Observable<AgentSnapshot>;
   getSnapshot(): AgentSnapshot;
@@ -103,17 +115,48 @@ function eventTime(event: { type: string; at?: unknown; output?: { at?: unknown 
   return fallback;
 }
 
+/** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
+export function settleWithin(promise: Promise<unknown> | null | undefined, ms: number): Promise<void> {
+  if (!promise) return Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
   const { effects, sources, writer, clock, eventLog } = options;
   const logger = options.logger ?? silentLogger;
   const scheduler = createWakeScheduler({ clock, random: options.random });
   const now = () => iso(clock.now());
+  const graceMs = options.stopGraceMs ?? 2_000;
+  // Effects that end with a certificate written to its Secrets: stop() lets them finish storing it.
+  const certificateEffects = new Set<Promise<unknown>>();
 
-  const wrap = <I, O>(call: (input: I, signal: AbortSignal) => Promise<O>) =>
+  const wrap = <I, O>(call: (input: I, signal: AbortSignal) => Promise<O>, storesCertificate = false) =>
     fromPromise<O, I>(async ({ input, signal }) => {
       let output: O;
+      let running: Promise<O>;
       try {
-        output = await call(input, signal);
+        running = call(input, signal);
+      } catch (error) {
+        throw effectFailure(error, now());
+      }
+      if (storesCertificate) {
+        certificateEffects.add(running);
+        void running.then(
+          () => certificateEffects.delete(running),
+          () => certificateEffects.delete(running),
+        );
+      }
+      try {
+        output = await running;
       } catch (error) {
         throw effectFailure(error, now());
       }
@@ -123,9 +166,9 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
   const machine = agentMachine.provide({
     actors: {
       loadState: wrap((_: unknown, signal) => effects.loadState(signal)),
-      establishConnection: wrap((_: unknown, signal) => effects.establishConnection(signal)),
+      establishConnection: wrap((_: unknown, signal) => effects.establishConnection(signal), true),
       checkConnection: wrap((input: { managementInfo: ManagementInfo }, signal) => effects.checkConnection(input, signal)),
-      renewCertificate: wrap((input: { managementInfo: ManagementInfo }, signal) => effects.renewCertificate(input, signal)),
+      renewCertificate: wrap((input: { managementInfo: ManagementInfo }, signal) => effects.renewCertificate(input, signal), true),
       synchronize: wrap((input: { managementInfo: ManagementInfo; resync: boolean }, signal) => effects.synchronize(input, signal)),
     },
     actions: {
@@ -141,13 +184,18 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     ...(options.config.insecureCompassSettings?.length ? { insecureCompassSettings: options.config.insecureCompassSettings } : {}),
   };
   let root: AgentActorRef | undefined;
+  let previousContext: AgentContext | undefined;
   const inspect = (ev: InspectionEvent) => {
     if (ev.type !== '@xstate.snapshot' || !root || ev.actorRef !== root) return;
-    const event = ev.event as { type: string };
+    const event = ev.event as { type: string; output?: { at?: unknown } };
     const at = event.type === INIT_EVENT_TYPE ? now() : eventTime(event, now());
     const recorded = event.type === INIT_EVENT_TYPE ? { type: INIT_EVENT_TYPE, input } : event;
     const snapshot = ev.snapshot as AgentSnapshot;
     eventLog?.append(at, recorded, snapshot.value, () => ({ value: snapshot.value, context: snapshot.context }));
+    if (options.events && event.type !== INIT_EVENT_TYPE) {
+      for (const told of connectionEventsOf(previousContext, event, snapshot.context)) options.events.record(told);
+    }
+    previousContext = snapshot.context;
   };
   const actor = createActor(machine, { input, inspect });
   root = actor;
@@ -162,6 +210,8 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
 
   // Serialised CR writes: `pending` holds the newest projection not yet written.
   let pending: ConnectionProjection | null = null;
+  // The conditions last projected: their lastTransitionTime stays while their status does.
+  let lastConditions: ProjectedCondition[] | undefined;
   let lastWritten: string | null = null;
   let writing: Promise<void> | null = null;
   const pump = async () => {
@@ -182,8 +232,9 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
   const offer = (snapshot: AgentSnapshot) => {
     // Nothing to report before the first attempt ends, and Connecting/Starting would only repeat the old state.
     if (snapshot.matches('Starting') || snapshot.matches('Connecting')) return;
-    const projection = projectConnection(snapshot);
+    const projection = projectConnection(snapshot, lastConditions);
     if (!projection) return;
+    lastConditions = projection.status.conditions;
     if (JSON.stringify(projection) === lastWritten) return;
     pending = projection;
     writing ??= pump().finally(() => {
@@ -254,9 +305,12 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     async stop() {
       for (const s of subscriptions.splice(0)) s.unsubscribe();
       scheduler.stop();
+      // Aborts the signals of the effects in flight: Compass calls end at once.
       actor.stop();
       snapshot$.complete();
-      await writing;
+      // A certificate the Connector already signed is stored rather than lost (its Secret writes are short).
+      await settleWithin(Promise.allSettled([...certificateEffects]), graceMs);
+      await settleWithin(writing, graceMs);
     },
     async settled() {
       while (writing) await writing;

@@ -15,6 +15,19 @@ import { writeSimFiles } from './sim.js';
 
 const CONFIG_SECRET = { namespace: 'kyma-system', name: 'compass-agent-configuration' };
 
+export const usage = `usage: runtime-agent demo [--apps N] [--once] [--timeout SECONDS]
+
+Starts the Kubernetes and Compass simulators on loopback and the agent against them, in one process,
+and prints its progress: no cluster or Compass needed. The agent runs its production code paths (real
+TLS, real Kubernetes and GraphQL clients). Without --once it runs until Ctrl-C and prints how to add
+and remove applications in the Compass simulator meanwhile.
+
+options:
+  --apps N           applications the Compass simulator assigns to the Runtime (default 5)
+  --once             exit 0 as soon as the agent is Synchronized (exit 1 after --timeout)
+  --timeout SECONDS  how long --once waits (default 120)
+`;
+
 export async function run(args: string[], out: (line: string) => void = (l) => process.stdout.write(l + '\n')): Promise<number> {
   let apps: number;
   let once: boolean;
@@ -29,7 +42,7 @@ export async function run(args: string[], out: (line: string) => void = (l) => p
     once = values.once ?? false;
     timeoutSeconds = positiveInteger('demo', 'timeout', values.timeout, 120);
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\nusage: runtime-agent demo [--apps N] [--once] [--timeout SECONDS]\n`);
+    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
     return 2;
   }
 
@@ -55,6 +68,9 @@ export async function run(args: string[], out: (line: string) => void = (l) => p
     APP_MINIMAL_COMPASS_SYNC_TIME: '2s',
     APP_HEALTH_PORT: '0',
     APP_EVENT_LOG_FILE: join(dir, 'events.jsonl'),
+    // The simulated Runtime's labels: example URLs are right here (unset, the agent leaves labels alone).
+    APP_RUNTIME_EVENTS_URL: 'https://gateway.kyma.local',
+    APP_RUNTIME_CONSOLE_URL: 'https://console.kyma.local',
     APP_LOG_LEVEL: 'info',
   });
   const logger = createLogger({ level: 'info', destination: pino.destination({ dest: logFile, sync: false }) });
@@ -89,8 +105,7 @@ export async function run(args: string[], out: (line: string) => void = (l) => p
       out(`         runtime labels: runtime_eventServiceUrl=${String(labels.runtime_eventServiceUrl)} runtime_consoleUrl=${String(labels.runtime_consoleUrl)}`);
       if (!once && lastKey.endsWith('|Synchronized') && !hinted) {
         hinted = true;
-        out(`         the agent now checks the connection and synchronizes every 5 s; add or remove Applications with the`);
-        out(`         Compass control API (${info.compass.controlUrl}, e.g. POST /applications/generate {"count":2}); Ctrl-C stops`);
+        for (const line of changeHint(info.compass.controlUrl, sims.compass.control.applications().map((a) => a.id))) out(line);
       }
     }
     if (once) resolveDone(0);
@@ -104,4 +119,17 @@ export async function run(args: string[], out: (line: string) => void = (l) => p
   await served.stop();
   await sims.close();
   return code;
+}
+
+/**
+ * How to change what Compass assigns while the demo runs, as commands that work when pasted: the
+ * simulator generated its applications from seed 1, so new ones need another seed.
+ */
+export function changeHint(controlUrl: string, applicationIds: string[]): string[] {
+  return [
+    '         the agent now checks the connection and synchronizes every 5 s; change what Compass assigns in another shell:',
+    `           curl -s -X POST ${controlUrl}/applications/generate -d '{"count":2,"seed":2}'   # 2 more (another seed for others)`,
+    ...(applicationIds[0] ? [`           curl -s -X DELETE ${controlUrl}/applications/${applicationIds[0]}   # remove one`] : []),
+    '         Ctrl-C stops',
+  ];
 }

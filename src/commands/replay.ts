@@ -1,18 +1,34 @@
 // `runtime-agent replay FILE`: replays a recorded event log through the pure machine and reports
-// whether it reproduces the recorded states. Exit 0: reproduced; 1: divergence; 2: unusable file.
+// whether it reproduces the recorded states, segment by segment (one per agent start or rotation).
+// Exit 0: reproduced; 1: divergence; 2: unusable file. Torn last lines and gaps in seq are warnings.
 import { readFileSync } from 'node:fs';
 import { EventLogFormatError } from '../event-log.js';
-import { replayEventLog } from '../event-replay.js';
+import { replayEventLog, type SegmentReport } from '../event-replay.js';
 
-const USAGE = 'usage: runtime-agent replay FILE\n';
+export const usage = `usage: runtime-agent replay FILE
+
+Replays an event log the agent wrote (APP_EVENT_LOG_FILE) through the state machine without running
+any effect, and checks that every event leads to the recorded state. A file holds one segment per
+agent start and per rotation; each is replayed on its own. A torn last line (a crash while writing)
+is skipped and a gap in seq is reported, both as warnings on stderr.
+
+exit codes: 0 every segment reproduces, 1 a segment diverges (its first divergence is shown),
+            2 the file is missing or not an event log
+`;
+
+const BEGINS: Record<SegmentReport['startsWith'], string> = {
+  start: 'an agent start',
+  checkpoint: 'a rotation checkpoint',
+  cut: 'neither a start nor a checkpoint: replayed from the initial state',
+};
 
 export async function run(args: string[], out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): Promise<number> {
+  if (args[0] === '--help' || args[0] === '-h') {
+    out(usage);
+    return 0;
+  }
   if (args.length !== 1 || args[0]!.startsWith('-')) {
-    if (args[0] === '--help' || args[0] === '-h') {
-      out(USAGE);
-      return 0;
-    }
-    err(USAGE);
+    err(usage);
     return 2;
   }
   const file = args[0]!;
@@ -33,21 +49,36 @@ export async function run(args: string[], out: (text: string) => void = (t) => p
     }
     throw error;
   }
-  const versionNote = report.machine === report.expectedMachine ? '' : ` (recorded by ${report.machine}, replayed with ${report.expectedMachine})`;
-  if (report.divergence) {
-    const d = report.divergence;
-    out(
-      `replay: ${file} diverges at seq ${d.seq} (${d.eventType})${versionNote}\n` +
-        `  recorded state: ${JSON.stringify(d.recorded)}\n` +
-        `  replayed state: ${JSON.stringify(d.replayed)}\n` +
-        `  ${report.reproduced} of ${report.events} events reproduced before it\n`,
+  for (const warning of report.warnings) err(`replay: warning: ${warning}\n`);
+  const versionOf = (machine: string) => (machine === report.expectedMachine ? '' : ` (recorded by ${machine}, replayed with ${report.expectedMachine})`);
+  const stateOf = (segment: SegmentReport) =>
+    `final state: ${segment.final ? JSON.stringify(segment.final.value) : 'none'}, connectionState: ${segment.final?.context.connectionState ?? 'none'}`;
+  const several = report.segments.length > 1;
+  const lines: string[] = [];
+  const diverged = report.segments.filter((s) => s.divergence);
+  if (diverged.length > 0) {
+    const d = report.divergence!;
+    const where = several ? ` in segment ${d.segment}` : '';
+    lines.push(
+      `replay: ${file} diverges${where} at seq ${d.seq} (${d.eventType})${versionOf(report.segments[d.segment - 1]!.machine)}`,
+      `  recorded state: ${JSON.stringify(d.recorded)}`,
+      `  replayed state: ${JSON.stringify(d.replayed)}`,
+      `  ${report.segments[d.segment - 1]!.reproduced} of ${report.segments[d.segment - 1]!.events} events of that segment reproduced before it`,
     );
-    return 1;
+  } else {
+    const distinct = new Set(report.states.map((s) => JSON.stringify(s))).size;
+    lines.push(`replay: ${file} reproduces: ${report.events} events${several ? ` in ${report.segments.length} segments` : ''}, ${distinct} distinct states${several ? '' : versionOf(report.machine)}`);
   }
-  const final = report.final ? JSON.stringify(report.final.value) : 'none';
-  out(
-    `replay: ${file} reproduces: ${report.events} events, ${new Set(report.states.map((s) => JSON.stringify(s))).size} distinct states${versionNote}\n` +
-      `  final state: ${final}, connectionState: ${report.final?.context.connectionState ?? 'none'}\n`,
-  );
-  return 0;
+  if (several) {
+    for (const segment of report.segments) {
+      const outcome = segment.divergence
+        ? `diverges at seq ${segment.divergence.seq} (${segment.divergence.eventType}) after ${segment.reproduced} of ${segment.events} events`
+        : `reproduces ${segment.events} events, ${stateOf(segment)}`;
+      lines.push(`  segment ${segment.index}, lines ${segment.firstLine}-${segment.lastLine}, begins with ${BEGINS[segment.startsWith]}${versionOf(segment.machine)}: ${outcome}`);
+    }
+  }
+  if (diverged.length === 0) lines.push(`  ${stateOf(report.segments.at(-1)!)}`);
+  if (report.warnings.length > 0) lines.push(`  ${report.warnings.length} warning(s) on stderr`);
+  out(lines.join('\n') + '\n');
+  return diverged.length > 0 ? 1 : 0;
 }

@@ -5,6 +5,18 @@ import { join, resolve } from 'node:path';
 import { parseCommandArgs, positiveInteger, UsageError } from './command-args.js';
 import { AGENT_SERVICE_ACCOUNT, startSimulators, type Simulators } from './simulators.js';
 
+export const usage = `usage: runtime-agent sim --dir DIR [--apps N]
+
+Runs the Kubernetes and Compass simulators on loopback until SIGTERM or Ctrl-C, so that kubectl, curl
+and \`runtime-agent run\` can be pointed at them (the README's tutorial).
+
+options:
+  --dir DIR   (required) where to write kubeconfig (cluster admin), agent-kubeconfig (the agent's
+              ServiceAccount), sim.json (URLs, runtime id, tenant, a one-time token), compass-ca.pem
+              and config-secret.yaml (the agent configuration Secret)
+  --apps N    applications the Compass simulator assigns to the Runtime (default 3)
+`;
+
 export async function run(args: string[]): Promise<number> {
   let dir: string;
   let apps: number;

@@ -21,6 +21,8 @@ export interface SimulatorOptions {
   dir?: string;
   apps?: number;
   compass?: CompassSimOptions;
+  /** Namespaces the cluster starts with; default those of a Kyma cluster: default, kube-system, kyma-system, istio-system. */
+  namespaces?: string[];
 }
 
 /** The project's crds/ folder, found from this module both in a checkout (src/) and in dist/src/. */
@@ -43,7 +45,7 @@ export const AGENT_SERVICE_ACCOUNT = { namespace: 'kyma-system', name: 'compass-
 const AGENT_TOKEN_SECONDS = 365 * 24 * 3600;
 
 export async function startSimulators(options: SimulatorOptions = {}): Promise<Simulators> {
-  const kube = await startKubeSim({ crdDir: crdDirectory(), namespaces: ['default', 'kube-system', 'kyma-system', 'istio-system'] });
+  const kube = await startKubeSim({ crdDir: crdDirectory(), namespaces: options.namespaces ?? ['default', 'kube-system', 'kyma-system', 'istio-system'] });
   let compass: CompassSim;
   try {
     compass = await startCompassSim({ apps: options.apps ?? 3, ...options.compass });

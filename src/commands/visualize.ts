@@ -6,7 +6,15 @@ import { parseEventLog } from '../event-log.js';
 
 const FORMATS = ['mermaid', 'dot', 'svg', 'html'] as const;
 type Format = (typeof FORMATS)[number];
-const USAGE = 'usage: runtime-agent visualize [--format mermaid|dot|svg|html] [--log FILE]\n';
+export const usage = `usage: runtime-agent visualize [--format mermaid|dot|svg|html] [--log FILE]
+
+Prints the agent's state machine as a diagram, generated from the machine itself (no network).
+
+options:
+  --format F   mermaid (default; stateDiagram-v2 text), dot (Graphviz), svg, or html (a page with the svg)
+  --log FILE   highlight the states and transitions a recorded event log visited (APP_EVENT_LOG_FILE)
+`;
+const USAGE = usage;
 
 export async function renderSvg(dot: string): Promise<string> {
   const { instance } = await import('@viz-js/viz');

@@ -78,7 +78,8 @@ t.test('replay exits 0 on a reproducing log, 1 on a divergence, 2 on a malformed
   t.match(bad.stdout, 'replayed state: "MaintenanceFailed"');
 
   const notJson = join(dir, 'broken.jsonl');
-  writeFileSync(notJson, '{"kind":"runtime-agent-event-log","version":1,"machine":"runtime-agent@1"}\n{not json\n');
+  // Not JSON in the middle of a segment (a torn last line is only a warning: see event-log-segments.test.ts).
+  writeFileSync(notJson, '{"kind":"runtime-agent-event-log","version":1,"machine":"runtime-agent@1"}\n{not json\n{"seq":1,"at":"2026-01-01T00:00:00.000Z","event":{"type":"WAKE"},"state":"Starting"}\n');
   const broken = await capture(replay, [notJson]);
   t.equal(broken.code, 2);
   t.match(broken.stderr, 'line 2 of the event log is not JSON');

@@ -1,5 +1,6 @@
-// The event log file (APP_EVENT_LOG_FILE): 0600 whatever existed before, a previous run's file kept
-// as FILE.1, rotation at the configured size, and the current file replays on its own after a rotation.
+// The event log file (APP_EVENT_LOG_FILE): 0600 whatever existed before, a file that is not an event
+// log kept as FILE.1 (a previous run's event log is appended to: event-log-segments.test.ts), rotation
+// at the configured size, and the current file replays on its own after a rotation.
 import t from 'tap';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { MANAGEMENT, RecordingWriter, ScriptedEffects, flush, scriptedSources, v
 const TIMING = { syncPeriodMs: 20_000, minimalSyncTimeMs: 10_000, renewalThreshold: 0.3, retryBaseMs: 5_000, retryCapMs: 60_000 };
 const mode = (path: string) => statSync(path).mode & 0o777;
 
-t.test('an existing world-readable file: the previous run is kept as FILE.1, both end up 0600', async (t) => {
+t.test('an existing world-readable file that is not an event log: kept as FILE.1, both end up 0600', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'event-log-'));
   const file = join(dir, 'events.jsonl');
   writeFileSync(file, 'previous run\n', { mode: 0o644 });
@@ -23,7 +24,7 @@ t.test('an existing world-readable file: the previous run is kept as FILE.1, bot
   t.teardown(() => log.close?.());
   t.equal(mode(file), 0o600, 'the current file is 0600');
   t.equal(mode(rotatedFileName(file)), 0o600, 'so is the kept one');
-  t.equal(readFileSync(rotatedFileName(file), 'utf8'), 'previous run\n', 'the previous run is not overwritten');
+  t.equal(readFileSync(rotatedFileName(file), 'utf8'), 'previous run\n', 'it is neither overwritten nor appended to');
   t.same(parseEventLog(readFileSync(file, 'utf8')).entries, [], 'the new file starts with a header');
 
   const empty = join(dir, 'empty.jsonl');

@@ -1,16 +1,19 @@
 // The runtime stage of the Dockerfile, laid out in a temporary folder exactly as its COPY lines say
-// (there is no docker engine here), runs the agent through its ENTRYPOINT and CMD against the
+// (there is no docker engine here), runs the agent through its ENTRYPOINT and CMD, on the Node.js
+// release of the image's base (fetched from the npm registry's `node` package), against the
 // simulators. This proves the shipped bundle is self-contained (no node_modules anywhere up the
-// tree), that the interpreter line works, and that the agent it ships connects and synchronizes.
+// tree), that it runs on the release the image ships, that the agent connects and synchronizes, and
+// that node, started as the ENTRYPOINT, gets SIGTERM and stops cleanly.
 import t from 'tap';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulators } from '../../src/commands/simulators.js';
 import { writeSimFiles } from '../../src/commands/sim.js';
-import { createConfigSecret, spawnAgent, waitForConnectionState, type AgentProcess } from '../../bench/agent-process.js';
+import { createConfigSecret, deploymentNodeOptions, spawnAgent, waitForConnectionState, type AgentProcess } from '../../bench/agent-process.js';
 import { FAST_ENV } from '../helpers/agent-harness.js';
 import { installAgent } from '../helpers/agent-install.js';
+import { imageNode } from '../helpers/image-node.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const built = existsSync(join(root, 'dist/bundle/cli.js'));
@@ -43,7 +46,12 @@ function runtimeStage(dockerfile: string): RuntimeStage {
   return stage;
 }
 
-t.test('the image layout runs the agent to Synchronized without node_modules', { skip: built ? false : 'dist/bundle is missing: run npm run build' }, async (t) => {
+// The image's node (from the npm registry; under CI it must be there, elsewhere its absence skips).
+const imageRelease = built ? await imageNode() : undefined;
+const skip = !built ? 'dist/bundle is missing: run npm run build' : imageRelease && 'unavailable' in imageRelease ? imageRelease.unavailable : false;
+
+t.test('the image layout runs the agent to Synchronized without node_modules, on the image\'s Node.js release', { skip }, async (t) => {
+  const node = imageRelease as { path: string; version: string };
   const stage = runtimeStage(readFileSync(join(root, 'Dockerfile'), 'utf8'));
   t.ok(stage.copies.some((c) => c.from === 'dist/bundle'), 'the image carries the bundle');
   t.notOk(stage.copies.some((c) => c.from.includes('node_modules')), 'and no node_modules');
@@ -51,8 +59,10 @@ t.test('the image layout runs the agent to Synchronized without node_modules', {
   const image = mkdtempSync(join(tmpdir(), 'image-'));
   const app = join(image, stage.workdir);
   for (const { from, to } of stage.copies) cpSync(join(root, from), to.endsWith('/') ? join(app, to, from.split('/').pop()!) : join(app, to), { recursive: true });
-  const command = stage.command.map((part) => (part.startsWith(stage.workdir) ? join(image, part) : part)) as [string, ...string[]];
-  t.same(command.slice(1), ['run']);
+  // `node` in the image is the base image's node: here the same release from the npm registry.
+  const command = stage.command.map((part) => (part === 'node' ? node.path : part.startsWith(stage.workdir) ? join(image, part) : part)) as [string, ...string[]];
+  t.equal(command[0], node.path, `node ${node.version} runs the agent`);
+  t.same(command.slice(-1), ['run']);
 
   const sims = await startSimulators({ apps: 2 });
   const files = mkdtempSync(join(tmpdir(), 'image-sims-'));
@@ -65,7 +75,10 @@ t.test('the image layout runs the agent to Synchronized without node_modules', {
   });
   const info = writeSimFiles(files, sims);
   await installAgent(sims, info.kube.kubeconfig);
-  agent = spawnAgent({ kubeconfigPath: info.kube.agentKubeconfig, compassCaFile: info.compass.caFile, env: FAST_ENV, command });
+  // tap adds its coverage loader to every child's NODE_OPTIONS (--import …/processinfo); the image has
+  // none, and on this release it breaks loading the extensionless bin script. env(1) puts the
+  // Deployment's NODE_OPTIONS back and execs node, which stays the process that gets the signals.
+  agent = spawnAgent({ kubeconfigPath: info.kube.agentKubeconfig, compassCaFile: info.compass.caFile, env: FAST_ENV, command: ['/usr/bin/env', `NODE_OPTIONS=${deploymentNodeOptions()}`, ...command] });
 
   const token = await createConfigSecret(sims);
   await waitForConnectionState(sims, agent, 'Synchronized', 60_000);
@@ -75,4 +88,8 @@ t.test('the image layout runs the agent to Synchronized without node_modules', {
   t.ok(logLines.length > 0 && logLines.every((line) => line.startsWith('{')), 'every line on stdout and stderr is a JSON log record');
   t.notOk(agent.output().includes(token), 'the one-time token never reaches the log');
   t.notMatch(agent.output(), /-----BEGIN/, 'no key or certificate in the log');
+  t.notMatch(agent.output(), /DeprecationWarning|ExperimentalWarning/, `no deprecation or experimental warning on node ${node.version}`);
+
+  await agent.stop();
+  t.match(agent.output(), /"signal":"SIGTERM","msg":"stopping"/, 'node received SIGTERM itself and the agent stopped cleanly');
 });

@@ -37,8 +37,8 @@ t.test('defaults are the reference code defaults', async (t) => {
   t.equal(c.centralGatewayServiceUrl, 'http://central-application-gateway.kyma-system.svc.cluster.local:8082');
   t.equal(c.healthPort, 8090);
   t.equal(c.integrationNamespace, 'kyma-system');
-  t.equal(c.runtimeEventsUrl, 'https://gateway.kyma.local');
-  t.equal(c.runtimeConsoleUrl, 'https://console.kyma.local');
+  t.equal(c.runtimeEventsUrl, undefined, 'unset: the Runtime label is left as it is, not overwritten with an example value');
+  t.equal(c.runtimeConsoleUrl, undefined);
   t.equal(c.rsaKeyBits, 4096, 'the product default stays RSA 4096');
   t.equal(c.eventLogFile, undefined);
   t.equal(c.eventLogMaxBytes, 10 * 1024 * 1024, 'the event log rotates at 10 MiB');

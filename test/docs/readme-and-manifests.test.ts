@@ -43,10 +43,17 @@ t.test('deploy/ renders with kustomize into a least-privilege agent', { skip: ex
   const limitMiB = Number(/^(\d+)Mi$/.exec(container.resources.limits.memory)?.[1]);
   t.ok(heapMB > 0 && heapMB <= limitMiB * 0.8, `the V8 heap cap (${heapMB} MB) leaves room below the memory limit (${limitMiB} Mi) for code and buffers`);
   t.notOk('APP_SKIP_COMPASS_TLS_VERIFY' in env, 'TLS verification stays on');
-  const secretRules = byKind('Role').flatMap((r) => r.rules).filter((rule: { resources: string[] }) => rule.resources.includes('secrets'));
-  for (const rule of secretRules) {
-    if (rule.verbs.includes('list') || rule.verbs.includes('watch')) t.ok(rule.resourceNames?.length, 'Secrets are listed or watched only by name');
+  // Secrets are listed and watched only in the integration namespace (the label watch of the Application
+  // Secrets, README Operations); elsewhere (istio-system) only by name.
+  for (const role of byKind('Role')) {
+    for (const rule of role.rules.filter((r: { resources: string[] }) => r.resources.includes('secrets'))) {
+      if (!rule.verbs.includes('list') && !rule.verbs.includes('watch')) continue;
+      if (role.metadata.namespace !== env.APP_INTEGRATION_NAMESPACE) t.ok(rule.resourceNames?.length, `Secrets in ${role.metadata.namespace} are listed or watched only by name`);
+    }
   }
+  const integration = byKind('Role').filter((role) => role.metadata.namespace === env.APP_INTEGRATION_NAMESPACE);
+  const secretVerbs = integration.flatMap((role) => role.rules).filter((rule: { resources: string[]; resourceNames?: string[] }) => rule.resources.includes('secrets') && !rule.resourceNames).flatMap((rule: { verbs: string[] }) => rule.verbs);
+  for (const verb of ['get', 'list', 'watch', 'create', 'update', 'delete']) t.ok(secretVerbs.includes(verb), `${verb} on Secrets in the integration namespace`);
 });
 
 t.test('deploy/: the istio-system Role names the CA Secret, the memory request covers the idle RSS, a NetworkPolicy', { skip: existsSync('/usr/bin/kubectl') ? false : 'kubectl is not installed' }, async (t) => {

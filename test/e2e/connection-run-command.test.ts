@@ -5,10 +5,11 @@
 // The processes run the TypeScript sources through tap's loader, so no `npm run build` is needed.
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadKubeConfig } from '../../adapters/kube/kube-client.js';
 import { startSimulators } from '../../src/commands/simulators.js';
 import { writeSimFiles } from '../../src/commands/sim.js';
 import { installAgent } from '../helpers/agent-install.js';
@@ -59,11 +60,41 @@ async function until<T>(what: string, probe: () => T | undefined | false | Promi
 }
 
 t.test('a malformed APP_* value stops start-up with exit code 2 and names the variable', async (t) => {
-  const bad = runtimeAgent(['run'], { APP_CONTROLLER_SYNC_PERIOD: 'soon', KUBECONFIG: '/nonexistent' });
-  const flag = runtimeAgent(['run'], { APP_SKIP_COMPASS_TLS_VERIFY: 'maybe', KUBECONFIG: '/nonexistent' });
-  t.equal(await bad.exit, 2, 'a bad duration: exit code 2');
+  // A valid kubeconfig, so that the exit code can only come from the variable (with none, the missing
+  // Kubernetes configuration would exit 2 as well).
+  const dir = mkdtempSync(join(tmpdir(), 'agent-bad-variable-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters: [{name: c, cluster: {server: "https://127.0.0.1:9"}}]',
+      'users: [{name: u, user: {token: not-a-secret}}]',
+      'contexts: [{name: x, context: {cluster: c, user: u}}]',
+      'current-context: x',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  t.equal(loadKubeConfig({ env: { KUBECONFIG: kubeconfig } }).kubeConfig.getCurrentCluster()?.server, 'https://127.0.0.1:9', 'the kubeconfig is valid');
+  const bad = runtimeAgent(['run'], { APP_CONTROLLER_SYNC_PERIOD: 'soon', KUBECONFIG: kubeconfig, APP_HEALTH_PORT: '0' });
+  const flag = runtimeAgent(['run'], { APP_SKIP_COMPASS_TLS_VERIFY: 'maybe', KUBECONFIG: kubeconfig, APP_HEALTH_PORT: '0' });
+  t.teardown(() => {
+    for (const agent of [bad, flag]) if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
+  });
+  // An agent that accepted the value would keep running against that (unreachable) API server.
+  const exitOf = (agent: Running) =>
+    new Promise<number | null | string>((resolve) => {
+      const timer = setTimeout(() => resolve('still running after 60 s'), 60_000);
+      void agent.exit.then((code) => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    });
+  t.equal(await exitOf(bad), 2, 'a bad duration: exit code 2');
   t.match(bad.stderr.join('\n'), /APP_CONTROLLER_SYNC_PERIOD: invalid duration "soon"/, 'the message names the variable');
-  t.equal(await flag.exit, 2, 'a bad boolean: exit code 2');
+  t.equal(await exitOf(flag), 2, 'a bad boolean: exit code 2');
   t.match(flag.stderr.join('\n'), /APP_SKIP_COMPASS_TLS_VERIFY: "maybe" is not a boolean/, 'the message names the variable');
 });
 

@@ -32,12 +32,12 @@ t.test('an expired certificate says Expired, although Compass refuses it too', a
   // Renewals fail from now on, so the 6-second certificate runs out.
   h.sims.compass.control.armFault({ operation: 'signCertificateSigningRequest', kind: 'graphql-error', message: 'renewal refused for the test', count: 'unlimited' });
   const notAfter = Date.parse(h.agent!.runtime.getSnapshot().context.certificate!.notAfter);
-  // The simulator's mutual-TLS host closes the handshake of an expired certificate, as Istio does.
+  // The simulator's mutual-TLS host refuses an expired certificate with the TLS alert, as Istio does.
   const snapshot = await h.waitFor('a maintenance attempt refused after expiry', () => {
     const s = h.agent!.runtime.getSnapshot();
     return Date.now() > notAfter && s.context.certificateRejected && Date.parse(s.context.lastError?.at ?? '') > notAfter ? s : undefined;
   }, 30_000);
-  t.match(snapshot.context.connection?.error, /the server closed the connection/, 'Compass refuses the expired certificate in the handshake');
+  t.match(snapshot.context.connection?.error, /refused our client certificate in the TLS handshake \(alert "certificate expired"/, 'Compass refuses the expired certificate in the handshake');
   const condition = await h.waitFor('the Expired condition', () => (certificateCondition(h)?.reason === 'Expired' ? certificateCondition(h) : undefined));
   t.match(condition, { status: 'False', reason: 'Expired', message: /^The client certificate expired at / }, 'and the status says why: it expired');
   t.equal(h.agent!.readiness().ok, false);

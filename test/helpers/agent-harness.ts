@@ -31,6 +31,9 @@ export const FAST_ENV: Record<string, string> = {
   APP_RSA_KEY_BITS: '2048',
   APP_HEALTH_PORT: '0',
   APP_COMPASS_REQUEST_TIMEOUT: '5s',
+  // Configured runtime URLs (unset, the agent leaves the Runtime's labels alone): the tests expect them set.
+  APP_RUNTIME_EVENTS_URL: 'https://gateway.kyma.local',
+  APP_RUNTIME_CONSOLE_URL: 'https://console.kyma.local',
 };
 
 export interface CompassConnectionView {
@@ -64,7 +67,8 @@ export interface Harness {
   config?: AgentConfig;
   /** Puts CONNECTOR_URL, RUNTIME_ID, TENANT and a fresh TOKEN (or the given values) into the config Secret. */
   writeConfigSecret(values?: Partial<Record<'CONNECTOR_URL' | 'RUNTIME_ID' | 'TENANT' | 'TOKEN', string>>): Promise<string>;
-  startAgent(env?: Record<string, string>): Agent;
+  /** `compassCaPem`: the CA the agent trusts for Compass (default: the simulator's). */
+  startAgent(env?: Record<string, string>, options?: { compassCaPem?: string }): Agent;
   stopAgent(): Promise<void>;
   connection(): CompassConnectionView | undefined;
   waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs?: number): Promise<T>;
@@ -80,12 +84,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(options: { apps?: number; compass?: CompassSimOptions } = {}): Promise<Harness> {
+/** `install: false` leaves deploy/ unapplied (the test installs, e.g. as an upgrade does): the ServiceAccount exists, with no rights. */
+export async function startHarness(options: { apps?: number; compass?: CompassSimOptions; install?: boolean } = {}): Promise<Harness> {
   const sims = await startSimulators({ apps: options.apps ?? 2, compass: options.compass });
   const dir = mkdtempSync(join(tmpdir(), 'agent-e2e-'));
   const kubeconfigPath = join(dir, 'kubeconfig');
   writeFileSync(kubeconfigPath, sims.kubeconfigYaml, { mode: 0o600 });
-  const agentKubeconfigYaml = await installAgent(sims, kubeconfigPath);
+  const agentKubeconfigYaml = options.install === false ? sims.agentKubeconfigYaml : await installAgent(sims, kubeconfigPath);
   const agentKubeconfigPath = join(dir, 'agent-kubeconfig');
   writeFileSync(agentKubeconfigPath, agentKubeconfigYaml, { mode: 0o600 });
   const logs: string[] = [];
@@ -118,12 +123,12 @@ export async function startHarness(options: { apps?: number; compass?: CompassSi
       await sims.kube.create({ apiVersion: 'v1', kind: 'Secret', metadata: { ...CONFIG_SECRET }, type: 'Opaque', stringData });
       return token;
     },
-    startAgent(env = {}) {
+    startAgent(env = {}, startOptions = {}) {
       const config = loadConfig({ ...FAST_ENV, ...env });
       const kubeConfig = new KubeConfig();
       kubeConfig.loadFromString(agentKubeconfigYaml);
       const logger = createLogger({ level: 'debug', destination: sink });
-      const agent = createAgent({ config, kubeConfig, logger, compassCaPem: sims.compass.serverCaPem });
+      const agent = createAgent({ config, kubeConfig, logger, compassCaPem: startOptions.compassCaPem ?? sims.compass.serverCaPem });
       agent.start();
       harness.agent = agent;
       harness.config = config;

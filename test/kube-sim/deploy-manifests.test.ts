@@ -59,17 +59,20 @@ if (!existsSync(KUBECTL)) {
     for (const kind of kinds) t.match(first.stdout, new RegExp(`^${kind}[./][^ ]*compass-runtime-agent created$`, 'm'), `${kind} created`);
     t.notMatch(first.stdout, /configured|unchanged/);
     const deployment = sim.get('apps/v1', 'Deployment', 'compass-runtime-agent', 'kyma-system')!;
-    t.match(deployment.spec, { replicas: 1, strategy: { type: 'Recreate' }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 });
-    t.notOk(deployment.spec.strategy.rollingUpdate, 'Recreate gets no rollingUpdate default');
+    t.match(deployment.spec, { replicas: 2, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 });
+    t.match(sim.get('policy/v1', 'PodDisruptionBudget', 'compass-runtime-agent', 'kyma-system')!.spec, { maxUnavailable: 1, selector: deployment.spec.selector }, 'a PodDisruptionBudget for the Deployment\'s Pods');
     t.match(sim.get('v1', 'Service', 'compass-runtime-agent', 'kyma-system')!.spec.clusterIP, /^10\.(9[6-9]|10\d|11[01])\.\d+\.\d+$/);
 
     const second = await kubectl(['apply', '-f', '-'], manifests);
     t.equal(second.code, 0, second.stderr);
-    for (const line of lines(second.stdout)) t.match(line, / unchanged$/);
+    // kubectl's three-way strategic merge always sends a PodDisruptionBudget's selector (its patch
+    // strategy is replace) and so says "configured", against a real API server too; nothing changes.
+    const unchanged = (line: string) => line.startsWith('poddisruptionbudget.policy/') ? / configured( \(server dry run\))?$/ : / unchanged( \(server dry run\))?$/;
+    for (const line of lines(second.stdout)) t.match(line, unchanged(line));
     t.equal(lines(second.stdout).length, lines(first.stdout).length);
     const rv = sim.resourceVersion;
     const dry = await kubectl(['apply', '--dry-run=server', '-f', '-'], manifests);
-    for (const line of lines(dry.stdout)) t.match(line, / unchanged \(server dry run\)$/);
+    for (const line of lines(dry.stdout)) t.match(line, unchanged(line));
     t.equal(sim.resourceVersion, rv, 'nothing was written');
   });
 
@@ -79,7 +82,7 @@ if (!existsSync(KUBECTL)) {
     const edited = await kubectl(['apply', '-f', '-'], changed);
     t.equal(edited.code, 0, edited.stderr);
     t.match(edited.stdout, /^deployment\.apps\/compass-runtime-agent configured$/m);
-    t.equal(lines(edited.stdout).filter((l) => l.endsWith(' configured')).length, 1);
+    t.equal(lines(edited.stdout).filter((l) => l.endsWith(' configured') && !l.startsWith('poddisruptionbudget.policy/')).length, 1, 'only the Deployment (the PodDisruptionBudget always says configured)');
     const deployment = sim.get('apps/v1', 'Deployment', 'compass-runtime-agent', 'kyma-system')!;
     const container = deployment.spec.template.spec.containers[0];
     t.equal(container.env.find((e: { name: string }) => e.name === 'APP_CONTROLLER_SYNC_PERIOD').value, '240s');

@@ -71,10 +71,12 @@ if (!existsSync(KUBECTL)) {
     t.equal(await canI('update', 'applications', '--subresource=status'), 'no', 'a subresource it does not name');
     t.equal(await canI('delete', 'customresourcedefinitions'), 'no');
     t.equal(await canI('get', 'secrets', '-n', 'kyma-system'), 'yes');
-    t.equal(await canI('list', 'secrets', '-n', 'kyma-system'), 'no', 'Secrets are listed by name only');
-    t.equal(await canI('list', 'secrets/compass-agent-configuration', '-n', 'kyma-system'), 'yes', 'the configuration Secret, by name');
+    // The integration namespace: the label watch of the Application Secrets (and the configuration Secret's watch).
+    t.equal(await canI('list', 'secrets', '-n', 'kyma-system'), 'yes', 'Secrets of the integration namespace are listed');
     t.equal(await canI('watch', 'secrets/compass-agent-configuration', '-n', 'kyma-system'), 'yes');
-    t.equal(await canI('watch', 'secrets/other', '-n', 'kyma-system'), 'no');
+    t.equal(await canI('watch', 'secrets', '-n', 'kyma-system'), 'yes');
+    t.equal(await canI('list', 'secrets', '-n', 'istio-system'), 'no', 'elsewhere Secrets are not listed');
+    t.equal(await canI('watch', 'secrets/kyma-gateway-certs-cacert', '-n', 'istio-system'), 'no');
     t.equal(await canI('get', 'secrets', '-n', 'default'), 'no');
     t.equal(await canI('get', 'secrets', '-A'), 'no');
     t.equal(await canI('create', 'deployments', '-n', 'kyma-system'), 'no');
@@ -89,7 +91,7 @@ if (!existsSync(KUBECTL)) {
     t.equal(list.code, 0, list.err);
     t.match(list.out, /Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs/);
     t.match(list.out, /compassconnections\.compass\.kyma-project\.io\s+\[\]\s+\[\]\s+\[get list watch create update patch delete\]/);
-    t.match(list.out, /secrets\s+\[\]\s+\[compass-agent-configuration\]\s+\[list watch\]/);
+    t.match(list.out, /secrets\s+\[\]\s+\[\]\s+\[get list watch create update patch delete\]/);
     t.match(list.out, /\[\/apis\/\*\]\s+\[\]\s+\[get\]/);
   });
 
@@ -97,9 +99,9 @@ if (!existsSync(KUBECTL)) {
     const whoami = await kubectl(agentConfig, 'auth', 'whoami');
     t.match(whoami.out, new RegExp(`Username\\s+${AGENT}`));
     t.match(whoami.out, /Groups\s+\[system:serviceaccounts system:serviceaccounts:kyma-system system:authenticated\]/);
-    const list = await kubectl(agentConfig, 'get', 'secrets');
+    const list = await kubectl(agentConfig, 'get', 'secrets', '-n', 'istio-system');
     t.equal(list.code, 1);
-    t.match(list.err, `Error from server (Forbidden): secrets is forbidden: User "${AGENT}" cannot list resource "secrets" in API group "" in the namespace "kyma-system"`);
+    t.match(list.err, `Error from server (Forbidden): secrets is forbidden: User "${AGENT}" cannot list resource "secrets" in API group "" in the namespace "istio-system"`);
     const other = await kubectl(agentConfig, 'get', 'secret', 'x', '-n', 'default');
     t.match(other.err, `Error from server (Forbidden): secrets "x" is forbidden: User "${AGENT}" cannot get resource "secrets" in API group "" in the namespace "default"`);
     const namespaces = await kubectl(agentConfig, 'get', 'namespaces');

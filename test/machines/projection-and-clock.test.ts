@@ -48,8 +48,8 @@ t.test('the state table: machine state → connectionState', async (t) => {
   t.equal(p.status.connectionState, 'ConnectionMaintenanceFailed');
   t.equal(p.status.connectionStatus.error, 'Error while trying to maintain connection: revoked');
   t.same(p.status.conditions.find((c) => c.type === 'CertificateValid'), {
-    type: 'CertificateValid', status: 'False', reason: 'Rejected', message: 'Compass refuses the client certificate', lastTransitionTime: '2026-01-01T00:00:01Z',
-  });
+    type: 'CertificateValid', status: 'False', reason: 'Rejected', message: 'Compass refuses the client certificate', lastTransitionTime: '2026-01-01T00:00:30Z',
+  }, 'without previous conditions a condition dates from the event that led to it (conditions-transitions.test.ts pins the rest)');
   t.equal(p.status.synchronizationStatus?.lastSuccessfulApplication, '2026-01-01T00:00:02Z', 'sync timestamps are kept');
   // Recovery restores the last sync result until the next sync says otherwise.
   const recovered = run([...start, connect, done('synchronize', { at: at(2), result: 'Synchronized' }), ...cycle]);
@@ -109,6 +109,7 @@ t.test('the SecureCompassTransport condition names the lab settings in effect', 
     status: 'False',
     reason: 'InsecureSettings',
     message: 'APP_SKIP_COMPASS_TLS_VERIFY=true and APP_ALLOW_INSECURE_COMPASS_HTTP=true: the connection to Compass can be read or redirected on the network; for labs only',
+    lastTransitionTime: '2026-01-01T00:00:01Z',
   });
 });
 

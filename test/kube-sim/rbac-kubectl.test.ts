@@ -66,7 +66,8 @@ if (!existsSync(KUBECTL)) {
 
   t.test('kubectl auth can-i --as the agent answers from deploy/rbac.yaml', async (t) => {
     t.equal(await canI('patch', 'compassconnections'), 'yes');
-    t.equal(await canI('update', 'compassconnections', '--subresource=status'), 'yes', 'the status subresource the ClusterRole names');
+    t.equal(await canI('patch', 'compassconnections', '--subresource=status'), 'yes', 'the status subresource the ClusterRole names');
+    t.equal(await canI('update', 'compassconnections', '--subresource=status'), 'no', 'with the verb the agent uses only');
     t.equal(await canI('create', 'applications.applicationconnector.kyma-project.io'), 'yes');
     t.equal(await canI('update', 'applications', '--subresource=status'), 'no', 'a subresource it does not name');
     t.equal(await canI('delete', 'customresourcedefinitions'), 'no');
@@ -90,8 +91,8 @@ if (!existsSync(KUBECTL)) {
     const list = await kubectl(admin, 'auth', 'can-i', '--list', '-n', 'kyma-system', `--as=${AGENT}`);
     t.equal(list.code, 0, list.err);
     t.match(list.out, /Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs/);
-    t.match(list.out, /compassconnections\.compass\.kyma-project\.io\s+\[\]\s+\[\]\s+\[get list watch create update patch delete\]/);
-    t.match(list.out, /secrets\s+\[\]\s+\[\]\s+\[get list watch create update patch delete\]/);
+    t.match(list.out, /compassconnections\.compass\.kyma-project\.io\s+\[\]\s+\[\]\s+\[get list watch create patch\]/);
+    t.match(list.out, /secrets\s+\[\]\s+\[\]\s+\[get list watch create update delete\]/);
     t.match(list.out, /\[\/apis\/\*\]\s+\[\]\s+\[get\]/);
   });
 

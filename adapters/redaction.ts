@@ -51,7 +51,8 @@ const LONG_TOKEN = /[A-Za-z0-9_\-+/]{64,}={0,2}/g;
 // Long runs that are names, not secrets, kept for debugging: UUIDs joined by `_` (an x-request-id
 // `<runtimeId>_<uuid>`) and lowercase DNS-style names joined by - . / (`kyma-system/mp-app-<uuid>`).
 // 64 random base64 characters without an upper-case letter are as good as impossible.
-const JOINED_UUIDS = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})+$/i;
+const JOINED_UUIDS =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})+$/i;
 const KUBERNETES_NAME = /^[a-z0-9]+([-./][a-z0-9]+)+$/;
 const isName = (run: string) => JOINED_UUIDS.test(run) || KUBERNETES_NAME.test(run);
 // header.payload.signature of a JSON Web Token (the header is base64url of `{"...`)
@@ -132,26 +133,30 @@ export function isSecretKey(key: string): boolean {
 }
 
 /** A deep copy of `value` with secret keys replaced and secret-looking strings scrubbed. */
-export function redact<T>(value: T, seen = new WeakSet<object>()): T {
-  if (typeof value === 'string') return redactText(value) as T;
+// The overload keeps the caller's type: the copy has the same shape, apart from the strings it scrubs (and an Error,
+// which becomes a plain { name, message }). The implementation works on unknown, so it needs no cast.
+export function redact<T>(value: T, seen?: WeakSet<object>): T;
+export function redact(value: unknown, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return redactText(value);
   if (value === null || typeof value !== 'object') return value;
-  if (seen.has(value as object)) return '[Circular]' as T;
-  seen.add(value as object);
+  if (seen.has(value)) return '[Circular]';
+  seen.add(value);
   if (value instanceof Error) {
-    return { name: value.name, message: redactText(value.message) } as T;
+    return { name: value.name, message: redactText(value.message) };
   }
-  if (Array.isArray(value)) return value.map((v) => redact(v, seen)) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redact(v, seen));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(value)) {
     out[k] = isSecretKey(k) && v !== null && v !== undefined && v !== '' ? REDACTED : redact(v, seen);
   }
-  return out as T;
+  return out;
 }
 
 /** A deep copy of `value` with every string scrubbed by `redactText`; keys are kept (for state that holds no secret by name). */
-export function redactStrings<T>(value: T): T {
-  if (typeof value === 'string') return redactText(value) as T;
+export function redactStrings<T>(value: T): T;
+export function redactStrings(value: unknown): unknown {
+  if (typeof value === 'string') return redactText(value);
   if (value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => redactStrings(v)) as T;
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, redactStrings(v)])) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactStrings(v));
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactStrings(v)]));
 }

@@ -31,6 +31,9 @@ export function deploymentNodeOptions(): string {
   return env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
 }
 
+/** USER_HZ, the unit of utime and stime in /proc/<pid>/stat: 100 on Linux. */
+const CLOCK_TICKS = 100;
+
 export const CONFIG_SECRET = { namespace: 'kyma-system', name: 'compass-agent-configuration' };
 
 /** The configuration Secret with a fresh one-time token, as an operator would create it; returns the token. */
@@ -58,6 +61,8 @@ export interface AgentProcess {
   healthPort(): Promise<number>;
   /** VmRSS and VmHWM (peak) in MB (10^6 bytes), from /proc/<pid>/status. */
   memory(): { rssMB: number; peakMB: number };
+  /** CPU time the agent process has used so far (utime + stime from /proc/<pid>/stat), in ms; 10 ms resolution. */
+  cpuMs(): number;
   metricsText(): Promise<string>;
   /** Log lines (JSON) the agent wrote at warn level or above; handy when something goes wrong. */
   problems(): string[];
@@ -81,7 +86,8 @@ export function spawnAgent(options: SpawnOptions): AgentProcess {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
-      NODE_OPTIONS: deploymentNodeOptions(),
+      // BENCH_AGENT_NODE_OPTIONS: other V8 settings to compare with, never the figures reported as the Deployment's.
+      NODE_OPTIONS: process.env.BENCH_AGENT_NODE_OPTIONS ?? deploymentNodeOptions(),
       KUBECONFIG: options.kubeconfigPath,
       NODE_EXTRA_CA_CERTS: options.compassCaFile,
       APP_HEALTH_PORT: '0',
@@ -107,7 +113,9 @@ export function spawnAgent(options: SpawnOptions): AgentProcess {
     resolvePort = resolve;
     rejectPort = reject;
   });
-  void exit.then(() => rejectPort(new Error(`the agent process ended (${exitInfo}) before it served /metrics: ${problems.slice(-3).join(' | ')}`)));
+  void exit.then(() =>
+    rejectPort(new Error(`the agent process ended (${exitInfo}) before it served /metrics: ${problems.slice(-3).join(' | ')}`)),
+  );
   let buffer = '';
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -134,9 +142,21 @@ export function spawnAgent(options: SpawnOptions): AgentProcess {
 
   const status = (): Record<string, string> => {
     const text = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-    return Object.fromEntries(text.split('\n').map((l) => l.split(':\t')).filter((p) => p.length === 2).map(([k, v]) => [k!, v!.trim()]));
+    return Object.fromEntries(
+      text
+        .split('\n')
+        .map((l) => l.split(':\t'))
+        .filter((p) => p.length === 2)
+        .map(([k, v]) => [k, v.trim()]),
+    );
   };
   const kib = (value: string | undefined) => Number.parseInt(value ?? 'NaN', 10);
+  const cpuMs = (): number => {
+    // The fields after the command name, which is in parentheses and may hold spaces: utime and stime are fields 14 and 15.
+    const text = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  };
 
   return {
     pid: child.pid!,
@@ -146,6 +166,7 @@ export function spawnAgent(options: SpawnOptions): AgentProcess {
       const s = status();
       return { rssMB: (kib(s.VmRSS) * 1024) / 1e6, peakMB: (kib(s.VmHWM) * 1024) / 1e6 };
     },
+    cpuMs,
     async metricsText() {
       const response = await fetch(`http://127.0.0.1:${await port}/metrics`);
       return response.text();
@@ -170,7 +191,7 @@ export function metricValue(text: string, name: string, labels: Record<string, s
     if (!line.startsWith(name)) continue;
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
     if (!match || match[1] !== name) continue;
-    const have = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+    const have = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
     if (!Object.entries(labels).every(([k, v]) => have[k] === v)) continue;
     total += Number(match[3]);
     found = true;
@@ -183,6 +204,8 @@ export interface SyncMetrics {
   sumSeconds: number;
   /** Director application pages so far: read from their answer, or reused from the page memory. */
   directorPages: { read: number; reused: number };
+  /** Director application pages requested ahead so far: used, or discarded. */
+  prefetched: { used: number; discarded: number };
 }
 
 export async function syncMetrics(agent: AgentProcess): Promise<SyncMetrics> {
@@ -194,14 +217,23 @@ export async function syncMetrics(agent: AgentProcess): Promise<SyncMetrics> {
       read: metricValue(text, 'runtime_agent_director_application_pages_total', { answer: 'read' }),
       reused: metricValue(text, 'runtime_agent_director_application_pages_total', { answer: 'reused' }),
     },
+    prefetched: {
+      used: metricValue(text, 'runtime_agent_director_prefetched_pages_total', { outcome: 'used' }),
+      discarded: metricValue(text, 'runtime_agent_director_prefetched_pages_total', { outcome: 'discarded' }),
+    },
   };
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs: number, everyMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs: number,
+  everyMs = 50,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value !== undefined && value !== false) return value as T;
+    if (value !== undefined && value !== false) return value;
     if (performance.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
@@ -216,17 +248,34 @@ export function connectionCr(sims: Simulators): CompassConnectionView | undefine
 }
 
 /** Waits for the CR to reach `state`; a failure state on the way is reported with its error. */
-export async function waitForConnectionState(sims: Simulators, agent: AgentProcess | undefined, state: string, timeoutMs: number): Promise<void> {
-  const failures = new Set(['ConnectionFailed', 'SynchronizationFailed', 'ResourceApplicationFailed', 'MetadataUpdateFailed', 'ConnectionMaintenanceFailed']);
-  await waitFor(`CompassConnection ${state}`, () => {
-    const cr = connectionCr(sims);
-    const current = cr?.status?.connectionState;
-    if (current && failures.has(current) && !failures.has(state)) {
-      const error = cr?.status?.synchronizationStatus?.error ?? cr?.status?.connectionStatus?.error ?? '';
-      throw new Error(`the agent reached ${current} instead of ${state}: ${error.slice(0, 300)} ${agent?.problems().slice(-2).join(' | ') ?? ''}`);
-    }
-    return current === state;
-  }, timeoutMs);
+export async function waitForConnectionState(
+  sims: Simulators,
+  agent: AgentProcess | undefined,
+  state: string,
+  timeoutMs: number,
+): Promise<void> {
+  const failures = new Set([
+    'ConnectionFailed',
+    'SynchronizationFailed',
+    'ResourceApplicationFailed',
+    'MetadataUpdateFailed',
+    'ConnectionMaintenanceFailed',
+  ]);
+  await waitFor(
+    `CompassConnection ${state}`,
+    () => {
+      const cr = connectionCr(sims);
+      const current = cr?.status?.connectionState;
+      if (current && failures.has(current) && !failures.has(state)) {
+        const error = cr?.status?.synchronizationStatus?.error ?? cr?.status?.connectionStatus?.error ?? '';
+        throw new Error(
+          `the agent reached ${current} instead of ${state}: ${error.slice(0, 300)} ${agent?.problems().slice(-2).join(' | ') ?? ''}`,
+        );
+      }
+      return current === state;
+    },
+    timeoutMs,
+  );
 }
 
 export interface EventLogLine {

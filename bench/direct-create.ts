@@ -10,7 +10,10 @@ import { readFileSync } from 'node:fs';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, type V1Secret } from '@kubernetes/client-node';
 
 export interface DirectObjects {
-  applications: Array<{ application: Record<string, unknown> & { metadata: { name: string } }; secrets: Array<V1Secret & { metadata: { name: string; namespace: string } }> }>;
+  applications: Array<{
+    application: Record<string, unknown> & { metadata: { name: string } };
+    secrets: Array<V1Secret & { metadata: { name: string; namespace: string } }>;
+  }>;
 }
 
 async function main(): Promise<void> {
@@ -22,10 +25,16 @@ async function main(): Promise<void> {
   kubeConfig.loadFromFile(kubeconfigPath);
   if (mode === 'keep-alive') {
     // createAgent is private in the typings; it is what applySecurityAuthentication calls per request.
-    const config = kubeConfig as unknown as { createAgent: (cluster: unknown, options: Record<string, unknown>) => Agent };
-    const create = config.createAgent.bind(kubeConfig);
+    const createAgent: unknown = Reflect.get(kubeConfig, 'createAgent');
+    if (typeof createAgent !== 'function') throw new Error('KubeConfig.createAgent is gone: keep-alive mode replaces it');
+    const create = (cluster: unknown, options: Record<string, unknown>): Agent =>
+      Reflect.apply(createAgent, kubeConfig, [cluster, options]);
     let shared: Agent | undefined;
-    config.createAgent = (cluster, options) => (shared ??= create(cluster, { ...options, keepAlive: true }));
+    Reflect.set(
+      kubeConfig,
+      'createAgent',
+      (cluster: unknown, options: Record<string, unknown>) => (shared ??= create(cluster, { ...options, keepAlive: true })),
+    );
   }
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   const core = kubeConfig.makeApiClient(CoreV1Api);
@@ -35,11 +44,16 @@ async function main(): Promise<void> {
   let secrets = 0;
   const worker = async (): Promise<void> => {
     while (next < objects.applications.length) {
-      const item = objects.applications[next++]!;
-      const stored = (await custom.createClusterCustomObject({ group, version, plural: 'applications', body: item.application })) as { metadata: { name: string; uid: string } };
+      const item = objects.applications[next++];
+      const stored = (await custom.createClusterCustomObject({ group, version, plural: 'applications', body: item.application })) as {
+        metadata: { name: string; uid: string };
+      };
       for (const secret of item.secrets) {
         const owner = { apiVersion: `${group}/${version}`, kind: 'Application', name: stored.metadata.name, uid: stored.metadata.uid };
-        await core.createNamespacedSecret({ namespace: secret.metadata.namespace, body: { ...secret, metadata: { ...secret.metadata, ownerReferences: [owner] } } });
+        await core.createNamespacedSecret({
+          namespace: secret.metadata.namespace,
+          body: { ...secret, metadata: { ...secret.metadata, ownerReferences: [owner] } },
+        });
         secrets++;
       }
     }

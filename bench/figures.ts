@@ -43,7 +43,9 @@ export function formatTarget(target: Target | undefined, unit: string): string {
 /** One readable line, printed as soon as the figure is known. */
 export function printFigure(f: Figure): void {
   const verdict = meets(f);
-  const tail = [f.target ? `target ${formatTarget(f.target, f.unit)}: ${verdict ? 'MET' : 'MISSED'}` : '', f.note ?? ''].filter(Boolean).join('; ');
+  const tail = [f.target ? `target ${formatTarget(f.target, f.unit)}: ${verdict ? 'MET' : 'MISSED'}` : '', f.note ?? '']
+    .filter(Boolean)
+    .join('; ');
   console.log(`  ${f.bench} ${f.name}: ${formatValue(f.value, f.unit)}${tail ? `  (${tail})` : ''}`);
 }
 
@@ -51,12 +53,22 @@ export function printFigure(f: Figure): void {
 export function summaryTable(figures: Figure[], failures: Array<{ bench: string; error: string }>): string {
   const rows = figures.map((f) => {
     const verdict = meets(f);
-    return [f.bench, f.name, formatValue(f.value, f.unit), formatTarget(f.target, f.unit), verdict === undefined ? '' : verdict ? 'MET' : 'MISSED'];
+    return [
+      f.bench,
+      f.name,
+      formatValue(f.value, f.unit),
+      formatTarget(f.target, f.unit),
+      verdict === undefined ? '' : verdict ? 'MET' : 'MISSED',
+    ];
   });
-  for (const failure of failures) rows.push([failure.bench, '(benchmark failed)', failure.error.split('\n')[0]!.slice(0, 60), '', 'ERROR']);
+  for (const failure of failures) rows.push([failure.bench, '(benchmark failed)', failure.error.split('\n')[0].slice(0, 60), '', 'ERROR']);
   const header = ['benchmark', 'figure', 'value', 'target', 'verdict'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 2 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -64,7 +76,7 @@ export function median(values: number[]): number {
   if (values.length === 0) return NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** The 1, 5 and 15 minute load averages (the benchmarks share the machine; the reader should know how busy it was). */
@@ -72,6 +84,8 @@ export function loadAverage(): string {
   try {
     return readFileSync('/proc/loadavg', 'utf8').trim().split(' ').slice(0, 3).join(' ');
   } catch {
-    return loadavg().map((l) => l.toFixed(2)).join(' ');
+    return loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
   }
 }

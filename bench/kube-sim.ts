@@ -12,20 +12,36 @@ export async function benchKubeSim(): Promise<Record<string, number>> {
     const cert = await sim.clientCertificate();
     const agent = new Agent({ ca: sim.caPem, cert: cert.certPem, key: cert.keyPem, keepAlive: true, maxSockets: 1 });
     const url = new URL(sim.url);
-    const call = (method: string, path: string, body?: unknown) => new Promise<string>((resolve, reject) => {
-      const text = body === undefined ? undefined : JSON.stringify(body);
-      const req = request({ host: url.hostname, port: url.port, path, method, agent, headers: text ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } : {} }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => (res.statusCode! < 300 ? resolve(Buffer.concat(chunks).toString()) : reject(new Error(`${method} ${path} → ${res.statusCode}`))));
+    const call = (method: string, path: string, body?: unknown) =>
+      new Promise<string>((resolve, reject) => {
+        const text = body === undefined ? undefined : JSON.stringify(body);
+        const req = request(
+          {
+            host: url.hostname,
+            port: url.port,
+            path,
+            method,
+            agent,
+            headers: text ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } : {},
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () =>
+              res.statusCode! < 300
+                ? resolve(Buffer.concat(chunks).toString())
+                : reject(new Error(`${method} ${path} → ${res.statusCode}`)),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(text);
       });
-      req.on('error', reject);
-      req.end(text);
-    });
 
     const N = 10_000;
     let start = performance.now();
-    for (let i = 0; i < N; i++) await call('POST', PATH, { metadata: { name: `cm-${i}`, labels: { i: String(i % 10) } }, data: { k: 'v' } });
+    for (let i = 0; i < N; i++)
+      await call('POST', PATH, { metadata: { name: `cm-${i}`, labels: { i: String(i % 10) } }, data: { k: 'v' } });
     const createsPerSecond = N / ((performance.now() - start) / 1000);
 
     const G = 5_000;
@@ -42,7 +58,12 @@ export async function benchKubeSim(): Promise<Record<string, number>> {
     const latencies: number[] = [];
     let pending: { name: string; at: number; done: () => void } | undefined;
     const watchAgent = new Agent({ ca: sim.caPem, cert: cert.certPem, key: cert.keyPem });
-    const watchReq = request({ host: url.hostname, port: url.port, path: `${PATH}?watch=true&resourceVersion=${sim.resourceVersion}`, agent: watchAgent });
+    const watchReq = request({
+      host: url.hostname,
+      port: url.port,
+      path: `${PATH}?watch=true&resourceVersion=${sim.resourceVersion}`,
+      agent: watchAgent,
+    });
     await new Promise<void>((resolve) => {
       watchReq.on('response', (res) => {
         let buffer = '';

@@ -3,6 +3,7 @@
 // table of every figure with its target and MET/MISSED. Benchmarks report; they never fail the run:
 // the exit code is 0 unless the arguments are wrong.
 import { benchConnection } from './connection.js';
+import { benchGrowth } from './growth.js';
 import { benchKubeSim } from './kube-sim.js';
 import { benchSyncScale } from './sync-scale.js';
 import { figure, loadAverage, printFigure, summaryTable, type Figure } from './figures.js';
@@ -20,7 +21,9 @@ const BENCHMARKS: Benchmark[] = [
     async run() {
       const result = await benchKubeSim();
       const figures = [
-        figure('kube-sim', 'creates/s (one keep-alive client, sequential)', result.createsPerSecond ?? NaN, '/s', { target: { op: '>=', value: 1000 } }),
+        figure('kube-sim', 'creates/s (one keep-alive client, sequential)', result.createsPerSecond ?? NaN, '/s', {
+          target: { op: '>=', value: 1000 },
+        }),
         figure('kube-sim', 'gets/s', result.getsPerSecond ?? NaN, '/s'),
         figure('kube-sim', 'LIST of 10,000 objects', result.list10kMs ?? NaN, 'ms'),
         figure('kube-sim', 'watch delivery latency, median', result.watchLatencyMedianMs ?? NaN, 'ms'),
@@ -33,7 +36,16 @@ const BENCHMARKS: Benchmark[] = [
     },
   },
   { name: 'connection', description: 'token → Connected (RSA 4096), key generation, RSS at idle', run: benchConnection },
-  { name: 'sync', description: '10,000 applications: initial sync vs direct creation, no-change cycle, peak RSS', run: benchSyncScale },
+  {
+    name: 'sync',
+    description: '10,000 applications: initial sync vs direct creation, no-change cycle, agent CPU, peak RSS, Director 30 ms away',
+    run: benchSyncScale,
+  },
+  {
+    name: 'growth',
+    description: 'initial sync and no-change cycle at 1k, 5k, 10k, 20k applications: time and memory per application',
+    run: benchGrowth,
+  },
 ];
 
 async function main(args: string[]): Promise<number> {

@@ -19,7 +19,8 @@ export interface CertificateInfo {
  * - `kubernetes-read`: reading from the Kubernetes API failed (the API server is unreachable or refuses):
  *   not a Compass failure, and never reported as one.
  */
-export type EffectErrorKind = 'unreachable' | 'rejected' | 'invalid-response' | 'invalid-config' | 'kubernetes' | 'kubernetes-read' | 'internal';
+export type EffectErrorKind =
+  'unreachable' | 'rejected' | 'invalid-response' | 'invalid-config' | 'kubernetes' | 'kubernetes-read' | 'internal';
 
 /** An effect failure as the machine sees it: already redacted, plain data. */
 export interface EffectFailure {
@@ -110,16 +111,7 @@ export interface SyncOutcome {
   note?: string;
 }
 
-/** Ids of the invoked effects; recorded `xstate.done.actor.<id>` events depend on them: never rename. */
-export const EFFECT_IDS = {
-  loadState: 'loadState',
-  establishConnection: 'establishConnection',
-  checkConnection: 'checkConnection',
-  renewCertificate: 'renewCertificate',
-  synchronize: 'synchronize',
-} as const;
-
-/** Events the world sends to the machine. Effect results arrive as xstate.done/error.actor.<id>. */
+/** Events the world sends to the machine. Effect results arrive as xstate.done/error.actor.<id> (effect-boundary.ts). */
 export type AgentEvent =
   | { type: 'CONFIG_OBSERVED'; at: string; config: ObservedConfig }
   | { type: 'CONNECTION_CR_OBSERVED'; at: string; cr: ObservedConnectionCr }

@@ -8,20 +8,22 @@ export interface ConnectionTimestamps {
   renewed?: string;
   lastSync?: string;
   lastSuccess?: string;
-  error?: string;
 }
 
 export interface SynchronizationTimestamps {
   lastAttempt?: string;
   lastSuccessfulFetch?: string;
   lastSuccessfulApplication?: string;
-  error?: string;
 }
 
 export interface StoredStatus {
   connectionState?: ConnectionState;
   connection: ConnectionTimestamps | null;
+  /** connectionStatus.error as another run (or the Go agent) rendered it. */
+  connectionError?: string;
   synchronization: SynchronizationTimestamps | null;
+  /** synchronizationStatus.error as rendered. */
+  synchronizationError?: string;
   certificate: { acquired?: string; notBefore: string; notAfter: string } | null;
 }
 
@@ -36,7 +38,8 @@ const STATES: readonly ConnectionState[] = [
 ];
 
 function record(value: unknown): Record<string, unknown> | null {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  return Object.fromEntries(Object.entries(value));
 }
 
 function pickStrings<K extends string>(source: Record<string, unknown> | null, keys: readonly K[]): Partial<Record<K, string>> | null {
@@ -55,15 +58,15 @@ export function readStoredStatus(status: unknown): StoredStatus {
   const connectionStatus = record(s?.connectionStatus);
   const certificateStatus = record(connectionStatus?.certificateStatus);
   const cert = pickStrings(certificateStatus, ['acquired', 'notBefore', 'notAfter'] as const);
+  const synchronizationStatus = record(s?.synchronizationStatus);
+  const connectionError = pickStrings(connectionStatus, ['error'] as const)?.error;
+  const synchronizationError = pickStrings(synchronizationStatus, ['error'] as const)?.error;
   return {
-    connectionState: STATES.includes(state as ConnectionState) ? (state as ConnectionState) : undefined,
-    connection: pickStrings(connectionStatus, ['established', 'renewed', 'lastSync', 'lastSuccess', 'error'] as const),
-    synchronization: pickStrings(record(s?.synchronizationStatus), [
-      'lastAttempt',
-      'lastSuccessfulFetch',
-      'lastSuccessfulApplication',
-      'error',
-    ] as const),
+    connectionState: STATES.find((known) => known === state),
+    connection: pickStrings(connectionStatus, ['established', 'renewed', 'lastSync', 'lastSuccess'] as const),
+    ...(connectionError ? { connectionError } : {}),
+    synchronization: pickStrings(synchronizationStatus, ['lastAttempt', 'lastSuccessfulFetch', 'lastSuccessfulApplication'] as const),
+    ...(synchronizationError ? { synchronizationError } : {}),
     certificate: cert?.notBefore && cert.notAfter ? { acquired: cert.acquired, notBefore: cert.notBefore, notAfter: cert.notAfter } : null,
   };
 }

@@ -43,11 +43,7 @@ export function retryDelayMs(failures: number, timing: Pick<AgentTimingConfig, '
 }
 
 export type RenewalReason =
-  | 'refresh-requested'
-  | 'credentials-missing'
-  | 'validity-unknown'
-  | 'below-threshold'
-  | 'expires-before-next-sync';
+  'refresh-requested' | 'credentials-missing' | 'validity-unknown' | 'below-threshold' | 'expires-before-next-sync';
 
 export interface RenewalInput {
   certificate: CertificateInfo | null;

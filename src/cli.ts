@@ -15,7 +15,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     load: () => import('./commands/visualize.js'),
   },
   replay: { summary: 'replay a recorded event log and report any divergence: replay FILE', load: () => import('./commands/replay.js') },
-  revoke: { summary: 'revoke the current client certificate at the certificate-secured Connector', load: () => import('./commands/revoke.js') },
+  revoke: {
+    summary: 'revoke the current client certificate at the certificate-secured Connector',
+    load: () => import('./commands/revoke.js'),
+  },
 };
 
 export const COMMAND_NAMES = Object.keys(COMMANDS);
@@ -28,7 +31,7 @@ export function usage(): string {
 const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h';
 
 async function commandUsage(name: string): Promise<string> {
-  const module = await COMMANDS[name]!.load();
+  const module = await COMMANDS[name].load();
   const text = typeof module.usage === 'function' ? module.usage() : module.usage;
   return text.endsWith('\n') ? text : `${text}\n`;
 }

@@ -2,9 +2,11 @@
 // machine (the context before, the event, the context after). Pure: the same step always tells the
 // same Events, so a recorded event log can be told again. Notes are redacted again by the recorder.
 import type { AgentContext } from '../machines/agent-machine.js';
-import type { CertificateRenewed, ConnectionEstablished, ConnectionState, SyncOutcome } from '../machines/agent-events.js';
+import type { ConnectionState } from '../machines/agent-events.js';
 import type { RenewalReason } from '../machines/timing.js';
-import { toRfc3339Seconds } from './status-projection.js';
+import { renderConnectionError, renderSynchronizationError, toRfc3339Seconds } from './status-projection.js';
+import type { EffectId, EffectOutput } from '../machines/effect-boundary.js';
+import { isRecord } from '../adapters/unknown-values.js';
 
 export interface ConnectionEvent {
   type: 'Normal' | 'Warning';
@@ -70,12 +72,14 @@ export function renewalCause(reason: RenewalReason | null | undefined, threshold
  */
 export function connectionEventsOf(before: AgentContext | undefined, event: StepEvent, after: AgentContext): ConnectionEvent[] {
   if (!before) return [];
-  const at = after.now ?? before.now ?? new Date(0).toISOString();
+  const at = after.now;
   const s = toRfc3339Seconds;
+  const connectionError = renderConnectionError(after.connectionError, after.secretNames);
+  const synchronizationError = renderSynchronizationError(after.synchronizationError);
   const events: ConnectionEvent[] = [];
   switch (event.type) {
     case 'xstate.done.actor.establishConnection': {
-      const out = event.output as ConnectionEstablished;
+      const out = outputOf('establishConnection', event);
       events.push({
         type: 'Normal',
         reason: 'ConnectionEstablished',
@@ -86,10 +90,16 @@ export function connectionEventsOf(before: AgentContext | undefined, event: Step
       break;
     }
     case 'xstate.error.actor.establishConnection':
-      events.push({ type: 'Warning', reason: 'ConnectionFailed', action: 'Connect', note: after.connection?.error ?? 'the connection attempt failed', at });
+      events.push({
+        type: 'Warning',
+        reason: 'ConnectionFailed',
+        action: 'Connect',
+        note: connectionError ?? 'the connection attempt failed',
+        at,
+      });
       break;
     case 'xstate.done.actor.renewCertificate': {
-      const out = event.output as CertificateRenewed;
+      const out = outputOf('renewCertificate', event);
       const cause = renewalCause(after.renewalReason, after.timing.renewalThreshold);
       events.push({
         type: 'Normal',
@@ -106,12 +116,12 @@ export function connectionEventsOf(before: AgentContext | undefined, event: Step
         type: 'Warning',
         reason: 'ConnectionMaintenanceFailed',
         action: event.type.endsWith('renewCertificate') ? 'RenewCertificate' : 'Maintain',
-        note: after.connection?.error ?? 'maintaining the connection failed',
+        note: connectionError ?? 'maintaining the connection failed',
         at,
       });
       break;
     case 'xstate.done.actor.synchronize': {
-      const out = event.output as SyncOutcome;
+      const out = outputOf('synchronize', event);
       const summary = out.summary;
       if (summary && (summary.created || summary.updated || summary.deleted)) {
         events.push({
@@ -123,12 +133,18 @@ export function connectionEventsOf(before: AgentContext | undefined, event: Step
         });
       }
       if (out.result !== 'Synchronized') {
-        events.push({ type: 'Warning', reason: out.result, action: 'Synchronize', note: after.synchronization?.error ?? out.result, at: out.at });
+        events.push({ type: 'Warning', reason: out.result, action: 'Synchronize', note: synchronizationError ?? out.result, at: out.at });
       }
       break;
     }
     case 'xstate.error.actor.synchronize':
-      events.push({ type: 'Warning', reason: 'SynchronizationFailed', action: 'Synchronize', note: after.synchronization?.error ?? 'synchronization failed', at });
+      events.push({
+        type: 'Warning',
+        reason: 'SynchronizationFailed',
+        action: 'Synchronize',
+        note: synchronizationError ?? 'synchronization failed',
+        at,
+      });
       break;
   }
   const from = before.connectionState;
@@ -138,11 +154,12 @@ export function connectionEventsOf(before: AgentContext | undefined, event: Step
     const told = events.some((e) => e.reason === to || (to === 'Connected' && e.reason === 'ConnectionEstablished'));
     if (!told) {
       const failure = FAILURE_STATES.includes(to);
-      const error = to === 'ConnectionFailed' || to === 'ConnectionMaintenanceFailed' ? after.connection?.error : after.synchronization?.error;
+      const error = to === 'ConnectionFailed' || to === 'ConnectionMaintenanceFailed' ? connectionError : synchronizationError;
       events.push({
         type: failure ? 'Warning' : 'Normal',
         reason: to,
-        action: to === 'ConnectionFailed' ? 'Connect' : to === 'ConnectionMaintenanceFailed' || to === 'Connected' ? 'Maintain' : 'Synchronize',
+        action:
+          to === 'ConnectionFailed' ? 'Connect' : to === 'ConnectionMaintenanceFailed' || to === 'Connected' ? 'Maintain' : 'Synchronize',
         note: failure && error ? error : `connectionState ${to}${from ? ` (was ${from})` : ''}`,
         at,
       });
@@ -152,7 +169,14 @@ export function connectionEventsOf(before: AgentContext | undefined, event: Step
 }
 
 /** The connectionState a start-up restored from the stored status (the CR holds it). */
-function restoredState(after: AgentContext): ConnectionState | null {
-  const stored = (after.cr?.status as { connectionState?: unknown } | undefined)?.connectionState;
-  return typeof stored === 'string' ? (stored as ConnectionState) : null;
+function restoredState(after: AgentContext): string | null {
+  const status = after.cr?.status;
+  const stored = isRecord(status) ? status.connectionState : undefined;
+  return typeof stored === 'string' ? stored : null;
+}
+
+/** What effect `id` resolved with, from its `xstate.done.actor.<id>` event. */
+function outputOf<K extends EffectId>(_id: K, event: StepEvent): EffectOutput<K> {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- XState's done event of effect K carries what K resolved with (machines/effect-boundary.ts)
+  return event.output as EffectOutput<K>;
 }

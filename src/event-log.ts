@@ -1,5 +1,6 @@
-// The event log: every event the agent machine received, with its time and the state it led to.
-// JSON lines: a header, then one entry per event. Redacted before it is kept or written, bounded in
+// The event log: every event the agent machine received, with its time, the state it led to, a digest
+// of the status the agent projected and the effects it requested (event-record.ts). JSON lines: a
+// header, then one entry per event. Redacted before it is kept or written, bounded in
 // memory, optionally written to a file (APP_EVENT_LOG_FILE).
 //
 // The file is the agent's alone: mode 0600 whatever existed before. Each run appends a segment of its
@@ -12,11 +13,17 @@
 import { closeSync, fchmodSync, fstatSync, openSync, readSync, renameSync, chmodSync, statSync, writeSync } from 'node:fs';
 import { redact, redactStrings } from '../adapters/redaction.js';
 import { AGENT_MACHINE_ID, AGENT_MACHINE_VERSION } from '../machines/agent-machine.js';
+import type { EffectRequest } from './event-record.js';
+import { errorMessage, errorCode } from '../adapters/unknown-values.js';
 
 export const EVENT_LOG_KIND = 'runtime-agent-event-log';
-/** 2 added checkpoint entries (a file that starts after a rotation); version 1 logs read the same. */
-export const EVENT_LOG_VERSION = 2;
-const READABLE_VERSIONS: readonly unknown[] = [1, EVENT_LOG_VERSION];
+/**
+ * 2 added checkpoint entries (a file that starts after a rotation); 3 records with each entry the
+ * digest of the projected status and the effects requested, and the machine's start time in its
+ * input. Versions 1 and 2 still replay, their states only.
+ */
+export const EVENT_LOG_VERSION = 3;
+export const READABLE_VERSIONS: readonly number[] = [1, 2, EVENT_LOG_VERSION];
 /** An entry of this type holds the machine's state (`snapshot`: value and context) instead of an event. */
 export const CHECKPOINT_EVENT_TYPE = 'runtime-agent.checkpoint';
 /** Where a rotated event log file goes: FILE.1. */
@@ -34,15 +41,35 @@ export interface EventLogEntry {
   at: string;
   event: { type: string; [key: string]: unknown };
   state: unknown;
+  /** Version 3: digest of the CompassConnection the agent projected after the event; null: none (statusDigest). */
+  status?: string | null;
+  /** Version 3: the effects the machine requested with the event; absent: none. */
+  effects?: EffectRequest[];
+}
+
+/** The machine's state at a rotation: what the file after it replays from. */
+export interface EventLogCheckpoint {
+  value: unknown;
+  context: unknown;
+  /** The conditions last projected (their lastTransitionTime carries on). */
+  conditions?: unknown;
+}
+
+/** What an entry records besides the event and the state. */
+export interface EventLogRecord {
+  status?: string | null;
+  effects?: EffectRequest[];
+  /** The machine's state after the event, for a file that starts after a rotation. */
+  checkpoint?: () => EventLogCheckpoint;
 }
 
 export interface EventLog {
   readonly header: EventLogHeader;
   /**
    * Redacts `event`, numbers it, keeps it (dropping the oldest beyond capacity) and appends it to the
-   * file. `checkpoint` gives the machine's state after it, for a file that starts after a rotation.
+   * file, with what `record` says the step projected and requested.
    */
-  append(at: string, event: { type: string }, state: unknown, checkpoint?: () => { value: unknown; context: unknown }): EventLogEntry;
+  append(at: string, event: { type: string }, state: unknown, record?: EventLogRecord): EventLogEntry;
   /** The entries still held in memory, oldest first. */
   entries(): EventLogEntry[];
   /** Header + held entries as JSON lines. */
@@ -86,16 +113,20 @@ export function createEventLog(options: EventLogOptions = {}): EventLog {
   const header = machineHeader();
   const ring: EventLogEntry[] = [];
   let seq = 0;
-  let file = options.file ? new EventLogFile(options.file, Math.max(1, options.maxBytes ?? DEFAULT_EVENT_LOG_MAX_BYTES), header) : undefined;
+  let file = options.file
+    ? new EventLogFile(options.file, Math.max(1, options.maxBytes ?? DEFAULT_EVENT_LOG_MAX_BYTES), header)
+    : undefined;
   return {
     header,
-    append(at, event, state, checkpoint) {
-      const entry: EventLogEntry = { seq: seq++, at, event: redact(event) as EventLogEntry['event'], state };
+    append(at, event, state, record = {}) {
+      const entry: EventLogEntry = { seq: seq++, at, event: redact(event), state };
+      if (record.status !== undefined) entry.status = record.status;
+      if (record.effects?.length) entry.effects = redact(record.effects);
       ring.push(entry);
       if (ring.length > capacity) ring.shift();
       if (file) {
         try {
-          file.write(entry, checkpoint);
+          file.write(entry, record.checkpoint);
         } catch (error) {
           // The agent must not stop because its diary cannot be written: memory only from here on.
           const failed = file;
@@ -117,10 +148,15 @@ export function createEventLog(options: EventLogOptions = {}): EventLog {
 
 function asFileError(path: string, doing: 'open' | 'write', error: unknown): EventLogFileError {
   if (error instanceof EventLogFileError) return error;
-  const code = (error as NodeJS.ErrnoException | null)?.code ?? 'EIO';
+  const code = errorCode(error) ?? 'EIO';
   const what = doing === 'open' ? 'cannot be opened for appending' : 'cannot be written';
-  const detail = String((error as Error)?.message ?? error);
-  return new EventLogFileError(path, code, `the event log file ${path} ${what} (${detail.startsWith(code) ? detail : `${code}: ${detail}`})`, { cause: error });
+  const detail = errorMessage(error);
+  return new EventLogFileError(
+    path,
+    code,
+    `the event log file ${path} ${what} (${detail.startsWith(code) ? detail : `${code}: ${detail}`})`,
+    { cause: error },
+  );
 }
 
 /** The file of the event log: written synchronously, so that entries land in order and survive a crash right after. */
@@ -141,7 +177,7 @@ class EventLogFile {
     }
   }
 
-  write(entry: EventLogEntry, checkpoint?: () => { value: unknown; context: unknown }): void {
+  write(entry: EventLogEntry, checkpoint?: () => EventLogCheckpoint): void {
     this.append(entry);
     if (this.bytes < this.maxBytes) return;
     closeSync(this.fd);
@@ -151,7 +187,12 @@ class EventLogFile {
     if (checkpoint) {
       // The context holds no secret (events are redacted before the machine sees them) but has fields
       // named like one (`certificate` holds validity dates): scrub values only, so it replays as it was.
-      this.append({ seq: entry.seq, at: entry.at, event: { type: CHECKPOINT_EVENT_TYPE, snapshot: redactStrings(checkpoint()) }, state: entry.state });
+      this.append({
+        seq: entry.seq,
+        at: entry.at,
+        event: { type: CHECKPOINT_EVENT_TYPE, snapshot: redactStrings(checkpoint()) },
+        state: entry.state,
+      });
     }
   }
 
@@ -197,7 +238,7 @@ function sizeOf(path: string): number {
   try {
     return statSync(path).size;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    if (errorCode(error) === 'ENOENT') return 0;
     throw error;
   }
 }
@@ -280,21 +321,32 @@ export function parseEventLog(text: string): ParsedEventLog {
       const next = lines[index + 1];
       if (current && (next === undefined || isHeader(next.value))) {
         current.lastLine = n;
-        warnings.push(`line ${n} is not JSON: the last line of segment ${segments.length} was torn (the agent stopped while writing it); it is skipped`);
+        warnings.push(
+          `line ${n} is not JSON: the last line of segment ${segments.length} was torn (the agent stopped while writing it); it is skipped`,
+        );
         return;
       }
       throw new EventLogFormatError(`line ${n} of the event log is not JSON`);
     }
     if (isHeader(value)) {
-      if (typeof value.machine !== 'string') throw new EventLogFormatError(`line ${n} is not an event log header; expected {"kind":"${EVENT_LOG_KIND}",...}`);
-      if (!READABLE_VERSIONS.includes(value.version)) {
-        throw new EventLogFormatError(`event log version ${String(value.version)} is not supported (line ${n}); this build reads versions ${READABLE_VERSIONS.join(' and ')}`);
+      if (typeof value.machine !== 'string')
+        throw new EventLogFormatError(`line ${n} is not an event log header; expected {"kind":"${EVENT_LOG_KIND}",...}`);
+      if (typeof value.version !== 'number' || !READABLE_VERSIONS.includes(value.version)) {
+        throw new EventLogFormatError(
+          `event log version ${String(value.version)} is not supported (line ${n}); this build reads versions ${READABLE_VERSIONS.slice(0, -1).join(', ')} and ${READABLE_VERSIONS.at(-1)}`,
+        );
       }
-      current = { header: value as EventLogHeader, entries: [], firstLine: n, lastLine: n };
+      current = {
+        header: { ...value, kind: EVENT_LOG_KIND, version: value.version, machine: value.machine },
+        entries: [],
+        firstLine: n,
+        lastLine: n,
+      };
       segments.push(current);
       return;
     }
     if (!current) throw new EventLogFormatError(`line ${n} is not an event log header; expected {"kind":"${EVENT_LOG_KIND}",...}`);
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- a line of the file, its fields checked on the next line
     const e = value as Partial<EventLogEntry> | null;
     if (typeof e?.seq !== 'number' || typeof e.at !== 'string' || typeof e.event?.type !== 'string' || !('state' in e)) {
       throw new EventLogFormatError(`line ${n} is not an event log entry; expected seq, at, event.type and state`);
@@ -307,8 +359,8 @@ export function parseEventLog(text: string): ParsedEventLog {
           : `segment ${segments.length}: seq goes back from ${previous.seq} to ${e.seq} at line ${n}: entries of two writers are mixed`,
       );
     }
-    current.entries.push(e as EventLogEntry);
+    current.entries.push({ ...e, seq: e.seq, at: e.at, event: e.event, state: e.state });
     current.lastLine = n;
   });
-  return { header: segments[0]!.header, entries: segments.flatMap((s) => s.entries), segments, warnings };
+  return { header: segments[0].header, entries: segments.flatMap((s) => s.entries), segments, warnings };
 }

@@ -4,8 +4,8 @@
 const UNIT_MS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
-  'µs': 1e-3,
-  'μs': 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
   ms: 1,
   s: 1000,
   m: 60_000,
@@ -24,7 +24,9 @@ export function parseGoDuration(text: string): number {
   }
   if (rest === '') throw new Error(`invalid duration "${text}"`);
   let total = 0;
-  const part = /^(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+  // µ (U+00B5) and μ (U+03BC) written as escapes: a non-Latin-1 character in the source would make V8
+  // hold the agent's whole bundle as a two-byte string (scripts/bundle.mjs checks for it).
+  const part = /^(\d+\.?\d*|\.\d+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/;
   while (rest !== '') {
     const match = part.exec(rest);
     if (!match) throw new Error(`invalid duration "${text}": expected a number followed by a unit (ns, us, ms, s, m, h)`);

@@ -6,9 +6,16 @@ export interface Clock {
   clearTimeout(handle: unknown): void;
 }
 
+/** Lets a system timer not keep the process alive; a handle without `unref` (a manual clock's) is left alone. */
+export function unrefTimer(handle: unknown): void {
+  if (typeof handle === 'object' && handle !== null && 'unref' in handle && typeof handle.unref === 'function')
+    Reflect.apply(handle.unref, handle, []);
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (callback, delayMs) => setTimeout(callback, Math.max(0, delayMs)),
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- a handle this clock's setTimeout returned
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 

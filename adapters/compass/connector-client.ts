@@ -8,22 +8,41 @@ import { registerSecret } from '../redaction.js';
 import { CompassError, describeEndpoint } from './compass-error.js';
 import { requireSecureUrl } from './endpoint-policy.js';
 import { GraphQLTransport, type ClientCertificate, type GraphQLTransportOptions } from './graphql-transport.js';
+import { errorMessage, isRecord } from '../unknown-values.js';
 
-export const CONFIGURATION_QUERY = /* GraphQL */ `query Configuration {
-  result: configuration {
-    token { token }
-    certificateSigningRequestInfo { subject keyAlgorithm }
-    managementPlaneInfo { directorURL certificateSecuredConnectorURL }
+export const CONFIGURATION_QUERY = /* GraphQL */ `
+  query Configuration {
+    result: configuration {
+      token {
+        token
+      }
+      certificateSigningRequestInfo {
+        subject
+        keyAlgorithm
+      }
+      managementPlaneInfo {
+        directorURL
+        certificateSecuredConnectorURL
+      }
+    }
   }
-}`;
+`;
 
-export const SIGN_CSR_MUTATION = /* GraphQL */ `mutation SignCertificateSigningRequest($csr: String!) {
-  result: signCertificateSigningRequest(csr: $csr) { certificateChain caCertificate clientCertificate }
-}`;
+export const SIGN_CSR_MUTATION = /* GraphQL */ `
+  mutation SignCertificateSigningRequest($csr: String!) {
+    result: signCertificateSigningRequest(csr: $csr) {
+      certificateChain
+      caCertificate
+      clientCertificate
+    }
+  }
+`;
 
-export const REVOKE_CERTIFICATE_MUTATION = /* GraphQL */ `mutation RevokeCertificate {
-  result: revokeCertificate
-}`;
+export const REVOKE_CERTIFICATE_MUTATION = /* GraphQL */ `
+  mutation RevokeCertificate {
+    result: revokeCertificate
+  }
+`;
 
 export interface ManagementInfo {
   directorUrl: string;
@@ -70,23 +89,34 @@ export class TokenSecuredConnector {
   private readonly transport: GraphQLTransport;
 
   constructor(options: ConnectorTransportOptions & { url: string }) {
-    this.transport = new GraphQLTransport({ urlSource: 'the token-secured Connector URL, CONNECTOR_URL of the configuration Secret', ...options });
+    this.transport = new GraphQLTransport({
+      urlSource: 'the token-secured Connector URL, CONNECTOR_URL of the configuration Secret',
+      ...options,
+    });
   }
 
   async configuration(token: string, signal?: AbortSignal): Promise<ConnectorConfiguration & { token: string; subject: string }> {
     requireToken(token, 'configuration');
     registerSecret(token);
-    const data = await this.transport.request<RawConfiguration>(CONFIGURATION_QUERY, {}, { operation: 'configuration', headers: { 'Connector-Token': token }, signal });
+    const data = await this.transport.request<RawConfiguration>(
+      CONFIGURATION_QUERY,
+      {},
+      { operation: 'configuration', headers: { 'Connector-Token': token }, signal },
+    );
     const configuration = readConfiguration(data, this.transport);
     if (configuration.token === undefined) throw missing('configuration', this.transport.endpoint, 'token.token');
     if (configuration.subject === undefined) throw missing('configuration', this.transport.endpoint, 'certificateSigningRequestInfo');
-    return configuration as ConnectorConfiguration & { token: string; subject: string };
+    return { ...configuration, token: configuration.token, subject: configuration.subject };
   }
 
   async signCertificateSigningRequest(token: string, csrWire: string, signal?: AbortSignal): Promise<CertificationResult> {
     requireToken(token, 'signCertificateSigningRequest');
     registerSecret(token);
-    const data = await this.transport.request<{ result?: unknown }>(SIGN_CSR_MUTATION, { csr: csrWire }, { operation: 'signCertificateSigningRequest', headers: { 'Connector-Token': token }, signal });
+    const data = await this.transport.request<{ result?: unknown }>(
+      SIGN_CSR_MUTATION,
+      { csr: csrWire },
+      { operation: 'signCertificateSigningRequest', headers: { 'Connector-Token': token }, signal },
+    );
     return readCertificationResult(data, this.transport.endpoint);
   }
 
@@ -109,19 +139,30 @@ export class CertificateSecuredConnector {
   }
 
   async signCertificateSigningRequest(csrWire: string, signal?: AbortSignal): Promise<CertificationResult> {
-    const data = await this.transport.request<{ result?: unknown }>(SIGN_CSR_MUTATION, { csr: csrWire }, { operation: 'signCertificateSigningRequest', signal });
+    const data = await this.transport.request<{ result?: unknown }>(
+      SIGN_CSR_MUTATION,
+      { csr: csrWire },
+      { operation: 'signCertificateSigningRequest', signal },
+    );
     return readCertificationResult(data, this.transport.endpoint);
   }
 
   /** Revokes the presented certificate; it stays valid until expiry but can no longer renew. */
   async revokeCertificate(signal?: AbortSignal): Promise<void> {
-    const data = await this.transport.request<{ result?: unknown }>(REVOKE_CERTIFICATE_MUTATION, {}, { operation: 'revokeCertificate', signal });
+    const data = await this.transport.request<{ result?: unknown }>(
+      REVOKE_CERTIFICATE_MUTATION,
+      {},
+      { operation: 'revokeCertificate', signal },
+    );
     if (data.result !== true) {
-      throw new CompassError(`Compass revokeCertificate at ${this.transport.endpoint} answered ${JSON.stringify(data.result ?? null)} instead of true; the certificate may still be valid. Retry the revocation.`, {
-        kind: 'invalid-response',
-        operation: 'revokeCertificate',
-        endpoint: this.transport.endpoint,
-      });
+      throw new CompassError(
+        `Compass revokeCertificate at ${this.transport.endpoint} answered ${JSON.stringify(data.result ?? null)} instead of true; the certificate may still be valid. Retry the revocation.`,
+        {
+          kind: 'invalid-response',
+          operation: 'revokeCertificate',
+          endpoint: this.transport.endpoint,
+        },
+      );
     }
   }
 
@@ -138,36 +179,59 @@ export async function establishConnection(options: FlowOptions & { connectorUrl:
   const { connectorUrl, token, keyBits, newKey, signal, ...transport } = options;
   const connector = new TokenSecuredConnector({ ...transport, url: connectorUrl });
   try {
-    const configuration = await step('Failed to fetch the configuration from the token-secured Connector', () => connector.configuration(token, signal));
+    const configuration = await step('Failed to fetch the configuration from the token-secured Connector', () =>
+      connector.configuration(token, signal),
+    );
     const request = await makeCsr(configuration.subject, keyBits, connectorUrl, newKey);
-    const result = await step('Failed to sign the CSR at the token-secured Connector', () => connector.signCertificateSigningRequest(configuration.token, request.csrWire, signal));
-    return { credentials: decodeCredentials(result, connectorUrl), privateKeyPem: request.privateKeyPem, managementInfo: configuration.managementInfo };
+    const result = await step('Failed to sign the CSR at the token-secured Connector', () =>
+      connector.signCertificateSigningRequest(configuration.token, request.csrWire, signal),
+    );
+    return {
+      credentials: decodeCredentials(result, connectorUrl),
+      privateKeyPem: request.privateKeyPem,
+      managementInfo: configuration.managementInfo,
+    };
   } finally {
     await connector.close();
   }
 }
 
 /** Renewal (reference §4.3): configuration and a CSR over mutual TLS with the current certificate. */
-export async function renewCertificate(options: FlowOptions & { connectorUrl: string; clientCertificate: ClientCertificate }): Promise<ConnectionResult> {
+export async function renewCertificate(
+  options: FlowOptions & { connectorUrl: string; clientCertificate: ClientCertificate },
+): Promise<ConnectionResult> {
   const { connectorUrl, clientCertificate, keyBits, newKey, signal, ...transport } = options;
   const connector = new CertificateSecuredConnector({ ...transport, url: connectorUrl, clientCertificate });
   try {
-    const configuration = await step('Failed to fetch the configuration from the certificate-secured Connector', () => connector.configuration(signal));
-    if (configuration.subject === undefined) throw missing('configuration', describeEndpoint(connectorUrl), 'certificateSigningRequestInfo');
+    const configuration = await step('Failed to fetch the configuration from the certificate-secured Connector', () =>
+      connector.configuration(signal),
+    );
+    if (configuration.subject === undefined)
+      throw missing('configuration', describeEndpoint(connectorUrl), 'certificateSigningRequestInfo');
     const request = await makeCsr(configuration.subject, keyBits, connectorUrl, newKey);
-    const result = await step('Failed to renew the certificate at the certificate-secured Connector', () => connector.signCertificateSigningRequest(request.csrWire, signal));
-    return { credentials: decodeCredentials(result, connectorUrl), privateKeyPem: request.privateKeyPem, managementInfo: configuration.managementInfo };
+    const result = await step('Failed to renew the certificate at the certificate-secured Connector', () =>
+      connector.signCertificateSigningRequest(request.csrWire, signal),
+    );
+    return {
+      credentials: decodeCredentials(result, connectorUrl),
+      privateKeyPem: request.privateKeyPem,
+      managementInfo: configuration.managementInfo,
+    };
   } finally {
     await connector.close();
   }
 }
 
 /** Maintenance without renewal: proves the certificate still works and returns the current URLs. */
-export async function checkConnection(options: ConnectorTransportOptions & { connectorUrl: string; clientCertificate: ClientCertificate; signal?: AbortSignal }): Promise<ManagementInfo> {
+export async function checkConnection(
+  options: ConnectorTransportOptions & { connectorUrl: string; clientCertificate: ClientCertificate; signal?: AbortSignal },
+): Promise<ManagementInfo> {
   const { connectorUrl, clientCertificate, signal, ...transport } = options;
   const connector = new CertificateSecuredConnector({ ...transport, url: connectorUrl, clientCertificate });
   try {
-    const configuration = await step('Failed to check the connection at the certificate-secured Connector', () => connector.configuration(signal));
+    const configuration = await step('Failed to check the connection at the certificate-secured Connector', () =>
+      connector.configuration(signal),
+    );
     return configuration.managementInfo;
   } finally {
     await connector.close();
@@ -175,7 +239,9 @@ export async function checkConnection(options: ConnectorTransportOptions & { con
 }
 
 /** `runtime-agent revoke`: revokes the presented client certificate. */
-export async function revokeCertificate(options: ConnectorTransportOptions & { connectorUrl: string; clientCertificate: ClientCertificate; signal?: AbortSignal }): Promise<void> {
+export async function revokeCertificate(
+  options: ConnectorTransportOptions & { connectorUrl: string; clientCertificate: ClientCertificate; signal?: AbortSignal },
+): Promise<void> {
   const { connectorUrl, clientCertificate, signal, ...transport } = options;
   const connector = new CertificateSecuredConnector({ ...transport, url: connectorUrl, clientCertificate });
   try {
@@ -199,7 +265,11 @@ async function makeCsr(subject: string, keyBits: number | undefined, endpoint: s
     return await generateSigningRequest(subject, keyBits ?? DEFAULT_KEY_BITS, newKey);
   } catch (error) {
     if (error instanceof SubjectParseError) {
-      throw new CompassError(`Failed to generate the CSR: ${error.message}`, { kind: 'invalid-response', operation: 'configuration', endpoint: describeEndpoint(endpoint) });
+      throw new CompassError(`Failed to generate the CSR: ${error.message}`, {
+        kind: 'invalid-response',
+        operation: 'configuration',
+        endpoint: describeEndpoint(endpoint),
+      });
     }
     throw error;
   }
@@ -210,7 +280,11 @@ function decodeCredentials(result: CertificationResult, endpoint: string): Clien
     return decodeCertificationResult(result);
   } catch (error) {
     if (error instanceof CredentialsError) {
-      throw new CompassError(`Failed to read the certificate returned by the Connector: ${error.message}`, { kind: 'invalid-response', operation: 'signCertificateSigningRequest', endpoint: describeEndpoint(endpoint) });
+      throw new CompassError(`Failed to read the certificate returned by the Connector: ${error.message}`, {
+        kind: 'invalid-response',
+        operation: 'signCertificateSigningRequest',
+        endpoint: describeEndpoint(endpoint),
+      });
     }
     throw error;
   }
@@ -218,16 +292,21 @@ function decodeCredentials(result: CertificationResult, endpoint: string): Clien
 
 function requireToken(token: string, operation: string): void {
   if (typeof token !== 'string' || token.trim() === '') {
-    throw new TypeError(`The Connector ${operation} call needs a one-time token, but none was given; put TOKEN into the agent configuration Secret.`);
+    throw new TypeError(
+      `The Connector ${operation} call needs a one-time token, but none was given; put TOKEN into the agent configuration Secret.`,
+    );
   }
 }
 
 function missing(operation: string, endpoint: string, field: string): CompassError {
-  return new CompassError(`Compass ${operation} at ${endpoint} answered without ${field}; the Connector response is incomplete. Retry, and check the Connector version if it persists.`, {
-    kind: 'invalid-response',
-    operation,
-    endpoint,
-  });
+  return new CompassError(
+    `Compass ${operation} at ${endpoint} answered without ${field}; the Connector response is incomplete. Retry, and check the Connector version if it persists.`,
+    {
+      kind: 'invalid-response',
+      operation,
+      endpoint,
+    },
+  );
 }
 
 function nonEmptyString(value: unknown): string | undefined {
@@ -245,11 +324,14 @@ function readConfiguration(data: RawConfiguration, transport: GraphQLTransport):
   if (!directorUrl) throw missing('configuration', endpoint, 'managementPlaneInfo.directorURL');
   if (!connectorUrl) throw missing('configuration', endpoint, 'managementPlaneInfo.certificateSecuredConnectorURL');
   // Refused here, before the CSR is signed or anything is sent to them.
-  for (const [url, field] of [[directorUrl, 'directorURL'], [connectorUrl, 'certificateSecuredConnectorURL']] as const) {
+  for (const [url, field] of [
+    [directorUrl, 'directorURL'],
+    [connectorUrl, 'certificateSecuredConnectorURL'],
+  ] as const) {
     try {
       requireSecureUrl(url, `managementPlaneInfo.${field} in the Connector's configuration answer`, transport, 'configuration');
     } catch (error) {
-      throw new CompassError(`Compass configuration at ${endpoint} answered with an insecure URL: ${(error as Error).message}`, {
+      throw new CompassError(`Compass configuration at ${endpoint} answered with an insecure URL: ${errorMessage(error)}`, {
         kind: 'insecure-url',
         operation: 'configuration',
         endpoint,
@@ -268,10 +350,17 @@ function readConfiguration(data: RawConfiguration, transport: GraphQLTransport):
 }
 
 function readCertificationResult(data: { result?: unknown }, endpoint: string): CertificationResult {
-  const result = data.result as Partial<Record<keyof CertificationResult, unknown>> | null | undefined;
-  if (!result || typeof result !== 'object') throw missing('signCertificateSigningRequest', endpoint, 'a certification result');
-  for (const field of ['certificateChain', 'caCertificate', 'clientCertificate'] as const) {
-    if (typeof result[field] !== 'string' || result[field] === '') throw missing('signCertificateSigningRequest', endpoint, field);
-  }
-  return result as CertificationResult;
+  const result = data.result;
+  if (!isRecord(result)) throw missing('signCertificateSigningRequest', endpoint, 'a certification result');
+  const field = (name: keyof CertificationResult): string => {
+    const value = result[name];
+    if (typeof value !== 'string' || value === '') throw missing('signCertificateSigningRequest', endpoint, name);
+    return value;
+  };
+  return {
+    ...result,
+    certificateChain: field('certificateChain'),
+    caCertificate: field('caCertificate'),
+    clientCertificate: field('clientCertificate'),
+  };
 }

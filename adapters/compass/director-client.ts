@@ -2,8 +2,9 @@
 // page of applications, bundles, API and event definitions and either returns the complete
 // RuntimeConfiguration or fails; and setRuntimeLabel. Requests go over mutual TLS with the `Tenant` header.
 import { CompassError } from './compass-error.js';
-import type { DirectorPageMemory, RememberedPage } from './director-page-memory.js';
+import type { DirectorPageMemory, PageLink, RememberedPage } from './director-page-memory.js';
 import { collectPages, IncompleteListError, readPage, type DirectorPage } from './director-paging.js';
+import { DiscardedBeforeSending, MAX_IN_FLIGHT, PagePrefetch, RequestLimit } from './director-prefetch.js';
 import {
   API_DEFINITIONS_PAGE_QUERY,
   APPLICATIONS_PAGE_QUERY,
@@ -25,6 +26,7 @@ import {
 } from './director-response.js';
 import type { DirectorApplication, DirectorBundle, Labels, RuntimeConfiguration } from './director-types.js';
 import { GraphQLTransport, type ClientCertificate, type GraphQLTransportOptions } from './graphql-transport.js';
+import { isRecord } from '../unknown-values.js';
 
 /** Applications per page: the Director's own default since 2021 (no upper bound for this query). */
 export const DEFAULT_PAGE_SIZE = 200;
@@ -37,6 +39,10 @@ export interface DirectorClientOptions extends Omit<GraphQLTransportOptions, 'he
   clientCertificate: ClientCertificate;
   /** `first` for every list; default 100. */
   pageSize?: number;
+  /** Requests of one fetch in flight at most; default 4 (MAX_IN_FLIGHT). */
+  maxInFlight?: number;
+  /** Request application pages ahead along the page memory's cursor chain; default true. */
+  prefetch?: boolean;
 }
 
 export interface CallOptions {
@@ -58,14 +64,21 @@ type Json = Record<string, unknown>;
 export class DirectorClient {
   private readonly transport: GraphQLTransport;
   private readonly pageSize: number;
+  private readonly maxInFlight: number;
+  private readonly prefetch: boolean;
 
   constructor(options: DirectorClientOptions) {
-    const { tenant, pageSize, ...transport } = options;
+    const { tenant, pageSize, maxInFlight, prefetch, ...transport } = options;
     if (typeof tenant !== 'string' || tenant.trim() === '') {
       throw new TypeError('The Director client needs the tenant id; put TENANT into the agent configuration Secret.');
     }
     this.pageSize = pageSize ?? DEFAULT_PAGE_SIZE;
-    if (!Number.isInteger(this.pageSize) || this.pageSize < 1) throw new RangeError(`Director page size ${this.pageSize} must be a positive integer.`);
+    if (!Number.isInteger(this.pageSize) || this.pageSize < 1)
+      throw new RangeError(`Director page size ${this.pageSize} must be a positive integer.`);
+    this.maxInFlight = maxInFlight ?? MAX_IN_FLIGHT;
+    if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1)
+      throw new RangeError(`Director requests in flight ${this.maxInFlight} must be a positive integer.`);
+    this.prefetch = prefetch ?? true;
     this.transport = new GraphQLTransport({ ...transport, headers: { Tenant: tenant } });
   }
 
@@ -78,7 +91,10 @@ export class DirectorClient {
    * definitions. Throws CompassError on any failed, inconsistent or malformed page: never partial.
    */
   async fetchRuntimeConfiguration(runtimeId: string, options: FetchOptions = {}): Promise<RuntimeConfiguration> {
-    const fetch = new ConfigurationFetch(this.transport, this.pageSize, runtimeId, options.signal, options.memory);
+    const fetch = new ConfigurationFetch(this.transport, this.pageSize, runtimeId, options.signal, options.memory, {
+      maxInFlight: this.maxInFlight,
+      prefetch: this.prefetch,
+    });
     try {
       return await fetch.run();
     } catch (error) {
@@ -98,26 +114,33 @@ export class DirectorClient {
     const context = `Failed to set the runtime label ${key}=${JSON.stringify(value)} on runtime ${runtimeId}`;
     let data: { setRuntimeLabel?: unknown };
     try {
-      data = await this.transport.request(SET_RUNTIME_LABEL_MUTATION, { runtimeId, key, value }, { operation: 'setRuntimeLabel', signal: options.signal });
+      data = await this.transport.request(
+        SET_RUNTIME_LABEL_MUTATION,
+        { runtimeId, key, value },
+        { operation: 'setRuntimeLabel', signal: options.signal },
+      );
     } catch (error) {
       if (error instanceof CompassError) throw error.withContext(context);
       throw error;
     }
     const label = data.setRuntimeLabel;
-    if (label === null || typeof label !== 'object' || (label as Json).key !== key) {
+    if (!isRecord(label) || label.key !== key) {
       throw new CompassError(`${context}: the Director answered without the label. Retry; check the Director if it persists.`, {
         kind: 'invalid-response',
         operation: 'setRuntimeLabel',
         endpoint: this.endpoint,
       });
     }
-    return { key, value: (label as Json).value };
+    return { key, value: label.value };
   }
 
   close(): Promise<void> {
     return this.transport.close();
   }
 }
+
+/** An application page's answer as it came: remembered (an identical answer of the last complete fetch) or parsed. */
+type PageAnswer = { remembered: RememberedPage } | { data: Json; digest: string | undefined };
 
 /** One synchronization fetch; holds the per-fetch parameters so the page helpers stay small. */
 class ConfigurationFetch {
@@ -127,11 +150,19 @@ class ConfigurationFetch {
   private requested = 0;
   /** What the page memory gets after this fetch completes, by position. */
   private readonly pages: (RememberedPage | undefined)[] = [];
+  /** The cursor chain of this fetch, by position: the next fetch requests pages ahead along it. */
+  private readonly links: PageLink[] = [];
   /** Applications whose bundles or definitions took further requests: their page is not remembered. */
   private readonly continued = new Set<string>();
   /** Application pages taken from the page memory. */
   private reused = 0;
   private runtimeLabels: Labels = {};
+  /** Every request of this fetch goes through it: at most maxInFlight at a time. */
+  private readonly limit: RequestLimit;
+  /** Application pages requested ahead, when the page memory knows the chain of the last complete fetch. */
+  private readonly prefetch: PagePrefetch<PageAnswer> | undefined;
+  /** Identifies the chain: another endpoint, runtime or page size has another one. */
+  private readonly chainKey: string;
 
   constructor(
     private readonly transport: GraphQLTransport,
@@ -139,34 +170,94 @@ class ConfigurationFetch {
     private readonly runtimeId: string,
     private readonly signal: AbortSignal | undefined,
     private readonly memory: DirectorPageMemory | undefined,
+    options: { maxInFlight: number; prefetch: boolean },
   ) {
     this.nestedPageSize = Math.min(pageSize, NESTED_PAGE_SIZE_LIMIT);
     this.what = `applications of runtime ${runtimeId}`;
+    this.limit = new RequestLimit(options.maxInFlight);
+    this.chainKey = JSON.stringify([transport.url, runtimeId, pageSize, this.nestedPageSize]);
+    const chain = options.prefetch && options.maxInFlight > 1 ? memory?.chain(this.chainKey) : undefined;
+    this.prefetch =
+      chain && chain.length > 1
+        ? new PagePrefetch(chain, options.maxInFlight, (after, wanted) =>
+            this.limit.run(() => (wanted() ? this.requestApplicationsPage(after) : Promise.reject(new DiscardedBeforeSending()))),
+          )
+        : undefined;
   }
 
   async run(): Promise<RuntimeConfiguration> {
     if (this.memory) this.transport.knownAnswers = this.memory.digests;
     try {
       // Each page is read as it arrives: 10,000 applications of raw JSON are tens of MB never held at once.
-      const first = await this.applicationsPage(null);
-      const applications = await collectPages(this.what, first, (after) => this.applicationsPage(after), (raw) => this.application(raw), (page, items) => this.pageRead(page, items));
-      this.memory?.replace(this.pages);
-      return { runtimeLabels: this.runtimeLabels, applications, pages: { read: this.requested - this.reused, reused: this.reused } };
+      const firstPage = this.applicationsPage(null);
+      this.prefetch?.fill(0);
+      const first = await firstPage;
+      const applications = await collectPages(
+        this.what,
+        first,
+        (after) => this.applicationsPage(after),
+        (raw) => this.application(raw),
+        (page, items) => this.pageRead(page, items),
+      );
+      await this.prefetch?.settled();
+      this.memory?.replace(this.pages, { key: this.chainKey, links: this.links });
+      const prefetch = this.prefetch ? { prefetch: { used: this.prefetch.used, discarded: this.prefetch.discarded } } : {};
+      return {
+        runtimeLabels: this.runtimeLabels,
+        applications,
+        pages: { read: this.requested - this.reused, reused: this.reused },
+        ...prefetch,
+      };
     } finally {
+      // A failed fetch leaves no request running behind it either.
+      await this.prefetch?.settled();
       this.transport.knownAnswers = new Set();
     }
   }
 
-  /** The first page (with the runtime's labels) when `after` is null, otherwise the page after that cursor. */
+  /**
+   * The first page (with the runtime's labels) when `after` is null, otherwise the page after that
+   * cursor: the answer requested ahead for this position with this cursor, if there is one.
+   */
   private async applicationsPage(after: string | null): Promise<DirectorPage> {
     const position = this.requested++;
+    const ahead = after === null ? undefined : this.prefetch?.take(position, after);
+    const answer = await (ahead ?? this.limit.run(() => this.requestApplicationsPage(after)));
+    const page = this.applicationsPageFrom(position, after, answer);
+    this.prefetch?.check(position, page);
+    this.links[position] = {
+      after,
+      startCursor: page.pageInfo.startCursor,
+      endCursor: page.pageInfo.endCursor,
+      hasNextPage: page.pageInfo.hasNextPage,
+      totalCount: page.totalCount,
+    };
+    return page;
+  }
+
+  /** Sends the request for one application page; an answer identical to a remembered one is recalled at once. */
+  private async requestApplicationsPage(after: string | null): Promise<PageAnswer> {
     const variables = { runtimeId: this.runtimeId, first: this.pageSize, after, nestedFirst: this.nestedPageSize };
-    const answer = after === null
-      ? await this.transport.requestWithDigest<Json>(RUNTIME_CONFIGURATION_QUERY, variables, { operation: 'runtime, applicationsForRuntime', signal: this.signal })
-      : await this.transport.requestWithDigest<Json>(APPLICATIONS_PAGE_QUERY, variables, { operation: 'applicationsForRuntime', signal: this.signal });
-    if (answer.known !== undefined) {
-      const page = this.memory?.recall(answer.known);
-      if (!page) throw new Error(`the Director answer ${answer.known} was taken as known but is not remembered`);
+    const answer =
+      after === null
+        ? await this.transport.requestWithDigest<Json>(RUNTIME_CONFIGURATION_QUERY, variables, {
+            operation: 'runtime, applicationsForRuntime',
+            signal: this.signal,
+          })
+        : await this.transport.requestWithDigest<Json>(APPLICATIONS_PAGE_QUERY, variables, {
+            operation: 'applicationsForRuntime',
+            signal: this.signal,
+          });
+    if (answer.known === undefined) return { data: answer.data, digest: answer.digest };
+    const remembered = this.memory?.recall(answer.known);
+    if (!remembered) throw new Error(`the Director answer ${answer.known} was taken as known but is not remembered`);
+    return { remembered };
+  }
+
+  /** The page of an answer the fetch uses at `position`. */
+  private applicationsPageFrom(position: number, after: string | null, answer: PageAnswer): DirectorPage {
+    if ('remembered' in answer) {
+      const page = answer.remembered;
       if (after === null) this.runtimeLabels = page.runtimeLabels ?? {};
       this.reused++;
       return { data: page.applications, pageInfo: page.pageInfo, totalCount: page.totalCount, digest: page.digest, alreadyRead: true };
@@ -175,7 +266,9 @@ class ConfigurationFetch {
     this.memory?.release(position, digest);
     if (after === null) {
       if (data.runtime === null || data.runtime === undefined) {
-        throw new IncompleteListError(`runtime ${this.runtimeId} is unknown to the Director in this tenant (runtime is null); check RUNTIME_ID and TENANT`);
+        throw new IncompleteListError(
+          `runtime ${this.runtimeId} is unknown to the Director in this tenant (runtime is null); check RUNTIME_ID and TENANT`,
+        );
       }
       this.runtimeLabels = readLabels(asObject(data.runtime, 'runtime').labels, 'runtime labels') ?? {};
       if (data.applicationsForRuntime === null || data.applicationsForRuntime === undefined) {
@@ -191,7 +284,13 @@ class ConfigurationFetch {
     const selfContained = page.digest !== undefined && applications.every((app) => !this.continued.has(app.id));
     this.pages.push(
       selfContained
-        ? { digest: page.digest!, pageInfo: page.pageInfo, totalCount: page.totalCount, applications, ...(position === 0 ? { runtimeLabels: this.runtimeLabels } : {}) }
+        ? {
+            digest: page.digest!,
+            pageInfo: page.pageInfo,
+            totalCount: page.totalCount,
+            applications,
+            ...(position === 0 ? { runtimeLabels: this.runtimeLabels } : {}),
+          }
         : undefined,
     );
   }
@@ -200,15 +299,23 @@ class ConfigurationFetch {
     const app = asObject(raw, 'an application');
     const id = requiredString(app, 'id', 'an application');
     const where = `application ${id}`;
-    if (!Array.isArray(app.auths ?? [])) throw new MalformedDirectorDataError(`${where}: auths is not a list`);
-    const auths = ((app.auths ?? []) as unknown[]).map((auth) => ({ id: requiredString(asObject(auth, `${where} auth`), 'id', `${where} auth`) }));
+    const rawAuths = app.auths ?? [];
+    if (!Array.isArray(rawAuths)) throw new MalformedDirectorDataError(`${where}: auths is not a list`);
+    const auths = rawAuths.map((auth: unknown) => ({ id: requiredString(asObject(auth, `${where} auth`), 'id', `${where} auth`) }));
     const what = `bundles of application ${id}`;
     // A null page means the application has no bundles (nullable in the schema), not a partial answer.
     const firstBundles = app.bundles === null || app.bundles === undefined ? undefined : readPage(app.bundles, what);
-    const bundles: DirectorBundle[] = firstBundles === undefined
-      ? []
-      : await collectPages(what, firstBundles, (after) => this.bundlesPage(id, after), (raw) => this.bundle(id, raw));
-    if (firstBundles !== undefined && (firstBundles.pageInfo.hasNextPage || !firstBundles.data.every(definitionsComplete))) this.continued.add(id);
+    const bundles: DirectorBundle[] =
+      firstBundles === undefined
+        ? []
+        : await collectPages(
+            what,
+            firstBundles,
+            (after) => this.bundlesPage(id, after),
+            (raw) => this.bundle(id, raw),
+          );
+    if (firstBundles !== undefined && (firstBundles.pageInfo.hasNextPage || !firstBundles.data.every(definitionsComplete)))
+      this.continued.add(id);
     return {
       id,
       // May be empty or invalid: the conversion checks it and fails this application alone, not the fetch.
@@ -220,7 +327,11 @@ class ConfigurationFetch {
   }
 
   private async bundlesPage(applicationId: string, after: string): Promise<DirectorPage> {
-    const data = await this.request(BUNDLES_PAGE_QUERY, { applicationId, first: this.nestedPageSize, after, nestedFirst: this.nestedPageSize }, 'application.bundles');
+    const data = await this.request(
+      BUNDLES_PAGE_QUERY,
+      { applicationId, first: this.nestedPageSize, after, nestedFirst: this.nestedPageSize },
+      'application.bundles',
+    );
     return readPage(this.applicationOf(data, applicationId).bundles, `bundles of application ${applicationId}`);
   }
 
@@ -232,29 +343,48 @@ class ConfigurationFetch {
     const schema = bundle.instanceAuthRequestInputSchema;
     const apiWhat = `API definitions of ${at}`;
     const eventWhat = `event definitions of ${at}`;
-    const apiDefinitions = bundle.apiDefinitions === null || bundle.apiDefinitions === undefined
-      ? []
-      : await collectPages(apiWhat, readPage(bundle.apiDefinitions, apiWhat), (after) => this.definitionsPage('apiDefinitions', applicationId, id, after), (raw) => readApiDefinition(raw, `API definition of ${at}`));
-    const eventDefinitions = bundle.eventDefinitions === null || bundle.eventDefinitions === undefined
-      ? []
-      : await collectPages(eventWhat, readPage(bundle.eventDefinitions, eventWhat), (after) => this.definitionsPage('eventDefinitions', applicationId, id, after), (raw) => readEventDefinition(raw, `event definition of ${at}`));
+    const apiDefinitions =
+      bundle.apiDefinitions === null || bundle.apiDefinitions === undefined
+        ? []
+        : await collectPages(
+            apiWhat,
+            readPage(bundle.apiDefinitions, apiWhat),
+            (after) => this.definitionsPage('apiDefinitions', applicationId, id, after),
+            (raw) => readApiDefinition(raw, `API definition of ${at}`),
+          );
+    const eventDefinitions =
+      bundle.eventDefinitions === null || bundle.eventDefinitions === undefined
+        ? []
+        : await collectPages(
+            eventWhat,
+            readPage(bundle.eventDefinitions, eventWhat),
+            (after) => this.definitionsPage('eventDefinitions', applicationId, id, after),
+            (raw) => readEventDefinition(raw, `event definition of ${at}`),
+          );
     return {
       id,
       name: requiredString(bundle, 'name', at),
       description: optionalString(bundle, 'description', at),
       // JSONSchema scalar: JSON text; an object some servers send is kept as its JSON text.
-      instanceAuthRequestInputSchema: schema === undefined || schema === null ? null : typeof schema === 'string' ? schema : JSON.stringify(schema),
+      instanceAuthRequestInputSchema:
+        schema === undefined || schema === null ? null : typeof schema === 'string' ? schema : JSON.stringify(schema),
       apiDefinitions,
       eventDefinitions,
       defaultInstanceAuth: readAuth(bundle.defaultInstanceAuth, at),
     };
   }
 
-  private async definitionsPage(list: 'apiDefinitions' | 'eventDefinitions', applicationId: string, bundleId: string, after: string): Promise<DirectorPage> {
+  private async definitionsPage(
+    list: 'apiDefinitions' | 'eventDefinitions',
+    applicationId: string,
+    bundleId: string,
+    after: string,
+  ): Promise<DirectorPage> {
     const document = list === 'apiDefinitions' ? API_DEFINITIONS_PAGE_QUERY : EVENT_DEFINITIONS_PAGE_QUERY;
     const data = await this.request(document, { applicationId, bundleId, first: this.nestedPageSize, after }, `application.bundle.${list}`);
     const bundle = this.applicationOf(data, applicationId).bundle;
-    if (bundle === null || bundle === undefined) throw new IncompleteListError(`bundle ${bundleId} of application ${applicationId} disappeared while paging`);
+    if (bundle === null || bundle === undefined)
+      throw new IncompleteListError(`bundle ${bundleId} of application ${applicationId} disappeared while paging`);
     const what = `${list === 'apiDefinitions' ? 'API' : 'event'} definitions of bundle ${bundleId} of application ${applicationId}`;
     return readPage(asObject(bundle, `bundle ${bundleId}`)[list], what);
   }
@@ -267,12 +397,12 @@ class ConfigurationFetch {
   }
 
   private request(document: string, variables: Record<string, unknown>, operation: string): Promise<Json> {
-    return this.transport.request<Json>(document, variables, { operation, signal: this.signal });
+    return this.limit.run(() => this.transport.request<Json>(document, variables, { operation, signal: this.signal }));
   }
 }
 
 /** Whether a (validated) raw bundle's API and event definitions all came on their first page. */
 function definitionsComplete(rawBundle: unknown): boolean {
-  const bundle = rawBundle as { apiDefinitions?: DirectorPage | null; eventDefinitions?: DirectorPage | null };
-  return bundle.apiDefinitions?.pageInfo.hasNextPage !== true && bundle.eventDefinitions?.pageInfo.hasNextPage !== true;
+  const hasNextPage = (page: unknown) => isRecord(page) && isRecord(page.pageInfo) && page.pageInfo.hasNextPage === true;
+  return !isRecord(rawBundle) || (!hasNextPage(rawBundle.apiDefinitions) && !hasNextPage(rawBundle.eventDefinitions));
 }

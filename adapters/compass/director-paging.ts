@@ -4,7 +4,8 @@
 
 export interface DirectorPage {
   data: unknown[];
-  pageInfo: { endCursor: string; hasNextPage: boolean };
+  /** startCursor only where the query asks for it (application pages: the prefetch checks it). */
+  pageInfo: { startCursor?: string; endCursor: string; hasNextPage: boolean };
   totalCount: number;
   /** Digest of the exact answer the page came in, when the transport gave one. */
   digest?: string;
@@ -20,12 +21,20 @@ export class IncompleteListError extends Error {
 /** Checks the shape of a page; `what` names the list, e.g. `bundles of application 1234`. */
 export function readPage(value: unknown, what: string): DirectorPage {
   if (value === null || typeof value !== 'object') throw new IncompleteListError(`the ${what} page is missing`);
-  const page = value as { data?: unknown; pageInfo?: { endCursor?: unknown; hasNextPage?: unknown } | null; totalCount?: unknown };
+  const page = value as {
+    data?: unknown;
+    pageInfo?: { startCursor?: unknown; endCursor?: unknown; hasNextPage?: unknown } | null;
+    totalCount?: unknown;
+  };
   if (!Array.isArray(page.data)) throw new IncompleteListError(`the ${what} page has no data list`);
-  if (!page.pageInfo || typeof page.pageInfo.hasNextPage !== 'boolean') throw new IncompleteListError(`the ${what} page has no pageInfo.hasNextPage`);
-  if (typeof page.totalCount !== 'number' || !Number.isInteger(page.totalCount) || page.totalCount < 0) throw new IncompleteListError(`the ${what} page has no valid totalCount`);
+  if (!page.pageInfo || typeof page.pageInfo.hasNextPage !== 'boolean')
+    throw new IncompleteListError(`the ${what} page has no pageInfo.hasNextPage`);
+  if (typeof page.totalCount !== 'number' || !Number.isInteger(page.totalCount) || page.totalCount < 0)
+    throw new IncompleteListError(`the ${what} page has no valid totalCount`);
   const endCursor = typeof page.pageInfo.endCursor === 'string' ? page.pageInfo.endCursor : '';
-  return { data: page.data, pageInfo: { endCursor, hasNextPage: page.pageInfo.hasNextPage }, totalCount: page.totalCount };
+  const { startCursor } = page.pageInfo;
+  const pageInfo = { ...(typeof startCursor === 'string' ? { startCursor } : {}), endCursor, hasNextPage: page.pageInfo.hasNextPage };
+  return { data: page.data, pageInfo, totalCount: page.totalCount };
 }
 
 /**
@@ -54,6 +63,7 @@ export async function collectPages<T extends { id: string }>(
     try {
       const start = items.length;
       for (const raw of page.data) {
+        // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- a page marked alreadyRead carries the items read before (director-page-memory.ts)
         const value = page.alreadyRead ? (raw as T) : read(raw);
         const item = value instanceof Promise ? await value : value;
         if (ids.has(item.id)) throw new IncompleteListError(`the ${what} returned id ${item.id} twice (the list changed while paging)`);
@@ -70,11 +80,15 @@ export async function collectPages<T extends { id: string }>(
     pageNumber++;
     page = await next;
     if (page.totalCount !== first.totalCount) {
-      throw new IncompleteListError(`the ${what} changed while paging (totalCount ${first.totalCount} on page 1, ${page.totalCount} on page ${pageNumber})`);
+      throw new IncompleteListError(
+        `the ${what} changed while paging (totalCount ${first.totalCount} on page 1, ${page.totalCount} on page ${pageNumber})`,
+      );
     }
   }
   if (items.length !== first.totalCount) {
-    throw new IncompleteListError(`the ${what} has totalCount ${first.totalCount} but ${items.length} items arrived over ${pageNumber} page(s)`);
+    throw new IncompleteListError(
+      `the ${what} has totalCount ${first.totalCount} but ${items.length} items arrived over ${pageNumber} page(s)`,
+    );
   }
   return items;
 }

@@ -3,7 +3,9 @@
 // only the fragments it uses (unused fragments are invalid GraphQL). Unlike the Go agent, the query
 // leaves out what no conversion reads (reference §5.1 "fetched but unused"): the application's
 // labels and providerName, the API and event definitions' description, group and version, and the
-// pages' startCursor. That is almost a third of the bytes of a large synchronization.
+// nested pages' startCursor. That is almost a third of the bytes of a large synchronization. The
+// application pages do ask for startCursor: a page requested ahead is checked against the cursor
+// chain with it (docs/decisions/0008-director-page-prefetch.md).
 
 const PAGE_INFO = `fragment PageInfoFields on PageInfo { endCursor hasNextPage }`;
 
@@ -42,7 +44,7 @@ export const RUNTIME_CONFIGURATION_QUERY = `query RuntimeConfiguration($runtimeI
   runtime(id: $runtimeId) { labels }
   applicationsForRuntime(runtimeID: $runtimeId, first: $first, after: $after) {
     data { ...ApplicationFields }
-    pageInfo { ...PageInfoFields }
+    pageInfo { startCursor ...PageInfoFields }
     totalCount
   }
 }
@@ -52,7 +54,7 @@ ${APPLICATION_TREE}`;
 export const APPLICATIONS_PAGE_QUERY = `query ApplicationsForRuntimePage($runtimeId: ID!, $first: Int!, $after: PageCursor, $nestedFirst: Int!) {
   applicationsForRuntime(runtimeID: $runtimeId, first: $first, after: $after) {
     data { ...ApplicationFields }
-    pageInfo { ...PageInfoFields }
+    pageInfo { startCursor ...PageInfoFields }
     totalCount
   }
 }

@@ -8,6 +8,7 @@ import type {
   Labels,
   MultiValueMap,
 } from './director-types.js';
+import { isRecord } from '../unknown-values.js';
 
 export class MalformedDirectorDataError extends Error {
   override readonly name = 'MalformedDirectorDataError';
@@ -20,8 +21,8 @@ function fail(where: string, field: string, expected: string): never {
 }
 
 export function asObject(value: unknown, where: string): Json {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new MalformedDirectorDataError(`${where} is not an object`);
-  return value as Json;
+  if (!isRecord(value)) throw new MalformedDirectorDataError(`${where} is not an object`);
+  return value;
 }
 
 export function requiredString(object: Json, field: string, where: string): string {
@@ -51,8 +52,8 @@ export function optionalString(object: Json, field: string, where: string): stri
 export function readLabels(value: unknown, where: string): Labels | null {
   if (value === undefined || value === null) return null;
   const parsed = typeof value === 'string' ? parseJson(value, where) : value;
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new MalformedDirectorDataError(`${where} are not a JSON object`);
-  return parsed as Labels;
+  if (!isRecord(parsed)) throw new MalformedDirectorDataError(`${where} are not a JSON object`);
+  return parsed;
 }
 
 function parseJson(text: string, where: string): unknown {
@@ -66,11 +67,11 @@ function parseJson(text: string, where: string): unknown {
 function readMultiValueMap(value: unknown, where: string, field: string): MultiValueMap | null {
   if (value === undefined || value === null) return null;
   const parsed = typeof value === 'string' ? parseJson(value, `${where} ${field}`) : value;
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) fail(where, field, 'an object of string lists');
+  if (!isRecord(parsed)) fail(where, field, 'an object of string lists');
   const result: MultiValueMap = {};
-  for (const [name, values] of Object.entries(parsed as Json)) {
+  for (const [name, values] of Object.entries(parsed)) {
     if (!Array.isArray(values) || !values.every((v) => typeof v === 'string')) fail(where, `${field}.${name}`, 'a list of strings');
-    result[name] = values as string[];
+    result[name] = values;
   }
   return result;
 }
@@ -98,10 +99,19 @@ function readCredential(value: unknown, where: string): CredentialData | null {
   const credential = asObject(value, `${where} credential`);
   const typename = typeof credential.__typename === 'string' ? credential.__typename : fail(where, 'credential.__typename', 'a string');
   if (typename === 'BasicCredentialData') {
-    return { __typename: typename, username: requiredText(credential, 'username', where), password: requiredText(credential, 'password', where) };
+    return {
+      __typename: typename,
+      username: requiredText(credential, 'username', where),
+      password: requiredText(credential, 'password', where),
+    };
   }
   if (typename === 'OAuthCredentialData') {
-    return { __typename: typename, clientId: requiredText(credential, 'clientId', where), clientSecret: requiredText(credential, 'clientSecret', where), url: requiredText(credential, 'url', where) };
+    return {
+      __typename: typename,
+      clientId: requiredText(credential, 'clientId', where),
+      clientSecret: requiredText(credential, 'clientSecret', where),
+      url: requiredText(credential, 'url', where),
+    };
   }
   return { __typename: typename };
 }
@@ -122,7 +132,12 @@ export function readAuth(value: unknown, where: string): DirectorAuth | null {
   if (auth.requestAuth !== undefined && auth.requestAuth !== null) {
     const request = asObject(auth.requestAuth, `${at} requestAuth`);
     if (request.csrf === undefined || request.csrf === null) requestAuth = { csrf: null };
-    else requestAuth = { csrf: { tokenEndpointURL: requiredString(asObject(request.csrf, `${at} requestAuth.csrf`), 'tokenEndpointURL', `${at} requestAuth.csrf`) } };
+    else
+      requestAuth = {
+        csrf: {
+          tokenEndpointURL: requiredString(asObject(request.csrf, `${at} requestAuth.csrf`), 'tokenEndpointURL', `${at} requestAuth.csrf`),
+        },
+      };
   }
   return {
     credential: readCredential(auth.credential, at),

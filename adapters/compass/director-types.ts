@@ -70,4 +70,9 @@ export interface RuntimeConfiguration {
   applications: DirectorApplication[];
   /** Application pages read from their answer, and taken from the page memory (an answer identical to the last fetch's). */
   pages?: { read: number; reused: number };
+  /**
+   * With a cursor chain to go by: application pages requested ahead that the fetch used, and those
+   * it discarded (docs/decisions/0008-director-page-prefetch.md).
+   */
+  prefetch?: { used: number; discarded: number };
 }

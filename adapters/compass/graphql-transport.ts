@@ -10,6 +10,7 @@ import { boundText, redact, redactText } from '../redaction.js';
 import { CompassError, describeEndpoint, type CompassGraphQLError } from './compass-error.js';
 import { isPlainHttp, requireSecureUrl } from './endpoint-policy.js';
 import { describeNetworkFailure } from './network-failure.js';
+import { errorMessage, isRecord } from '../unknown-values.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
 /** Longest piece of an upstream answer (one GraphQL error message, a non-GraphQL body) kept in an error. */
@@ -33,7 +34,7 @@ const KNOWN_ANSWER_BODY = '\u0000known answer ';
 
 /** The digest of a text as requestWithDigest gives it: sha256 of its UTF-8 bytes, base64. */
 function digestOf(chunks: readonly (Buffer | string)[]): string {
-  if (chunks.length === 1) return hash('sha256', chunks[0]!, 'base64');
+  if (chunks.length === 1) return hash('sha256', chunks[0], 'base64');
   const digest = createHash('sha256');
   for (const chunk of chunks) digest.update(chunk);
   return digest.digest('base64');
@@ -102,7 +103,7 @@ function loggedVariables(variables: Record<string, unknown>): Record<string, unk
     if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, bound(v)]));
     return value;
   };
-  return bound(redact(variables)) as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(redact(variables)).map(([k, v]) => [k, bound(v)]));
 }
 
 export interface RequestOptions {
@@ -144,7 +145,9 @@ export class GraphQLTransport {
     try {
       parsed = new URL(options.url);
     } catch {
-      throw new TypeError(`The Compass endpoint URL ${JSON.stringify(describeEndpoint(options.url))} is not a valid URL (${options.urlSource ?? 'a Compass endpoint'}); check CONNECTOR_URL in the configuration Secret and the URLs the Connector returned.`);
+      throw new TypeError(
+        `The Compass endpoint URL ${JSON.stringify(describeEndpoint(options.url))} is not a valid URL (${options.urlSource ?? 'a Compass endpoint'}); check CONNECTOR_URL in the configuration Secret and the URLs the Connector returned.`,
+      );
     }
     if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') {
       throw new TypeError(`The Compass endpoint ${describeEndpoint(options.url)} must be an https URL.`);
@@ -161,9 +164,15 @@ export class GraphQLTransport {
     try {
       secureContext = secureContextFor({ caPem: options.caPem, ...options.clientCertificate });
     } catch (error) {
-      throw new TypeError(`The TLS material for ${this.endpoint} cannot be used (${redactText((error as Error).message)}); check the CA and the client certificate and key.`);
+      throw new TypeError(
+        `The TLS material for ${this.endpoint} cannot be used (${redactText(errorMessage(error))}); check the CA and the client certificate and key.`,
+      );
     }
-    const weakness = isPlainHttp(options.url) ? 'plain http, unencrypted' : options.insecureSkipVerify ? 'the server certificate is not verified (APP_SKIP_COMPASS_TLS_VERIFY)' : undefined;
+    const weakness = isPlainHttp(options.url)
+      ? 'plain http, unencrypted'
+      : options.insecureSkipVerify
+        ? 'the server certificate is not verified (APP_SKIP_COMPASS_TLS_VERIFY)'
+        : undefined;
     const warn = options.onInsecureConnection;
     this.transport = createHttpsFetch(
       { rejectUnauthorized: !options.insecureSkipVerify, secureContext },
@@ -190,7 +199,10 @@ export class GraphQLTransport {
   /** Sends `document` with `variables` (never interpolated) and returns `data`, or throws CompassError. */
   async request<T>(document: string, variables: Record<string, unknown>, options: RequestOptions): Promise<T> {
     const data = await this.send<T | KnownAnswer>(document, variables, options);
-    if (data instanceof KnownAnswer) throw new Error(`The answer to ${options.operation} matched a known answer; only requestWithDigest may be used while knownAnswers is set.`);
+    if (data instanceof KnownAnswer)
+      throw new Error(
+        `The answer to ${options.operation} matched a known answer; only requestWithDigest may be used while knownAnswers is set.`,
+      );
     return data;
   }
 
@@ -201,13 +213,23 @@ export class GraphQLTransport {
     const started = performance.now();
     const record = (outcome: OperationRecord['outcome'], status: number | undefined, error?: string) => {
       const durationMs = Math.round((performance.now() - started) * 10) / 10;
-      this.onOperation!({ operation: options.operation, endpoint: this.endpoint, requestId, variables: loggedVariables(variables), durationMs, status, outcome, ...(error ? { error } : {}) });
+      this.onOperation!({
+        operation: options.operation,
+        endpoint: this.endpoint,
+        requestId,
+        variables: loggedVariables(variables),
+        durationMs,
+        status,
+        outcome,
+        ...(error ? { error } : {}),
+      });
     };
     let answer: { data: T; status: number };
     try {
       answer = await this.exchange<T>(document, variables, options, requestId);
     } catch (error) {
-      record('failed', (error as CompassError).status, (error as CompassError).kind ?? 'internal');
+      const failure = error instanceof CompassError ? error : undefined;
+      record('failed', failure?.status, failure?.kind ?? 'internal');
       throw error;
     }
     record('ok', answer.status);
@@ -215,7 +237,12 @@ export class GraphQLTransport {
   }
 
   /** One request and its answer; throws CompassError. */
-  private async exchange<T>(document: string, variables: Record<string, unknown>, options: RequestOptions, requestId: string): Promise<{ data: T; status: number }> {
+  private async exchange<T>(
+    document: string,
+    variables: Record<string, unknown>,
+    options: RequestOptions,
+    requestId: string,
+  ): Promise<{ data: T; status: number }> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
     const context = { operation: options.operation, endpoint: this.endpoint, requestId };
@@ -237,11 +264,14 @@ export class GraphQLTransport {
       throw graphqlFailure(toGraphQLErrors(errors), response.status, context);
     }
     if (response.data === undefined || response.data === null || typeof response.data !== 'object') {
-      throw new CompassError(`${prefix(context)}: the answer (HTTP ${response.status}) has no GraphQL data. Check that ${this.endpoint} is a Compass GraphQL endpoint.`, {
-        ...context,
-        kind: 'invalid-response',
-        status: response.status,
-      });
+      throw new CompassError(
+        `${prefix(context)}: the answer (HTTP ${response.status}) has no GraphQL data. Check that ${this.endpoint} is a Compass GraphQL endpoint.`,
+        {
+          ...context,
+          kind: 'invalid-response',
+          status: response.status,
+        },
+      );
     }
     return { data: response.data, status: response.status };
   }
@@ -250,7 +280,11 @@ export class GraphQLTransport {
    * `request`, with the digest of the exact text of the answer: equal digests mean equal answers.
    * An answer whose digest is in `knownAnswers` comes back as `{ known: digest }`, unparsed.
    */
-  async requestWithDigest<T extends object>(document: string, variables: Record<string, unknown>, options: RequestOptions): Promise<DigestedAnswer<T>> {
+  async requestWithDigest<T extends object>(
+    document: string,
+    variables: Record<string, unknown>,
+    options: RequestOptions,
+  ): Promise<DigestedAnswer<T>> {
     const data = await this.send<T | KnownAnswer>(document, variables, options);
     if (data instanceof KnownAnswer) return { known: data.digest };
     return { data, digest: answerDigests.get(data) };
@@ -274,14 +308,23 @@ export class GraphQLTransport {
     if (text.startsWith(KNOWN_ANSWER_BODY)) return { data: new KnownAnswer(text.slice(KNOWN_ANSWER_BODY.length)) };
     const digest = digestOf([text]);
     const value: unknown = JSON.parse(text);
-    const data = (value as { data?: unknown } | null)?.data;
+    const data = isRecord(value) ? value.data : undefined;
     if (typeof data === 'object' && data !== null) answerDigests.set(data, digest);
     return value;
   }
 
-  private classify(error: unknown, context: Context, timeout: AbortSignal, callerSignal: AbortSignal | undefined, dispatched: boolean): CompassError {
+  private classify(
+    error: unknown,
+    context: Context,
+    timeout: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+    dispatched: boolean,
+  ): CompassError {
     if (error instanceof CompassError) return error;
-    if (error instanceof LocalRequestError || (!dispatched && !(error instanceof ClientError) && !callerSignal?.aborted && !timeout.aborted)) {
+    if (
+      error instanceof LocalRequestError ||
+      (!dispatched && !(error instanceof ClientError) && !callerSignal?.aborted && !timeout.aborted)
+    ) {
       const local = describeLocalFailure(error);
       return new CompassError(
         `${prefix(context)}: the agent could not encode the request (${local.message}, ${local.code}), so nothing was sent and Compass is not to blame. Check the values in the configuration Secret (TOKEN, TENANT, RUNTIME_ID) for characters such as line breaks.`,
@@ -294,22 +337,32 @@ export class GraphQLTransport {
       if (errors.length > 0) return graphqlFailure(errors, status, context);
       if (status === 401 || status === 403) {
         // Not Compass's own answer (the Connector answers with a GraphQL error): something in front of it refused.
-        return new CompassError(`${prefix(context)}: HTTP ${status}, Compass refused the credentials. ${describeBody(error.response.body)}`.trim(), { ...context, kind: 'invalid-response', status });
+        return new CompassError(
+          `${prefix(context)}: HTTP ${status}, Compass refused the credentials. ${describeBody(error.response.body)}`.trim(),
+          { ...context, kind: 'invalid-response', status },
+        );
       }
-      return new CompassError(`${prefix(context)}: HTTP ${status} without a GraphQL answer. ${describeBody(error.response.body)} Retry later; if it persists, check the Compass gateway.`, {
-        ...context,
-        kind: 'invalid-response',
-        status,
-      });
+      return new CompassError(
+        `${prefix(context)}: HTTP ${status} without a GraphQL answer. ${describeBody(error.response.body)} Retry later; if it persists, check the Compass gateway.`,
+        {
+          ...context,
+          kind: 'invalid-response',
+          status,
+        },
+      );
     }
-    const name = (error as { name?: string } | null)?.name;
+    const name = isRecord(error) ? error.name : undefined;
     if (callerSignal?.aborted && !timeout.aborted) {
       return new CompassError(`${prefix(context)}: cancelled by the agent.`, { ...context, kind: 'aborted' });
     }
     if (timeout.aborted || name === 'TimeoutError') {
-      return new CompassError(`${prefix(context)}: no answer within ${this.timeoutMs} ms. Check the network path to ${this.endpoint}.`, { ...context, kind: 'unreachable', timedOut: true });
+      return new CompassError(`${prefix(context)}: no answer within ${this.timeoutMs} ms. Check the network path to ${this.endpoint}.`, {
+        ...context,
+        kind: 'unreachable',
+        timedOut: true,
+      });
     }
-    const cause = (error as { cause?: { code?: string; message?: string } } | null)?.cause;
+    const cause = isRecord(error) && isRecord(error.cause) ? error.cause : undefined;
     if (error instanceof TypeError && cause !== undefined) {
       const failure = describeNetworkFailure(cause);
       const { code } = failure;
@@ -326,35 +379,53 @@ export class GraphQLTransport {
               { ...context, kind: 'unreachable', code, tlsRejected: true },
             );
           }
-          return new CompassError(`${prefix(context)}: the TLS handshake with ${this.endpoint} failed with the alert "${failure.alert}" (${code}), although no client certificate was presented. Check the URL.`, {
-            ...context,
-            kind: 'unreachable',
-            code,
-          });
+          return new CompassError(
+            `${prefix(context)}: the TLS handshake with ${this.endpoint} failed with the alert "${failure.alert}" (${code}), although no client certificate was presented. Check the URL.`,
+            {
+              ...context,
+              kind: 'unreachable',
+              code,
+            },
+          );
         case 'tls-alert': {
-          const hint = failure.alert === 'certificate required' ? ' The endpoint requires a client certificate.' : ' Retried; if it persists, check the TLS settings of the endpoint.';
-          return new CompassError(`${prefix(context)}: the TLS handshake with ${this.endpoint} failed with the alert "${failure.alert}" (${code}).${hint}`, { ...context, kind: 'unreachable', code });
+          const hint =
+            failure.alert === 'certificate required'
+              ? ' The endpoint requires a client certificate.'
+              : ' Retried; if it persists, check the TLS settings of the endpoint.';
+          return new CompassError(
+            `${prefix(context)}: the TLS handshake with ${this.endpoint} failed with the alert "${failure.alert}" (${code}).${hint}`,
+            { ...context, kind: 'unreachable', code },
+          );
         }
         case 'closed':
           // No alert, no answer: a network failure. A refused certificate is announced by an alert or the Connector's error.
-          return new CompassError(`${prefix(context)}: the server closed the connection (${code}) without an answer or a TLS alert; taken as a network failure and retried.`, {
-            ...context,
-            kind: 'unreachable',
-            code,
-          });
+          return new CompassError(
+            `${prefix(context)}: the server closed the connection (${code}) without an answer or a TLS alert; taken as a network failure and retried.`,
+            {
+              ...context,
+              kind: 'unreachable',
+              code,
+            },
+          );
         default:
-          return new CompassError(`${prefix(context)}: ${this.endpoint} cannot be reached (${code}: ${redactText(cause.message ?? 'no detail')}). Check the URL and the network.`, {
-            ...context,
-            kind: 'unreachable',
-            code,
-          });
+          return new CompassError(
+            `${prefix(context)}: ${this.endpoint} cannot be reached (${code}: ${redactText(typeof cause.message === 'string' ? cause.message : 'no detail')}). Check the URL and the network.`,
+            {
+              ...context,
+              kind: 'unreachable',
+              code,
+            },
+          );
       }
     }
     // graphql-request throws a plain Error when a 2xx body is not a GraphQL result.
-    return new CompassError(`${prefix(context)}: the answer is not a GraphQL result (${boundText(redactText(String((error as Error)?.message ?? error)), 200)}).`, {
-      ...context,
-      kind: 'invalid-response',
-    });
+    return new CompassError(
+      `${prefix(context)}: the answer is not a GraphQL result (${boundText(redactText(errorMessage(error)), 200)}).`,
+      {
+        ...context,
+        kind: 'invalid-response',
+      },
+    );
   }
 }
 
@@ -370,8 +441,13 @@ function prefix(context: Context): string {
 
 function graphqlFailure(errors: CompassGraphQLError[], status: number, context: Context): CompassError {
   // Compass's own word only: the Connector's authentication error, the Director's refusal codes.
-  const rejected = errors.some((e) => AUTHENTICATION_MESSAGE.test(e.message) || (e.errorCode !== undefined && REJECTION_CODES.has(e.errorCode)));
-  const summary = boundText(errors.map((e) => (e.errorCode !== undefined ? `${e.message} (error_code ${e.errorCode})` : e.message)).join('; '), MAX_UPSTREAM_SUMMARY);
+  const rejected = errors.some(
+    (e) => AUTHENTICATION_MESSAGE.test(e.message) || (e.errorCode !== undefined && REJECTION_CODES.has(e.errorCode)),
+  );
+  const summary = boundText(
+    errors.map((e) => (e.errorCode !== undefined ? `${e.message} (error_code ${e.errorCode})` : e.message)).join('; '),
+    MAX_UPSTREAM_SUMMARY,
+  );
   const advice = rejected ? ' Compass does not accept our token or certificate.' : '';
   return new CompassError(`${prefix(context)}: HTTP ${status}, ${summary}.${advice}`, {
     ...context,
@@ -388,7 +464,7 @@ function toGraphQLErrors(errors: unknown[]): CompassGraphQLError[] {
     const result: CompassGraphQLError = { message: boundText(redactText(text), MAX_UPSTREAM_TEXT) };
     if (typeof error.extensions?.error_code === 'number') result.errorCode = error.extensions.error_code;
     if (typeof error.extensions?.error === 'string') result.errorName = error.extensions.error;
-    if (Array.isArray(error.path)) result.path = error.path as (string | number)[];
+    if (isGraphQLPath(error.path)) result.path = error.path;
     return result;
   });
 }
@@ -398,4 +474,9 @@ function describeBody(body: unknown): string {
   // Redacted before it is cut, so that a cut cannot leave the start of a secret the patterns no longer recognise.
   const text = redactText(body.trim()).replace(/\s+/g, ' ');
   return `Body: ${boundText(text, MAX_UPSTREAM_TEXT)}.`;
+}
+
+/** A GraphQL error's path: the field names and list indices that lead to the failed field. */
+function isGraphQLPath(value: unknown): value is (string | number)[] {
+  return Array.isArray(value) && value.every((step) => typeof step === 'string' || typeof step === 'number');
 }

@@ -5,6 +5,7 @@
 // socket or TLS error code; an aborted signal rejects with the signal's reason.
 import http from 'node:http';
 import https from 'node:https';
+import { isRecord } from '../unknown-values.js';
 
 /**
  * The request could not be built or encoded here (a header value HTTP cannot carry, a body that is
@@ -23,11 +24,13 @@ export class LocalRequestError extends Error {
 /** What a failure to build a request says: the code and, for Node's header checks, the header name (never the value). */
 export function describeLocalFailure(error: unknown): LocalRequestError {
   if (error instanceof LocalRequestError) return error;
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = (error as Error | null)?.message ?? '';
+  const code = isRecord(error) ? error.code : undefined;
+  const message = isRecord(error) && typeof error.message === 'string' ? error.message : '';
   // Node: 'Invalid character in header content ["connector-token"]'; undici's Headers quote the value, so it is not repeated.
   const header = /\["([A-Za-z0-9-]+)"\]/.exec(message)?.[1];
-  const what = header ? `the value of header ${header} contains characters an HTTP header cannot carry` : 'a header or the body could not be encoded';
+  const what = header
+    ? `the value of header ${header} contains characters an HTTP header cannot carry`
+    : 'a header or the body could not be encoded';
   return new LocalRequestError(what, typeof code === 'string' ? code : 'ERR_INVALID_REQUEST');
 }
 
@@ -53,6 +56,7 @@ export function createHttpsFetch(agentOptions: https.AgentOptions, options: Http
   const request = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     const signal = init.signal ?? undefined;
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- as fetch does: the abort's reason, whatever the caller gave
     if (signal?.aborted) return Promise.reject(signal.reason);
     const headers: Record<string, string> = {};
     try {
@@ -94,6 +98,7 @@ export function createHttpsFetch(agentOptions: https.AgentOptions, options: Http
       }
       const onAbort = () => {
         req.destroy();
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- as fetch does: the abort's reason, whatever the caller gave
         reject(signal!.reason);
       };
       signal?.addEventListener('abort', onAbort, { once: true });
@@ -105,7 +110,7 @@ export function createHttpsFetch(agentOptions: https.AgentOptions, options: Http
     });
   };
   return {
-    fetch: request as typeof fetch,
+    fetch: request,
     close() {
       agent.destroy();
       plainAgent.destroy();

@@ -8,7 +8,14 @@
 // as EPROTO with the alert only in the message ("...:sslv3 alert certificate expired:...").
 
 /** Alerts (RFC 8446 §6.2) that refuse the client certificate itself. */
-const CERTIFICATE_REFUSALS = new Set(['BAD_CERTIFICATE', 'UNSUPPORTED_CERTIFICATE', 'CERTIFICATE_REVOKED', 'CERTIFICATE_EXPIRED', 'CERTIFICATE_UNKNOWN', 'UNKNOWN_CA']);
+const CERTIFICATE_REFUSALS = new Set([
+  'BAD_CERTIFICATE',
+  'UNSUPPORTED_CERTIFICATE',
+  'CERTIFICATE_REVOKED',
+  'CERTIFICATE_EXPIRED',
+  'CERTIFICATE_UNKNOWN',
+  'UNKNOWN_CA',
+]);
 
 /** Our own verification of the server certificate failing. */
 const SERVER_CERTIFICATE_CODES = new Set([

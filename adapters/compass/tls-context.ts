@@ -40,7 +40,11 @@ function trustAnchors(caPem: string): string[] {
 export function secureContextFor(material: TlsMaterial): SecureContext {
   const { caPem, keyPem, certificateChainPem } = material;
   // A digest, so the cache holds no further copy of the key.
-  const key = hash('sha256', JSON.stringify([caPem ?? null, process.env.NODE_EXTRA_CA_CERTS ?? null, keyPem ?? null, certificateChainPem ?? null]), 'base64');
+  const key = hash(
+    'sha256',
+    JSON.stringify([caPem ?? null, process.env.NODE_EXTRA_CA_CERTS ?? null, keyPem ?? null, certificateChainPem ?? null]),
+    'base64',
+  );
   const cached = contexts.get(key);
   if (cached) {
     contexts.delete(key);

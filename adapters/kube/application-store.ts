@@ -68,6 +68,8 @@ export class ApplicationStore {
   private readonly cache = new Map<string, ApplicationObject>();
   private subscription: Subscription | undefined;
   private synced = false;
+  /** Counts the changes of the cache: equal counts, the same cache (cacheVersion). */
+  private changes = 0;
   private lastProblem: WatchProblem | undefined;
   private waiters: Array<() => void> = [];
 
@@ -89,6 +91,7 @@ export class ApplicationStore {
     if (this.subscription) return;
     this.subscription = watchStream<ApplicationObject>({
       kubeConfig: this.client.kubeConfig,
+      rest: this.client.rest,
       path: collectionPath(APPLICATION_RESOURCE),
       labelSelector: this.labelSelector || undefined,
       list: this.list,
@@ -96,6 +99,7 @@ export class ApplicationStore {
       project: this.project,
       ...this.options.watch,
     }).subscribe((event) => {
+      if (event.type !== 'problem') this.changes++;
       switch (event.type) {
         case 'problem':
           this.lastProblem = event.problem;
@@ -117,6 +121,14 @@ export class ApplicationStore {
           }
       }
     });
+  }
+
+  /**
+   * Changes when the cache changes; the same number means listManaged returns what it returned then.
+   * Undefined while listManaged does not serve from the cache.
+   */
+  get cacheVersion(): number | undefined {
+    return this.synced ? this.changes : undefined;
   }
 
   /** Stops the watch. */
@@ -161,9 +173,9 @@ export class ApplicationStore {
   async create(app: ApplicationObject): Promise<ApplicationObject> {
     const { group, version, plural } = APPLICATION_RESOURCE;
     const body = { ...app, apiVersion: apiVersionOf(APPLICATION_RESOURCE), kind: APPLICATION_RESOURCE.kind };
-    const stored = (await kubeCall(`create Application ${app.metadata.name}`, () =>
+    const stored = await kubeCall<ApplicationObject>(`create Application ${app.metadata.name}`, () =>
       this.client.customObjects.createClusterCustomObject({ group, version, plural, body }),
-    )) as ApplicationObject;
+    );
     this.remember(stored);
     return stored;
   }
@@ -180,15 +192,20 @@ export class ApplicationStore {
     for (let attempt = 1; ; attempt++) {
       try {
         const { group, version, plural } = APPLICATION_RESOURCE;
-        const stored = (await kubeCall(`update Application ${name}`, () =>
+        const stored = await kubeCall<ApplicationObject>(`update Application ${name}`, () =>
           this.client.customObjects.replaceClusterCustomObject({ group, version, plural, name, body }),
-        )) as ApplicationObject;
+        );
         this.remember(stored);
         return stored;
       } catch (err) {
         if (!isConflict(err)) throw err;
         if (attempt >= this.maxAttempts) {
-          throw new KubeError(409, 'Conflict', `update Application ${name} kept conflicting with other writers after ${attempt} attempts; retry later`, `update Application ${name}`);
+          throw new KubeError(
+            409,
+            'Conflict',
+            `update Application ${name} kept conflicting with other writers after ${attempt} attempts; retry later`,
+            `update Application ${name}`,
+          );
         }
         this.logger.debug({ attempt }, `Application ${name} changed under us; re-applying onto a fresh read`);
         body = overlay(await this.read(name), app);
@@ -211,9 +228,9 @@ export class ApplicationStore {
 
   private async read(name: string): Promise<ApplicationObject> {
     const { group, version, plural } = APPLICATION_RESOURCE;
-    return (await kubeCall(`get Application ${name}`, () =>
+    return await kubeCall<ApplicationObject>(`get Application ${name}`, () =>
       this.client.customObjects.getClusterCustomObject({ group, version, plural, name }),
-    )) as ApplicationObject;
+    );
   }
 
   private async listDirectly(): Promise<ApplicationObject[]> {
@@ -234,6 +251,7 @@ export class ApplicationStore {
 
   private remember(stored: ApplicationObject): void {
     if (!this.synced) return; // the first LIST will bring it
+    this.changes++;
     const name = stored.metadata.name;
     if (!matchesManaged(stored, this.labelSelector)) {
       this.cache.delete(name);
@@ -274,7 +292,7 @@ function matchesManaged(app: ApplicationObject, selector: string): boolean {
     .filter(Boolean)
     .every((term) => {
       const [key, value] = term.split('=');
-      return app.metadata.labels?.[key!.trim()] === value?.trim();
+      return app.metadata.labels?.[key.trim()] === value?.trim();
     });
 }
 

@@ -12,6 +12,7 @@ import { apiVersionOf, clusterObjectLister, collectionPath, type ClusterResource
 import { isAlreadyExists, isConflict, isNotFound, kubeCall, KubeError, type KubeClient } from './kube-client.js';
 import { createMergePatch, jsonEqual } from './merge-patch.js';
 import { watchStream } from './watch-stream.js';
+import { isRecord } from '../unknown-values.js';
 
 export const COMPASS_CONNECTION_RESOURCE: ClusterResource = {
   group: 'compass.kyma-project.io',
@@ -91,9 +92,9 @@ export class CompassConnectionStore {
 
   async get(): Promise<CompassConnectionObject | null> {
     try {
-      return (await kubeCall(`get CompassConnection ${this.name}`, () =>
+      return await kubeCall<CompassConnectionObject>(`get CompassConnection ${this.name}`, () =>
         this.client.customObjects.getClusterCustomObject(this.coordinates),
-      )) as CompassConnectionObject;
+      );
     } catch (err) {
       if (isNotFound(err)) return null;
       throw err;
@@ -107,6 +108,7 @@ export class CompassConnectionStore {
   observe(): Observable<CompassConnectionObject | null> {
     return watchStream<CompassConnectionObject>({
       kubeConfig: this.client.kubeConfig,
+      rest: this.client.rest,
       path: collectionPath(COMPASS_CONNECTION_RESOURCE),
       fieldSelector: `metadata.name=${this.name}`,
       list: clusterObjectLister<CompassConnectionObject>(this.client, COMPASS_CONNECTION_RESOURCE),
@@ -133,7 +135,10 @@ export class CompassConnectionStore {
             `write CompassConnection ${this.name}`,
           );
         }
-        this.logger.debug({ attempt, reason: (err as KubeError).reason }, `CompassConnection ${this.name} changed under us; re-reading`);
+        this.logger.debug(
+          { attempt, reason: err instanceof KubeError ? err.reason : undefined },
+          `CompassConnection ${this.name} changed under us; re-reading`,
+        );
       }
     }
   }
@@ -170,9 +175,9 @@ export class CompassConnectionStore {
       ...(desired.status !== undefined ? { status: desired.status } : {}),
     };
     const { group, version, plural } = COMPASS_CONNECTION_RESOURCE;
-    const created = (await kubeCall(`create CompassConnection ${this.name}`, () =>
+    const created = await kubeCall<CompassConnectionObject>(`create CompassConnection ${this.name}`, () =>
       this.client.customObjects.createClusterCustomObject({ group, version, plural, body }),
-    )) as CompassConnectionObject;
+    );
     // With a status subresource the server drops status on create; write it in a second step.
     if (desired.status !== undefined && !jsonEqual(created.status, desired.status)) {
       return this.writeStatus(created, desired.status);
@@ -182,9 +187,9 @@ export class CompassConnectionStore {
 
   private async patchMain(current: CompassConnectionObject, patch: Record<string, unknown>): Promise<CompassConnectionObject> {
     const body = withPrecondition(patch, current.metadata.resourceVersion);
-    return (await kubeCall(`patch CompassConnection ${this.name}`, () =>
+    return await kubeCall<CompassConnectionObject>(`patch CompassConnection ${this.name}`, () =>
       this.client.customObjects.patchClusterCustomObject({ ...this.coordinates, body }),
-    )) as CompassConnectionObject;
+    );
   }
 
   private async writeStatus(current: CompassConnectionObject, status: Record<string, unknown>): Promise<CompassConnectionObject> {
@@ -193,9 +198,9 @@ export class CompassConnectionStore {
     if (this.statusSubresource !== false) {
       try {
         const body = withPrecondition({ status: patch }, current.metadata.resourceVersion);
-        const stored = (await kubeCall(`patch CompassConnection ${this.name} status`, () =>
+        const stored = await kubeCall<CompassConnectionObject>(`patch CompassConnection ${this.name} status`, () =>
           this.client.customObjects.patchClusterCustomObjectStatus({ ...this.coordinates, body }),
-        )) as CompassConnectionObject;
+        );
         this.statusSubresource = true;
         return stored;
       } catch (err) {
@@ -230,6 +235,6 @@ function mergedAnnotations(
 }
 
 function withPrecondition(patch: Record<string, unknown>, resourceVersion: string | undefined): Record<string, unknown> {
-  const metadata = { ...((patch.metadata as Record<string, unknown> | undefined) ?? {}), resourceVersion };
+  const metadata = { ...(isRecord(patch.metadata) ? patch.metadata : {}), resourceVersion };
   return { ...patch, metadata };
 }

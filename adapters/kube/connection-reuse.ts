@@ -32,15 +32,29 @@ export class KeepAliveAgents {
    * its own; beyond a few, the oldest is closed (its idle sockets at once, busy ones when their
    * request ends).
    */
-  agentFor(server: string, options: https.AgentOptions): https.Agent {
+  agentFor(
+    server: string,
+    options: Pick<https.AgentOptions, 'ca' | 'cert' | 'key' | 'pfx' | 'passphrase' | 'servername' | 'rejectUnauthorized'>,
+  ): https.Agent {
     const key = identityKey(server, options);
     let agent = this.agents.get(key);
     if (!agent) {
       const { ca, cert, key: privateKey, pfx, passphrase, servername, rejectUnauthorized } = options;
-      agent = new https.Agent({ ca, cert, key: privateKey, pfx, passphrase, servername, rejectUnauthorized, keepAlive: true, maxSockets: this.maxSockets, scheduling: 'lifo' });
+      agent = new https.Agent({
+        ca,
+        cert,
+        key: privateKey,
+        pfx,
+        passphrase,
+        servername,
+        rejectUnauthorized,
+        keepAlive: true,
+        maxSockets: this.maxSockets,
+        scheduling: 'lifo',
+      });
       this.agents.set(key, agent);
       if (this.agents.size > MAX_IDENTITIES) {
-        const [oldestKey, oldest] = this.agents.entries().next().value as [string, https.Agent];
+        const [[oldestKey, oldest]] = this.agents; // the first in insertion order
         this.agents.delete(oldestKey);
         retire(oldest);
       }

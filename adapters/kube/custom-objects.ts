@@ -13,8 +13,7 @@ export interface ClusterResource {
 
 export const apiVersionOf = (resource: ClusterResource): string => `${resource.group}/${resource.version}`;
 
-export const collectionPath = (resource: ClusterResource): string =>
-  `/apis/${resource.group}/${resource.version}/${resource.plural}`;
+export const collectionPath = (resource: ClusterResource): string => `/apis/${resource.group}/${resource.version}/${resource.plural}`;
 
 export function clusterObjectLister<T>(client: KubeClient, resource: ClusterResource): ListFunction<T> {
   return async (query) => {

@@ -11,10 +11,11 @@
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { boundText, redactText } from '../redaction.js';
-import { systemClock, type Clock } from '../clock/clock.js';
+import { systemClock, unrefTimer, type Clock } from '../clock/clock.js';
 import { isAlreadyExists, isNotFound, kubeCall, type KubeClient } from './kube-client.js';
 import { MERGE_PATCH } from './kube-apis.js';
 import { microTime } from './lease-record.js';
+import { errorMessage, isRecord } from '../unknown-values.js';
 
 export interface EventReference {
   apiVersion: string;
@@ -172,7 +173,13 @@ export class EventRecorder {
       reason: event.reason,
       note,
       type: event.type,
-      regarding: { apiVersion: regarding.apiVersion, kind: regarding.kind, name: regarding.name, uid: regarding.uid, ...(regarding.namespace ? { namespace: regarding.namespace } : {}) },
+      regarding: {
+        apiVersion: regarding.apiVersion,
+        kind: regarding.kind,
+        name: regarding.name,
+        uid: regarding.uid,
+        ...(regarding.namespace ? { namespace: regarding.namespace } : {}),
+      },
     };
     const entry: Series = { key, name, namespace, body, count: 1, lastObservedAt: now, writtenCount: 0, lastWriteAt: now };
     try {
@@ -207,12 +214,18 @@ export class EventRecorder {
     try {
       try {
         await kubeCall(`patch Event ${entry.namespace}/${entry.name}`, () =>
-          this.options.client.rest.request({ method: 'PATCH', path: this.path(entry.namespace, entry.name), body: { series }, contentType: MERGE_PATCH }),
+          this.options.client.rest.request({
+            method: 'PATCH',
+            path: this.path(entry.namespace, entry.name),
+            body: { series },
+            contentType: MERGE_PATCH,
+          }),
         );
       } catch (err) {
         if (!isNotFound(err)) throw err;
         // The API server let it expire (Events live an hour): the series goes on in a new Event.
-        entry.name = `${String((entry.body.regarding as { name: string }).name)}.${this.uniqueSuffix(this.clock.now())}`;
+        const regarding = entry.body.regarding;
+        entry.name = `${String(isRecord(regarding) ? regarding.name : undefined)}.${this.uniqueSuffix(this.clock.now())}`;
         await this.create(entry.namespace, { ...entry.body, metadata: { name: entry.name, namespace: entry.namespace }, series });
       }
       entry.writtenCount = count;
@@ -226,7 +239,9 @@ export class EventRecorder {
   }
 
   private create(namespace: string, body: Record<string, unknown>): Promise<unknown> {
-    return kubeCall(`create Event in ${namespace}`, () => this.options.client.rest.request({ method: 'POST', path: this.path(namespace), body }));
+    return kubeCall(`create Event in ${namespace}`, () =>
+      this.options.client.rest.request({ method: 'POST', path: this.path(namespace), body }),
+    );
   }
 
   private path(namespace: string, name?: string): string {
@@ -235,7 +250,7 @@ export class EventRecorder {
 
   private failed(reason: string, err: unknown): void {
     this.options.onOutcome?.('failed', reason);
-    this.logger.debug({ reason, error: (err as Error).message }, 'recording a Kubernetes Event failed; it is dropped');
+    this.logger.debug({ reason, error: errorMessage(err) }, 'recording a Kubernetes Event failed; it is dropped');
   }
 
   private takeToken(uid: string, now: number): boolean {
@@ -265,13 +280,16 @@ export class EventRecorder {
       next = Math.min(next, entry.lastObservedAt + this.finishMs);
       if (entry.count > entry.writtenCount) next = Math.min(next, entry.lastWriteAt + this.refreshMs);
     }
-    this.timer = this.clock.setTimeout(() => {
-      this.working ??= this.tick().finally(() => {
-        this.working = null;
-        this.pump();
-      });
-    }, Math.max(0, next - now));
-    (this.timer as { unref?: () => void } | undefined)?.unref?.();
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.working ??= this.tick().finally(() => {
+          this.working = null;
+          this.pump();
+        });
+      },
+      Math.max(0, next - now),
+    );
+    unrefTimer(this.timer);
   }
 
   private async tick(): Promise<void> {

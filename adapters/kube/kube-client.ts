@@ -6,6 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { boundText, redactText } from '../redaction.js';
 import { CoreApi, CustomObjectsApi } from './kube-apis.js';
 import { KubeResponseError, KubeRest, type KubeRestOptions } from './kube-rest.js';
+import { errorCode, errorMessage, isRecord } from '../unknown-values.js';
 
 /** Where the kubelet mounts the service-account credentials inside a Pod. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -33,7 +34,7 @@ export function loadKubeConfig(source: KubeConfigSource = {}): { kubeConfig: Kub
     return { kubeConfig, origin: 'file' };
   }
   if (env.KUBECONFIG) {
-    const file = env.KUBECONFIG.split(':').filter(Boolean)[0]!;
+    const file = env.KUBECONFIG.split(':').filter(Boolean)[0];
     loadFile(kubeConfig, file, 'KUBECONFIG');
     return { kubeConfig, origin: 'kubeconfig-env' };
   }
@@ -68,9 +69,11 @@ function loadFile(kubeConfig: KubeConfig, file: string, source: string): void {
   try {
     kubeConfig.loadFromFile(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code ? `${code}: ${(error as Error).message}` : boundText(redactText((error as Error).message), 300);
-    throw new KubeConfigError(`${source} names ${file}, which cannot be ${code ? 'read' : 'used as a kubeconfig'} (${reason})`, { cause: error });
+    const code = errorCode(error);
+    const reason = code ? `${code}: ${errorMessage(error)}` : boundText(redactText(errorMessage(error)), 300);
+    throw new KubeConfigError(`${source} names ${file}, which cannot be ${code ? 'read' : 'used as a kubeconfig'} (${reason})`, {
+      cause: error,
+    });
   }
   if (!kubeConfig.getCurrentCluster()) throw new KubeConfigError(`${source} names ${file}, whose current context names no cluster`);
 }
@@ -134,15 +137,20 @@ export function toKubeError(err: unknown, operation: string): KubeError {
     const parsed = parseStatus(err.body);
     const reason = parsed.reason ?? defaultReason(status);
     const detail = parsed.message ? `: ${boundText(redactText(parsed.message), 500)}` : '';
-    return new KubeError(status, reason, `${operation} failed with HTTP ${status} ${reason}${detail}${advice(status, parsed.message)}`, operation);
+    return new KubeError(
+      status,
+      reason,
+      `${operation} failed with HTTP ${status} ${reason}${detail}${advice(status, parsed.message)}`,
+      operation,
+    );
   }
-  const statusCode = (err as { statusCode?: unknown } | null)?.statusCode;
+  const statusCode = isRecord(err) ? err.statusCode : undefined;
   if (typeof statusCode === 'number') {
     const reason = defaultReason(statusCode);
     return new KubeError(statusCode, reason, `${operation} failed with HTTP ${statusCode} ${reason}${advice(statusCode)}`, operation);
   }
   const cause = err instanceof Error ? redactText(err.message) : String(err);
-  const requestBytes = (err as { requestBytes?: unknown } | null)?.requestBytes;
+  const requestBytes = isRecord(err) ? err.requestBytes : undefined;
   if (typeof requestBytes === 'number' && requestBytes > MAX_REQUEST_BODY_BYTES) {
     // The API server stops reading a body over its limit and may close the connection before its 413 arrives.
     return new KubeError(
@@ -208,7 +216,8 @@ function advice(status: number, message = ''): string {
   if (status === 403) return '; grant the agent this verb in its Role/ClusterRole';
   // kube-rest.ts already waited out Retry-After and retried before this answer became the error.
   if (status === 429) return '; the API server kept throttling the agent after its retries; it tries again in the next cycle';
-  if (status === 413) return `; the object is larger than the API server accepts (${mebibytes(MAX_REQUEST_BODY_BYTES)} per request): shorten it at its source`;
+  if (status === 413)
+    return `; the object is larger than the API server accepts (${mebibytes(MAX_REQUEST_BODY_BYTES)} per request): shorten it at its source`;
   // etcd refuses a stored object over its request limit (1.5 MiB by default); the API server passes that on as a 500.
   if (/request is too large/i.test(message)) return '; the object is larger than etcd stores (about 1.5 MiB): shorten it at its source';
   return '';

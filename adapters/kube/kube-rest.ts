@@ -3,13 +3,15 @@
 // keep-alive connections (connection-reuse.ts). The agent talks to a handful of endpoints; going
 // through client-node's generated API classes would load every generated model of the Kubernetes API
 // (about half of the agent's idle memory) and deserialize each response into model classes only to
-// turn them back into plain JSON. A 429 Too Many Requests (API Priority and Fairness rejecting the
+// turn them back into plain JSON. Watches are streamed here too (`watch`), instead of through
+// client-node's Watch, whose node-fetch and URL polyfills the agent would load for nothing. A 429 Too Many Requests (API Priority and Fairness rejecting the
 // request before it ran) is retried after the Retry-After the server asks for, within a cap.
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KeepAliveAgents } from './connection-reuse.js';
+import { isRecord } from '../unknown-values.js';
 
 export type QueryValue = string | number | boolean | undefined;
 
@@ -38,6 +40,11 @@ export class KubeResponseError extends Error {
 }
 
 /** Retry-After as seconds: delta-seconds (what the API server sends) or an HTTP date. */
+/** A header's value, or its first one when it came more than once. */
+function firstHeaderValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
@@ -49,6 +56,12 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 
 /** The wait before retrying a 429 whose answer had no (valid) Retry-After. */
 const DEFAULT_RETRY_AFTER_SECONDS = 1;
+
+/** What a watch request hands back: its end, once (null for a clean end, else the failure). */
+export interface WatchRequest {
+  /** Ends the watch; `onDone` is not called for an abort. */
+  abort(): void;
+}
 
 /** Failures of a reused keep-alive connection that turned out closed before any answer came. */
 const staleConnectionErrors = new WeakSet<Error>();
@@ -101,7 +114,8 @@ export class KubeRest {
       try {
         return await this.requestOnce<T>(request);
       } catch (error) {
-        if (!(error instanceof KubeResponseError) || error.statusCode !== 429 || retry >= this.maxThrottleRetries) throw withRequestBytes(error, request);
+        if (!(error instanceof KubeResponseError) || error.statusCode !== 429 || retry >= this.maxThrottleRetries)
+          throw withRequestBytes(error, request);
         const seconds = error.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS;
         await sleep(Math.min(seconds * 1000, this.maxRetryAfterMs));
       }
@@ -122,7 +136,7 @@ export class KubeRest {
     await this.kubeConfig.applyToHTTPSOptions(options);
     // client-node sets a fresh agent per request; a proxy keeps it, direct TLS goes through our pool.
     const pooled = url.protocol === 'https:' && !this.kubeConfig.getCurrentCluster()?.proxyUrl;
-    if (pooled) options.agent = this.agents.agentFor(url.origin, options as https.AgentOptions);
+    if (pooled) options.agent = this.agents.agentFor(url.origin, options);
     this.guard?.(request);
     try {
       return await this.send<T>(request, url, options, payload);
@@ -130,7 +144,7 @@ export class KubeRest {
       // A keep-alive connection the server closed while it sat idle (or across a restart) fails the
       // request that picks it up before the server saw it. As Node advises, it is sent once more; a
       // pooled request on a connection of its own, so that it cannot pick up another stale one.
-      if (!staleConnectionErrors.has(error as Error)) throw error;
+      if (!(error instanceof Error && staleConnectionErrors.has(error))) throw error;
       this.guard?.(request);
       return this.send<T>(request, url, pooled ? { ...options, agent: false } : options, payload);
     }
@@ -149,11 +163,13 @@ export class KubeRest {
           const text = Buffer.concat(chunks).toString('utf8');
           const status = res.statusCode ?? 0;
           if (status < 200 || status >= 300) {
-            const retryAfter = res.headers['retry-after'];
-            return reject(new KubeResponseError(status, text, parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter)));
+            return reject(new KubeResponseError(status, text, parseRetryAfter(firstHeaderValue(res.headers['retry-after']))));
           }
+          // The API server's JSON is taken as the type the caller asked for: this is where the typed code meets the wire.
+          // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- an empty body, for a T that allows it (a DELETE's answer)
           if (!text) return resolve(undefined as T);
           try {
+            // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- the wire boundary described above
             resolve(JSON.parse(text) as T);
           } catch {
             reject(new Error(`the API server answered ${request.method} ${request.path} with a body that is not JSON`));
@@ -167,6 +183,90 @@ export class KubeRest {
       });
       req.end(payload);
     });
+  }
+
+  /**
+   * A watch (`watch=true`): each line of the stream is parsed and handed to `onEvent(type, object)`;
+   * `onDone` is called once, with null when the server ends the stream, with the error otherwise (a
+   * non-200 answer as a KubeResponseError carrying the server's Status). As client-node's Watch does,
+   * lines that are not JSON are skipped and the socket gets TCP keep-alive probes every 30 s.
+   */
+  async watch(
+    path: string,
+    query: Record<string, QueryValue>,
+    onEvent: (type: string, object: unknown) => void,
+    onDone: (error: unknown) => void,
+  ): Promise<WatchRequest> {
+    const request: KubeRequest = { method: 'GET', path, query: { ...query, watch: true } };
+    const url = this.url(request);
+    const options: https.RequestOptions = {
+      method: 'GET',
+      headers: { Accept: 'application/json', ...(this.userAgent ? { 'User-Agent': this.userAgent } : {}) },
+    };
+    await this.kubeConfig.applyToHTTPSOptions(options);
+    if (url.protocol === 'https:' && !this.kubeConfig.getCurrentCluster()?.proxyUrl)
+      options.agent = this.agents.agentFor(url.origin, options);
+    this.guard?.(request);
+    let finished = false;
+    const finish = (error: unknown) => {
+      if (finished) return;
+      finished = true;
+      onDone(error);
+    };
+    const transport = url.protocol === 'http:' ? http : https;
+    const req = transport.request(url, options, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status !== 200) {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', finish);
+        res.on('end', () => finish(new KubeResponseError(status, Buffer.concat(chunks).toString('utf8'))));
+        return;
+      }
+      let rest = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        let start = 0;
+        let newline = chunk.indexOf('\n');
+        if (newline < 0) {
+          rest += chunk;
+          return;
+        }
+        let line = rest + chunk.slice(0, newline);
+        for (;;) {
+          if (finished) return;
+          deliver(line);
+          start = newline + 1;
+          newline = chunk.indexOf('\n', start);
+          if (newline < 0) break;
+          line = chunk.slice(start, newline);
+        }
+        rest = chunk.slice(start);
+      });
+      res.on('error', finish);
+      res.on('end', () => {
+        if (rest && !finished) deliver(rest);
+        finish(null);
+      });
+    });
+    const deliver = (line: string) => {
+      let event: unknown;
+      try {
+        event = JSON.parse(line);
+      } catch {
+        return; // not JSON: skipped, as client-node's Watch does
+      }
+      if (isRecord(event) && typeof event.type === 'string') onEvent(event.type, event.object);
+    };
+    req.on('socket', (socket) => socket.setKeepAlive(true, 30_000));
+    req.on('error', finish);
+    req.end();
+    return {
+      abort() {
+        finished = true;
+        req.destroy();
+      },
+    };
   }
 
   private url(request: KubeRequest): URL {

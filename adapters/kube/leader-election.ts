@@ -30,6 +30,7 @@ import {
   type LeaseSpec,
   type Observation,
 } from './lease-record.js';
+import { errorMessage } from '../unknown-values.js';
 
 export interface LeaderElectionConfig {
   namespace: string;
@@ -126,7 +127,12 @@ export class LeaderElector {
   readonly guard = (request: KubeRequest): void => {
     if (request.method === 'GET' || this.isLeader()) return;
     const operation = `${request.method} ${request.path}`;
-    throw new KubeError(0, 'NotLeader', `${operation} was not sent: this replica does not hold the Lease ${this.leaseRef} (or could not renew it in time)`, operation);
+    throw new KubeError(
+      0,
+      'NotLeader',
+      `${operation} was not sent: this replica does not hold the Lease ${this.leaseRef} (or could not renew it in time)`,
+      operation,
+    );
   };
 
   start(): void {
@@ -169,13 +175,16 @@ export class LeaderElector {
         this.fenceTimer = this.clock.setTimeout(() => this.checkFence(), this.fenceUntil - this.clock.now());
         if (!this.leading && this.clock.now() < this.fenceUntil) {
           this.leading = true;
-          this.logger.info({ lease: this.leaseRef, identity: this.identity, transitions: this.observed?.record.leaseTransitions }, 'leader election: this replica leads');
+          this.logger.info(
+            { lease: this.leaseRef, identity: this.identity, transitions: this.observed?.record.leaseTransitions },
+            'leader election: this replica leads',
+          );
           this.noteLeader(this.identity);
           try {
             this.options.onStartedLeading({ transitions: this.observed?.record.leaseTransitions ?? 0 });
           } catch (err) {
-            this.logger.error({ err }, 'starting the leader\'s work failed');
-            await this.lose('starting the leader\'s work failed');
+            this.logger.error({ err }, "starting the leader's work failed");
+            await this.lose("starting the leader's work failed");
           }
         }
       } else if (this.leading) {
@@ -208,10 +217,13 @@ export class LeaderElector {
     if (!this.leading) return this.stopping ?? Promise.resolve();
     this.leading = voluntary;
     if (!voluntary) this.fenceUntil = 0;
-    this.logger[voluntary ? 'info' : 'warn']({ lease: this.leaseRef, identity: this.identity, reason }, 'leader election: this replica stops leading');
+    this.logger[voluntary ? 'info' : 'warn'](
+      { lease: this.leaseRef, identity: this.identity, reason },
+      'leader election: this replica stops leading',
+    );
     const done = Promise.resolve()
       .then(() => this.options.onStoppedLeading(reason))
-      .catch((err: unknown) => this.logger.error({ err }, 'stopping the leader\'s work failed'))
+      .catch((err: unknown) => this.logger.error({ err }, "stopping the leader's work failed"))
       .finally(() => {
         this.leading = false;
         this.fenceUntil = 0;
@@ -265,8 +277,9 @@ export class LeaderElector {
       return true;
     } catch (err) {
       // A conflict or AlreadyExists means another replica won this round: not worth a warning.
-      if (isConflict(err) || isAlreadyExists(err)) this.logger.debug({ lease: this.leaseRef }, 'leader election: another replica wrote the Lease first');
-      else this.problem((err as Error).message);
+      if (isConflict(err) || isAlreadyExists(err))
+        this.logger.debug({ lease: this.leaseRef }, 'leader election: another replica wrote the Lease first');
+      else this.problem(errorMessage(err));
       return false;
     }
   }
@@ -287,7 +300,8 @@ export class LeaderElector {
   }
 
   private problem(message: string): void {
-    if (message && message !== this.lastProblem) this.logger.warn({ lease: this.leaseRef, error: message }, 'leader election: reading or writing the Lease failed; trying again');
+    if (message && message !== this.lastProblem)
+      this.logger.warn({ lease: this.leaseRef, error: message }, 'leader election: reading or writing the Lease failed; trying again');
     this.lastProblem = message;
   }
 
@@ -297,6 +311,7 @@ export class LeaderElector {
     const fieldSelector = `metadata.name=${name}`;
     return watchStream<LeaseObject>({
       kubeConfig: client.kubeConfig,
+      rest: client.rest,
       path: this.path,
       fieldSelector,
       logger: this.logger,
@@ -344,7 +359,9 @@ export class LeaderElector {
       metadata: { name: this.options.name, namespace: this.options.namespace },
       spec: leaseSpecOf(record),
     };
-    return kubeCall(`create Lease ${this.leaseRef}`, () => this.options.client.rest.request<LeaseObject>({ method: 'POST', path: this.path, body }));
+    return kubeCall(`create Lease ${this.leaseRef}`, () =>
+      this.options.client.rest.request<LeaseObject>({ method: 'POST', path: this.path, body }),
+    );
   }
 
   /** PUT of the Lease as last seen with `record`: a 409 when anyone wrote it since. */

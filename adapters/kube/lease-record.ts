@@ -57,9 +57,7 @@ export interface Observation {
   observedAt: number;
 }
 
-export type Claim =
-  | { kind: 'write'; record: LeaderElectionRecord }
-  | { kind: 'held'; holder: string; expiresAt: number };
+export type Claim = { kind: 'write'; record: LeaderElectionRecord } | { kind: 'held'; holder: string; expiresAt: number };
 
 /**
  * Given the Lease as just read (and what was observed before), whether this replica may write itself

@@ -26,6 +26,7 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
  */
 export function createMergePatch(current: unknown, desired: unknown): Json | undefined {
   if (jsonEqual(current, desired)) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- `desired` is the caller's JSON document (a value of it, when recursing)
   if (!isPlainObject(current) || !isPlainObject(desired)) return (desired ?? null) as Json;
   const patch: Record<string, Json> = {};
   for (const [key, value] of Object.entries(desired)) {

@@ -13,6 +13,7 @@ import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { isAlreadyExists, isConflict, isNotFound, kubeCall, KubeError, type KubeClient } from './kube-client.js';
 import { watchStream, type WatchEvent } from './watch-stream.js';
+import { errorMessage } from '../unknown-values.js';
 
 export interface SecretObject {
   apiVersion?: string;
@@ -133,7 +134,11 @@ export class SecretStore {
   async delete(namespace: string, name: string, preconditions?: { uid?: string; resourceVersion?: string }): Promise<void> {
     try {
       await kubeCall(`delete Secret ${namespace}/${name}`, () =>
-        this.client.core.deleteNamespacedSecret({ namespace, name, ...(preconditions ? { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions } } : {}) }),
+        this.client.core.deleteNamespacedSecret({
+          namespace,
+          name,
+          ...(preconditions ? { body: { apiVersion: 'v1', kind: 'DeleteOptions', preconditions } } : {}),
+        }),
       );
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -151,7 +156,7 @@ export class SecretStore {
       let stopped = false;
       let pollTimer: NodeJS.Timeout | undefined;
       const publish = (data: SecretData | null): void => {
-        const fingerprint = data === null ? 'null' : JSON.stringify(Object.entries(data).sort(([a], [b]) => a.localeCompare(b)));
+        const fingerprint = data === null ? 'null' : JSON.stringify(Object.entries(data).sort(byKey));
         if (fingerprint === last) return;
         last = fingerprint;
         subscriber.next(data);
@@ -161,7 +166,7 @@ export class SecretStore {
         try {
           publish(await this.getData(namespace, name));
         } catch (err) {
-          this.logger.warn({ err: (err as Error).message }, `polling Secret ${namespace}/${name} failed; retrying`);
+          this.logger.warn({ err: errorMessage(err) }, `polling Secret ${namespace}/${name} failed; retrying`);
         }
         if (!stopped) pollTimer = setTimeout(() => void poll(), options.pollMs);
       };
@@ -172,11 +177,17 @@ export class SecretStore {
         const key = `${namespace}/${name}`;
         const watching = watchStream<SecretObject>({
           kubeConfig: this.client.kubeConfig,
+          rest: this.client.rest,
           path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
           fieldSelector: `metadata.name=${name}`,
           list: async (query) => {
             const list = await kubeCall(`list Secrets in ${namespace}`, () =>
-              this.client.core.listNamespacedSecret<SecretObject>({ namespace, fieldSelector: query.fieldSelector, limit: query.limit, _continue: query.continue }),
+              this.client.core.listNamespacedSecret<SecretObject>({
+                namespace,
+                fieldSelector: query.fieldSelector,
+                limit: query.limit,
+                _continue: query.continue,
+              }),
             );
             return {
               items: list.items.map(withKind),
@@ -216,14 +227,24 @@ export class SecretStore {
    * memory. Needs list and watch on Secrets in that namespace; without them the stream emits a
    * `problem` with status 403 (and keeps retrying until unsubscribed).
    */
-  watchSecrets(namespace: string, labelSelector: string, project: (secret: SecretObject) => SecretObject): Observable<WatchEvent<SecretObject>> {
+  watchSecrets(
+    namespace: string,
+    labelSelector: string,
+    project: (secret: SecretObject) => SecretObject,
+  ): Observable<WatchEvent<SecretObject>> {
     return watchStream<SecretObject>({
       kubeConfig: this.client.kubeConfig,
+      rest: this.client.rest,
       path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
       labelSelector,
       list: async (query) => {
         const list = await kubeCall(`list Secrets (${labelSelector}) in ${namespace}`, () =>
-          this.client.core.listNamespacedSecret<SecretObject>({ namespace, labelSelector: query.labelSelector, limit: query.limit, _continue: query.continue }),
+          this.client.core.listNamespacedSecret<SecretObject>({
+            namespace,
+            labelSelector: query.labelSelector,
+            limit: query.limit,
+            _continue: query.continue,
+          }),
         );
         return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '', continue: list.metadata?.continue };
       },
@@ -288,5 +309,13 @@ function sameContent(current: SecretObject, desired: SecretObject): boolean {
 }
 
 function sorted(record: Record<string, string> | undefined): Array<[string, string]> {
-  return Object.entries(record ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  return Object.entries(record ?? {}).sort(byKey);
+}
+
+/**
+ * Entries by key in code-unit order: a stable order is all these comparisons need, and
+ * localeCompare would load ICU's collation data into the agent (about 3 MB of resident memory).
+ */
+function byKey([a]: [string, unknown], [b]: [string, unknown]): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

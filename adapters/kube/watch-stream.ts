@@ -1,5 +1,6 @@
 // A list+watch that never gives up, as an RxJS Observable. client-node's informer stops for good on
-// any non-410 error and has no client-side timeout (ecosystem.md §2), so this drives `Watch` itself:
+// any non-410 error and has no client-side timeout (ecosystem.md §2), so this drives the watch
+// requests itself (KubeRest.watch, the same protocol as client-node's Watch):
 //
 //   LIST (paged) → emit `synced` → WATCH from the list's resourceVersion with bookmarks
 //     event            → update the cache, emit added/modified/deleted
@@ -15,11 +16,12 @@
 // made a large sync quadratic): read it when the emission arrives, copy it to keep it. `synced` means "the cache was rebuilt from a fresh LIST":
 // treat it as a full resync (objects that vanished while disconnected are simply absent).
 // The stream never errors; it completes only when unsubscribed.
-import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { Observable, type Subscriber } from 'rxjs';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { toKubeError } from './kube-client.js';
+import { KubeRest, type WatchRequest } from './kube-rest.js';
 
 /** The least a watched object has; stores pass their own richer types. */
 export interface KubeObject {
@@ -59,6 +61,8 @@ export type WatchEvent<T> =
 
 export interface WatchStreamOptions<T> {
   kubeConfig: KubeConfig;
+  /** The client to watch through (its keep-alive connections, user agent and guard); default one of its own on `kubeConfig`. */
+  rest?: KubeRest;
   /** Collection path, e.g. `/api/v1/namespaces/kyma-system/secrets`. */
   path: string;
   list: ListFunction<T>;
@@ -113,7 +117,7 @@ export function watchStream<T extends KubeObject>(options: WatchStreamOptions<T>
 }
 
 class WatchLoop<T extends KubeObject> {
-  private readonly watch: Watch;
+  private readonly rest: KubeRest;
   private readonly logger: Logger;
   private readonly watchTimeoutSeconds: number;
   private readonly idleTimeoutMs: number;
@@ -132,7 +136,7 @@ class WatchLoop<T extends KubeObject> {
     private readonly options: WatchStreamOptions<T>,
     private readonly subscriber: Subscriber<WatchEvent<T>>,
   ) {
-    this.watch = new Watch(options.kubeConfig);
+    this.rest = options.rest ?? new KubeRest(options.kubeConfig);
     this.logger = (options.logger ?? silentLogger).child({ watch: options.path });
     this.watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
     this.idleTimeoutMs = options.idleTimeoutMs ?? (this.watchTimeoutSeconds + 30) * 1000;
@@ -222,7 +226,7 @@ class WatchLoop<T extends KubeObject> {
       const started = Date.now();
       let received = false;
       let settled = false;
-      let controller: AbortController | undefined;
+      let controller: WatchRequest | undefined;
       let idleTimer: NodeJS.Timeout | undefined;
 
       const settle = (outcome: WatchOutcome): void => {
@@ -262,10 +266,14 @@ class WatchLoop<T extends KubeObject> {
           return;
         }
         const error = toKubeError(err, `watch ${this.options.path}`);
-        settle(error.status === 410 ? { kind: 'expired' } : { kind: 'failed', status: error.status, reason: error.reason, message: error.message });
+        settle(
+          error.status === 410
+            ? { kind: 'expired' }
+            : { kind: 'failed', status: error.status, reason: error.reason, message: error.message },
+        );
       };
 
-      this.watch.watch(this.options.path, query, onEvent, onDone).then(
+      this.rest.watch(this.options.path, query, onEvent, onDone).then(
         (ctrl) => {
           controller = ctrl;
           // The attempt may have been given up (idle, close) while the request was in flight.
@@ -278,6 +286,8 @@ class WatchLoop<T extends KubeObject> {
 
   /** Applies one watch event; returns an outcome when the stream must end. */
   private apply(type: string, object: unknown): WatchOutcome | undefined {
+    // The watch's JSON is taken as the watched type (a Status for ERROR): where the typed code meets the wire.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- the wire boundary described above
     const obj = object as T & { code?: number; reason?: string; message?: string };
     switch (type) {
       case 'ADDED':

@@ -1,8 +1,9 @@
 // Reading X.509 certificates: PEM bundles, validity dates, fingerprints, key/certificate pairing.
+// Node's own X509Certificate (OpenSSL) reads them: a JavaScript ASN.1 library would stay loaded in the
+// agent for the few certificates it reads (pkijs with its dependencies is about 400 KB of code).
 import { createHash, createPrivateKey, X509Certificate as NodeX509Certificate } from 'node:crypto';
-import * as asn1js from 'asn1js';
-import * as pkijs from 'pkijs';
 import { decodePemBlocks, PemError } from './pem.js';
+import { errorMessage } from '../unknown-values.js';
 
 export interface ParsedCertificate {
   pem: string;
@@ -19,15 +20,6 @@ export interface ParsedCertificate {
 export class CertificateError extends Error {
   override readonly name = 'CertificateError';
 }
-
-const SHORT_NAMES: Record<string, string> = {
-  '2.5.4.6': 'C',
-  '2.5.4.8': 'ST',
-  '2.5.4.7': 'L',
-  '2.5.4.10': 'O',
-  '2.5.4.11': 'OU',
-  '2.5.4.3': 'CN',
-};
 
 /** Every certificate of a PEM bundle, in order. Blocks that are not certificates are an error. */
 export function parseCertificates(pemText: string, what = 'certificate PEM'): ParsedCertificate[] {
@@ -52,21 +44,25 @@ export function parseCertificate(pemText: string, what = 'certificate PEM'): Par
 }
 
 function parseCertificateDer(der: Uint8Array, what: string, pem: string): ParsedCertificate {
-  let certificate: pkijs.Certificate;
+  let certificate: NodeX509Certificate;
   try {
-    const asn1 = asn1js.fromBER(der);
-    if (asn1.offset === -1) throw new Error(asn1.result.error);
-    certificate = new pkijs.Certificate({ schema: asn1.result });
+    certificate = new NodeX509Certificate(der);
   } catch (error) {
-    throw new CertificateError(`${what} is not a valid X.509 certificate (${(error as Error).message}).`);
+    throw new CertificateError(`${what} is not a valid X.509 certificate (${errorMessage(error)}).`);
+  }
+  // OpenSSL prints validity as "Jan  1 00:00:00 2030 GMT" (whole seconds, UTC), which Date reads.
+  const notBefore = new Date(certificate.validFrom);
+  const notAfter = new Date(certificate.validTo);
+  if (Number.isNaN(notBefore.getTime()) || Number.isNaN(notAfter.getTime())) {
+    throw new CertificateError(`${what} is not a valid X.509 certificate (its validity cannot be read).`);
   }
   return {
     pem,
     der,
     subject: formatName(certificate.subject),
     issuer: formatName(certificate.issuer),
-    notBefore: certificate.notBefore.value,
-    notAfter: certificate.notAfter.value,
+    notBefore,
+    notAfter,
     sha256Fingerprint: sha256Fingerprint(der),
   };
 }
@@ -92,8 +88,7 @@ export function keyMatchesCertificate(keyPem: string, certificatePem: string): b
   return new NodeX509Certificate(Buffer.from(first.der)).checkPrivateKey(key);
 }
 
-function formatName(name: pkijs.RelativeDistinguishedNames): string {
-  return name.typesAndValues
-    .map((atv) => `${SHORT_NAMES[atv.type] ?? atv.type}=${(atv.value as { valueBlock?: { value?: unknown } }).valueBlock?.value ?? ''}`)
-    .join(', ');
+/** Node prints a name one attribute per line, in encoding order ("C=DE\nO=Org\nCN=id"): one line here. */
+function formatName(name: string): string {
+  return name.split('\n').filter(Boolean).join(', ');
 }

@@ -37,7 +37,9 @@ export function decodeCertificationResult(result: CertificationResult): ClientCr
   const chain = guard('certificateChain', () => parseCertificates(certificateChainPem, 'certificateChain'));
   guard('caCertificate', () => parseCertificates(caCertificatePem, 'caCertificate'));
   if (chain[0].sha256Fingerprint !== client.sha256Fingerprint) {
-    throw new CredentialsError('The Connector returned a certificateChain whose first certificate is not the clientCertificate; retry the connection, and report it to the Compass operators if it persists.');
+    throw new CredentialsError(
+      'The Connector returned a certificateChain whose first certificate is not the clientCertificate; retry the connection, and report it to the Compass operators if it persists.',
+    );
   }
   return {
     clientCertificatePem,

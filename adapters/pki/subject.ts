@@ -50,21 +50,29 @@ const TYPE_ALIASES: Record<string, SubjectAttributeType> = {
  */
 export function parseSubject(subject: string): ParsedSubject {
   if (subject.trim() === '') {
-    throw new SubjectParseError('The certificate subject from the Connector is empty; expected e.g. "O=Org,OU=OrgUnit,L=locality,ST=province,C=DE,CN=<id>". Check the Connector configuration.');
+    throw new SubjectParseError(
+      'The certificate subject from the Connector is empty; expected e.g. "O=Org,OU=OrgUnit,L=locality,ST=province,C=DE,CN=<id>". Check the Connector configuration.',
+    );
   }
   const byType = new Map<SubjectAttributeType, string[]>();
   const ignored: string[] = [];
   for (const segment of splitUnescaped(subject)) {
     if (segment.raw.trim() === '') {
-      throw new SubjectParseError(`The certificate subject ${JSON.stringify(subject)} has an empty segment at position ${segment.start}; expected "KEY=value" pairs separated by commas.`);
+      throw new SubjectParseError(
+        `The certificate subject ${JSON.stringify(subject)} has an empty segment at position ${segment.start}; expected "KEY=value" pairs separated by commas.`,
+      );
     }
     const eq = segment.raw.indexOf('=');
     if (eq < 0) {
-      throw new SubjectParseError(`The certificate subject ${JSON.stringify(subject)} has a segment without "=" (${JSON.stringify(segment.raw.trim())}); expected "KEY=value" pairs separated by commas.`);
+      throw new SubjectParseError(
+        `The certificate subject ${JSON.stringify(subject)} has a segment without "=" (${JSON.stringify(segment.raw.trim())}); expected "KEY=value" pairs separated by commas.`,
+      );
     }
     const key = segment.raw.slice(0, eq).trim();
     if (key === '') {
-      throw new SubjectParseError(`The certificate subject ${JSON.stringify(subject)} has a segment without an attribute type (${JSON.stringify(segment.raw.trim())}).`);
+      throw new SubjectParseError(
+        `The certificate subject ${JSON.stringify(subject)} has a segment without an attribute type (${JSON.stringify(segment.raw.trim())}).`,
+      );
     }
     const value = unescapeValue(segment.raw.slice(eq + 1), subject);
     const type = TYPE_ALIASES[key.toLowerCase()];
@@ -77,7 +85,9 @@ export function parseSubject(subject: string): ParsedSubject {
     byType.set(type, values);
   }
   if (!byType.has('CN')) {
-    throw new SubjectParseError(`The certificate subject ${JSON.stringify(subject)} has no CN; the Connector requires CN to be the client id.`);
+    throw new SubjectParseError(
+      `The certificate subject ${JSON.stringify(subject)} has no CN; the Connector requires CN to be the client id.`,
+    );
   }
   const attributes: SubjectAttribute[] = [];
   for (const type of SUBJECT_ORDER) for (const value of byType.get(type) ?? []) attributes.push({ type, value });
@@ -90,7 +100,10 @@ export function formatSubject(attributes: readonly SubjectAttribute[]): string {
 }
 
 function escapeValue(value: string): string {
-  return value.replace(/[,+"\\<>;=]/g, (c) => `\\${c}`).replace(/^[ #]/, (c) => `\\${c}`).replace(/ $/, '\\ ');
+  return value
+    .replace(/[,+"\\<>;=]/g, (c) => `\\${c}`)
+    .replace(/^[ #]/, (c) => `\\${c}`)
+    .replace(/ $/, '\\ ');
 }
 
 interface Segment {

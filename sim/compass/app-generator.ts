@@ -36,7 +36,7 @@ export interface GenerateOptions {
 
 export function generateApplications(count: number, seed: number, options: GenerateOptions): ApplicationRecord[] {
   const random = seededRandom(seed);
-  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)];
   const apps: ApplicationRecord[] = [];
   for (let index = 0; index < count; index++) {
     const system = pick(systems);
@@ -50,7 +50,8 @@ export function generateApplications(count: number, seed: number, options: Gener
         id: uuidFrom(random),
         name: `${system} bundle ${b}`,
         description: random() < 0.8 ? `APIs and events of ${name}, bundle ${b}` : null,
-        instanceAuthRequestInputSchema: random() < 0.3 ? JSON.stringify({ type: 'object', properties: { scope: { type: 'string' } } }) : null,
+        instanceAuthRequestInputSchema:
+          random() < 0.3 ? JSON.stringify({ type: 'object', properties: { scope: { type: 'string' } } }) : null,
         defaultInstanceAuth: generateAuth(random, name, b),
         apiDefinitions: Array.from({ length: apiCount }, (_, a) => ({
           id: uuidFrom(random),
@@ -97,17 +98,44 @@ function generateAuth(random: () => number, name: string, bundle: number): AuthR
     case 0:
       return null;
     case 1:
-      return { credential: { __typename: 'BasicCredentialData', username: `${name}-user`, password: `pw-${bundle}-${Math.floor(random() * 1e9)}` }, additionalHeaders: headers, additionalQueryParams: params, requestAuth: null };
+      return {
+        credential: { __typename: 'BasicCredentialData', username: `${name}-user`, password: `pw-${bundle}-${Math.floor(random() * 1e9)}` },
+        additionalHeaders: headers,
+        additionalQueryParams: params,
+        requestAuth: null,
+      };
     case 2:
-      return { credential: { __typename: 'OAuthCredentialData', clientId: `${name}-client`, clientSecret: `secret-${Math.floor(random() * 1e9)}`, url: `https://${name}.example.com/oauth/token` }, additionalHeaders: headers, additionalQueryParams: params, requestAuth: null };
+      return {
+        credential: {
+          __typename: 'OAuthCredentialData',
+          clientId: `${name}-client`,
+          clientSecret: `secret-${Math.floor(random() * 1e9)}`,
+          url: `https://${name}.example.com/oauth/token`,
+        },
+        additionalHeaders: headers,
+        additionalQueryParams: params,
+        requestAuth: null,
+      };
     case 3:
       return {
         credential: { __typename: 'BasicCredentialData', username: `${name}-csrf`, password: `pw-${Math.floor(random() * 1e9)}` },
         additionalHeaders: headers,
         additionalQueryParams: params,
-        requestAuth: { csrf: { tokenEndpointURL: `https://${name}.example.com/csrf`, credential: null, additionalHeaders: null, additionalQueryParams: null } },
+        requestAuth: {
+          csrf: {
+            tokenEndpointURL: `https://${name}.example.com/csrf`,
+            credential: null,
+            additionalHeaders: null,
+            additionalQueryParams: null,
+          },
+        },
       };
     default:
-      return { credential: null, additionalHeaders: headers ?? { 'X-Api-Key-Name': ['generated'] }, additionalQueryParams: params, requestAuth: null };
+      return {
+        credential: null,
+        additionalHeaders: headers ?? { 'X-Api-Key-Name': ['generated'] },
+        additionalQueryParams: params,
+        requestAuth: null,
+      };
   }
 }

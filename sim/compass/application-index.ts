@@ -39,9 +39,12 @@ export class RuntimeApplicationIndex {
     const cached = this.entries.get(runtime.id);
     if (cached && cached.revision === revision && cached.tenant === runtime.tenant && cached.scenarios === key) return cached.applications;
     const wanted = new Set(scenarios);
-    const applications = wanted.size === 0
-      ? []
-      : this.source.applicationsById().filter((app) => app.tenant === runtime.tenant && scenariosOf(app.labels).some((scenario) => wanted.has(scenario)));
+    const applications =
+      wanted.size === 0
+        ? []
+        : this.source
+            .applicationsById()
+            .filter((app) => app.tenant === runtime.tenant && scenariosOf(app.labels).some((scenario) => wanted.has(scenario)));
     this.entries.set(runtime.id, { revision, tenant: runtime.tenant, scenarios: key, applications });
     return applications;
   }

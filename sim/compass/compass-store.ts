@@ -83,6 +83,14 @@ export interface StoreOptions {
   runtimeId: string;
   certificateValidityMs: number;
   pageSize?: number;
+  /** Milliseconds every Director request waits before it is executed (a Director far away); default 0. */
+  directorLatencyMs?: number;
+}
+
+/** Director requests being answered now, and the most at any one time since the last reset. */
+export interface InFlight {
+  current: number;
+  max: number;
 }
 
 export class CompassStore {
@@ -92,6 +100,7 @@ export class CompassStore {
   /** Read freely; write only through the methods below, which keep the revision and the indexes current. */
   readonly applications = new Map<string, ApplicationRecord>();
   private revision = 0;
+  private contentRevision = 0;
   /** Every application in id order, rebuilt only after a write (every Director page needs it). */
   private sortedApplications: ApplicationRecord[] | null = null;
   /** Per runtime, the applications it sees: what applicationsForRuntime pages through. */
@@ -106,8 +115,13 @@ export class CompassStore {
   connectorUrl = '';
   certSecuredConnectorUrl = '';
   directorUrl = '';
+  /** Added to every Director request (see StoreOptions.directorLatencyMs). */
+  directorLatencyMs: number;
+  /** Counted by the Director surface from a request's arrival to its answer. */
+  readonly directorInFlight: InFlight = { current: 0, max: 0 };
 
   constructor(readonly options: StoreOptions) {
+    this.directorLatencyMs = options.directorLatencyMs ?? 0;
     this.addTenant(options.tenant);
     this.upsertRuntime({ id: options.runtimeId, tenant: options.tenant, name: 'compass-sim-runtime', labels: { scenarios: ['DEFAULT'] } });
   }
@@ -186,8 +200,14 @@ export class CompassStore {
     return this.revision;
   }
 
+  /** Changes with every write of an application or of its bundles: what the Director's kept answers depend on. */
+  get applicationContentRevision(): number {
+    return this.contentRevision;
+  }
+
   private applicationsChanged(): void {
     this.revision += 1;
+    this.contentRevision += 1;
     this.sortedApplications = null;
   }
 
@@ -204,6 +224,7 @@ export class CompassStore {
     const index = app.bundles.findIndex((b) => b.id === input.id);
     if (index >= 0) app.bundles[index] = bundle;
     else app.bundles.push(bundle);
+    this.contentRevision += 1; // the Director's kept answers hold the bundles too; the lists of records stay
     return bundle;
   }
 
@@ -212,11 +233,14 @@ export class CompassStore {
     if (!app) return false;
     const before = app.bundles.length;
     app.bundles = app.bundles.filter((b) => b.id !== bundleId);
-    return app.bundles.length !== before;
+    if (app.bundles.length === before) return false;
+    this.contentRevision += 1;
+    return true;
   }
 
   generateApplications(count: number, seed = 1, scenarios?: string[]): ApplicationRecord[] {
-    if (!Number.isInteger(count) || count < 0 || count > 100_000) throw new Error(`generateApplications: count must be an integer between 0 and 100000, got ${count}`);
+    if (!Number.isInteger(count) || count < 0 || count > 100_000)
+      throw new Error(`generateApplications: count must be an integer between 0 and 100000, got ${count}`);
     const apps = generateApplications(count, seed, { tenant: this.options.tenant, scenarios, timestamp: this.now().toISOString() });
     for (const app of apps) this.applications.set(app.id, app);
     this.applicationsChanged();
@@ -231,7 +255,15 @@ export class CompassStore {
     this.systemAuths.set(auth.id, auth);
     const { token, expiresAt } = this.mintToken(auth.id, 'Runtime');
     const raw = JSON.stringify({ token, connectorURL: this.connectorUrl });
-    return { token, clientId: auth.id, runtimeId, connectorURL: this.connectorUrl, raw, rawEncoded: Buffer.from(raw).toString('base64'), expiresAt: new Date(expiresAt).toISOString() };
+    return {
+      token,
+      clientId: auth.id,
+      runtimeId,
+      connectorURL: this.connectorUrl,
+      raw,
+      rawEncoded: Buffer.from(raw).toString('base64'),
+      expiresAt: new Date(expiresAt).toISOString(),
+    };
   }
 
   mintToken(clientId: string, type: TokenType): { token: string; expiresAt: number } {
@@ -259,7 +291,8 @@ export class CompassStore {
 
   revokeCertificate(sha256: string): void {
     const hash = sha256.toLowerCase();
-    if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error('revokeCertificate: expected the SHA-256 of the certificate DER as 64 hex characters');
+    if (!/^[0-9a-f]{64}$/.test(hash))
+      throw new Error('revokeCertificate: expected the SHA-256 of the certificate DER as 64 hex characters');
     this.revoked.add(hash);
     const issued = this.issued.get(hash);
     if (issued) issued.revoked = true;

@@ -42,7 +42,11 @@ export const connectorResolvers: Resolvers<ConnectorContext> = {
         notAfter: signed.notAfter.toISOString(),
         revoked: false,
       });
-      return { certificateChain: signed.certificateChain, caCertificate: signed.caCertificate, clientCertificate: signed.clientCertificate };
+      return {
+        certificateChain: signed.certificateChain,
+        caCertificate: signed.caCertificate,
+        clientCertificate: signed.clientCertificate,
+      };
     },
     revokeCertificate: (_root, _args, { store, via, certificateSha256 }) => {
       if (via !== 'certificate' || !certificateSha256) {

@@ -51,7 +51,8 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, c
   const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
   const method = req.method ?? 'GET';
   // Odd segments are ids, except the fixed words /clock/advance and /applications/generate.
-  const fixed = (part: string, index: number) => index === 1 && (parts[0] === 'clock' || (parts[0] === 'applications' && part === 'generate'));
+  const fixed = (part: string, index: number) =>
+    index === 1 && (parts[0] === 'clock' || (parts[0] === 'applications' && part === 'generate'));
   const route = `${method} /${parts.map((part, index) => (index % 2 === 1 && !fixed(part, index) ? ':' : part)).join('/')}`;
   let status = 200;
   let result: unknown;
@@ -86,37 +87,41 @@ export async function handleControl(req: IncomingMessage, res: ServerResponse, c
         result = control.addTenant(body.externalId as string);
         break;
       case 'GET /runtimes/:':
-        result = found(control.runtime(parts[1]!), `runtime ${parts[1]}`);
+        result = found(control.runtime(parts[1]), `runtime ${parts[1]}`);
         break;
       case 'PUT /runtimes/:':
-        result = control.upsertRuntime({ ...body, id: parts[1]! });
+        result = control.upsertRuntime({ ...body, id: parts[1] });
         break;
       case 'DELETE /runtimes/:':
-        result = { removed: control.removeRuntime(parts[1]!) };
+        result = { removed: control.removeRuntime(parts[1]) };
         break;
       case 'GET /runtimes/:/labels':
-        result = found(control.runtimeLabels(parts[1]!), `runtime ${parts[1]}`);
+        result = found(control.runtimeLabels(parts[1]), `runtime ${parts[1]}`);
         break;
       case 'GET /applications':
         result = control.applications();
         break;
       case 'POST /applications/generate': {
         if (typeof body.count !== 'number') throw new RouteError(400, 'POST /applications/generate needs {"count": n, "seed"?: n}');
-        const apps = control.generateApplications(body.count, typeof body.seed === 'number' ? body.seed : undefined, Array.isArray(body.scenarios) ? (body.scenarios as string[]) : undefined);
+        const apps = control.generateApplications(
+          body.count,
+          typeof body.seed === 'number' ? body.seed : undefined,
+          Array.isArray(body.scenarios) ? (body.scenarios as string[]) : undefined,
+        );
         result = { generated: apps.length, ids: apps.map((app) => app.id) };
         break;
       }
       case 'PUT /applications/:':
-        result = control.upsertApplication({ ...body, id: parts[1]! });
+        result = control.upsertApplication({ ...body, id: parts[1] });
         break;
       case 'DELETE /applications/:':
-        result = { removed: control.removeApplication(parts[1]!) };
+        result = { removed: control.removeApplication(parts[1]) };
         break;
       case 'PUT /applications/:/bundles/:':
-        result = control.upsertBundle(parts[1]!, { ...body, id: parts[3]! });
+        result = control.upsertBundle(parts[1], { ...body, id: parts[3] });
         break;
       case 'DELETE /applications/:/bundles/:':
-        result = { removed: control.removeBundle(parts[1]!, parts[3]!) };
+        result = { removed: control.removeBundle(parts[1], parts[3]) };
         break;
       case 'GET /faults':
         result = control.faults();

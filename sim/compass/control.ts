@@ -1,6 +1,6 @@
 // The simulator's control surface, in process. The HTTP control API (control-routes.ts) exposes the
 // same functions as JSON routes.
-import type { CallLogEntry, CompassStore } from './compass-store.js';
+import type { CallLogEntry, CompassStore, InFlight } from './compass-store.js';
 import type { ArmedFault, FaultSpec } from './faults.js';
 import type {
   ApplicationInput,
@@ -45,6 +45,12 @@ export interface CompassControl {
   clearFaults(): void;
   callLog(): CallLogEntry[];
   clearCallLog(): void;
+  /** Milliseconds every Director request waits before it is answered (0: none). */
+  setDirectorLatency(ms: number): void;
+  /** Director requests being answered now, and the most at once since the last reset. */
+  directorInFlight(): InFlight;
+  /** Starts counting the most Director requests at once afresh. */
+  resetDirectorInFlight(): void;
 }
 
 export function createControl(store: CompassStore): CompassControl {
@@ -82,5 +88,14 @@ export function createControl(store: CompassStore): CompassControl {
     clearFaults: () => store.faults.clear(),
     callLog: () => store.callLog(),
     clearCallLog: () => store.clearCallLog(),
+    setDirectorLatency: (ms) => {
+      if (!(typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 && ms <= 600_000))
+        throw new Error('Director latency must be between 0 and 600000 ms');
+      store.directorLatencyMs = ms;
+    },
+    directorInFlight: () => ({ ...store.directorInFlight }),
+    resetDirectorInFlight: () => {
+      store.directorInFlight.max = store.directorInFlight.current;
+    },
   };
 }

@@ -7,7 +7,7 @@ import * as x509 from '@peculiar/x509';
 import type { CertificateAuthority } from '../tls/certificate-authority.js';
 import { subjectConstants } from './compass-store.js';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as Crypto);
 
 /** A Connector resolver error: shown to the client verbatim, without extensions. */
 export class ConnectorError extends Error {
@@ -49,7 +49,7 @@ function decodeBase64Strict(text: string): Buffer | undefined {
 function decodePem(text: string): Buffer | undefined {
   const match = /-----BEGIN ([A-Z0-9 ]+)-----\r?\n([\s\S]*?)-----END \1-----/.exec(text);
   if (!match) return undefined;
-  const body = match[2]!.replace(/[\r\n\s]/g, '');
+  const body = match[2].replace(/[\r\n\s]/g, '');
   if (!base64Text.test(body) || body.length % 4 !== 0 || body.length === 0) return undefined;
   return Buffer.from(body, 'base64');
 }
@@ -63,7 +63,10 @@ export async function signCertificateSigningRequest(
   validityMs: number,
 ): Promise<SignedCertificate> {
   const pemBytes = decodeBase64Strict(csrBase64);
-  if (!pemBytes) throw new ConnectorError('Error while decoding Certificate Signing Request: Error while parsing base64 content. Incorrect value provided.');
+  if (!pemBytes)
+    throw new ConnectorError(
+      'Error while decoding Certificate Signing Request: Error while parsing base64 content. Incorrect value provided.',
+    );
   const der = decodePem(pemBytes.toString('latin1'));
   if (!der) throw new ConnectorError(`${signing}: Error while decoding pem block.`);
   let csr: x509.Pkcs10CertificateRequest;

@@ -31,7 +31,7 @@ const compareIds = (x: { id: string }, y: { id: string }) => (x.id < y.id ? -1 :
 
 /** The items in id order: the list itself when it already is, otherwise a sorted copy. */
 function byId<T extends { id: string }>(items: readonly T[]): readonly T[] {
-  for (let i = 1; i < items.length; i++) if (compareIds(items[i - 1]!, items[i]!) > 0) return [...items].sort(compareIds);
+  for (let i = 1; i < items.length; i++) if (compareIds(items[i - 1], items[i]) > 0) return [...items].sort(compareIds);
   return items;
 }
 
@@ -41,8 +41,8 @@ function selectLabels(labels: Labels, key: string | null | undefined): Labels {
 }
 
 /** Consumes the page faults armed for one produced page of `name`. */
-function pageFaults(store: CompassStore, name: string): PageFaults {
-  const taken = store.faults.take([name], pageFaultKinds, 'director');
+function pageFaults(store: CompassStore, name: string, after: string | null | undefined): PageFaults {
+  const taken = store.faults.take([name], pageFaultKinds, 'director', after);
   if (taken.length === 0) return noPageFaults;
   return {
     truncate: taken.some((fault) => fault.kind === 'truncated-page'),
@@ -54,10 +54,15 @@ function inTenant<T extends { tenant: string }>(context: DirectorContext, record
   return record && record.tenant === context.tenant ? record : undefined;
 }
 
-function definitionsPage<T extends { id: string; group?: string | null }>(items: readonly T[], { group, first, after }: PageArgs, context: DirectorContext, name: string) {
+function definitionsPage<T extends { id: string; group?: string | null }>(
+  items: readonly T[],
+  { group, first, after }: PageArgs,
+  context: DirectorContext,
+  name: string,
+) {
   const sorted = byId(items);
   const selected = group === undefined || group === null ? sorted : sorted.filter((item) => item.group === group);
-  return paginate(selected, { first, after, cap: context.store.options.pageSize }, pageFaults(context.store, name));
+  return paginate(selected, { first, after, cap: context.store.options.pageSize }, pageFaults(context.store, name, after));
 }
 
 function defaultEventingUrl(store: CompassStore, app: ApplicationRecord): string {
@@ -90,7 +95,11 @@ export const directorResolvers: Resolvers<DirectorContext> = {
       const runtime = inTenant(context, context.store.runtimes.get(runtimeID));
       if (!runtime) throw invalidData('runtime does not exist');
       const apps = context.store.runtimeApplications.visibleTo(runtime);
-      return paginate(apps, { first, after, cap: context.store.options.pageSize }, pageFaults(context.store, 'applicationsForRuntime'));
+      return paginate(
+        apps,
+        { first, after, cap: context.store.options.pageSize },
+        pageFaults(context.store, 'applicationsForRuntime', after),
+      );
     },
     application: (_root, { id }: { id: string }, context) => {
       const app = inTenant(context, context.store.applications.get(id));
@@ -101,7 +110,14 @@ export const directorResolvers: Resolvers<DirectorContext> = {
   },
   Mutation: {
     setRuntimeLabel: (_root, { runtimeID, key, value }: { runtimeID: string; key: string; value: unknown }, context) => {
-      const reason = key === '' ? 'cannot be blank' : key.length > 256 ? 'the length must be no more than 256' : !labelKeyPattern.test(key) ? 'must be in a valid format' : undefined;
+      const reason =
+        key === ''
+          ? 'cannot be blank'
+          : key.length > 256
+            ? 'the length must be no more than 256'
+            : !labelKeyPattern.test(key)
+              ? 'must be in a valid format'
+              : undefined;
       if (reason) throw new DirectorError('InvalidData', formatDirectorMessage('Invalid data LabelInput', { key: reason }));
       if (key === 'scenarios') throw invalidData('label with key scenarios cannot be set explicitly');
       const runtime = inTenant(context, context.store.runtimes.get(runtimeID));
@@ -114,13 +130,15 @@ export const directorResolvers: Resolvers<DirectorContext> = {
     labels: (app: ApplicationRecord, { key }: { key?: string | null }) => selectLabels(app.labels, key),
     auths: (app: ApplicationRecord, _args, context) => app.auths.map((auth) => systemAuth('APPLICATION', auth.id, context, app.id)),
     bundles: (app: ApplicationRecord, { first, after }: PageArgs, context) =>
-      paginate(byId(app.bundles), { first, after, cap: context.store.options.pageSize }, pageFaults(context.store, 'bundles')),
+      paginate(byId(app.bundles), { first, after, cap: context.store.options.pageSize }, pageFaults(context.store, 'bundles', after)),
     bundle: (app: ApplicationRecord, { id }: { id: string }) => app.bundles.find((item) => item.id === id) ?? null,
     eventingConfiguration: (app: ApplicationRecord, _args, context) => ({ defaultURL: defaultEventingUrl(context.store, app) }),
   },
   Bundle: {
-    apiDefinitions: (bundle: BundleRecord, args: PageArgs, context) => definitionsPage(bundle.apiDefinitions, args, context, 'apiDefinitions'),
-    eventDefinitions: (bundle: BundleRecord, args: PageArgs, context) => definitionsPage(bundle.eventDefinitions, args, context, 'eventDefinitions'),
+    apiDefinitions: (bundle: BundleRecord, args: PageArgs, context) =>
+      definitionsPage(bundle.apiDefinitions, args, context, 'apiDefinitions'),
+    eventDefinitions: (bundle: BundleRecord, args: PageArgs, context) =>
+      definitionsPage(bundle.eventDefinitions, args, context, 'eventDefinitions'),
     apiDefinition: (bundle: BundleRecord, { id }: { id: string }) => bundle.apiDefinitions.find((item) => item.id === id) ?? null,
     eventDefinition: (bundle: BundleRecord, { id }: { id: string }) => bundle.eventDefinitions.find((item) => item.id === id) ?? null,
   },
@@ -134,7 +152,9 @@ export const directorResolvers: Resolvers<DirectorContext> = {
     labels: (runtime: RuntimeRecord, { key }: { key?: string | null }) => selectLabels(runtime.labels, key),
     metadata: (runtime: RuntimeRecord) => ({ creationTimestamp: runtime.creationTimestamp }),
     auths: (runtime: RuntimeRecord, _args, context) =>
-      [...context.store.systemAuths.values()].filter((auth) => auth.runtimeId === runtime.id).map((auth) => systemAuth('RUNTIME', auth.id, context, runtime.id)),
+      [...context.store.systemAuths.values()]
+        .filter((auth) => auth.runtimeId === runtime.id)
+        .map((auth) => systemAuth('RUNTIME', auth.id, context, runtime.id)),
     eventingConfiguration: (runtime: RuntimeRecord) => ({
       defaultURL: typeof runtime.labels.runtime_eventServiceUrl === 'string' ? runtime.labels.runtime_eventServiceUrl : '',
     }),

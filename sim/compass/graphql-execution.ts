@@ -2,10 +2,19 @@
 // field (the caller's identity and the store travel in the context), and each distinct document is
 // parsed, validated and compiled (graphql-jit) once per schema and operation, then reused: a 10,000
 // application synchronization sends the same few documents hundreds of times.
-import { GraphQLError, GraphQLObjectType, Kind, parse, validate, type DocumentNode, type ExecutionResult, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import {
+  GraphQLError,
+  GraphQLObjectType,
+  Kind,
+  parse,
+  validate,
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Resolver<C> = (source: any, args: any, context: C) => unknown;
 export type Resolvers<C> = Record<string, Record<string, Resolver<C>>>;
 

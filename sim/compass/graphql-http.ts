@@ -6,7 +6,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { GraphQLError, GraphQLSchema } from 'graphql';
 import type { CertificateAuthority } from '../tls/certificate-authority.js';
-import { loggableHeaders, loggableVariables, subjectConstants, type CallIdentity, type CallLogEntry, type CompassStore } from './compass-store.js';
+import {
+  loggableHeaders,
+  loggableVariables,
+  subjectConstants,
+  type CallIdentity,
+  type CallLogEntry,
+  type CompassStore,
+} from './compass-store.js';
 import type { ConnectorContext, ConnectorIdentity } from './connector-resolvers.js';
 import type { DirectorContext } from './director-resolvers.js';
 import { DirectorError, maskedInternalError, tenantNotFound, unauthorized } from './director-errors.js';
@@ -36,8 +43,10 @@ function readPeerCertificate(socket: TLSSocket): PeerCertificate | undefined {
   const peer = socket.getPeerCertificate?.();
   if (!peer || !peer.raw) return undefined;
   const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
-  const subject = peer.subject as unknown as Record<string, string | string[] | undefined>;
-  const subjectMatches = (Object.keys(subjectConstants) as (keyof typeof subjectConstants)[]).every((field) => first(subject[field]) === subjectConstants[field]);
+  const subject = peer.subject as Record<string, string | string[] | undefined>;
+  const subjectMatches = (Object.keys(subjectConstants) as (keyof typeof subjectConstants)[]).every(
+    (field) => first(subject[field]) === subjectConstants[field],
+  );
   return { commonName: first(subject.CN) ?? '', sha256: createHash('sha256').update(peer.raw).digest('hex'), subjectMatches };
 }
 
@@ -51,10 +60,10 @@ type Envelope = { errors?: Record<string, unknown>[]; data?: unknown };
 
 const timeoutBody = '{"Message":"operation has timed out"}';
 
-function send(res: ServerResponse, status: number, body: string, contentType = 'application/json'): void {
+function send(res: ServerResponse, status: number, body: string | Buffer, contentType = 'application/json'): void {
   if (res.headersSent || res.destroyed) return;
   // Encoded once: the length and the bytes written come from the same buffer (answers run to MBs).
-  const bytes = Buffer.from(body);
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   res.writeHead(status, { 'content-type': contentType, 'content-length': bytes.length });
   res.end(bytes);
 }
@@ -76,7 +85,11 @@ function parseRequest(req: IncomingMessage, body: string, url: URL): ParsedReque
     if (!query) return 'no query in the URL';
     const variables = url.searchParams.get('variables');
     try {
-      return { query, variables: variables ? JSON.parse(variables) : undefined, operationName: url.searchParams.get('operationName') ?? undefined };
+      return {
+        query,
+        variables: variables ? JSON.parse(variables) : undefined,
+        operationName: url.searchParams.get('operationName') ?? undefined,
+      };
     } catch {
       return 'variables could not be decoded';
     }
@@ -87,9 +100,11 @@ function parseRequest(req: IncomingMessage, body: string, url: URL): ParsedReque
   } catch {
     return 'json body could not be decoded';
   }
-  if (typeof parsed !== 'object' || parsed === null || typeof (parsed as ParsedRequest).query !== 'string') return 'json body must be an object with a "query" string';
+  if (typeof parsed !== 'object' || parsed === null || typeof (parsed as ParsedRequest).query !== 'string')
+    return 'json body must be an object with a "query" string';
   const request = parsed as ParsedRequest;
-  if (request.variables !== undefined && request.variables !== null && typeof request.variables !== 'object') return 'variables must be an object';
+  if (request.variables !== undefined && request.variables !== null && typeof request.variables !== 'object')
+    return 'variables must be an object';
   return { query: request.query, variables: request.variables ?? undefined, operationName: request.operationName ?? undefined };
 }
 
@@ -126,31 +141,57 @@ function prepare(surface: Surface, req: IncomingMessage, url: URL, deps: Surface
   if (surface === 'connector') {
     const clientId = store.resolveToken(tokenFrom(req, url));
     const identity: ConnectorIdentity = clientId ? { via: 'token', clientId } : { via: 'none' };
-    return { identity: clientId ? { kind: 'token', clientId } : { kind: 'none' }, schema: connectorSchema(), context: { ...identity, store, ca: deps.connectorCa } };
+    return {
+      identity: clientId ? { kind: 'token', clientId } : { kind: 'none' },
+      schema: connectorSchema(),
+      context: { ...identity, store, ca: deps.connectorCa },
+    };
   }
   const peer = peerCertificate(req.socket as TLSSocket);
   // Revoked or foreign-subject certificates get no identity headers upstream: unauthenticated.
   const trusted = peer && peer.subjectMatches && !store.isRevoked(peer.sha256) ? peer : undefined;
   if (surface === 'connector-mtls') {
-    const caller: ConnectorIdentity = trusted ? { via: 'certificate', clientId: trusted.commonName, certificateSha256: trusted.sha256 } : { via: 'none' };
-    const identity: CallIdentity = trusted ? { kind: 'certificate', clientId: trusted.commonName, certificateSha256: trusted.sha256 } : { kind: 'none' };
+    const caller: ConnectorIdentity = trusted
+      ? { via: 'certificate', clientId: trusted.commonName, certificateSha256: trusted.sha256 }
+      : { via: 'none' };
+    const identity: CallIdentity = trusted
+      ? { kind: 'certificate', clientId: trusted.commonName, certificateSha256: trusted.sha256 }
+      : { kind: 'none' };
     return { identity, schema: connectorSchema(), context: { ...caller, store, ca: deps.connectorCa } };
   }
   const auth = trusted ? store.systemAuths.get(trusted.commonName) : undefined;
-  const identity: CallIdentity = auth && trusted ? { kind: 'certificate', clientId: auth.id, certificateSha256: trusted.sha256, runtimeId: auth.runtimeId } : { kind: 'none' };
+  const identity: CallIdentity =
+    auth && trusted
+      ? { kind: 'certificate', clientId: auth.id, certificateSha256: trusted.sha256, runtimeId: auth.runtimeId }
+      : { kind: 'none' };
   if (!auth || !trusted) {
-    const reason = !peer ? 'no client certificate' : store.isRevoked(peer.sha256) ? 'certificate revoked' : !peer.subjectMatches ? 'certificate subject not accepted' : 'unknown system auth';
-    return { identity, schema: directorSchema(), reject: { status: 401, envelope: { errors: [directorErrorJson(unauthorized(reason))], data: null } } };
+    const reason = !peer
+      ? 'no client certificate'
+      : store.isRevoked(peer.sha256)
+        ? 'certificate revoked'
+        : !peer.subjectMatches
+          ? 'certificate subject not accepted'
+          : 'unknown system auth';
+    return {
+      identity,
+      schema: directorSchema(),
+      reject: { status: 401, envelope: { errors: [directorErrorJson(unauthorized(reason))], data: null } },
+    };
   }
   const tenantHeader = req.headers['tenant'];
   const requested = Array.isArray(tenantHeader) ? tenantHeader[0] : tenantHeader;
   if (requested !== undefined && requested !== auth.tenant) {
-    return { identity, schema: directorSchema(), reject: { status: 400, envelope: { errors: [directorErrorJson(tenantNotFound(requested))], data: null } } };
+    return {
+      identity,
+      schema: directorSchema(),
+      reject: { status: 400, envelope: { errors: [directorErrorJson(tenantNotFound(requested))], data: null } },
+    };
   }
   const tenant = store.tenants.get(auth.tenant);
   const runtime = store.runtimes.get(auth.runtimeId);
   // The statusupdate middleware: any call by the runtime marks it CONNECTED.
-  if (runtime && runtime.status.condition !== 'CONNECTED') runtime.status = { condition: 'CONNECTED', timestamp: store.now().toISOString() };
+  if (runtime && runtime.status.condition !== 'CONNECTED')
+    runtime.status = { condition: 'CONNECTED', timestamp: store.now().toISOString() };
   return {
     identity,
     schema: directorSchema(),
@@ -169,8 +210,20 @@ function presentError(surface: Surface, error: GraphQLError): Record<string, unk
   return directorErrorJson(typed, path);
 }
 
-/** Handles one GraphQL request on a surface; never throws. */
+/** Handles one GraphQL request on a surface; never throws. Director requests are counted in flight until answered. */
 export async function handleGraphql(surface: Surface, req: IncomingMessage, res: ServerResponse, deps: SurfaceDeps): Promise<void> {
+  if (surface !== 'director') return handleRequest(surface, req, res, deps);
+  const inFlight = deps.store.directorInFlight;
+  inFlight.current++;
+  inFlight.max = Math.max(inFlight.max, inFlight.current);
+  try {
+    await handleRequest(surface, req, res, deps);
+  } finally {
+    inFlight.current--;
+  }
+}
+
+async function handleRequest(surface: Surface, req: IncomingMessage, res: ServerResponse, deps: SurfaceDeps): Promise<void> {
   const { store } = deps;
   const url = new URL(req.url ?? '/', 'http://sim.invalid');
   const entry: Omit<CallLogEntry, 'seq' | 'at'> = {
@@ -183,15 +236,17 @@ export async function handleGraphql(surface: Surface, req: IncomingMessage, res:
     outcome: { status: 0, errors: [] },
     faults: [],
   };
-  const finish = (status: number, envelope: Envelope | string, contentType?: string, recordedErrors?: string[]) => {
-    const body = typeof envelope === 'string' ? envelope : JSON.stringify(envelope);
-    entry.outcome = { status, errors: recordedErrors ?? (typeof envelope === 'string' ? [] : (envelope.errors ?? []).map((e) => String(e.message))) };
+  const finish = (status: number, envelope: Envelope | string | Buffer, contentType?: string, recordedErrors?: string[]) => {
+    const text = typeof envelope === 'string' || Buffer.isBuffer(envelope);
+    const body = text ? envelope : JSON.stringify(envelope);
+    entry.outcome = { status, errors: recordedErrors ?? (text ? [] : (envelope.errors ?? []).map((e) => String(e.message))) };
     store.recordCall(entry);
     send(res, status, body, contentType);
   };
   try {
     if (req.method === 'OPTIONS') return finish(204, '');
-    if (req.method !== 'GET' && req.method !== 'POST') return finish(405, { errors: [{ message: `method ${req.method} not allowed; use POST` }], data: null });
+    if (req.method !== 'GET' && req.method !== 'POST')
+      return finish(405, { errors: [{ message: `method ${req.method} not allowed; use POST` }], data: null });
     const body = req.method === 'POST' ? await readBody(req) : '';
     const parsed = parseRequest(req, body, url);
     if (typeof parsed === 'string') return finish(400, { errors: [{ message: parsed }], data: null });
@@ -207,17 +262,29 @@ export async function handleGraphql(surface: Surface, req: IncomingMessage, res:
     }
     const { fields } = document;
     entry.operations = fields.map((field) => field.name);
-    if (document.validationErrors.length > 0) return finish(422, { errors: document.validationErrors.map((e) => ({ message: e.message })), data: null });
+    if (document.validationErrors.length > 0)
+      return finish(422, { errors: document.validationErrors.map((e) => ({ message: e.message })), data: null });
     if (prepared.reject) return finish(prepared.reject.status, prepared.reject.envelope);
 
-    const faults = store.faults.take(entry.operations, requestFaultKinds, surface);
+    const faults = store.faults.take(entry.operations, requestFaultKinds, surface, parsed.variables?.after);
     entry.faults = faults.map((fault) => fault.kind);
-    const delay = Math.max(0, ...faults.filter((f) => f.kind === 'delay' || f.kind === 'timeout').map((f) => f.delayMs ?? 0));
+    const latency = surface === 'director' ? store.directorLatencyMs : 0;
+    const delay = Math.max(latency, ...faults.filter((f) => f.kind === 'delay' || f.kind === 'timeout').map((f) => f.delayMs ?? 0));
     if (delay > 0) await sleep(delay);
     const answerFaults: readonly string[] = ['delay', 'malformed-json', 'management-info', 'http-management-info'];
     const terminal = faults.find((fault) => !answerFaults.includes(fault.kind));
     if (terminal) return applyTerminalFault(terminal, surface, fields[0]?.key, entry, req, finish, deps, tokenFrom(req, url));
 
+    // An answer the Director gave before, for the same request, caller and data: the same bytes again.
+    const cacheable =
+      surface === 'director' &&
+      faults.length === 0 &&
+      store.faults.empty &&
+      fields.length > 0 &&
+      fields.every((field) => CACHED_FIELDS.has(field.name));
+    const cached = cacheable ? directorAnswers(store, prepared.context as DirectorContext, parsed) : undefined;
+    const again = cached?.answers.get(cached.key);
+    if (again) return finish(200, again);
     const result = await document.execute(prepared.context, parsed.variables);
     const envelope: Envelope = {};
     if (result.errors?.length) envelope.errors = result.errors.map((error) => presentError(surface, error));
@@ -228,11 +295,50 @@ export async function handleGraphql(surface: Surface, req: IncomingMessage, res:
       const text = JSON.stringify(envelope);
       return finish(200, text.slice(0, Math.max(1, Math.floor(text.length / 2))));
     }
+    if (cached && !envelope.errors && store.faults.empty) {
+      const bytes = Buffer.from(JSON.stringify(envelope));
+      cached.answers.set(cached.key, bytes);
+      return finish(200, bytes);
+    }
     return finish(200, envelope);
   } catch (error) {
     // Only simulator bugs land here; the message never carries request data.
     return finish(500, { errors: [{ message: `simulator failure: ${(error as Error).message}` }], data: null });
   }
+}
+
+/** The Director answers of one store, valid while its applications and runtimes are as they were. */
+const answerCaches = new WeakMap<CompassStore, { version: string; answers: Map<string, Buffer> }>();
+/** Answers kept per store: a synchronization's pages (50 at 10,000 applications), twice. */
+const MAX_CACHED_ANSWERS = 256;
+/** Root fields of the queries whose answers are kept: the application pages of a synchronization (never a mutation). */
+const CACHED_FIELDS = new Set(['applicationsForRuntime', 'runtime']);
+
+/**
+ * Where a Director answer is kept for the same request (document, variables) by the same caller: the
+ * simulator's own work per page (execution and 400 KB of JSON) would otherwise bound a large
+ * synchronization measured on the same machine. Keyed by everything an answer reads: the applications
+ * (their revision; records are replaced on every write) and every runtime's labels (scenarios decide
+ * what a runtime sees, and answers carry labels). Only faultless answers without errors are kept.
+ */
+function directorAnswers(
+  store: CompassStore,
+  context: DirectorContext,
+  request: ParsedRequest,
+): { answers: Map<string, Buffer>; key: string } {
+  const runtimes = JSON.stringify([...store.runtimes.values()]);
+  const version = `${store.applicationContentRevision} ${store.systemAuths.size} ${runtimes}`;
+  let cache = answerCaches.get(store);
+  if (!cache || cache.version !== version) answerCaches.set(store, (cache = { version, answers: new Map() }));
+  if (cache.answers.size >= MAX_CACHED_ANSWERS) cache.answers.clear();
+  const key = JSON.stringify([
+    context.tenant,
+    context.consumerRuntimeId,
+    request.operationName ?? '',
+    request.query,
+    request.variables ?? null,
+  ]);
+  return { answers: cache.answers, key };
 }
 
 /**
@@ -274,8 +380,22 @@ function applyTerminalFault(
       const quoted = token ?? '(no token)';
       // The call log keeps its promise never to hold a token.
       const recorded = ['Failed to authenticate with one time token [echoed token]'];
-      if (status === 200) return finish(200, { errors: [{ message: `Failed to authenticate with one time token ${quoted}`, path: responseKey ? [responseKey] : [] }], data: null }, undefined, recorded);
-      return finish(status, JSON.stringify({ error: { code: status, status: 'Unauthorized', message: `one-time token ${quoted} is not valid` } }), undefined, []);
+      if (status === 200)
+        return finish(
+          200,
+          {
+            errors: [{ message: `Failed to authenticate with one time token ${quoted}`, path: responseKey ? [responseKey] : [] }],
+            data: null,
+          },
+          undefined,
+          recorded,
+        );
+      return finish(
+        status,
+        JSON.stringify({ error: { code: status, status: 'Unauthorized', message: `one-time token ${quoted} is not valid` } }),
+        undefined,
+        [],
+      );
     }
     case 'tls-reject':
       entry.outcome = { status: 0, rejected: 'tls' };
@@ -291,7 +411,10 @@ function applyTerminalFault(
       return finish(503, timeoutBody, 'application/json;charset=UTF-8');
     case 'http-status': {
       const status = fault.status ?? 500;
-      return finish(status, fault.body ?? JSON.stringify({ error: { code: status, status: 'Internal Server Error', message: 'injected fault' } }));
+      return finish(
+        status,
+        fault.body ?? JSON.stringify({ error: { code: status, status: 'Internal Server Error', message: 'injected fault' } }),
+      );
     }
     default: {
       const path = responseKey ? [responseKey] : [];

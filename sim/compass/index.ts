@@ -33,6 +33,8 @@ export interface CompassSimOptions {
   seed?: number;
   /** Server-side cap for page sizes (forces paging); default: honour `first`. */
   pageSize?: number;
+  /** Milliseconds every Director request waits before it is answered; default 0 (control.setDirectorLatency changes it). */
+  directorLatencyMs?: number;
 }
 
 export interface CompassSim {
@@ -76,7 +78,13 @@ export async function startCompassSim(options: CompassSimOptions = {}): Promise<
   const host = options.host ?? '127.0.0.1';
   const runtimeId = options.runtimeId ?? defaultRuntimeId;
   const tenant = options.tenant ?? defaultTenant;
-  const store = new CompassStore({ tenant, runtimeId, certificateValidityMs: options.certificateValidityMs ?? ninetyDaysMs, pageSize: options.pageSize });
+  const store = new CompassStore({
+    tenant,
+    runtimeId,
+    certificateValidityMs: options.certificateValidityMs ?? ninetyDaysMs,
+    pageSize: options.pageSize,
+    directorLatencyMs: options.directorLatencyMs,
+  });
   if (options.apps) store.generateApplications(options.apps, options.seed ?? 1);
 
   const serverCa = await createCertificateAuthority('compass-sim-server-ca');
@@ -100,7 +108,13 @@ export async function startCompassSim(options: CompassSimOptions = {}): Promise<
   const tls = { host, keyPem: serverCert.keyPem, certPem: serverCert.certPem };
   const [tokenListener, mtlsListener] = await Promise.all([
     listenTls(tokenServer, tls),
-    listenTls(mtlsServer, { ...tls, clientCertificates: { caPem: connectorCa.certPem, judge: gatewayCertificateCheck(new X509Certificate(connectorCa.certPem), () => store.now()) } }),
+    listenTls(mtlsServer, {
+      ...tls,
+      clientCertificates: {
+        caPem: connectorCa.certPem,
+        judge: gatewayCertificateCheck(new X509Certificate(connectorCa.certPem), () => store.now()),
+      },
+    }),
   ]);
   const listeners = [tokenListener, mtlsListener];
   deps.resetConnection = (socket) => listeners.some((listener) => listener.reset(socket));

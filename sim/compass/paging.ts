@@ -61,4 +61,3 @@ export function paginate<T>(items: readonly T[], request: PageRequest, faults: P
   }
   return page;
 }
-

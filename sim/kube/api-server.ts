@@ -77,7 +77,10 @@ export class ApiHandler {
 
   handle = (req: IncomingMessage, res: ServerResponse): void => {
     this.serve(req, res).catch((error) => {
-      const status = error instanceof KubeStatusError ? error : new KubeStatusError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`);
+      const status =
+        error instanceof KubeStatusError
+          ? error
+          : new KubeStatusError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`);
       if (!res.headersSent) sendJson(res, status.code, status.toStatus());
       else res.destroy();
     });
@@ -88,7 +91,7 @@ export class ApiHandler {
     for (const watch of [...this.watches]) {
       this.watches.delete(watch);
       // RST needs the TCP handle, which sits under the TLS socket.
-      if (mode === 'abrupt') ((watch.socket as unknown as { _parent?: TLSSocket })._parent ?? watch.socket).resetAndDestroy();
+      if (mode === 'abrupt') ((watch.socket as { _parent?: TLSSocket })._parent ?? watch.socket).resetAndDestroy();
       else watch.res.end();
     }
     return count;
@@ -101,9 +104,18 @@ export class ApiHandler {
     let impersonator: string | undefined;
     const log = (facts: RequestFacts | undefined, status: number) => {
       this.o.requestLog.push({
-        at: new Date().toISOString(), verb: facts?.verb ?? method.toLowerCase(), method, path: url.pathname + url.search,
-        resource: facts?.resource, group: facts?.group, namespace: facts?.namespace, name: facts?.name,
-        subresource: facts?.subresource, status, user: user?.name ?? 'system:anonymous', ...(impersonator ? { impersonator } : {}),
+        at: new Date().toISOString(),
+        verb: facts?.verb ?? method.toLowerCase(),
+        method,
+        path: url.pathname + url.search,
+        resource: facts?.resource,
+        group: facts?.group,
+        namespace: facts?.namespace,
+        name: facts?.name,
+        subresource: facts?.subresource,
+        status,
+        user: user?.name ?? 'system:anonymous',
+        ...(impersonator ? { impersonator } : {}),
         ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
       });
     };
@@ -155,8 +167,17 @@ export class ApiHandler {
       }
     }
     const facts: RequestFacts = route
-      ? { verb: route.verb, resource: route.resource, group: route.group, subresource: route.subresource, namespace: route.namespace, name: route.name ?? (route.verb === 'create' ? nameInBody(body) : undefined) }
-      : review ? factsOf(info) : { verb: method.toLowerCase() };
+      ? {
+          verb: route.verb,
+          resource: route.resource,
+          group: route.group,
+          subresource: route.subresource,
+          namespace: route.namespace,
+          name: route.name ?? (route.verb === 'create' ? nameInBody(body) : undefined),
+        }
+      : review
+        ? factsOf(info)
+        : { verb: method.toLowerCase() };
     const delay = this.o.faults.latencyFor(facts);
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
     const fault = this.o.faults.takeFailure(facts);
@@ -197,7 +218,8 @@ export class ApiHandler {
     }
     // OpenAPI v3 of the custom resources: kubectl explain reads it, and kubectl leaves field
     // validation to the server for the kinds whose PATCH operation lists fieldValidation.
-    const openapi = !route && method === 'GET' ? openApiV3(url.pathname, url.searchParams, req.headers, this.o.store.servedTypes()) : undefined;
+    const openapi =
+      !route && method === 'GET' ? openApiV3(url.pathname, url.searchParams, req.headers, this.o.store.servedTypes()) : undefined;
     if (openapi) {
       log(facts, openapi.status);
       res.writeHead(openapi.status, { ...openapi.headers, 'Content-Length': Buffer.byteLength(openapi.body) });
@@ -215,7 +237,14 @@ export class ApiHandler {
     }
 
     if (route.verb === 'watch') {
-      this.watch(req, res, route, url, () => log(route, 200), (code) => log(route, code));
+      this.watch(
+        req,
+        res,
+        route,
+        url,
+        () => log(route, 200),
+        (code) => log(route, code),
+      );
       return;
     }
     const warnings: string[] = [];
@@ -273,12 +302,23 @@ export class ApiHandler {
     const isWatch = watch === 'true' || watch === '1';
     let verb: string;
     switch (method) {
-      case 'GET': verb = collection ? (isWatch ? 'watch' : 'list') : 'get'; break;
-      case 'POST': verb = 'create'; break;
-      case 'PUT': verb = 'update'; break;
-      case 'PATCH': verb = 'patch'; break;
-      case 'DELETE': verb = collection ? 'deletecollection' : 'delete'; break;
-      default: throw new KubeStatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+      case 'GET':
+        verb = collection ? (isWatch ? 'watch' : 'list') : 'get';
+        break;
+      case 'POST':
+        verb = 'create';
+        break;
+      case 'PUT':
+        verb = 'update';
+        break;
+      case 'PATCH':
+        verb = 'patch';
+        break;
+      case 'DELETE':
+        verb = collection ? 'deletecollection' : 'delete';
+        break;
+      default:
+        throw new KubeStatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     }
     if ((verb === 'create') !== collection && verb !== 'list' && verb !== 'watch' && verb !== 'deletecollection') {
       throw new KubeStatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
@@ -293,7 +333,9 @@ export class ApiHandler {
     return {
       namespace: route.namespace,
       labels: parseLabelSelector(url.searchParams.get('labelSelector')),
-      fields: parseFieldSelector(url.searchParams.get('fieldSelector'), (label) => (isEventType(route.type) ? eventFieldLabel(route.type.group, label) : undefined)),
+      fields: parseFieldSelector(url.searchParams.get('fieldSelector'), (label) =>
+        isEventType(route.type) ? eventFieldLabel(route.type.group, label) : undefined,
+      ),
     };
   }
 
@@ -328,12 +370,20 @@ export class ApiHandler {
         return { status: 201, payload: render(obj) };
       }
       case 'update': {
-        return { status: 200, payload: render(store.update(type, namespace, name!, parseObject(req, body), { dryRun, subresource, fieldValidation, warnings })) };
+        return {
+          status: 200,
+          payload: render(store.update(type, namespace, name!, parseObject(req, body), { dryRun, subresource, fieldValidation, warnings })),
+        };
       }
       case 'patch': {
         const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
         const result = store.patch(type, namespace, name!, contentType, body, {
-          dryRun, subresource, fieldValidation, warnings, fieldManager: q.get('fieldManager') ?? undefined, force: q.get('force') === 'true',
+          dryRun,
+          subresource,
+          fieldValidation,
+          warnings,
+          fieldManager: q.get('fieldManager') ?? undefined,
+          force: q.get('force') === 'true',
         });
         return { status: result.created ? 201 : 200, payload: render(result.object) };
       }
@@ -345,13 +395,28 @@ export class ApiHandler {
       }
       case 'deletecollection': {
         const items = store.deleteCollection(type, this.filter(route, url), { ...deleteOptions(body, q), dryRun });
-        return { status: 200, payload: { kind: type.listKind, apiVersion: groupVersion(type.group, route.version), metadata: { resourceVersion: store.resourceVersion }, items: items.map(render) } };
+        return {
+          status: 200,
+          payload: {
+            kind: type.listKind,
+            apiVersion: groupVersion(type.group, route.version),
+            metadata: { resourceVersion: store.resourceVersion },
+            items: items.map(render),
+          },
+        };
       }
     }
     throw new KubeStatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
   }
 
-  private watch(req: IncomingMessage, res: ServerResponse, route: Route, url: URL, started: () => void, failed: (code: number) => void): void {
+  private watch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    url: URL,
+    started: () => void,
+    failed: (code: number) => void,
+  ): void {
     const q = url.searchParams;
     let filter: Filter;
     try {
@@ -410,7 +475,11 @@ export class ApiHandler {
     if (timeout > 0) timers.push(setTimeout(() => res.end(), timeout * 1000).unref());
     if (q.get('allowWatchBookmarks') === 'true') {
       const bookmark = () => {
-        write('BOOKMARK', { kind: type.kind, apiVersion: groupVersion(type.group, route.version), metadata: { resourceVersion: this.o.store.resourceVersion } });
+        write('BOOKMARK', {
+          kind: type.kind,
+          apiVersion: groupVersion(type.group, route.version),
+          metadata: { resourceVersion: this.o.store.resourceVersion },
+        });
         timers.push(setTimeout(bookmark, this.o.bookmarkIntervalMs).unref());
       };
       timers.push(setTimeout(bookmark, this.o.bookmarkIntervalMs).unref());
@@ -419,15 +488,37 @@ export class ApiHandler {
 
   private nonResource(method: string, path: string): { status: number; body: unknown } {
     const notFoundBody = statusObject(404, 'NotFound', 'the server could not find the requested resource', {});
-    if (method !== 'GET') return { status: 405, body: statusObject(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource') };
+    if (method !== 'GET')
+      return {
+        status: 405,
+        body: statusObject(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource'),
+      };
     const parts = path.split('/').filter(Boolean);
     const types = this.o.store.servedTypes();
     if (path === '/version') {
-      return { status: 200, body: { ...KUBERNETES_VERSION, gitCommit: 'simulator', gitTreeState: 'clean', buildDate: '2025-01-01T00:00:00Z', goVersion: 'n/a', compiler: 'node', platform: `${process.platform}/${process.arch}` } };
+      return {
+        status: 200,
+        body: {
+          ...KUBERNETES_VERSION,
+          gitCommit: 'simulator',
+          gitTreeState: 'clean',
+          buildDate: '2025-01-01T00:00:00Z',
+          goVersion: 'n/a',
+          compiler: 'node',
+          platform: `${process.platform}/${process.arch}`,
+        },
+      };
     }
     if (['/healthz', '/livez', '/readyz'].includes(path)) return { status: 200, body: 'ok' };
     if (path === '/api') {
-      return { status: 200, body: { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: this.o.address() }] } };
+      return {
+        status: 200,
+        body: {
+          kind: 'APIVersions',
+          versions: ['v1'],
+          serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: this.o.address() }],
+        },
+      };
     }
     if (path === '/apis') {
       return { status: 200, body: { kind: 'APIGroupList', apiVersion: 'v1', groups: groupsOf(types) } };
@@ -436,24 +527,45 @@ export class ApiHandler {
       const group = groupsOf(types).find((g) => g.name === parts[1]);
       return group ? { status: 200, body: { kind: 'APIGroup', apiVersion: 'v1', ...group } } : { status: 404, body: notFoundBody };
     }
-    const [group, version] = parts[0] === 'api' && parts.length === 2 ? ['', parts[1]] : parts[0] === 'apis' && parts.length === 3 ? [parts[1], parts[2]] : [undefined, undefined];
+    const [group, version] =
+      parts[0] === 'api' && parts.length === 2
+        ? ['', parts[1]]
+        : parts[0] === 'apis' && parts.length === 3
+          ? [parts[1], parts[2]]
+          : [undefined, undefined];
     if (group !== undefined && version !== undefined) {
       const served = types.filter((t) => t.group === group && t.versions.includes(version));
       const reviews = reviewResources(group, version);
       if (served.length === 0 && reviews.length === 0) return { status: 404, body: notFoundBody };
-      const resources = [...served.flatMap((t) => {
-        const entry = { name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: DEFAULT_VERBS, shortNames: t.shortNames.length ? t.shortNames : undefined, categories: t.categories.length ? t.categories : undefined };
-        return t.statusSubresource
-          ? [entry, { name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] }]
-          : [entry];
-      }), ...reviews];
+      const resources = [
+        ...served.flatMap((t) => {
+          const entry = {
+            name: t.plural,
+            singularName: t.singular,
+            namespaced: t.namespaced,
+            kind: t.kind,
+            verbs: DEFAULT_VERBS,
+            shortNames: t.shortNames.length ? t.shortNames : undefined,
+            categories: t.categories.length ? t.categories : undefined,
+          };
+          return t.statusSubresource
+            ? [
+                entry,
+                { name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] },
+              ]
+            : [entry];
+        }),
+        ...reviews,
+      ];
       return { status: 200, body: { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion(group, version), resources } };
     }
     return { status: 404, body: notFoundBody };
   }
 }
 
-function groupsOf(types: ResourceType[]): { name: string; versions: { groupVersion: string; version: string }[]; preferredVersion: { groupVersion: string; version: string } }[] {
+function groupsOf(
+  types: ResourceType[],
+): { name: string; versions: { groupVersion: string; version: string }[]; preferredVersion: { groupVersion: string; version: string } }[] {
   const groups = new Map<string, string[]>();
   for (const t of types) {
     if (!t.group) continue;
@@ -472,8 +584,12 @@ function groupsOf(types: ResourceType[]): { name: string; versions: { groupVersi
 function factsOf(info: RequestInfo): RequestFacts {
   if (!info.resourceRequest) return { verb: info.verb };
   return {
-    verb: info.verb, resource: info.resource, group: info.apiGroup, subresource: info.subresource || undefined,
-    namespace: info.namespace || undefined, name: info.name || undefined,
+    verb: info.verb,
+    resource: info.resource,
+    group: info.apiGroup,
+    subresource: info.subresource || undefined,
+    namespace: info.namespace || undefined,
+    name: info.name || undefined,
   };
 }
 
@@ -508,7 +624,10 @@ function warningHeaders(warnings: string[]): Record<string, string | string[]> {
   return { Warning: warnings.map((w) => `299 - ${JSON.stringify(w)}`) };
 }
 
-function deleteOptions(body: string, q: URLSearchParams): { preconditions?: { uid?: string; resourceVersion?: string }; propagationPolicy?: string } {
+function deleteOptions(
+  body: string,
+  q: URLSearchParams,
+): { preconditions?: { uid?: string; resourceVersion?: string }; propagationPolicy?: string } {
   let options: Record<string, any> = {};
   if (body.trim() !== '') {
     try {
@@ -533,7 +652,11 @@ function parseObject(req: IncomingMessage, body: string): unknown {
     }
   }
   if (contentType !== 'application/json' && contentType !== '*/*') {
-    throw new KubeStatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got ${contentType})`);
+    throw new KubeStatusError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml (got ${contentType})`,
+    );
   }
   try {
     return JSON.parse(body);
@@ -572,7 +695,9 @@ function readBody(req: IncomingMessage): Promise<string> {
       if (size <= MAX_REQUEST_BODY_BYTES) chunks.push(chunk);
       else chunks.length = 0;
     });
-    req.on('end', () => (size > MAX_REQUEST_BODY_BYTES ? reject(requestEntityTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8'))));
+    req.on('end', () =>
+      size > MAX_REQUEST_BODY_BYTES ? reject(requestEntityTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8')),
+    );
     req.on('error', reject);
   });
 }

@@ -37,27 +37,48 @@ export function startControlServer(sim: KubeSim): Promise<Server> {
       Promise.resolve()
         .then(async () => {
           switch (route) {
-            case 'GET /healthz': return reply(200, 'ok');
-            case 'GET /requests': return reply(200, sim.requestLog);
-            case 'DELETE /requests': sim.clearRequestLog(); return reply(200, {});
-            case 'POST /faults/fail': sim.faults.failNext(input as never); return reply(200, {});
-            case 'POST /faults/latency': sim.faults.addLatency(input as never); return reply(200, {});
-            case 'POST /faults/drop-watches': return reply(200, { dropped: sim.faults.dropWatches(input.mode ?? 'clean') });
-            case 'POST /faults/compact': return reply(200, { resourceVersion: sim.faults.compactHistory() });
-            case 'POST /faults/clear': sim.faults.clear(); return reply(200, {});
-            case 'GET /faults': return reply(200, { pendingFailures: sim.faults.pendingFailures });
-            case 'POST /listener/stop': await sim.stop(); return reply(200, {});
-            case 'POST /listener/restart': await sim.restart(); return reply(200, { url: sim.url });
+            case 'GET /healthz':
+              return reply(200, 'ok');
+            case 'GET /requests':
+              return reply(200, sim.requestLog);
+            case 'DELETE /requests':
+              sim.clearRequestLog();
+              return reply(200, {});
+            case 'POST /faults/fail':
+              sim.faults.failNext(input as never);
+              return reply(200, {});
+            case 'POST /faults/latency':
+              sim.faults.addLatency(input as never);
+              return reply(200, {});
+            case 'POST /faults/drop-watches':
+              return reply(200, { dropped: sim.faults.dropWatches(input.mode ?? 'clean') });
+            case 'POST /faults/compact':
+              return reply(200, { resourceVersion: sim.faults.compactHistory() });
+            case 'POST /faults/clear':
+              sim.faults.clear();
+              return reply(200, {});
+            case 'GET /faults':
+              return reply(200, { pendingFailures: sim.faults.pendingFailures });
+            case 'POST /listener/stop':
+              await sim.stop();
+              return reply(200, {});
+            case 'POST /listener/restart':
+              await sim.restart();
+              return reply(200, { url: sim.url });
             case 'POST /serviceaccounts/token': {
-              if (typeof input.namespace !== 'string' || typeof input.name !== 'string') return reply(400, { error: 'namespace and name (strings) are required' });
+              if (typeof input.namespace !== 'string' || typeof input.name !== 'string')
+                return reply(400, { error: 'namespace and name (strings) are required' });
               try {
-                return reply(200, { token: sim.serviceAccountToken(input.namespace, input.name, { expirationSeconds: input.expirationSeconds }) });
+                return reply(200, {
+                  token: sim.serviceAccountToken(input.namespace, input.name, { expirationSeconds: input.expirationSeconds }),
+                });
               } catch (error) {
                 if (error instanceof KubeStatusError) return reply(error.code, { error: error.message });
                 throw error;
               }
             }
-            default: return reply(404, { error: `no control route ${route}; see sim/kube/control-server.ts for the list` });
+            default:
+              return reply(404, { error: `no control route ${route}; see sim/kube/control-server.ts for the list` });
           }
         })
         .catch((error: Error) => reply(400, { error: error.message }));

@@ -70,15 +70,24 @@ export const fieldError = {
   invalid: (field: string, value: unknown, detail: string): FieldError => ({ type: 'FieldValueInvalid', field, value, detail }),
   typeInvalid: (field: string, value: unknown, detail: string): FieldError => ({ type: 'FieldValueTypeInvalid', field, value, detail }),
   notSupported: (field: string, value: unknown, valid: string[]): FieldError => ({
-    type: 'FieldValueNotSupported', field, value, detail: valid.length ? `supported values: ${valid.map(goQuote).join(', ')}` : '',
+    type: 'FieldValueNotSupported',
+    field,
+    value,
+    detail: valid.length ? `supported values: ${valid.map(goQuote).join(', ')}` : '',
   }),
   forbidden: (field: string, detail: string): FieldError => ({ type: 'FieldValueForbidden', field, value: '', detail }),
   duplicate: (field: string, value: unknown): FieldError => ({ type: 'FieldValueDuplicate', field, value, detail: '' }),
   notFound: (field: string, value: unknown): FieldError => ({ type: 'FieldValueNotFound', field, value, detail: '' }),
   tooLong: (field: string, maxLength: number): FieldError => ({
-    type: 'FieldValueTooLong', field, value: OMIT_VALUE, detail: maxLength >= 0 ? `may not be more than ${maxLength} bytes` : 'value is too long',
+    type: 'FieldValueTooLong',
+    field,
+    value: OMIT_VALUE,
+    detail: maxLength >= 0 ? `may not be more than ${maxLength} bytes` : 'value is too long',
   }),
   tooMany: (field: string, actual: number, max: number): FieldError => ({
-    type: 'FieldValueTooMany', field, value: actual >= 0 ? actual : OMIT_VALUE, detail: max >= 0 ? `must have at most ${max} items` : 'has too many items',
+    type: 'FieldValueTooMany',
+    field,
+    value: actual >= 0 ? actual : OMIT_VALUE,
+    detail: max >= 0 ? `must have at most ${max} items` : 'has too many items',
   }),
 };

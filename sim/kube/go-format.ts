@@ -65,7 +65,9 @@ export function goV(value: unknown): string {
   if (typeof value === 'number') return goNumber(value);
   if (typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return `[${value.map(goV).join(' ')}]`;
-  const entries = Object.keys(value as object).sort().map((k) => `${k}:${goV((value as Record<string, unknown>)[k])}`);
+  const entries = Object.keys(value)
+    .sort()
+    .map((k) => `${k}:${goV((value as Record<string, unknown>)[k])}`);
   return `map[${entries.join(' ')}]`;
 }
 
@@ -77,7 +79,9 @@ export function goSharpV(value: unknown, nested = false): string {
   if (typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return `[]interface {}{${value.map((v) => goSharpV(v, true)).join(', ')}}`;
   const record = value as Record<string, unknown>;
-  const entries = Object.keys(record).sort().map((k) => `${goQuote(k)}:${goSharpV(record[k], true)}`);
+  const entries = Object.keys(record)
+    .sort()
+    .map((k) => `${goQuote(k)}:${goSharpV(record[k], true)}`);
   return `map[string]interface {}{${entries.join(', ')}}`;
 }
 
@@ -88,7 +92,11 @@ export function goJson(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
   if (Array.isArray(value)) return `[${value.map(goJson).join(',')}]`;
   const record = value as Record<string, unknown>;
-  return `{${Object.keys(record).filter((k) => record[k] !== undefined).sort().map((k) => `${goJsonString(k)}:${goJson(record[k])}`).join(',')}}`;
+  return `{${Object.keys(record)
+    .filter((k) => record[k] !== undefined)
+    .sort()
+    .map((k) => `${goJsonString(k)}:${goJson(record[k])}`)
+    .join(',')}}`;
 }
 
 function goJsonString(s: string): string {
@@ -98,5 +106,5 @@ function goJsonString(s: string): string {
 /** utilerrors.NewAggregate(errs).Error(): one message as it is, several (duplicates dropped) as `[a, b]`. */
 export function aggregate(messages: string[]): string {
   const unique = [...new Set(messages)];
-  return unique.length === 1 ? unique[0]! : `[${unique.join(', ')}]`;
+  return unique.length === 1 ? unique[0] : `[${unique.join(', ')}]`;
 }

@@ -33,8 +33,12 @@ export function goStringMap(value: unknown): string {
 /** metav1.LabelSelector (pkg v1). */
 export function goLabelSelector(selector: any): string {
   const expressions = Array.isArray(selector?.matchExpressions)
-    ? `[]v1.LabelSelectorRequirement{${selector.matchExpressions.map((e: any) =>
-      `v1.LabelSelectorRequirement{Key:${goQuote(String(e?.key ?? ''))}, Operator:${goQuote(String(e?.operator ?? ''))}, Values:${goStringSlice(e?.values)}}`).join(', ')}}`
+    ? `[]v1.LabelSelectorRequirement{${selector.matchExpressions
+        .map(
+          (e: any) =>
+            `v1.LabelSelectorRequirement{Key:${goQuote(String(e?.key ?? ''))}, Operator:${goQuote(String(e?.operator ?? ''))}, Values:${goStringSlice(e?.values)}}`,
+        )
+        .join(', ')}}`
     : '[]v1.LabelSelectorRequirement(nil)';
   return `v1.LabelSelector{MatchLabels:${goStringMap(selector?.matchLabels)}, MatchExpressions:${expressions}}`;
 }
@@ -53,5 +57,10 @@ export function invalidGo(field: string, goText: string, detail: string): FieldE
 
 /** field.NotSupported with a Go-printed value. */
 export function notSupportedGo(field: string, goText: string, valid: string[]): FieldError {
-  return { type: 'FieldValueNotSupported', field, value: OMIT_VALUE, detail: `${goText}: supported values: ${valid.map(goQuote).join(', ')}` };
+  return {
+    type: 'FieldValueNotSupported',
+    field,
+    value: OMIT_VALUE,
+    detail: `${goText}: supported values: ${valid.map(goQuote).join(', ')}`,
+  };
 }

@@ -90,12 +90,24 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
 
   const access = new AccessControl(store, tokens);
   const handler = new ApiHandler({
-    store, faults: plan, access, requestLog, bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5_000, address: hostPort,
+    store,
+    faults: plan,
+    access,
+    requestLog,
+    bookmarkIntervalMs: options.bookmarkIntervalMs ?? 5_000,
+    address: hostPort,
   });
-  const server: Server = createHttpsServer({
-    key: serverCert.keyPem, cert: serverCert.certPem, ca: ca.certPem,
-    requestCert: true, rejectUnauthorized: false, keepAlive: true,
-  }, handler.handle);
+  const server: Server = createHttpsServer(
+    {
+      key: serverCert.keyPem,
+      cert: serverCert.certPem,
+      ca: ca.certPem,
+      requestCert: true,
+      rejectUnauthorized: false,
+      keepAlive: true,
+    },
+    handler.handle,
+  );
   const sockets = new Set<Socket>();
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -103,22 +115,24 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   });
   server.on('clientError', (_error, socket) => socket.destroy());
   let listening = false;
-  const listen = () => new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      port = (server.address() as AddressInfo).port;
-      listening = true;
-      resolve();
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        port = (server.address() as AddressInfo).port;
+        listening = true;
+        resolve();
+      });
     });
-  });
-  const stop = () => new Promise<void>((resolve) => {
-    if (!listening) return resolve();
-    listening = false;
-    handler.dropWatches('clean');
-    server.close(() => resolve());
-    for (const socket of sockets) socket.destroy();
-  });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (!listening) return resolve();
+      listening = false;
+      handler.dropWatches('clean');
+      server.close(() => resolve());
+      for (const socket of sockets) socket.destroy();
+    });
   await listen();
 
   for (const ns of options.namespaces ?? ['default', 'kube-system']) {
@@ -132,7 +146,10 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     if (!type) throw new KubeStatusError(404, 'NotFound', `no resource of kind ${kind} is served in ${apiVersion}; apply its CRD first`);
     return type;
   };
-  const users = (user?: { name: string; groups?: string[] }) => ({ name: user?.name ?? ADMIN.name, groups: user ? (user.groups ?? []) : ADMIN.groups });
+  const users = (user?: { name: string; groups?: string[] }) => ({
+    name: user?.name ?? ADMIN.name,
+    groups: user ? (user.groups ?? []) : ADMIN.groups,
+  });
   const clientCertificate = async (user?: { name: string; groups?: string[] }) => {
     const u = users(user);
     const subject = [`CN=${u.name}`, ...u.groups.map((g) => `O=${g}`)].join(', ');
@@ -200,7 +217,10 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     const current = store.tryGet(type, ns, obj.metadata?.name);
     let written: KubeObject;
     if (current) {
-      written = store.update(type, ns, current.metadata.name, { ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion } });
+      written = store.update(type, ns, current.metadata.name, {
+        ...obj,
+        metadata: { ...obj.metadata, resourceVersion: current.metadata.resourceVersion },
+      });
     } else {
       written = store.create(type, ns, obj);
     }
@@ -211,14 +231,17 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
   };
   const applyFile = async (path: string) => {
     const text = await readFile(path, 'utf8');
-    const docs: unknown[] = path.endsWith('.json') ? [JSON.parse(text)] : parseAllDocuments(text).map((d) => {
-      if (d.errors.length > 0) throw new Error(`${path} is not valid YAML: ${d.errors[0].message}`);
-      return d.toJSON();
-    });
+    const docs: unknown[] = path.endsWith('.json')
+      ? [JSON.parse(text)]
+      : parseAllDocuments(text).map((d) => {
+          if (d.errors.length > 0) throw new Error(`${path} is not valid YAML: ${d.errors[0].message}`);
+          return d.toJSON();
+        });
     for (const doc of docs) {
       if (!doc || typeof doc !== 'object') continue;
       const obj = doc as KubeObject;
-      const items: KubeObject[] = (obj.kind === 'List' || String(obj.kind).endsWith('List')) && Array.isArray(obj.items) ? obj.items : [obj];
+      const items: KubeObject[] =
+        (obj.kind === 'List' || String(obj.kind).endsWith('List')) && Array.isArray(obj.items) ? obj.items : [obj];
       for (const item of items) writeObject(item);
     }
   };
@@ -234,12 +257,16 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     dropWatches: (mode = 'clean') => handler.dropWatches(mode),
     compactHistory: () => store.compact(),
     clear: () => plan.clear(),
-    get pendingFailures() { return plan.pendingFailures; },
+    get pendingFailures() {
+      return plan.pendingFailures;
+    },
   };
 
   let control: HttpServer | undefined;
   const sim: KubeSim = {
-    get url() { return `https://${hostPort()}`; },
+    get url() {
+      return `https://${hostPort()}`;
+    },
     caPem: ca.certPem,
     kubeconfig,
     async writeKubeconfig(path, user) {
@@ -260,7 +287,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       return path;
     },
     requestLog,
-    clearRequestLog: () => { requestLog.length = 0; },
+    clearRequestLog: () => {
+      requestLog.length = 0;
+    },
     faults,
     async create(obj) {
       const o = obj as KubeObject;
@@ -287,10 +316,16 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       store.delete(type, type.namespaced ? (namespace ?? 'default') : undefined, name);
     },
     applyFile,
-    get resourceVersion() { return store.resourceVersion; },
-    get controlUrl() { return control ? `http://127.0.0.1:${(control.address() as AddressInfo).port}` : ''; },
+    get resourceVersion() {
+      return store.resourceVersion;
+    },
+    get controlUrl() {
+      return control ? `http://127.0.0.1:${(control.address() as AddressInfo).port}` : '';
+    },
     stop,
-    restart: async () => { if (!listening) await listen(); },
+    restart: async () => {
+      if (!listening) await listen();
+    },
     async close() {
       await stop();
       access.close();

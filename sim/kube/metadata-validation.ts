@@ -8,7 +8,13 @@ import { goPointer, goQuote, goStringSlice, invalidGo } from './go-values.js';
 import type { KubeObject } from './object-rules.js';
 import type { ResourceType } from './resource-types.js';
 import {
-  byteLength, isQualifiedName, isValidLabelValue, nameIsDNS1035Label, nameIsDNSLabel, nameIsDNSSubdomain, pathSegmentName,
+  byteLength,
+  isQualifiedName,
+  isValidLabelValue,
+  nameIsDNS1035Label,
+  nameIsDNSLabel,
+  nameIsDNSSubdomain,
+  pathSegmentName,
   type NameRule,
 } from './validation-strings.js';
 
@@ -89,8 +95,10 @@ function versionOf(apiVersion: string): { group: string; version: string } {
 }
 
 function goOwnerReference(ref: Record<string, any>): string {
-  return `v1.OwnerReference{APIVersion:${goQuote(str(ref.apiVersion))}, Kind:${goQuote(str(ref.kind))}, Name:${goQuote(str(ref.name))}, UID:${goQuote(str(ref.uid))}, `
-    + `Controller:${goPointer('bool', ref.controller !== undefined && ref.controller !== null)}, BlockOwnerDeletion:${goPointer('bool', ref.blockOwnerDeletion !== undefined && ref.blockOwnerDeletion !== null)}}`;
+  return (
+    `v1.OwnerReference{APIVersion:${goQuote(str(ref.apiVersion))}, Kind:${goQuote(str(ref.kind))}, Name:${goQuote(str(ref.name))}, UID:${goQuote(str(ref.uid))}, ` +
+    `Controller:${goPointer('bool', ref.controller !== undefined && ref.controller !== null)}, BlockOwnerDeletion:${goPointer('bool', ref.blockOwnerDeletion !== undefined && ref.blockOwnerDeletion !== null)}}`
+  );
 }
 
 /** ValidateOwnerReferences. */
@@ -112,7 +120,13 @@ export function ownerReferenceErrors(refs: unknown, field: string): FieldError[]
       const current = `${str(ref.kind)}/${str(ref.name)}`;
       if (firstController !== '') {
         const all = `[]v1.OwnerReference{${refs.map((r) => goOwnerReference(isMap(r) ? r : {})).join(', ')}}`;
-        errs.push(invalidGo(field, all, `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${current}`));
+        errs.push(
+          invalidGo(
+            field,
+            all,
+            `Only one reference can have Controller set to true. Found "true" in references for ${firstController} and ${current}`,
+          ),
+        );
       } else {
         firstController = current;
       }
@@ -151,15 +165,17 @@ function kubeFinalizerErrors(finalizers: unknown, field: string): FieldError[] {
 function finalizerWarnings(obj: KubeObject, old: KubeObject | undefined): string[] {
   const finalizers: unknown = obj.metadata.finalizers;
   if (!Array.isArray(finalizers)) return [];
-  const before = new Set<string>(Array.isArray(old?.metadata.finalizers) ? old!.metadata.finalizers.map(str) : []);
+  const before = new Set<string>(Array.isArray(old?.metadata.finalizers) ? old.metadata.finalizers.map(str) : []);
   const added = [...new Set(finalizers.map(str))].filter((f) => !before.has(f)).sort();
   const warnings: string[] = [];
   for (const finalizer of added) {
     for (const msg of isQualifiedName(finalizer)) warnings.push(`metadata.finalizers: ${goQuote(finalizer)}: ${msg}`);
     if (!finalizer.includes('/') && !STANDARD_FINALIZERS.has(finalizer)) {
-      warnings.push(finalizer.includes('.')
-        ? `metadata.finalizers: ${goQuote(finalizer)}: prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers`
-        : `metadata.finalizers: ${goQuote(finalizer)}: prefer a domain-qualified finalizer name to avoid accidental conflicts with other finalizer writers`);
+      warnings.push(
+        finalizer.includes('.')
+          ? `metadata.finalizers: ${goQuote(finalizer)}: prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers`
+          : `metadata.finalizers: ${goQuote(finalizer)}: prefer a domain-qualified finalizer name to avoid accidental conflicts with other finalizer writers`,
+      );
     }
   }
   return warnings;
@@ -189,7 +205,8 @@ export function createMetadataErrors(type: ResourceType, obj: KubeObject, nameRu
   const name = str(meta.name);
   if (name === '') errs.push(fieldError.required('metadata.name', 'name or generateName is required'));
   else for (const msg of rule(name, false)) errs.push(fieldError.invalid('metadata.name', name, msg));
-  if (typeof meta.generation === 'number' && meta.generation < 0) errs.push(fieldError.invalid('metadata.generation', meta.generation, 'must be greater than or equal to 0'));
+  if (typeof meta.generation === 'number' && meta.generation < 0)
+    errs.push(fieldError.invalid('metadata.generation', meta.generation, 'must be greater than or equal to 0'));
   errs.push(...commonErrors(type, meta));
   return errs;
 }
@@ -203,7 +220,12 @@ export function updateMetadataErrors(type: ResourceType, obj: KubeObject, old: K
     const had = new Set<string>(Array.isArray(before.finalizers) ? before.finalizers.map(str) : []);
     const extra = [...new Set<string>(Array.isArray(meta.finalizers) ? meta.finalizers.map(str) : [])].filter((f) => !had.has(f)).sort();
     if (extra.length > 0) {
-      errs.push(fieldError.forbidden('metadata.finalizers', `no new finalizers can be added if the object is being deleted, found new finalizers ${goStringSlice(extra)}`));
+      errs.push(
+        fieldError.forbidden(
+          'metadata.finalizers',
+          `no new finalizers can be added if the object is being deleted, found new finalizers ${goStringSlice(extra)}`,
+        ),
+      );
     }
   }
   if (str(meta.uid) !== str(before.uid)) errs.push(fieldError.invalid('metadata.uid', str(meta.uid), FIELD_IMMUTABLE));
@@ -211,9 +233,11 @@ export function updateMetadataErrors(type: ResourceType, obj: KubeObject, old: K
     errs.push(invalidGo('metadata.deletionTimestamp', goTime(meta.deletionTimestamp), FIELD_IMMUTABLE));
   }
   if ((meta.deletionGracePeriodSeconds ?? null) !== (before.deletionGracePeriodSeconds ?? null)) {
-    errs.push(meta.deletionGracePeriodSeconds === undefined || meta.deletionGracePeriodSeconds === null
-      ? invalidGo('metadata.deletionGracePeriodSeconds', 'null', FIELD_IMMUTABLE)
-      : fieldError.invalid('metadata.deletionGracePeriodSeconds', meta.deletionGracePeriodSeconds, FIELD_IMMUTABLE));
+    errs.push(
+      meta.deletionGracePeriodSeconds === undefined || meta.deletionGracePeriodSeconds === null
+        ? invalidGo('metadata.deletionGracePeriodSeconds', 'null', FIELD_IMMUTABLE)
+        : fieldError.invalid('metadata.deletionGracePeriodSeconds', meta.deletionGracePeriodSeconds, FIELD_IMMUTABLE),
+    );
   }
   errs.push(...commonErrors(type, meta));
   return errs;

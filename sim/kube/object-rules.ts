@@ -70,7 +70,13 @@ export function establishedCrdStatus(crd: KubeObject, now: string): Record<strin
   return {
     conditions: [
       { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: now },
-      { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: now },
+      {
+        type: 'Established',
+        status: 'True',
+        reason: 'InitialNamesAccepted',
+        message: 'the initial names have been accepted',
+        lastTransitionTime: now,
+      },
     ],
     acceptedNames: crd.spec?.names ?? {},
     storedVersions: storage ? [storage] : [],

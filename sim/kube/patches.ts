@@ -31,7 +31,11 @@ export function jsonPatch(target: Json, patch: Json): Json {
     const err = error as { name?: string; message?: string; operation?: { op?: string; path?: string } };
     const op = err.operation ? ` (${err.operation.op} ${err.operation.path})` : '';
     const what = err.name === 'TEST_OPERATION_FAILED' ? 'testing value failed' : (err.message ?? String(error)).split('\n')[0];
-    throw new KubeStatusError(422, 'Invalid', `the server rejected our request due to an error in our request: json patch failed${op}: ${what}`);
+    throw new KubeStatusError(
+      422,
+      'Invalid',
+      `the server rejected our request due to an error in our request: json patch failed${op}: ${what}`,
+    );
   }
 }
 

@@ -1,23 +1,25 @@
 // Label and field selectors, parsed the way the apiserver does (labels.Parse / fields.ParseSelector).
 import { badRequest } from './status-error.js';
 
-export type LabelRequirement =
-  | { key: string; op: 'exists' | 'notexists' }
-  | { key: string; op: 'in' | 'notin'; values: string[] };
+export type LabelRequirement = { key: string; op: 'exists' | 'notexists' } | { key: string; op: 'in' | 'notin'; values: string[] };
 
 const KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 
 function checkKey(key: string, selector: string): string {
   if (!KEY.test(key) || key.length > 317) {
-    throw badRequest(`unable to parse requirement: invalid label key "${key}" in selector "${selector}": name part must consist of alphanumeric characters, '-', '_' or '.'`);
+    throw badRequest(
+      `unable to parse requirement: invalid label key "${key}" in selector "${selector}": name part must consist of alphanumeric characters, '-', '_' or '.'`,
+    );
   }
   return key;
 }
 
 function checkValue(value: string, selector: string): string {
   if (!VALUE.test(value) || value.length > 63) {
-    throw badRequest(`unable to parse requirement: invalid label value "${value}" in selector "${selector}": must be 63 characters or less and consist of alphanumeric characters, '-', '_' or '.'`);
+    throw badRequest(
+      `unable to parse requirement: invalid label value "${value}" in selector "${selector}": must be 63 characters or less and consist of alphanumeric characters, '-', '_' or '.'`,
+    );
   }
   return value;
 }
@@ -78,10 +80,10 @@ export function matchesLabels(requirements: LabelRequirement[], labels: Record<s
         if (has) return false;
         break;
       case 'in':
-        if (!has || !r.values.includes(labels![r.key])) return false;
+        if (!has || !r.values.includes(labels[r.key])) return false;
         break;
       case 'notin':
-        if (has && r.values.includes(labels![r.key])) return false;
+        if (has && r.values.includes(labels[r.key])) return false;
         break;
     }
   }
@@ -99,7 +101,10 @@ export interface FieldRequirement {
  * Every kind supports metadata.name and metadata.namespace; a kind may support more (`fieldLabel`
  * maps a label to the stored field it reads, Events' involvedObject.* for instance), others are a 400.
  */
-export function parseFieldSelector(selector: string | undefined | null, fieldLabel: (label: string) => string | undefined = () => undefined): FieldRequirement[] {
+export function parseFieldSelector(
+  selector: string | undefined | null,
+  fieldLabel: (label: string) => string | undefined = () => undefined,
+): FieldRequirement[] {
   if (!selector || selector.trim() === '') return [];
   const requirements: FieldRequirement[] = [];
   for (const raw of selector.split(',')) {
@@ -116,9 +121,18 @@ export function parseFieldSelector(selector: string | undefined | null, fieldLab
   return requirements;
 }
 
-export function matchesFields(requirements: FieldRequirement[], obj: { metadata: { name?: string; namespace?: string } }, value: (field: string, obj: any) => string = () => ''): boolean {
+export function matchesFields(
+  requirements: FieldRequirement[],
+  obj: { metadata: { name?: string; namespace?: string } },
+  value: (field: string, obj: any) => string = () => '',
+): boolean {
   for (const r of requirements) {
-    const actual = r.field === 'metadata.name' ? (obj.metadata.name ?? '') : r.field === 'metadata.namespace' ? (obj.metadata.namespace ?? '') : value(r.field, obj);
+    const actual =
+      r.field === 'metadata.name'
+        ? (obj.metadata.name ?? '')
+        : r.field === 'metadata.namespace'
+          ? (obj.metadata.namespace ?? '')
+          : value(r.field, obj);
     if ((actual === r.value) !== r.equal) return false;
   }
   return true;

@@ -80,7 +80,12 @@ export function invalid(kind: string, name: string, group: string, causes: Statu
 
 /** `invalid` from field errors (field-errors.ts). */
 export function invalidFields(kind: string, name: string, group: string, errors: FieldError[]): KubeStatusError {
-  return invalid(kind, name, group, errors.map((e) => ({ reason: e.type, message: errorBody(e), field: e.field })));
+  return invalid(
+    kind,
+    name,
+    group,
+    errors.map((e) => ({ reason: e.type, message: errorBody(e), field: e.field })),
+  );
 }
 
 export function badRequest(message: string): KubeStatusError {

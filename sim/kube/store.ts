@@ -2,14 +2,15 @@
 // and the watchers fed from it. All API semantics live here; the HTTP layer only translates.
 import { randomUUID } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
+import { BUILTIN_TYPES, groupVersion, qualifiedName, typeFromCrd, typeKey, type ResourceType } from './resource-types.js';
+import { KubeStatusError, alreadyExists, badRequest, conflict, gone, invalid, notFound } from './status-error.js';
 import {
-  BUILTIN_TYPES, groupVersion, qualifiedName, typeFromCrd, typeKey, type ResourceType,
-} from './resource-types.js';
-import {
-  KubeStatusError, alreadyExists, badRequest, conflict, gone, invalid, notFound,
-} from './status-error.js';
-import {
-  applyTypeDefaults, deepEqual, establishedCrdStatus, generatedName, kubeTimestamp, specChanged,
+  applyTypeDefaults,
+  deepEqual,
+  establishedCrdStatus,
+  generatedName,
+  kubeTimestamp,
+  specChanged,
   type KubeObject,
 } from './object-rules.js';
 import { checkStoredSize } from './storage-limits.js';
@@ -146,7 +147,9 @@ export class KubeStore {
     if (page.continue) {
       const token = decodeContinue(page.continue);
       if (token.rv < this.compactedRevision) {
-        throw gone('The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.');
+        throw gone(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+        );
       }
       start = token.start;
       listRevision = token.rv;
@@ -183,7 +186,9 @@ export class KubeStore {
    */
   watch(type: ResourceType, filter: Filter, fromRevision: string | undefined, sink: WatchSink): () => void {
     // A type served from another's storage sees that storage's changes, in its own shape.
-    const shaped: WatchSink = type.storedAs ? { send: (event, obj) => sink.send(event, this.view(type, obj)), end: () => sink.end() } : sink;
+    const shaped: WatchSink = type.storedAs
+      ? { send: (event, obj) => sink.send(event, this.view(type, obj)), end: () => sink.end() }
+      : sink;
     const watcher: Watcher = { ...filter, key: this.storageKey(type), sink: shaped };
     if (fromRevision === undefined || fromRevision === '' || fromRevision === '0') {
       for (const obj of this.list(type, filter).items) sink.send('ADDED', obj);
@@ -229,7 +234,8 @@ export class KubeStore {
       }
     }
     const now = kubeTimestamp();
-    for (const field of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'resourceVersion', 'managedFields', 'selfLink']) delete meta[field];
+    for (const field of ['deletionTimestamp', 'deletionGracePeriodSeconds', 'resourceVersion', 'managedFields', 'selfLink'])
+      delete meta[field];
     meta.uid = randomUUID();
     meta.creationTimestamp = now;
     if (type.generation) meta.generation = 1;
@@ -266,12 +272,24 @@ export class KubeStore {
     // A PUT carries the object's UID as a precondition (rest.DefaultUpdatedObjectInfo), checked before
     // anything else; a patch starts from the stored object, so a changed UID fails validation instead.
     if (!options.fromPatch && incoming.metadata.uid && incoming.metadata.uid !== current.metadata.uid) {
-      throw conflict(qualifiedName(type), name, type.group, type.plural, `Precondition failed: UID in precondition: ${incoming.metadata.uid}, UID in object meta: ${current.metadata.uid}`);
+      throw conflict(
+        qualifiedName(type),
+        name,
+        type.group,
+        type.plural,
+        `Precondition failed: UID in precondition: ${incoming.metadata.uid}, UID in object meta: ${current.metadata.uid}`,
+      );
     }
     const requestedRv = incoming.metadata.resourceVersion;
     if (requestedRv === undefined || requestedRv === '') {
       if (type.custom && !options.fromPatch) {
-        throw invalid(type.kind, name, type.group, [{ reason: 'FieldValueInvalid', field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' }]);
+        throw invalid(type.kind, name, type.group, [
+          {
+            reason: 'FieldValueInvalid',
+            field: 'metadata.resourceVersion',
+            message: 'Invalid value: 0x0: must be specified for an update',
+          },
+        ]);
       }
     } else if (requestedRv !== current.metadata.resourceVersion) {
       throw conflict(qualifiedName(type), name, type.group, type.plural);
@@ -366,10 +384,16 @@ export class KubeStore {
    * stops applying are not removed.
    */
   private apply(
-    type: ResourceType, namespace: string | undefined, name: string, body: string, options: PatchOptions & { subresource?: 'status' },
+    type: ResourceType,
+    namespace: string | undefined,
+    name: string,
+    body: string,
+    options: PatchOptions & { subresource?: 'status' },
   ): { object: KubeObject; created: boolean } {
     if (!options.fieldManager) {
-      throw invalid('PatchOptions', '', 'meta.k8s.io', [{ reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' }]);
+      throw invalid('PatchOptions', '', 'meta.k8s.io', [
+        { reason: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' },
+      ]);
     }
     options = { ...options, serverSideApply: true };
     let config: unknown;
@@ -387,7 +411,10 @@ export class KubeStore {
       applied.metadata.name = name;
       const created = this.create(type, namespace, applied, options);
       if (options.subresource === 'status' || (type.statusSubresource && applied.status !== undefined)) {
-        return { object: this.update(type, namespace, name, { ...created, status: applied.status }, { ...options, subresource: 'status' }), created: true };
+        return {
+          object: this.update(type, namespace, name, { ...created, status: applied.status }, { ...options, subresource: 'status' }),
+          created: true,
+        };
       }
       return { object: created, created: true };
     }
@@ -399,10 +426,22 @@ export class KubeStore {
     const current = this.get(type, namespace, name);
     const pre = options.preconditions;
     if (pre?.uid && pre.uid !== current.metadata.uid) {
-      throw conflict(qualifiedName(type), name, type.group, type.plural, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`);
+      throw conflict(
+        qualifiedName(type),
+        name,
+        type.group,
+        type.plural,
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`,
+      );
     }
     if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
-      throw conflict(qualifiedName(type), name, type.group, type.plural, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`);
+      throw conflict(
+        qualifiedName(type),
+        name,
+        type.group,
+        type.plural,
+        `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`,
+      );
     }
     const id = objectId(type, namespace, name);
     if (!isEmpty(current.metadata.finalizers)) {
@@ -495,14 +534,28 @@ export class KubeStore {
 
   private checkCrd(obj: KubeObject, served: ResourceType | undefined): void {
     if (!served) {
-      throw invalid('CustomResourceDefinition', obj.metadata.name ?? '', 'apiextensions.k8s.io', [{ reason: 'FieldValueRequired', field: 'spec', message: 'Required value: group, names.plural, names.kind and at least one served version are required' }]);
+      throw invalid('CustomResourceDefinition', obj.metadata.name ?? '', 'apiextensions.k8s.io', [
+        {
+          reason: 'FieldValueRequired',
+          field: 'spec',
+          message: 'Required value: group, names.plural, names.kind and at least one served version are required',
+        },
+      ]);
     }
     if (obj.metadata.name !== `${served.plural}.${served.group}`) {
-      throw invalid('CustomResourceDefinition', obj.metadata.name ?? '', 'apiextensions.k8s.io', [{ reason: 'FieldValueInvalid', field: 'metadata.name', message: `Invalid value: "${obj.metadata.name}": must be spec.names.plural+"."+spec.group` }]);
+      throw invalid('CustomResourceDefinition', obj.metadata.name ?? '', 'apiextensions.k8s.io', [
+        {
+          reason: 'FieldValueInvalid',
+          field: 'metadata.name',
+          message: `Invalid value: "${obj.metadata.name}": must be spec.names.plural+"."+spec.group`,
+        },
+      ]);
     }
     const existing = this.types.get(typeKey(served.group, served.plural));
     if (existing && !existing.custom) {
-      throw invalid('CustomResourceDefinition', obj.metadata.name, 'apiextensions.k8s.io', [{ reason: 'FieldValueInvalid', field: 'spec.group', message: `Invalid value: "${served.group}": is a built-in group` }]);
+      throw invalid('CustomResourceDefinition', obj.metadata.name, 'apiextensions.k8s.io', [
+        { reason: 'FieldValueInvalid', field: 'spec.group', message: `Invalid value: "${served.group}": is a built-in group` },
+      ]);
     }
   }
 
@@ -520,7 +573,13 @@ export class KubeStore {
     if (!bucket.has(id)) this.sortedKeys.delete(key);
     bucket.set(id, stored);
     this.uids.set(stored.metadata.uid, { key, id });
-    this.record({ rv: this.revision, key, type: previous ? 'MODIFIED' : 'ADDED', object: stored, previous: previous && this.toStored(type, previous) });
+    this.record({
+      rv: this.revision,
+      key,
+      type: previous ? 'MODIFIED' : 'ADDED',
+      object: stored,
+      previous: previous && this.toStored(type, previous),
+    });
     if (isCrd(type)) this.crdChanged(stored, previous);
     return this.view(type, stored);
   }
@@ -622,10 +681,19 @@ export class KubeStore {
 }
 
 function admissionContext(
-  operation: AdmissionContext['operation'], options: WriteOptions, subresource?: 'status', decoded?: unknown, patch?: boolean,
+  operation: AdmissionContext['operation'],
+  options: WriteOptions,
+  subresource?: 'status',
+  decoded?: unknown,
+  patch?: boolean,
 ): AdmissionContext {
   return {
-    operation, subresource, fieldValidation: options.fieldValidation ?? 'Warn', warnings: options.warnings ?? [], decoded, patch,
+    operation,
+    subresource,
+    fieldValidation: options.fieldValidation ?? 'Warn',
+    warnings: options.warnings ?? [],
+    decoded,
+    patch,
     serverSideApply: options.serverSideApply,
   };
 }

@@ -39,7 +39,13 @@ export function tableRow(type: ResourceType, obj: KubeObject, includeObject: str
   return row;
 }
 
-export function table(type: ResourceType, objects: KubeObject[], resourceVersion: string, includeObject: string, continueToken?: string): Record<string, unknown> {
+export function table(
+  type: ResourceType,
+  objects: KubeObject[],
+  resourceVersion: string,
+  includeObject: string,
+  continueToken?: string,
+): Record<string, unknown> {
   const metadata: Record<string, unknown> = { resourceVersion };
   if (continueToken) metadata.continue = continueToken;
   return {
@@ -92,7 +98,7 @@ export function evaluateJsonPath(root: unknown, path: string): unknown[] {
   if (text.startsWith('{') && text.endsWith('}')) text = text.slice(1, -1);
   if (text.startsWith('$')) text = text.slice(1);
   let current: unknown[] = [root];
-  const step = /^(?:\.([A-Za-z0-9_\-/]+)|\[['"]([^'"]+)['"]\]|\[(\d+|\*)\]|\[\?\(@\.([A-Za-z0-9_.\-]+)\s*==\s*['"]([^'"]*)['"]\)\])/;
+  const step = /^(?:\.([A-Za-z0-9_\-/]+)|\[['"]([^'"]+)['"]\]|\[(\d+|\*)\]|\[\?\(@\.([A-Za-z0-9_.-]+)\s*==\s*['"]([^'"]*)['"]\)\])/;
   while (text.length > 0) {
     const m = text.match(step);
     if (!m) return [];
@@ -101,7 +107,8 @@ export function evaluateJsonPath(root: unknown, path: string): unknown[] {
     for (const value of current) {
       if (m[1] !== undefined || m[2] !== undefined) {
         const field = m[1] ?? m[2];
-        if (value && typeof value === 'object' && !Array.isArray(value) && field in value) next.push((value as Record<string, unknown>)[field]);
+        if (value && typeof value === 'object' && !Array.isArray(value) && field in value)
+          next.push((value as Record<string, unknown>)[field]);
       } else if (m[3] !== undefined) {
         if (m[3] === '*') {
           if (Array.isArray(value)) next.push(...value);

@@ -24,7 +24,9 @@ function dedupOwnerReferences(obj: KubeObject, patch: boolean, warnings: string[
     else kept.push(ref);
   }
   if (duplicates.length === 0) return;
-  warnings.push(`.metadata.ownerReferences contains duplicate entries${patch ? ' after mutating admission happens' : ''}; API server dedups owner references in 1.20+, and may reject such requests as early as 1.24; please fix your requests; duplicate UID(s) observed: ${duplicates.join(', ')}`);
+  warnings.push(
+    `.metadata.ownerReferences contains duplicate entries${patch ? ' after mutating admission happens' : ''}; API server dedups owner references in 1.20+, and may reject such requests as early as 1.24; please fix your requests; duplicate UID(s) observed: ${duplicates.join(', ')}`,
+  );
   obj.metadata = { ...obj.metadata, ownerReferences: kept };
 }
 

@@ -4,7 +4,7 @@ import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+x509.cryptoProvider.set(webcrypto as Crypto);
 
 const RSA = {
   name: 'RSASSA-PKCS1-v1_5',
@@ -44,7 +44,7 @@ export interface IssueOptions {
 }
 
 export async function generateRsaKey(modulusLength = 2048): Promise<KeyMaterial> {
-  const keys = (await webcrypto.subtle.generateKey({ ...RSA, modulusLength }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const keys = await webcrypto.subtle.generateKey({ ...RSA, modulusLength }, true, ['sign', 'verify']);
   const pkcs8 = await webcrypto.subtle.exportKey('pkcs8', keys.privateKey);
   return { keys, keyPem: toPem(Buffer.from(pkcs8), 'PRIVATE KEY') };
 }

@@ -44,19 +44,28 @@ const TLS13_SUITES: Record<string, Tls13Suite> = {
 function expandLabel(hash: string, secret: Buffer, label: string, length: number): Buffer {
   const fullLabel = Buffer.from(`tls13 ${label}`);
   const info = Buffer.concat([Buffer.from([length >> 8, length & 0xff, fullLabel.length]), fullLabel, Buffer.from([0])]);
-  return createHmac(hash, secret).update(info).update(Buffer.from([1])).digest().subarray(0, length);
+  return createHmac(hash, secret)
+    .update(info)
+    .update(Buffer.from([1]))
+    .digest()
+    .subarray(0, length);
 }
 
 /**
  * The encrypted fatal alert record a TLS 1.3 server sends as its first record under
  * `serverTrafficSecret` (SERVER_TRAFFIC_SECRET_0 of the key log), for the negotiated `suite`.
  */
-export function encryptedAlertRecord(description: TlsAlertDescription, suiteName: string, serverTrafficSecret: Buffer, sequence = 0n): Buffer {
+export function encryptedAlertRecord(
+  description: TlsAlertDescription,
+  suiteName: string,
+  serverTrafficSecret: Buffer,
+  sequence = 0n,
+): Buffer {
   const suite = TLS13_SUITES[suiteName];
   if (!suite) throw new Error(`no TLS 1.3 alert for cipher suite ${suiteName}`);
   const key = expandLabel(suite.hash, serverTrafficSecret, 'key', suite.keyLength);
   const nonce = expandLabel(suite.hash, serverTrafficSecret, 'iv', 12);
-  for (let i = 0; i < 8; i++) nonce[11 - i]! ^= Number((sequence >> BigInt(8 * i)) & 0xffn);
+  for (let i = 0; i < 8; i++) nonce[11 - i] ^= Number((sequence >> BigInt(8 * i)) & 0xffn);
   // TLSInnerPlaintext: the alert, then its real content type.
   const inner = Buffer.from([FATAL, description, ALERT]);
   const tagLength = 16;

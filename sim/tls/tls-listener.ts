@@ -197,7 +197,9 @@ export async function listenTls(server: HttpServer, options: TlsListenerOptions)
       const secret = trafficSecret;
       const cipher = socket.getCipher();
       const record =
-        protocol === 'TLSv1.3' && secret ? encryptedAlertRecord(verdict.alert, cipher.standardName ?? cipher.name, secret) : plaintextAlertRecord(verdict.alert);
+        protocol === 'TLSv1.3' && secret
+          ? encryptedAlertRecord(verdict.alert, cipher.standardName ?? cipher.name, secret)
+          : plaintextAlertRecord(verdict.alert);
       gate.refuse(record);
       socket.destroy();
     });

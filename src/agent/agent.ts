@@ -5,11 +5,16 @@
 // stops, and every write of a term goes through a client fenced by the Lease (leader-election.ts).
 import type { KubeConfig } from '@kubernetes/client-node';
 import { defer, exhaustMap, map, tap, timer, catchError, EMPTY, NEVER } from 'rxjs';
+import type { InspectionEvent, Observer } from 'xstate';
 import type { Logger } from '../../adapters/logger.js';
 import { systemClock, type Clock } from '../../adapters/clock/clock.js';
 import { createKubeClient, type KubeClient } from '../../adapters/kube/kube-client.js';
 import { SecretStore } from '../../adapters/kube/secret-store.js';
-import { COMPASS_CONNECTION_RESOURCE, CompassConnectionStore, type CompassConnectionObject } from '../../adapters/kube/compass-connection-store.js';
+import {
+  COMPASS_CONNECTION_RESOURCE,
+  CompassConnectionStore,
+  type CompassConnectionObject,
+} from '../../adapters/kube/compass-connection-store.js';
 import { ApplicationStore } from '../../adapters/kube/application-store.js';
 import { apiVersionOf } from '../../adapters/kube/custom-objects.js';
 import { defaultIdentity, LeaderElector } from '../../adapters/kube/leader-election.js';
@@ -23,6 +28,7 @@ import { createAgentRuntime, settleWithin, type AgentRuntime } from './runtime.j
 import { createCompassEffects, observedCr, type CompassEffects } from './compass-effects.js';
 import { observeConfiguration } from './configuration-secret.js';
 import { applicationStoreOptions } from './sync-ports.js';
+import { buildDebugView, DebugMemory, type AgentDebugView } from './debug-view.js';
 import type { AgentEffects, AgentSources, ConnectionProjection, ConnectionWriter } from './effects.js';
 
 export interface AgentOptions {
@@ -55,7 +61,12 @@ export interface Agent {
   stop(): Promise<void>;
   liveness(): ProbeResult;
   readiness(): ProbeResult;
-  debug(): unknown;
+  /** What /debug shows: the state, the last error, the certificate, the last sync, the next cycle, the latest events; redacted. */
+  debug(): AgentDebugView;
+  /** Calls `listener` after every event the machine records and when leadership changes; returns the unsubscribe. */
+  onChange(listener: () => void): () => void;
+  /** XState inspection events of the machine, of this term and every later one (the Stately inspector). */
+  inspect(observer: Observer<InspectionEvent>): { unsubscribe(): void };
 }
 
 /** events.k8s.io reportingController of the agent's Events. */
@@ -78,11 +89,26 @@ export function createAgent(options: AgentOptions): Agent {
   const userAgent = `runtime-agent (${identity})`;
   const metrics = options.metrics ?? createAgentMetrics();
   const recorded = options.eventLog ?? createEventLog({ file: config.eventLogFile, maxBytes: config.eventLogMaxBytes });
+  const debugMemory = new DebugMemory();
+  const changeListeners = new Set<() => void>();
+  const changed = () => {
+    for (const listener of changeListeners) {
+      try {
+        listener();
+      } catch (err) {
+        logger.warn({ err }, 'a /debug listener failed');
+      }
+    }
+  };
   const eventLog: EventLog = {
     header: recorded.header,
-    append(at, event, state, checkpoint) {
+    append(at, event, state, record) {
       metrics.countEvent(event.type);
-      return recorded.append(at, event, state, checkpoint);
+      const entry = recorded.append(at, event, state, record);
+      // The runtime records an event once its actor holds the snapshot after it.
+      debugMemory.observe(entry, (current ?? last)?.runtime.getSnapshot().context);
+      changed();
+      return entry;
     },
     entries: () => recorded.entries(),
     toText: () => recorded.toText(),
@@ -124,7 +150,12 @@ export function createAgent(options: AgentOptions): Agent {
     });
     const regarding = (object: CompassConnectionObject | null): EventReference | null =>
       object?.metadata.uid
-        ? { apiVersion: apiVersionOf(COMPASS_CONNECTION_RESOURCE), kind: COMPASS_CONNECTION_RESOURCE.kind, name: object.metadata.name, uid: object.metadata.uid }
+        ? {
+            apiVersion: apiVersionOf(COMPASS_CONNECTION_RESOURCE),
+            kind: COMPASS_CONNECTION_RESOURCE.kind,
+            name: object.metadata.name,
+            uid: object.metadata.uid,
+          }
         : null;
     const sources: AgentSources = {
       config$: secrets
@@ -156,7 +187,7 @@ export function createAgent(options: AgentOptions): Agent {
             ...projection.spec,
             managementInfo: projection.spec.managementInfo ?? { connectorUrl: '', directorUrl: '' },
           },
-          status: projection.status as unknown as Record<string, unknown>,
+          status: { ...projection.status },
           annotations: projection.annotations,
         });
         recorder.setRegarding(regarding(stored));
@@ -181,9 +212,9 @@ export function createAgent(options: AgentOptions): Agent {
           retryCapMs: config.retryMaxDelayMs,
         },
         secretNames: {
-          configuration: configRef,
-          clientCertificate: `${config.clusterCertificatesSecret.namespace}/${config.clusterCertificatesSecret.name}`,
-          caCertificate: `${config.caCertificatesSecret.namespace}/${config.caCertificatesSecret.name}`,
+          configurationSecret: configRef,
+          clientCertificateSecret: `${config.clusterCertificatesSecret.namespace}/${config.clusterCertificatesSecret.name}`,
+          caCertificateSecret: `${config.caCertificatesSecret.namespace}/${config.caCertificatesSecret.name}`,
         },
         insecureCompassSettings: insecureSettings,
       },
@@ -191,9 +222,12 @@ export function createAgent(options: AgentOptions): Agent {
     return { runtime, effects, recorder, stopped: null };
   };
 
+  // Inspection observers and their subscriptions to the actors of the terms they saw.
+  const inspectors = new Map<Observer<InspectionEvent>, Array<{ unsubscribe(): void }>>();
   const startTerm = (term: Term) => {
     current = term;
     last = term;
+    for (const [observer, subscriptions] of inspectors) subscriptions.push(inspectActor(term.runtime.actor, observer));
     term.runtime.start();
   };
 
@@ -226,6 +260,7 @@ export function createAgent(options: AgentOptions): Agent {
         const term = createTerm(fenced);
         metrics.setLeader(leaseRef, true);
         startTerm(term);
+        changed();
         term.recorder.record({
           type: 'Normal',
           reason: 'LeaderElected',
@@ -236,6 +271,7 @@ export function createAgent(options: AgentOptions): Agent {
       onStoppedLeading: async () => {
         metrics.setLeader(leaseRef, false);
         if (current) await stopTerm(current);
+        changed();
       },
     });
     metrics.setLeader(leaseRef, false);
@@ -253,7 +289,15 @@ export function createAgent(options: AgentOptions): Agent {
       sources: { config$: NEVER, connectionCr$: NEVER },
       writer: { write: async () => {} },
       clock,
-      config: { timing: { syncPeriodMs: config.controllerSyncPeriodMs, minimalSyncTimeMs: config.minimalCompassSyncTimeMs, renewalThreshold: config.certValidityRenewalThreshold, retryBaseMs: config.retryInitialDelayMs, retryCapMs: config.retryMaxDelayMs } },
+      config: {
+        timing: {
+          syncPeriodMs: config.controllerSyncPeriodMs,
+          minimalSyncTimeMs: config.minimalCompassSyncTimeMs,
+          renewalThreshold: config.certValidityRenewalThreshold,
+          retryBaseMs: config.retryInitialDelayMs,
+          retryCapMs: config.retryMaxDelayMs,
+        },
+      },
     });
     return idleRuntime;
   };
@@ -299,14 +343,15 @@ export function createAgent(options: AgentOptions): Agent {
     liveness() {
       if (!current) return { ok: true, detail: election ? `standby (Lease ${leaseRef})` : 'stopped' };
       const status = current.runtime.getSnapshot().status;
-      return status === 'active'
-        ? { ok: true, detail: 'state machine running' }
-        : { ok: false, detail: `state machine ${status}` };
+      return status === 'active' ? { ok: true, detail: 'state machine running' } : { ok: false, detail: `state machine ${status}` };
     },
     readiness() {
       if (election && !current) {
         return election.following()
-          ? { ok: true, detail: `standby: ${election.observedLeader() ? `${election.observedLeader()} leads` : 'no replica leads yet'} (Lease ${leaseRef})` }
+          ? {
+              ok: true,
+              detail: `standby: ${election.observedLeader() ? `${election.observedLeader()} leads` : 'no replica leads yet'} (Lease ${leaseRef})`,
+            }
           : { ok: false, detail: `standby: the Lease ${leaseRef} could not be read recently` };
       }
       const term = current ?? last;
@@ -319,24 +364,54 @@ export function createAgent(options: AgentOptions): Agent {
       }
       // Revoked or unknown to Compass: the certificate is refused whatever its dates say.
       if (term?.runtime.getSnapshot().context.certificateRejected) {
-        return { ok: false, detail: `Compass refuses the client certificate (revoked or unknown to it); put a fresh one-time token into Secret ${configRef}` };
+        return {
+          ok: false,
+          detail: `Compass refuses the client certificate (revoked or unknown to it); put a fresh one-time token into Secret ${configRef}`,
+        };
       }
       return { ok: true, detail: `client certificate valid until ${identityNow.validity.notAfter}` };
     },
     debug() {
-      const snapshot = (current ?? last)?.runtime.getSnapshot();
       // Already redacted (events and effect results are); scrubbed once more since /debug leaves the process.
-      return redact({
-        state: snapshot?.value ?? null,
-        status: snapshot?.status ?? null,
-        connectionState: snapshot?.context.connectionState ?? null,
-        leaderElection: election
-          ? { lease: leaseRef, identity, leading: election.isLeader(), leader: election.observedLeader() ?? null }
-          : { enabled: false },
-        recentEvents: eventLog.entries().slice(-50),
-      });
+      // Through JSON first: entries share state objects, which redact() would take for cycles.
+      return redact(
+        jsonCopy(
+          buildDebugView({
+            snapshot: (current ?? last)?.runtime.getSnapshot(),
+            memory: debugMemory,
+            entries: eventLog.entries(),
+            timing: { renewalThreshold: config.certValidityRenewalThreshold, minimalSyncTimeMs: config.minimalCompassSyncTimeMs },
+            leaderElection: election
+              ? { lease: leaseRef, identity, leading: election.isLeader(), leader: election.observedLeader() ?? null }
+              : { enabled: false },
+          }),
+        ),
+      );
+    },
+    onChange(listener) {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
+    inspect(observer) {
+      const subscriptions = current ? [inspectActor(current.runtime.actor, observer)] : [];
+      inspectors.set(observer, subscriptions);
+      return {
+        unsubscribe: () => {
+          inspectors.delete(observer);
+          for (const subscription of subscriptions) subscription.unsubscribe();
+        },
+      };
     },
   };
+}
+
+/**
+ * Feeds `observer` the actor's inspection events from now on. The actor announced itself (the
+ * `@xstate.actor` event an inspector needs first) when it was created, so that is repeated here.
+ */
+function inspectActor(actor: AgentRuntime['actor'], observer: Observer<InspectionEvent>): { unsubscribe(): void } {
+  observer.next?.({ type: '@xstate.actor', actorRef: actor, rootId: actor.sessionId });
+  return actor.system.inspect(observer);
 }
 
 /** Effects of the idle runtime a standby shows (never started, so never called). */
@@ -348,3 +423,10 @@ const idleEffects: AgentEffects = {
   renewCertificate: notLeading,
   synchronize: notLeading,
 };
+
+/** A copy through JSON, of a value that is plain JSON data (so the copy has its type): shared objects become separate ones. */
+function jsonCopy<T>(value: T): T;
+function jsonCopy(value: unknown): unknown {
+  const copy: unknown = JSON.parse(JSON.stringify(value));
+  return copy;
+}

@@ -34,6 +34,7 @@ import {
   type ObservedCredentials,
   type SyncOutcome,
 } from './effects.js';
+import { errorMessage } from '../../adapters/unknown-values.js';
 
 export interface CompassEffectsOptions {
   config: AgentConfig;
@@ -54,7 +55,10 @@ interface ClientIdentity extends ClientCertificate {
 }
 
 export interface CompassEffects extends AgentEffects {
-  /** The identity currently presented to Compass (for readiness and metrics). */
+  /**
+   * The identity currently presented to Compass (for readiness and metrics). A cache of the
+   * client-certificate Secret, not a decision: see machines/effect-boundary.ts.
+   */
   currentIdentity(): { validity: CertificateInfo } | undefined;
   /** What the credential Secrets hold now, without adopting it as the presented identity. */
   observeCredentials(): Promise<ObservedCredentials>;
@@ -104,6 +108,10 @@ export function observedCr(object: CompassConnectionObject | null): ObservedConn
   };
 }
 
+/** The last identity read: the same key and certificates again (every cycle) are not parsed and matched again. */
+let lastIdentity:
+  { keyPem: string; clientCertificatePem: string; certificateChainPem: string; validity: ClientIdentity['validity'] } | undefined;
+
 /** Reads the key, certificate and chain of the client-certificate Secret; throws what is wrong. */
 export function readClientIdentity(data: Record<string, string>, secretRef: string): ClientIdentity {
   const keyPem = data.key ?? '';
@@ -111,14 +119,21 @@ export function readClientIdentity(data: Record<string, string>, secretRef: stri
   const certificateChainPem = data.crtChain || clientCertificatePem;
   if (!keyPem || !clientCertificatePem) throw new Error(`Secret ${secretRef} lacks the keys "key" and "crt"`);
   registerSecret(keyPem, 'key');
+  const last = lastIdentity;
+  if (
+    last &&
+    last.keyPem === keyPem &&
+    last.clientCertificatePem === clientCertificatePem &&
+    last.certificateChainPem === certificateChainPem
+  ) {
+    return { keyPem, clientCertificatePem, certificateChainPem, validity: { ...last.validity } };
+  }
   const certificate = parseCertificate(clientCertificatePem, `crt of Secret ${secretRef}`);
-  if (!keyMatchesCertificate(keyPem, clientCertificatePem)) throw new Error(`the key in Secret ${secretRef} does not belong to its certificate`);
-  return {
-    keyPem,
-    clientCertificatePem,
-    certificateChainPem,
-    validity: { notBefore: toRfc3339(certificate.notBefore), notAfter: toRfc3339(certificate.notAfter) },
-  };
+  if (!keyMatchesCertificate(keyPem, clientCertificatePem))
+    throw new Error(`the key in Secret ${secretRef} does not belong to its certificate`);
+  const validity = { notBefore: toRfc3339(certificate.notBefore), notAfter: toRfc3339(certificate.notAfter) };
+  lastIdentity = { keyPem, clientCertificatePem, certificateChainPem, validity };
+  return { keyPem, clientCertificatePem, certificateChainPem, validity: { ...validity } };
 }
 
 export function createCompassEffects(options: CompassEffectsOptions): CompassEffects {
@@ -135,7 +150,11 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     watch: () => agentSecretWatch(secrets, config.integrationNamespace),
     fallback: new SecretRecheck(secretContent, ports.secrets, {
       periodMs: SECRET_RECHECK_CYCLES * config.controllerSyncPeriodMs,
-      onError: (namespace, name, err) => logger.debug({ secret: `${namespace}/${name}`, reason: (err as Error).message }, 're-reading an Application Secret failed; it is read again in the next pass'),
+      onError: (namespace, name, err) =>
+        logger.debug(
+          { secret: `${namespace}/${name}`, reason: errorMessage(err) },
+          're-reading an Application Secret failed; it is read again in the next pass',
+        ),
     }),
     onForbidden: (message) =>
       logger.warn(
@@ -170,14 +189,18 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
   const spentTokens = new Map<string, SpentToken>();
   const consumedTokenOfCr = async (): Promise<SpentToken[]> => {
     const fingerprint = (await connections.get().catch(() => null))?.metadata.annotations?.[CONSUMED_TOKEN_ANNOTATION];
-    return fingerprint ? [{ fingerprint, evidence: `its fingerprint is in the annotation ${CONSUMED_TOKEN_ANNOTATION} of compass-connection` }] : [];
+    return fingerprint
+      ? [{ fingerprint, evidence: `its fingerprint is in the annotation ${CONSUMED_TOKEN_ANNOTATION} of compass-connection` }]
+      : [];
   };
   const storedUrlSource = (what: string) => `the ${what} URL stored in Secret ${ref(config.clusterCertificatesSecret)}`;
 
   const readConfiguration = async () => {
-    const data = await secrets.getData(config.agentConfigurationSecret.namespace, config.agentConfigurationSecret.name).catch((err: unknown) => {
-      throw new EffectError('kubernetes-read', `cannot read Secret ${ref(config.agentConfigurationSecret)}: ${(err as Error).message}`);
-    });
+    const data = await secrets
+      .getData(config.agentConfigurationSecret.namespace, config.agentConfigurationSecret.name)
+      .catch((err: unknown) => {
+        throw new EffectError('kubernetes-read', `cannot read Secret ${ref(config.agentConfigurationSecret)}: ${errorMessage(err)}`);
+      });
     return readConfigurationSecret(data, ref(config.agentConfigurationSecret), { allowPlainHttp: config.allowInsecureCompassHttp });
   };
 
@@ -207,7 +230,10 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
         cacert: result.credentials.caCertificatePem,
       });
     } catch (err) {
-      throw new EffectError('kubernetes', `cannot write the certificate Secrets ${ref(config.clusterCertificatesSecret)} and ${ref(config.caCertificatesSecret)}: ${(err as Error).message}`);
+      throw new EffectError(
+        'kubernetes',
+        `cannot write the certificate Secrets ${ref(config.clusterCertificatesSecret)} and ${ref(config.caCertificatesSecret)}: ${errorMessage(err)}`,
+      );
     }
     identity = next;
     metrics?.setCertificateExpiry(next.validity.notAfter);
@@ -217,14 +243,20 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
   /** The machine passes the management info the agent stored; none means there is nowhere trusted to go. */
   const requireManagementInfo = (managementInfo: ManagementInfo | null | undefined): ManagementInfo => {
     if (!managementInfo?.connectorUrl || !managementInfo.directorUrl) {
-      throw new EffectError('invalid-config', `no Compass URLs are stored in Secret ${ref(config.clusterCertificatesSecret)}; put a new one-time token into Secret ${ref(config.agentConfigurationSecret)} to reconnect`);
+      throw new EffectError(
+        'invalid-config',
+        `no Compass URLs are stored in Secret ${ref(config.clusterCertificatesSecret)}; put a new one-time token into Secret ${ref(config.agentConfigurationSecret)} to reconnect`,
+      );
     }
     return managementInfo;
   };
 
   const requireIdentity = (): ClientIdentity => {
     if (!identity) {
-      throw new EffectError('invalid-config', `no client certificate is loaded: Secret ${ref(config.clusterCertificatesSecret)} is missing or unreadable; put a new one-time token into Secret ${ref(config.agentConfigurationSecret)} to reconnect`);
+      throw new EffectError(
+        'invalid-config',
+        `no client certificate is loaded: Secret ${ref(config.clusterCertificatesSecret)} is missing or unreadable; put a new one-time token into Secret ${ref(config.agentConfigurationSecret)} to reconnect`,
+      );
     }
     return identity;
   };
@@ -244,7 +276,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
         }
       } catch (err) {
         observed.clientCertificateSecret = 'invalid';
-        logger.warn({ secret: ref(config.clusterCertificatesSecret), reason: (err as Error).message }, 'client certificate Secret is unusable');
+        logger.warn({ secret: ref(config.clusterCertificatesSecret), reason: errorMessage(err) }, 'client certificate Secret is unusable');
       }
     }
     return { ...observed, managementInfo: readStoredManagementInfo(cluster) };
@@ -268,9 +300,12 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       }
     },
 
-    async establishConnection(signal) {
+    async establishConnection(_input, signal) {
       const reading = await readConfiguration();
-      const values = requireConnectionValues(reading, ref(config.agentConfigurationSecret), [...spentTokens.values(), ...(await consumedTokenOfCr())]);
+      const values = requireConnectionValues(reading, ref(config.agentConfigurationSecret), [
+        ...spentTokens.values(),
+        ...(await consumedTokenOfCr()),
+      ]);
       let result: connector.ConnectionResult;
       try {
         result = await connector.establishConnection({
@@ -289,7 +324,10 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       const fingerprint = tokenFingerprint(values.token);
       spentTokens.set(fingerprint, { fingerprint, evidence: `it was exchanged for a certificate at ${at()}` });
       const preserved = await preserve(result);
-      logger.info({ connector: values.connectorUrl, notAfter: preserved.validity.notAfter }, 'client certificate acquired with the one-time token');
+      logger.info(
+        { connector: values.connectorUrl, notAfter: preserved.validity.notAfter },
+        'client certificate acquired with the one-time token',
+      );
       return {
         at: at(),
         certificateValidity: preserved.validity,
@@ -319,16 +357,24 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       try {
         cluster = await secrets.getData(config.clusterCertificatesSecret.namespace, config.clusterCertificatesSecret.name);
         const ca = await secrets.getData(config.caCertificatesSecret.namespace, config.caCertificatesSecret.name);
-        credentialsExist = ca !== null && cluster !== null && cluster.crt === current.clientCertificatePem && cluster.key === current.keyPem;
+        credentialsExist =
+          ca !== null && cluster !== null && cluster.crt === current.clientCertificatePem && cluster.key === current.keyPem;
       } catch (err) {
         throw asEffectError(err, 'kubernetes-read');
       }
       // The Connector moved Compass: the URLs a restart resumes with follow it (only ever from its answer).
       if (credentialsExist && !sameManagementInfo(readStoredManagementInfo(cluster), returned)) {
         try {
-          await secrets.upsertMerge(config.clusterCertificatesSecret.namespace, config.clusterCertificatesSecret.name, managementInfoData(returned));
+          await secrets.upsertMerge(
+            config.clusterCertificatesSecret.namespace,
+            config.clusterCertificatesSecret.name,
+            managementInfoData(returned),
+          );
         } catch (err) {
-          throw new EffectError('kubernetes', `cannot store the management info in Secret ${ref(config.clusterCertificatesSecret)}: ${(err as Error).message}`);
+          throw new EffectError(
+            'kubernetes',
+            `cannot store the management info in Secret ${ref(config.clusterCertificatesSecret)}: ${errorMessage(err)}`,
+          );
         }
       }
       return { at: at(), managementInfo: returned, credentialsExist };
@@ -370,41 +416,50 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     },
   };
 
-  async function synchronizeOnce(managementInfo: ManagementInfo, signal: AbortSignal): Promise<SyncOutcome> {
+  async function synchronizeOnce(stored: ManagementInfo | null, signal: AbortSignal): Promise<SyncOutcome> {
     const failed = (error: string): SyncOutcome => ({ at: at(), result: 'SynchronizationFailed', error });
     let runtime;
     try {
       runtime = await readConfiguration();
     } catch (err) {
-      return failed(`Failed to read Runtime config: ${(err as Error).message}`);
+      return failed(`Failed to read Runtime config: ${errorMessage(err)}`);
     }
     const { runtimeId, tenant } = runtime.values;
     if (!runtimeId || !tenant) return failed(`Failed to read Runtime config: ${runtime.problems.join('; ')}`);
     let current: ClientIdentity;
+    let managementInfo: ManagementInfo;
     try {
       current = requireIdentity();
-      requireManagementInfo(managementInfo);
+      managementInfo = requireManagementInfo(stored);
     } catch (err) {
-      return failed(`Failed to prepare configuration client: ${(err as Error).message}`);
+      return failed(`Failed to prepare configuration client: ${errorMessage(err)}`);
     }
     let director: DirectorClient;
     try {
-      director = new DirectorClient({ ...transport, urlSource: storedUrlSource('Director'), url: managementInfo.directorUrl, tenant, clientCertificate: current, runtimeId });
+      director = new DirectorClient({
+        ...transport,
+        urlSource: storedUrlSource('Director'),
+        url: managementInfo.directorUrl,
+        tenant,
+        clientCertificate: current,
+        runtimeId,
+      });
     } catch (err) {
       // e.g. the Connector named a Director URL that is not a URL (reference: "Failed to prepare configuration client").
-      return failed(`Failed to prepare configuration client: ${(err as Error).message}`);
+      return failed(`Failed to prepare configuration client: ${errorMessage(err)}`);
     }
     try {
       let configuration: RuntimeConfiguration;
       try {
         configuration = await director.fetchRuntimeConfiguration(runtimeId, { signal, memory: directorPages });
       } catch (err) {
-        return failed(`Failed to fetch configuration: ${(err as Error).message}`);
+        return failed(`Failed to fetch configuration: ${errorMessage(err)}`);
       }
       const fetchedAt = at();
       const { runtimeLabels } = configuration;
       metrics?.setManagedApplications(configuration.applications.length);
       if (configuration.pages) metrics?.countDirectorPages(configuration.pages);
+      if (configuration.prefetch) metrics?.countDirectorPrefetch(configuration.prefetch);
       let report;
       try {
         secretRepair.forgetChanged();
@@ -416,7 +471,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
           secretContent,
         });
       } catch (err) {
-        return { at: at(), result: 'ResourceApplicationFailed', error: (err as Error).message, fetchedAt };
+        return { at: at(), result: 'ResourceApplicationFailed', error: errorMessage(err), fetchedAt };
       }
       const summary = {
         created: report.created,
@@ -445,7 +500,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
           logger.info({ label: label.key, value: label.value }, 'runtime label set');
         }
       } catch (err) {
-        return { at: at(), result: 'MetadataUpdateFailed', error: (err as Error).message, fetchedAt, summary };
+        return { at: at(), result: 'MetadataUpdateFailed', error: errorMessage(err), fetchedAt, summary };
       }
       const note = labelsLeftNote ? { note: labelsLeftNote } : {};
       if (report.message) return { at: at(), result: 'ResourceApplicationFailed', error: report.message, fetchedAt, summary, ...note };

@@ -29,15 +29,21 @@ export interface ConfigurationReading {
  * Reads the Secret's decoded data; `null` means the Secret does not exist. The token is registered
  * for redaction by value. A plain http CONNECTOR_URL is a problem unless `policy` allows it.
  */
-export function readConfigurationSecret(data: Record<string, string> | null, secretRef: string, policy: EndpointPolicy = {}): ConfigurationReading {
-  if (data === null) return { values: {}, problems: [`Secret ${secretRef} does not exist; create it with CONNECTOR_URL, RUNTIME_ID, TENANT and TOKEN`] };
+export function readConfigurationSecret(
+  data: Record<string, string> | null,
+  secretRef: string,
+  policy: EndpointPolicy = {},
+): ConfigurationReading {
+  if (data === null)
+    return { values: {}, problems: [`Secret ${secretRef} does not exist; create it with CONNECTOR_URL, RUNTIME_ID, TENANT and TOKEN`] };
   const get = (key: string) => (data[key] ?? '').trim();
   const values: Partial<AgentConfigurationValues> = {};
   const problems: string[] = [];
   const connectorUrl = get('CONNECTOR_URL');
   if (!connectorUrl) problems.push(`key CONNECTOR_URL is missing or empty in Secret ${secretRef}`);
   else if (!/^https?:\/\/[^\s]+$/i.test(connectorUrl)) problems.push(`CONNECTOR_URL in Secret ${secretRef} is not an http(s) URL`);
-  else if (isPlainHttp(connectorUrl) && !policy.allowPlainHttp) problems.push(insecureUrlMessage(connectorUrl, `CONNECTOR_URL of Secret ${secretRef}`));
+  else if (isPlainHttp(connectorUrl) && !policy.allowPlainHttp)
+    problems.push(insecureUrlMessage(connectorUrl, `CONNECTOR_URL of Secret ${secretRef}`));
   else values.connectorUrl = connectorUrl;
   for (const [key, field] of [
     ['TOKEN', 'token'],
@@ -67,7 +73,11 @@ export interface SpentToken {
  * cannot synchronize, and the token would be gone), and the token must not be one this agent already
  * spent (a one-time token works once; Compass would only refuse it).
  */
-export function requireConnectionValues(reading: ConfigurationReading, secretRef: string, spent: readonly SpentToken[] = []): AgentConfigurationValues {
+export function requireConnectionValues(
+  reading: ConfigurationReading,
+  secretRef: string,
+  spent: readonly SpentToken[] = [],
+): AgentConfigurationValues {
   const { values, problems } = reading;
   if (problems.length > 0 || !values.connectorUrl || !values.token || !values.runtimeId || !values.tenant) {
     const why = problems.length > 0 ? problems.join('; ') : `Secret ${secretRef} is incomplete`;
@@ -81,7 +91,7 @@ export function requireConnectionValues(reading: ConfigurationReading, secretRef
       `the one-time token in Secret ${secretRef} was already used by this agent (${used.evidence}) and a one-time token works once, so it was not sent again; put a fresh one-time token into Secret ${secretRef}`,
     );
   }
-  return values as AgentConfigurationValues;
+  return { connectorUrl: values.connectorUrl, token: values.token, runtimeId: values.runtimeId, tenant: values.tenant };
 }
 
 export function observeConfiguration(data: Record<string, string> | null, secretRef: string, policy: EndpointPolicy = {}): ObservedConfig {

@@ -1,20 +1,12 @@
 // The agent's side effects as the runtime sees them. src/agent/compass-effects.ts implements them with
 // the Connector/Director clients and the Kubernetes stores; the machine receives only plain data.
+// Their ids, inputs and outputs are declared once, in machines/effect-boundary.ts.
 import type { Observable } from 'rxjs';
-import type {
-  CertificateRenewed,
-  ConnectionChecked,
-  ConnectionEstablished,
-  EffectErrorKind,
-  LoadedState,
-  ManagementInfo,
-  ObservedConfig,
-  ObservedConnectionCr,
-  ObservedCredentials,
-  SyncOutcome,
-} from '../../machines/agent-events.js';
+import type { EffectErrorKind, ObservedConfig, ObservedConnectionCr, ObservedCredentials } from '../../machines/agent-events.js';
+import type { EffectImplementations } from '../../machines/effect-boundary.js';
 import type { ConnectionProjection } from '../status-projection.js';
 
+export type { AgentEffectMap, EffectId, EffectInput, EffectOutput } from '../../machines/effect-boundary.js';
 export type {
   CertificateInfo,
   CertificateRenewed,
@@ -53,18 +45,8 @@ export class EffectError extends Error {
   }
 }
 
-export interface AgentEffects {
-  /** Start-up: what the cluster already holds. */
-  loadState(signal: AbortSignal): Promise<LoadedState>;
-  /** token → configuration → CSR → certificate → Secrets, with the token currently in the config Secret. */
-  establishConnection(signal: AbortSignal): Promise<ConnectionEstablished>;
-  /** Certificate-secured `configuration` query + "do the credential Secrets exist" probe. */
-  checkConnection(input: { managementInfo: ManagementInfo }, signal: AbortSignal): Promise<ConnectionChecked>;
-  /** CSR over the certificate-secured Connector, new Secrets. */
-  renewCertificate(input: { managementInfo: ManagementInfo }, signal: AbortSignal): Promise<CertificateRenewed>;
-  /** Director fetch → apply Applications → runtime labels; the outcome is data, not an exception. */
-  synchronize(input: { managementInfo: ManagementInfo; resync: boolean }, signal: AbortSignal): Promise<SyncOutcome>;
-}
+/** Every effect of the machine (machines/effect-boundary.ts): `(input, signal) => Promise<output>`. */
+export type AgentEffects = EffectImplementations;
 
 /** Streams the runtime subscribes to; each emission becomes an event stamped with the clock. */
 export interface AgentSources {

@@ -55,9 +55,9 @@ export function describeMachine(): MachineDiagram {
     for (const { transition, source } of transitions) {
       // Target-less transitions only record an observation: not a change of state.
       for (const targetNode of transition.target ?? []) {
-        const event = transition.eventType ?? '';
+        const event = String(transition.eventType ?? '');
         const g = transition.guard as unknown;
-        const guard = typeof g === 'string' ? g : g && typeof g === 'object' && 'type' in g ? String((g as { type: unknown }).type) : '';
+        const guard = typeof g === 'string' ? g : g && typeof g === 'object' && 'type' in g ? String(g.type) : '';
         const label = eventLabel(event) + (guard && !guard.startsWith('xstate.') ? ` [${guard}]` : '');
         const key = `${source}|${targetNode.id}|${label}`;
         if (seen.has(key)) continue;
@@ -71,11 +71,11 @@ export function describeMachine(): MachineDiagram {
   return { root: graph.id, states, edges };
 }
 
-/** State ids of a state value, e.g. {Connected: 'Synchronized'} → [root.Connected, root.Connected.Synchronized]. */
+/** State ids of a state value, e.g. {Certified: 'Renewing'} → [root.Certified, root.Certified.Renewing]. */
 export function stateIds(root: string, value: unknown): string[] {
   if (typeof value === 'string') return [`${root}.${value}`];
   if (value && typeof value === 'object') {
-    return Object.entries(value as Record<string, unknown>).flatMap(([key, child]) => [`${root}.${key}`, ...stateIds(`${root}.${key}`, child)]);
+    return Object.entries(value).flatMap(([key, child]) => [`${root}.${key}`, ...stateIds(`${root}.${key}`, child)]);
   }
   return [];
 }
@@ -90,7 +90,11 @@ export function visitedBy(diagram: MachineDiagram, steps: Array<{ eventType: str
     const leaf = current.at(-1);
     if (leaf && previous.length > 0) {
       for (const edge of diagram.edges) {
-        if (edge.event === step.eventType && previous.includes(edge.source) && (leaf === edge.target || leaf.startsWith(edge.target + '.'))) {
+        if (
+          edge.event === step.eventType &&
+          previous.includes(edge.source) &&
+          (leaf === edge.target || leaf.startsWith(edge.target + '.'))
+        ) {
           visited.edges.add(`${edge.source}→${edge.target}`);
         }
       }
@@ -121,10 +125,12 @@ export function toMermaid(diagram: MachineDiagram, visited?: Visited): string {
   const initial = agentMachine.root.initial?.target?.[0]?.id;
   if (initial) lines.push(`  [*] --> ${mermaidId(initial)}`);
   for (const state of top) emit(state, '  ');
-  for (const edge of diagram.edges) lines.push(`  ${mermaidId(edge.source)} --> ${mermaidId(edge.target)}: ${edge.label.replace(/:/g, ' ')}`);
+  for (const edge of diagram.edges)
+    lines.push(`  ${mermaidId(edge.source)} --> ${mermaidId(edge.target)}: ${edge.label.replace(/:/g, ' ')}`);
   if (visited && visited.states.size > 0) {
     lines.push('  classDef visited fill:#d7f0d7,stroke:#2e7d32,stroke-width:2px');
-    for (const id of visited.states) if (byId.has(id) && byId.get(id)!.children.length === 0) lines.push(`  class ${mermaidId(id)} visited`);
+    for (const id of visited.states)
+      if (byId.has(id) && byId.get(id)!.children.length === 0) lines.push(`  class ${mermaidId(id)} visited`);
   }
   return lines.join('\n') + '\n';
 }
@@ -141,7 +147,7 @@ export function toDot(diagram: MachineDiagram, visited?: Visited): string {
   // Edges to or from a compound state attach to its initial (or first) child, clipped at the cluster.
   const anchor = (id: string): string => {
     const state = byId.get(id)!;
-    return state.children.length === 0 ? id : anchor(state.initial ?? state.children[0]!);
+    return state.children.length === 0 ? id : anchor(state.initial ?? state.children[0]);
   };
   const emit = (state: DiagramState, indent: string) => {
     if (state.children.length === 0) {

@@ -1,6 +1,7 @@
 // Runs the agent machine: provides the effects as named actors, turns source emissions and timer
-// wake-ups into events, records every event in the event log and writes the projected
-// CompassConnection after each settled snapshot (one write at a time, the latest projection wins).
+// wake-ups into events, records every event in the event log (with the status it projected and the
+// effects it requested) and writes the projected CompassConnection after each settled snapshot (one
+// write at a time, the latest projection wins).
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { createActor, fromPromise, type InspectionEvent } from 'xstate';
 import { boundText, redact, redactText } from '../../adapters/redaction.js';
@@ -9,20 +10,36 @@ import type { Clock } from '../../adapters/clock/clock.js';
 import { createWakeScheduler } from '../../adapters/clock/wake-scheduler.js';
 import {
   agentMachine,
-  ERROR_PREFIX,
   type AgentActorRef,
   type AgentContext,
   type AgentMachineInput,
   type AgentSnapshot,
   type SecretNames,
 } from '../../machines/agent-machine.js';
-import type { AgentEvent, EffectErrorKind, EffectFailure, ManagementInfo, SyncResult } from '../../machines/agent-events.js';
+import type { AgentEvent, EffectErrorKind, EffectFailure, SyncResult } from '../../machines/agent-events.js';
+import {
+  effectActors,
+  type EffectActor,
+  type EffectId,
+  type EffectImplementation,
+  type EffectInput,
+  type EffectOutput,
+} from '../../machines/effect-boundary.js';
 import type { AgentTimingConfig } from '../../machines/timing.js';
-import { projectConnection, type ConnectionProjection, type ProjectedCondition } from '../status-projection.js';
+import {
+  ERROR_PREFIX,
+  StatusProjector,
+  connectionErrorKind,
+  renderConnectionError,
+  renderSynchronizationError,
+  type ConnectionProjection,
+} from '../status-projection.js';
 import { connectionEventsOf, type ConnectionEvent } from '../connection-events.js';
 import type { EventLog } from '../event-log.js';
+import { effectRequestOf, statusDigest, type EffectRequest } from '../event-record.js';
 import { INIT_EVENT_TYPE } from '../event-replay.js';
 import { EffectError, type AgentEffects, type AgentSources, type ConnectionWriter } from './effects.js';
+import { isRecord } from '../../adapters/unknown-values.js';
 
 export type { AgentTimingConfig, SecretNames };
 
@@ -82,7 +99,7 @@ export function effectFailure(error: unknown, at: string): EffectFailure {
 /** What an effect returns, as the machine and the event log see it: redacted, error texts bounded. */
 function scrubOutput<O>(output: O): O {
   const scrubbed = redact(output);
-  const error = (scrubbed as { error?: unknown } | null)?.error;
+  const error = isRecord(scrubbed) ? scrubbed.error : undefined;
   return typeof error === 'string' ? { ...scrubbed, error: boundText(error, MAX_ERROR_TEXT) } : scrubbed;
 }
 
@@ -109,10 +126,11 @@ export function syncFailureMessage(result: SyncResult | null, error: string): st
   return 'synchronization with Compass failed';
 }
 
-/** The time an event happened, for the log line. */
-function eventTime(event: { type: string; at?: unknown; output?: { at?: unknown }; error?: { at?: unknown } }, fallback: string): string {
-  for (const candidate of [event.at, event.output?.at, event.error?.at]) if (typeof candidate === 'string') return candidate;
-  return fallback;
+/** The time an event happened, for its entry in the event log; the clock's when the event carries none (xstate.stop). */
+function eventTime(event: { type: string; [key: string]: unknown }, fallback: string): string {
+  const timeIn = (value: unknown) =>
+    typeof value === 'object' && value !== null && 'at' in value && typeof value.at === 'string' ? value.at : undefined;
+  return (typeof event.at === 'string' ? event.at : undefined) ?? timeIn(event.output) ?? timeIn(event.error) ?? fallback;
 }
 
 /** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
@@ -139,10 +157,11 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
   // Effects that end with a certificate written to its Secrets: stop() lets them finish storing it.
   const certificateEffects = new Set<Promise<unknown>>();
 
-  const wrap = <I, O>(call: (input: I, signal: AbortSignal) => Promise<O>, storesCertificate = false) =>
-    fromPromise<O, I>(async ({ input, signal }) => {
-      let output: O;
-      let running: Promise<O>;
+  const wrap = <K extends EffectId>(id: K, call: EffectImplementation<K>): EffectActor<K> =>
+    fromPromise<EffectOutput<K>, EffectInput<K>>(async ({ input, signal }) => {
+      const storesCertificate = id === 'establishConnection' || id === 'renewCertificate';
+      let output: EffectOutput<K>;
+      let running: Promise<EffectOutput<K>>;
       try {
         running = call(input, signal);
       } catch (error) {
@@ -164,38 +183,56 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     });
 
   const machine = agentMachine.provide({
-    actors: {
-      loadState: wrap((_: unknown, signal) => effects.loadState(signal)),
-      establishConnection: wrap((_: unknown, signal) => effects.establishConnection(signal), true),
-      checkConnection: wrap((input: { managementInfo: ManagementInfo }, signal) => effects.checkConnection(input, signal)),
-      renewCertificate: wrap((input: { managementInfo: ManagementInfo }, signal) => effects.renewCertificate(input, signal), true),
-      synchronize: wrap((input: { managementInfo: ManagementInfo; resync: boolean }, signal) => effects.synchronize(input, signal)),
-    },
+    actors: effectActors(<K extends EffectId>(id: K) => wrap(id, effects[id])),
     actions: {
-      requestWake: ({ context }) => {
-        if (context.wake) scheduler.schedule(context.wake);
+      requestWake: (_, wake) => {
+        if (wake) scheduler.schedule(wake);
       },
     },
   });
 
   const input: AgentMachineInput = {
+    startedAt: now(),
     timing: options.config.timing,
     secretNames: options.config.secretNames,
     ...(options.config.insecureCompassSettings?.length ? { insecureCompassSettings: options.config.insecureCompassSettings } : {}),
   };
+  // Set once createActor returns; `inspect` runs during createActor already and must see it unset, not in its TDZ.
   let root: AgentActorRef | undefined;
   let previousContext: AgentContext | undefined;
-  const inspect = (ev: InspectionEvent) => {
-    if (ev.type !== '@xstate.snapshot' || !root || ev.actorRef !== root) return;
-    const event = ev.event as { type: string; output?: { at?: unknown } };
-    const at = event.type === INIT_EVENT_TYPE ? now() : eventTime(event, now());
-    const recorded = event.type === INIT_EVENT_TYPE ? { type: INIT_EVENT_TYPE, input } : event;
-    const snapshot = ev.snapshot as AgentSnapshot;
-    eventLog?.append(at, recorded, snapshot.value, () => ({ value: snapshot.value, context: snapshot.context }));
-    if (options.events && event.type !== INIT_EVENT_TYPE) {
+  // What the machine requested since its last snapshot (its actions run before the snapshot is reported).
+  let requested: EffectRequest[] = [];
+  const projector = new StatusProjector();
+  const step = (event: { type: string; [key: string]: unknown }, root: AgentActorRef) => {
+    const snapshot = root.getSnapshot();
+    const initial = event.type === INIT_EVENT_TYPE;
+    const at = initial ? now() : eventTime(event, now());
+    const projection = projector.project(snapshot);
+    const effectsRequested = requested;
+    requested = [];
+    eventLog?.append(at, initial ? { type: INIT_EVENT_TYPE, input } : event, snapshot.value, {
+      status: statusDigest(projection),
+      effects: effectsRequested,
+      checkpoint: () => ({ value: snapshot.value, context: snapshot.context, conditions: projector.lastConditions }),
+    });
+    if (options.events && !initial) {
       for (const told of connectionEventsOf(previousContext, event, snapshot.context)) options.events.record(told);
     }
     previousContext = snapshot.context;
+    if (snapshot.status === 'active') offer(projection);
+  };
+  const inspect = (ev: InspectionEvent) => {
+    if (!root || ev.actorRef !== root) return;
+    try {
+      if (ev.type === '@xstate.action') {
+        const request = effectRequestOf(ev.action);
+        if (request) requested.push(request);
+      } else if (ev.type === '@xstate.snapshot') {
+        step(ev.event, root);
+      }
+    } catch (err) {
+      logger.error({ err }, 'recording a step of the agent state machine failed; this is a bug');
+    }
   };
   const actor = createActor(machine, { input, inspect });
   root = actor;
@@ -210,8 +247,6 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
 
   // Serialised CR writes: `pending` holds the newest projection not yet written.
   let pending: ConnectionProjection | null = null;
-  // The conditions last projected: their lastTransitionTime stays while their status does.
-  let lastConditions: ProjectedCondition[] | undefined;
   let lastWritten: string | null = null;
   let writing: Promise<void> | null = null;
   const pump = async () => {
@@ -229,18 +264,20 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
       }
     }
   };
-  const offer = (snapshot: AgentSnapshot) => {
-    // Nothing to report before the first attempt ends, and Connecting/Starting would only repeat the old state.
-    if (snapshot.matches('Starting') || snapshot.matches('Connecting')) return;
-    const projection = projectConnection(snapshot, lastConditions);
+  // Nothing to report before the first attempt ends, and Connecting/Starting would only repeat the old state (StatusProjector).
+  function offer(projection: ConnectionProjection | null) {
     if (!projection) return;
-    lastConditions = projection.status.conditions;
     if (JSON.stringify(projection) === lastWritten) return;
     pending = projection;
+    startPump();
+  }
+  function startPump() {
     writing ??= pump().finally(() => {
       writing = null;
+      // Offered after the pump's last look but before it was done: write it now.
+      if (pending) startPump();
     });
-  };
+  }
 
   // The machine sees what the event log records: redacted.
   const send = (event: AgentEvent) => {
@@ -261,14 +298,20 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
               logger.info({ state: snapshot.value, connectionState: snapshot.context.connectionState }, 'agent state changed');
             }
             const { context } = snapshot;
-            const connectionError = context.connection?.error;
+            const connectionError = renderConnectionError(context.connectionError, context.secretNames);
             if (connectionError && connectionError !== lastConnectionError) {
-              logger.warn({ connectionState: context.connectionState, error: connectionError }, connectionFailureMessage(context.lastError?.kind));
+              logger.warn(
+                { connectionState: context.connectionState, error: connectionError },
+                connectionFailureMessage(connectionErrorKind(context.connectionError)),
+              );
             }
             lastConnectionError = connectionError;
-            const syncError = context.synchronization?.error;
+            const syncError = renderSynchronizationError(context.synchronizationError);
             if (syncError && syncError !== lastSyncError) {
-              logger.warn({ connectionState: context.connectionState, error: syncError }, syncFailureMessage(context.lastSyncResult, syncError));
+              logger.warn(
+                { connectionState: context.connectionState, error: syncError },
+                syncFailureMessage(context.lastSyncResult, syncError),
+              );
             }
             lastSyncError = syncError;
             if (snapshot.matches('StartFailed') && context.lastError !== lastStartError) {
@@ -276,7 +319,6 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
               logger.warn({ error: context.lastError?.message }, 'reading the cluster at start-up failed; retrying');
             }
             snapshot$.next(snapshot);
-            offer(snapshot);
           },
           error: (err) => logger.error({ err }, 'the agent state machine failed; this is a bug'),
         }),

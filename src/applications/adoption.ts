@@ -6,12 +6,7 @@
 // compassMetadata is never the agent's, nor is one whose managed-by label names another manager (no
 // Go agent ever wrote another value). Pure.
 
-import {
-  MANAGED_BY_LABEL,
-  MANAGED_BY_VALUE,
-  SECRET_BUNDLE_LABEL,
-  type ApplicationObject,
-} from './application-resource.js';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, SECRET_BUNDLE_LABEL, type ApplicationObject } from './application-resource.js';
 
 /**
  * - `managed`: the agent's label and compassMetadata;

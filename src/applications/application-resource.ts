@@ -43,7 +43,8 @@ export interface CsrfInfo {
 
 /** `type` and `secretName` are always present (empty strings when the entry has no credentials). */
 export interface EntryCredentials {
-  type: '' | 'OAuth' | 'Basic' | string;
+  /** '' (no credentials), 'OAuth', 'Basic', or what a newer Director names. */
+  type: string;
   secretName: string;
   authenticationUrl?: string;
   csrfInfo?: CsrfInfo;
@@ -52,7 +53,8 @@ export interface EntryCredentials {
 export interface ApplicationEntry {
   id?: string;
   name?: string;
-  type: 'API' | 'Events' | string;
+  /** 'API', 'Events', or what a newer Director names. */
+  type: string;
   gatewayUrl: string;
   centralGatewayUrl: string;
   targetUrl: string;
@@ -109,16 +111,9 @@ export interface SecretObject {
   data?: Record<string, string>;
 }
 
-/** Managed = carries the agent's label AND `spec.compassMetadata`; anything else is never touched. */
-export function isManagedApplication(app: ApplicationObject): boolean {
-  return app.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && app.spec?.compassMetadata != null;
-}
-
 export function ownerReferenceTo(app: ApplicationObject): OwnerReference {
   if (!app.metadata.uid) {
-    throw new Error(
-      `Application ${app.metadata.name} has no metadata.uid; owner references can only point at a stored Application`,
-    );
+    throw new Error(`Application ${app.metadata.name} has no metadata.uid; owner references can only point at a stored Application`);
   }
   return { apiVersion: APPLICATION_API_VERSION, kind: APPLICATION_KIND, name: app.metadata.name, uid: app.metadata.uid };
 }

@@ -83,7 +83,9 @@ export function applicationProblems(
       }
       const size = Object.values(secret.data ?? {}).reduce((sum, value) => sum + decodedSize(value), 0);
       if (size > MAX_SECRET_DATA_BYTES) {
-        problems.push(`the Secret of bundle ${bundleId} would hold ${size} bytes of data, more than the ${MAX_SECRET_DATA_BYTES} the API server accepts`);
+        problems.push(
+          `the Secret of bundle ${bundleId} would hold ${size} bytes of data, more than the ${MAX_SECRET_DATA_BYTES} the API server accepts`,
+        );
       }
     }
   }

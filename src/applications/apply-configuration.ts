@@ -37,9 +37,17 @@ function memoryOf(options: ApplyOptions): SyncMemory {
  * Go agent left without a label (adoption.ts); those present are adopted.
  */
 export async function applyConfiguration(config: RuntimeConfiguration, ports: SyncPorts, options: ApplyOptions): Promise<SyncReport> {
-  const planned = memoryOf(options).planAll(config.applications, shouldNormalizeNames(config.runtimeLabels), options);
+  const memory = memoryOf(options);
+  const normalize = shouldNormalizeNames(config.runtimeLabels);
+  // Taken before anything is read: a change from here on makes the next cycle plan again.
+  const versions = { cache: ports.applications.cacheVersion?.(), record: options.secretContent.version };
+  const quiet = memory.quietReport(config.applications, normalize, options, versions);
+  if (quiet) return quiet;
+  const planned = memory.planAll(config.applications, normalize, options);
   const existing = await ports.applications.listManaged();
-  return executeSyncPlan(planSync(planned, existing, options.integrationNamespace), ports, options);
+  const report = await executeSyncPlan(planSync(planned, existing, options.integrationNamespace), ports, options);
+  memory.noteApplied(config.applications, normalize, options, versions, report);
+  return report;
 }
 
 export const EVENT_SERVICE_URL_LABEL = 'runtime_eventServiceUrl';

@@ -1,12 +1,7 @@
 // Director application → the desired `Application` CR and the Secrets its API entries use.
 // Pure: the Secrets get their owner reference once the Application is stored (see sync-executor).
 
-import type {
-  DirectorApplication,
-  DirectorAuth,
-  DirectorBundle,
-  MultiValueMap,
-} from '../../adapters/compass/director-types.js';
+import type { DirectorApplication, DirectorAuth, DirectorBundle, MultiValueMap } from '../../adapters/compass/director-types.js';
 import {
   APPLICATION_API_VERSION,
   APPLICATION_KIND,
@@ -23,14 +18,9 @@ import {
   type SecretObject,
 } from './application-resource.js';
 import { applicationProblems } from './application-validation.js';
-import {
-  centralGatewayUrl,
-  credentialsSecretName,
-  requestParametersSecretName,
-  secretAppLabelValue,
-  serviceName,
-} from './naming.js';
+import { centralGatewayUrl, credentialsSecretName, requestParametersSecretName, secretAppLabelValue, serviceName } from './naming.js';
 import type { ProtectedSecret } from './protected-secrets.js';
+import { isRecord } from '../../adapters/unknown-values.js';
 
 export interface ConversionOptions {
   /** APP_CENTRAL_GATEWAY_SERVICE_URL */
@@ -62,14 +52,13 @@ export interface DesiredApplication {
 export { SECRET_APP_LABEL, SECRET_BUNDLE_LABEL };
 
 type BundleCredentials =
-  | { type: 'Basic'; username: string; password: string }
-  | { type: 'OAuth'; clientId: string; clientSecret: string; url: string };
+  { type: 'Basic'; username: string; password: string } | { type: 'OAuth'; clientId: string; clientSecret: string; url: string };
 
 /** Only complete credentials count: an incomplete one gets no Secret, so the CR must not name one. */
 function credentialsOf(auth: DirectorAuth | null): BundleCredentials | null {
-  const credential = auth?.credential as Record<string, unknown> | null | undefined;
-  if (!credential) return null;
-  const text = (key: string): string => (typeof credential[key] === 'string' ? (credential[key] as string) : '');
+  const credential: unknown = auth?.credential;
+  if (!isRecord(credential)) return null;
+  const text = (key: string): string => (typeof credential[key] === 'string' ? credential[key] : '');
   if (credential.__typename === 'BasicCredentialData' || 'username' in credential) {
     const username = text('username');
     const password = text('password');
@@ -138,7 +127,9 @@ function convertBundle(appName: string, bundle: DirectorBundle, options: Convers
     entryCredentials = { type: creds.type, secretName: name };
     if (creds.type === 'OAuth') {
       if (creds.url) entryCredentials.authenticationUrl = creds.url;
-      secrets.push(secret(name, appName, bundle.id, options.integrationNamespace, { clientId: creds.clientId, clientSecret: creds.clientSecret }));
+      secrets.push(
+        secret(name, appName, bundle.id, options.integrationNamespace, { clientId: creds.clientId, clientSecret: creds.clientSecret }),
+      );
     } else {
       secrets.push(secret(name, appName, bundle.id, options.integrationNamespace, { username: creds.username, password: creds.password }));
     }

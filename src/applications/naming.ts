@@ -50,7 +50,10 @@ export function secretAppLabelValue(applicationName: string): string {
   const hash = createHash('sha256').update(applicationName).digest('hex').slice(0, LABEL_HASH_LENGTH);
   const kept = MAX_LABEL_VALUE_LENGTH - LABEL_HASH_LENGTH - 1;
   // Keep only label-value characters and start with one, so that the result is valid whatever the input.
-  const prefix = applicationName.slice(0, kept).replace(/[^-A-Za-z0-9_.]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  const prefix = applicationName
+    .slice(0, kept)
+    .replace(/[^-A-Za-z0-9_.]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '');
   return prefix ? `${prefix}-${hash}` : hash;
 }
 
@@ -99,11 +102,6 @@ export function isSecretNameOfApplication(secretName: string, applicationName: s
  * `<gateway>/<app CR name>/<normalizeName(bundle)>/<normalizeName(api)>`; the app name is used as is.
  * A trailing `/` of the configured gateway URL is dropped so the path never holds `//`.
  */
-export function centralGatewayUrl(
-  gatewayBaseUrl: string,
-  applicationName: string,
-  bundleName: string,
-  apiName: string,
-): string {
+export function centralGatewayUrl(gatewayBaseUrl: string, applicationName: string, bundleName: string, apiName: string): string {
   return `${gatewayBaseUrl.replace(/\/+$/, '')}/${applicationName}/${normalizeName(bundleName)}/${normalizeName(apiName)}`;
 }

@@ -5,13 +5,14 @@
 
 import { hash } from 'node:crypto';
 import type { ApplicationSpec } from './application-resource.js';
+import { isRecord } from '../../adapters/unknown-values.js';
 
 /** JSON with sorted keys and without null/undefined object members: semantically equal values give the same text. */
 export function canonicalJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object') {
-    const object = value as Record<string, unknown>;
+  if (isRecord(value)) {
+    const object = value;
     const members = Object.keys(object)
       .filter((key) => object[key] != null)
       .sort()

@@ -29,7 +29,7 @@ export interface DesiredSummary {
 
 export interface PlannedApplication extends DesiredSummary {
   /** The full desired objects (converted again on each call: callers keep the result only while they use it). */
-  load(): DesiredApplication;
+  load: () => DesiredApplication;
 }
 
 export function summarizeDesired(desired: DesiredApplication): DesiredSummary {
@@ -60,5 +60,5 @@ export function plannedFrom(desired: DesiredApplication): PlannedApplication {
 }
 
 export function isPlanned(value: DesiredApplication | PlannedApplication): value is PlannedApplication {
-  return typeof (value as PlannedApplication).load === 'function';
+  return 'load' in value && typeof value.load === 'function';
 }

@@ -2,6 +2,7 @@
 // Kubernetes adapters; the synchronisation itself never talks to a client library.
 
 import type { ApplicationObject, SecretObject } from './application-resource.js';
+import { isRecord } from '../../adapters/unknown-values.js';
 
 export interface ApplicationPort {
   /**
@@ -9,6 +10,11 @@ export interface ApplicationPort {
    * Go agent left without one (compassMetadata, no managed-by label: adoption.ts); no others.
    */
   listManaged(): Promise<ApplicationObject[]>;
+  /**
+   * Changes whenever what listManaged returns may have changed (a counter of the cache's changes);
+   * undefined when that cannot be told. Lets a quiet cycle skip planning (sync-memory.ts).
+   */
+  cacheVersion?(): number | undefined;
   /** Returns the stored object (with metadata.uid). Throws `AlreadyExistsError` when the name is taken. */
   create(app: ApplicationObject): Promise<ApplicationObject>;
   /**
@@ -57,6 +63,5 @@ export class AlreadyExistsError extends Error {
 export function isAlreadyExists(error: unknown): boolean {
   if (error instanceof AlreadyExistsError) return true;
   // A 409 Conflict (a write race) is not a name taken by a foreign object: only the reason tells them apart.
-  const e = error as { reason?: unknown } | null;
-  return e != null && e.reason === 'AlreadyExists';
+  return isRecord(error) && error.reason === 'AlreadyExists';
 }

@@ -24,6 +24,10 @@ export function agentOwnSecrets(config: SecretSettings): ProtectedSecret[] {
 }
 
 /** The protected Secret at `namespace`/`name`, if it is one. */
-export function protectedSecretAt(secrets: readonly ProtectedSecret[] | undefined, namespace: string, name: string): ProtectedSecret | undefined {
+export function protectedSecretAt(
+  secrets: readonly ProtectedSecret[] | undefined,
+  namespace: string,
+  name: string,
+): ProtectedSecret | undefined {
   return secrets?.find((secret) => secret.namespace === namespace && secret.name === name);
 }

@@ -20,7 +20,13 @@ function pairs(map: Record<string, string> | undefined): string {
 
 /** Digest of the fields the agent owns, except the owner reference: namespace, name, type, data, its labels. */
 export function secretContentDigest(secret: SecretObject): string {
-  const content = [secret.metadata.namespace, secret.metadata.name, secret.type ?? '', pairs(secret.data), pairs(secret.metadata.labels)].join('\u0001');
+  const content = [
+    secret.metadata.namespace,
+    secret.metadata.name,
+    secret.type ?? '',
+    pairs(secret.data),
+    pairs(secret.metadata.labels),
+  ].join('\u0001');
   return createHmac('sha256', KEY).update(content).digest('base64');
 }
 
@@ -41,6 +47,12 @@ export function storedContentDigest(secret: SecretObject, agentLabels: readonly 
 export class SecretContentRecord {
   /** namespace → name → content digest and owner uid (nested: a lookup builds no key string). */
   readonly #digests = new Map<string, Map<string, RecordedSecret>>();
+  #version = 0;
+
+  /** Changes with every change of the record: the same number, the same record. */
+  get version(): number {
+    return this.#version;
+  }
 
   /** Whether the cluster is known to hold exactly this content (`secretContentDigest`), owned by `ownerUid`. */
   isCurrent(namespace: string, name: string, digest: string, ownerUid: string): boolean {
@@ -50,12 +62,13 @@ export class SecretContentRecord {
 
   remember(namespace: string, name: string, digest: string, ownerUid: string): void {
     let names = this.#digests.get(namespace);
-    if (!names) this.#digests.set(namespace, (names = new Map()));
+    if (!names) this.#digests.set(namespace, (names = new Map<string, RecordedSecret>()));
     names.set(name, { digest, ownerUid });
+    this.#version++;
   }
 
   forget(namespace: string, name: string): void {
-    this.#digests.get(namespace)?.delete(name);
+    if (this.#digests.get(namespace)?.delete(name)) this.#version++;
   }
 
   entry(namespace: string, name: string): RecordedSecret | undefined {
@@ -77,6 +90,7 @@ export class SecretContentRecord {
   /** Forces the next cycle to GET and compare every Secret again (secret-recheck.ts forgets them one by one instead). */
   clear(): void {
     this.#digests.clear();
+    this.#version++;
   }
 
   get size(): number {

@@ -13,7 +13,7 @@ import {
 } from './application-resource.js';
 import { secretAppLabelValue } from './naming.js';
 
-const APPLICATION_GROUP = APPLICATION_API_VERSION.split('/')[0]!;
+const APPLICATION_GROUP = APPLICATION_API_VERSION.split('/')[0];
 
 /**
  * Why `secret` is not the agent's Secret of `owner`; undefined when it is. `labels` are the ones it
@@ -24,7 +24,12 @@ export function notOwnedBecause(secret: SecretObject, owner: ApplicationObject, 
   const uid = owner.metadata.uid ?? '';
   const references = secret.metadata.ownerReferences ?? [];
   const ours = references.some(
-    (ref) => ref.kind === APPLICATION_KIND && ref.apiVersion?.split('/')[0] === APPLICATION_GROUP && ref.name === name && ref.uid === uid && uid !== '',
+    (ref) =>
+      ref.kind === APPLICATION_KIND &&
+      ref.apiVersion?.split('/')[0] === APPLICATION_GROUP &&
+      ref.name === name &&
+      ref.uid === uid &&
+      uid !== '',
   );
   if (!ours) {
     const other = references.find((ref) => ref.kind === APPLICATION_KIND);
@@ -35,6 +40,7 @@ export function notOwnedBecause(secret: SecretObject, owner: ApplicationObject, 
   const present = secret.metadata.labels ?? {};
   const wanted = labels ?? { [SECRET_APP_LABEL]: secretAppLabelValue(name) };
   const missing = Object.entries(wanted).filter(([key, value]) => present[key] !== value);
-  if (missing.length > 0) return `it lacks the label${missing.length > 1 ? 's' : ''} ${missing.map(([key, value]) => `${key}=${value}`).join(', ')}`;
+  if (missing.length > 0)
+    return `it lacks the label${missing.length > 1 ? 's' : ''} ${missing.map(([key, value]) => `${key}=${value}`).join(', ')}`;
   return undefined;
 }

@@ -164,6 +164,10 @@ export class SecretRepair {
   /** The stream's own map after its latest emission (read at cycle start, never copied). */
   #cache: ReadonlyMap<string, WatchedSecret> | undefined;
   #fallingBack = false;
+  /** Emissions of the watch: each change of its cache comes with one. */
+  #emissions = 0;
+  /** The emissions and the record's version when forgetChanged last compared them: nothing to compare while both are unchanged. */
+  #compared: { emissions: number; record: number } | undefined;
 
   constructor(
     private readonly record: SecretContentRecord,
@@ -175,6 +179,7 @@ export class SecretRepair {
     this.#subscription = this.options.watch().subscribe((event) => {
       if (event.type !== 'problem') {
         this.#cache = event.cache;
+        this.#emissions++;
         return;
       }
       if (event.problem.status !== 403) return; // the stream retries; the cache stays as last seen
@@ -193,11 +198,6 @@ export class SecretRepair {
     await this.options.fallback.stop();
   }
 
-  /** Whether the watch has listed the Secrets (and is the way changes are noticed). */
-  get watching(): boolean {
-    return this.#cache !== undefined;
-  }
-
   /**
    * Forgets every recorded Secret of the watched namespace that the watch shows deleted, changed or
    * owned by another Application; the cycle that follows repairs it. Nothing while the watch has not
@@ -206,6 +206,8 @@ export class SecretRepair {
   forgetChanged(): number {
     const cache = this.#cache;
     if (!cache) return 0;
+    // The same watch cache and the same record as when they were compared last: they agree (what did not was forgotten then).
+    if (this.#compared?.emissions === this.#emissions && this.#compared.record === this.record.version) return 0;
     const { namespace } = this.options;
     let forgotten = 0;
     for (const [recordedNamespace, name] of this.record.keys()) {
@@ -217,6 +219,7 @@ export class SecretRepair {
       this.record.forgetIf(namespace, name, recorded);
       forgotten++;
     }
+    this.#compared = { emissions: this.#emissions, record: this.record.version };
     return forgotten;
   }
 }

@@ -37,17 +37,19 @@ function summarize(app: ApplicationObject): StoredSummary {
 }
 
 /** The summary of a compact object, or computed from a full one (e.g. listed directly). */
-export function storedSummaryOf(app: ApplicationObject): StoredSummary {
-  return ((app as unknown as Record<symbol, StoredSummary | undefined>)[SUMMARY]) ?? summarize(app);
+export function storedSummaryOf(app: ApplicationObject & { readonly [SUMMARY]?: StoredSummary }): StoredSummary {
+  return app[SUMMARY] ?? summarize(app);
 }
 
 /** The compact form the Application cache keeps; the input is not changed. */
 export function compactApplication(app: ApplicationObject): ApplicationObject {
   const summary = summarize(app);
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- an object read without metadata stays without (the plan reports it)
   const { managedFields: _managedFields, ...metadata } = app.metadata ?? ({} as ApplicationObject['metadata']);
   const compact: ApplicationObject = { ...app, metadata };
   if (app.spec && typeof app.spec === 'object') {
     const { services: _services, ...spec } = app.spec;
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- the compact form leaves out services on purpose (the summary holds their digest)
     compact.spec = spec as ApplicationObject['spec'];
   }
   Object.defineProperty(compact, SUMMARY, { value: summary, enumerable: false });

@@ -55,7 +55,7 @@ function holdsDesiredContent(existing: SecretObject, desired: SecretObject): boo
   const want = desired.data ?? {};
   const keys = Object.keys(want);
   if (Object.keys(have).length !== keys.length) return false;
-  if (!keys.every((key) => have[key] !== undefined && decoded(have[key]!) === decoded(want[key]!))) return false;
+  if (!keys.every((key) => have[key] !== undefined && decoded(have[key]) === decoded(want[key]))) return false;
   const labels = existing.metadata.labels ?? {};
   if (!Object.entries(desired.metadata.labels ?? {}).every(([key, value]) => labels[key] === value)) return false;
   const owners = new Set((existing.metadata.ownerReferences ?? []).map((owner) => owner.uid));
@@ -129,7 +129,12 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
    * Application being adopted (`goEraOwner`) may also carry the labels of the Go agent's API-package
    * era (adoption.ts); the owner reference to that Application's name and uid is required either way.
    */
-  function notOwnedSecret(existing: SecretObject, owner: ApplicationObject, labels: Record<string, string> | undefined, goEraOwner: boolean): string | undefined {
+  function notOwnedSecret(
+    existing: SecretObject,
+    owner: ApplicationObject,
+    labels: Record<string, string> | undefined,
+    goEraOwner: boolean,
+  ): string | undefined {
     const why = notOwnedBecause(existing, owner, labels);
     if (why === undefined || !goEraOwner) return why;
     const legacy = goEraSecretLabels(labels);
@@ -140,12 +145,19 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
    * `secret` as converted (no owner yet); `owner` is the stored Application. `applicationIsNew`: it
    * was just created, so its Secrets are most likely missing. `goEraOwner`: `owner` is being adopted.
    */
-  async function ensureSecret(secret: SecretObject, owner: ApplicationObject, applicationIsNew: boolean, goEraOwner = false): Promise<void> {
+  async function ensureSecret(
+    secret: SecretObject,
+    owner: ApplicationObject,
+    applicationIsNew: boolean,
+    goEraOwner = false,
+  ): Promise<void> {
     const { namespace, name } = secret.metadata;
     const where = `Secret ${namespace}/${name} of Application ${owner.metadata.name}`;
     const own = guarded(namespace, name);
     if (own) {
-      throw new RefusedSecret(`${where} was not written: it is ${own.role}, which the agent never writes for an Application; rename the application or the bundle in Compass`);
+      throw new RefusedSecret(
+        `${where} was not written: it is ${own.role}, which the agent never writes for an Application; rename the application or the bundle in Compass`,
+      );
     }
     const digest = secretContentDigest(secret);
     const ownerUid = owner.metadata.uid ?? '';
@@ -207,9 +219,10 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
       skipped.push(`${where} was not deleted: it is not the agent's (${foreign})`);
       return;
     }
-    const preconditions = existing.metadata.uid && existing.metadata.resourceVersion
-      ? { uid: existing.metadata.uid, resourceVersion: existing.metadata.resourceVersion }
-      : undefined;
+    const preconditions =
+      existing.metadata.uid && existing.metadata.resourceVersion
+        ? { uid: existing.metadata.uid, resourceVersion: existing.metadata.resourceVersion }
+        : undefined;
     await step(`deleting ${where}`, () => ports.secrets.delete(ref.namespace, ref.name, preconditions));
   }
 
@@ -217,7 +230,13 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
    * Every Secret in turn; the first failure stops, except a refusal (a Secret that is not the agent's),
    * which goes to `refused` and lets the others go ahead.
    */
-  async function ensureSecrets(secrets: SecretObject[], app: ApplicationObject, refused: string[], applicationIsNew = false, goEraOwner = false): Promise<void> {
+  async function ensureSecrets(
+    secrets: SecretObject[],
+    app: ApplicationObject,
+    refused: string[],
+    applicationIsNew = false,
+    goEraOwner = false,
+  ): Promise<void> {
     for (const secret of secrets) {
       try {
         await ensureSecret(secret, app, applicationIsNew, goEraOwner);
@@ -268,15 +287,15 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
           const skipped: string[] = [];
           for (const ref of operation.obsoleteSecrets) await deleteSecret(ref, operation.current, skipped);
           await ensureSecrets(operation.secrets, operation.current, skipped, false, true);
-          await step(`adopting Application ${operation.name} (created by the Go agent)`, () => ports.applications.update(operation.application));
+          await step(`adopting Application ${operation.name} (created by the Go agent)`, () =>
+            ports.applications.update(operation.application),
+          );
           goEra.adopted.push(operation.name);
           leftAlone(`Application ${operation.name} (created by the Go agent) was adopted; `, skipped);
           counts.updated++;
           return;
         }
-        const stored = await step(`updating Application ${operation.name}`, () =>
-          ports.applications.update(operation.application),
-        );
+        const stored = await step(`updating Application ${operation.name}`, () => ports.applications.update(operation.application));
         const skipped: string[] = [];
         for (const ref of operation.obsoleteSecrets) await deleteSecret(ref, operation.current, skipped);
         await ensureSecrets(operation.secrets, stored, skipped);
@@ -289,7 +308,11 @@ export async function executeSyncPlan(plan: SyncPlan, ports: SyncPorts, options:
         if (stale.size > 0) {
           loaded.secrets = operation.load().secrets;
           const refused: string[] = [];
-          await ensureSecrets(loaded.secrets.filter((secret) => stale.has(secret.metadata.name)), operation.current, refused);
+          await ensureSecrets(
+            loaded.secrets.filter((secret) => stale.has(secret.metadata.name)),
+            operation.current,
+            refused,
+          );
           leftAlone('', refused);
         }
         counts.unchanged++;

@@ -5,12 +5,50 @@
 // again. Only digests and names are kept, never the converted objects: the full objects are built
 // again when an operation needs them. A miss only costs time: the outcome is the same with or
 // without the memory.
+//
+// It also remembers the last apply that found nothing to do: given the very same Director
+// application objects again (the page memory hands them out for identical answers), with the same
+// settings, an Application cache and a Secret record that have not changed since, the plan and its
+// execution would come to the same again, so neither runs (a quiet cycle at 10,000 applications).
 
 import { hash } from 'node:crypto';
 import type { DirectorApplication } from '../../adapters/compass/director-types.js';
 import { buildApplication, convertApplication, type ConversionOptions, type DesiredApplication } from './converter.js';
 import { applicationName } from './normalizer.js';
 import { planned, summarizeDesired, type DesiredSummary, type PlannedApplication } from './planned-application.js';
+import type { SyncReport } from './sync-report.js';
+
+/** What a quiet apply depends on besides the Director data: the Application cache's and the Secret record's versions. */
+export interface ClusterVersions {
+  /** ApplicationPort.cacheVersion; undefined: unknown, never quiet. */
+  cache: number | undefined;
+  /** SecretContentRecord.version. */
+  record: number;
+}
+
+function settingsOf(normalize: boolean, options: ConversionOptions): string {
+  return JSON.stringify([
+    normalize,
+    options.centralGatewayUrl,
+    options.skipAppsTlsVerify,
+    options.integrationNamespace,
+    options.protectedSecrets ?? [],
+  ]);
+}
+
+/** Nothing created, updated, deleted, adopted, failed or skipped. */
+function isQuiet(report: SyncReport): boolean {
+  return (
+    report.created === 0 &&
+    report.updated === 0 &&
+    report.deleted === 0 &&
+    report.failed.length === 0 &&
+    report.skippedDuplicates.length === 0 &&
+    report.goEra.adopted.length === 0 &&
+    report.goEra.deleted.length === 0 &&
+    report.message === null
+  );
+}
 
 /**
  * Outside the class so that the closure holds only its Director application, not this cycle's maps.
@@ -32,6 +70,50 @@ export class SyncMemory {
   #summaries = new Map<string, DesiredSummary>();
   /** Content keys of Director application objects already digested (they are never modified). */
   #keys = new WeakMap<DirectorApplication, string>();
+  /** The last apply, if it found nothing to do: what it was given. */
+  #quiet: { applications: readonly DirectorApplication[]; settings: string; versions: ClusterVersions; unchanged: number } | undefined;
+
+  /**
+   * The report of the last apply again, if it found nothing to do and everything it depended on is
+   * the same: the same Director application objects in the same order, the same settings, and the
+   * Application cache and the Secret record unchanged since (`versions`, taken before it planned).
+   */
+  quietReport(
+    applications: readonly DirectorApplication[],
+    normalize: boolean,
+    options: ConversionOptions,
+    versions: ClusterVersions,
+  ): SyncReport | undefined {
+    const quiet = this.#quiet;
+    if (!quiet || versions.cache === undefined || versions.cache !== quiet.versions.cache || versions.record !== quiet.versions.record)
+      return undefined;
+    if (applications.length !== quiet.applications.length || settingsOf(normalize, options) !== quiet.settings) return undefined;
+    for (let i = 0; i < applications.length; i++) if (applications[i] !== quiet.applications[i]) return undefined;
+    return {
+      created: 0,
+      updated: 0,
+      deleted: 0,
+      unchanged: quiet.unchanged,
+      failed: [],
+      goEra: { adopted: [], deleted: [] },
+      skippedDuplicates: [],
+      message: null,
+    };
+  }
+
+  /** After an apply planned with `versions`: remembered if it found nothing to do, forgotten otherwise. */
+  noteApplied(
+    applications: readonly DirectorApplication[],
+    normalize: boolean,
+    options: ConversionOptions,
+    versions: ClusterVersions,
+    report: SyncReport,
+  ): void {
+    this.#quiet =
+      isQuiet(report) && versions.cache !== undefined
+        ? { applications: [...applications], settings: settingsOf(normalize, options), versions, unchanged: report.unchanged }
+        : undefined;
+  }
 
   /**
    * Director applications → planned Applications, converting only those whose input changed since
@@ -39,7 +121,7 @@ export class SyncMemory {
    * on demand), nothing else of this cycle.
    */
   planAll(applications: DirectorApplication[], normalize: boolean, options: ConversionOptions): PlannedApplication[] {
-    const settings = JSON.stringify([normalize, options.centralGatewayUrl, options.skipAppsTlsVerify, options.integrationNamespace, options.protectedSecrets ?? []]);
+    const settings = settingsOf(normalize, options);
     if (settings !== this.#settings) {
       this.#settings = settings;
       this.#summaries = new Map();
@@ -50,7 +132,8 @@ export class SyncMemory {
       const load = loader(app, normalize, options);
       let key = this.#keys.get(app);
       if (key === undefined) this.#keys.set(app, (key = contentKey(app)));
-      const summary = next.get(key) ?? previous.get(key) ?? summarizeDesired(convertApplication(app, applicationName(app.name, normalize), options));
+      const summary =
+        next.get(key) ?? previous.get(key) ?? summarizeDesired(convertApplication(app, applicationName(app.name, normalize), options));
       next.set(key, summary);
       return planned(summary, load);
     });

@@ -187,7 +187,12 @@ export function planSync(
   for (const entry of desired) {
     const app = isPlanned(entry) ? entry : plannedFrom(entry);
     if (app.problems) {
-      rejected.push({ name: app.name, directorName: app.directorName ?? app.name, applicationId: app.applicationId, problems: app.problems });
+      rejected.push({
+        name: app.name,
+        directorName: app.directorName ?? app.name,
+        applicationId: app.applicationId,
+        problems: app.problems,
+      });
       keptNames.add(app.name);
       keptIds.add(app.applicationId);
       continue;
@@ -243,7 +248,14 @@ export function planSync(
         .map(inNamespace);
       operations.push(updateOperation(base, current, wanted, obsoleteSecrets, goEra.has(name)));
     } else {
-      operations.push({ kind: 'unchanged', name, applicationId: wanted.applicationId, current, secrets: wanted.secrets, load: wanted.load });
+      operations.push({
+        kind: 'unchanged',
+        name,
+        applicationId: wanted.applicationId,
+        current,
+        secrets: wanted.secrets,
+        load: wanted.load,
+      });
     }
   }
   for (const [name, current] of managed) {

@@ -1,6 +1,7 @@
 // A small, strict option parser for the commands: unknown options are errors, not surprises.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type AgentConfig } from '../config.js';
+import { errorMessage } from '../../adapters/unknown-values.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -15,7 +16,7 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
   try {
     return parseArgs({ args, options, allowPositionals, strict: true });
   } catch (err) {
-    throw new UsageError(`${command}: ${(err as Error).message}`);
+    throw new UsageError(`${command}: ${errorMessage(err)}`);
   }
 }
 
@@ -32,7 +33,9 @@ export function positiveInteger(command: string, name: string, value: string | u
  */
 export function configFromEnvironment(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): AgentConfig | 2 {
   if (args.length > 0) {
-    process.stderr.write(`${command}: unexpected arguments ${args.join(' ')}; configure it through APP_* environment variables (and KUBECONFIG)\n`);
+    process.stderr.write(
+      `${command}: unexpected arguments ${args.join(' ')}; configure it through APP_* environment variables (and KUBECONFIG)\n`,
+    );
     return 2;
   }
   try {

@@ -12,6 +12,7 @@ import { parseCommandArgs, positiveInteger } from './command-args.js';
 import { serveAgent, untilSignal } from './serve-agent.js';
 import { startSimulators } from './simulators.js';
 import { writeSimFiles } from './sim.js';
+import { errorMessage } from '../../adapters/unknown-values.js';
 
 const CONFIG_SECRET = { namespace: 'kyma-system', name: 'compass-agent-configuration' };
 
@@ -42,7 +43,7 @@ export async function run(args: string[], out: (line: string) => void = (l) => p
     once = values.once ?? false;
     timeoutSeconds = positiveInteger('demo', 'timeout', values.timeout, 120);
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n\n${usage}`);
+    process.stderr.write(`${errorMessage(err)}\n\n${usage}`);
     return 2;
   }
 
@@ -87,25 +88,31 @@ export async function run(args: string[], out: (line: string) => void = (l) => p
   let resolveDone: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (resolveDone = resolve));
   const subscription = served.agent.runtime.snapshot$.subscribe((snapshot) => {
-    const value = snapshot.value as string | Record<string, string>;
-    const top = typeof value === 'string' ? value : Object.keys(value)[0]!;
-    const path = typeof value === 'string' ? value : `${top}.${value[top]}`;
+    const path = statePath(snapshot.value);
+    // The steps of a cycle (Connected's Idle, Maintaining, Synchronizing) are not worth a line each.
+    const phase = path.replace(/^(Certified\.Connected)\..*$/, '$1');
     const crState = snapshot.context.connectionState ?? '-';
-    if (`${top}|${crState}` !== lastKey) {
-      lastKey = `${top}|${crState}`;
+    if (`${phase}|${crState}` !== lastKey) {
+      lastKey = `${phase}|${crState}`;
       out(`${stamp()} ${path.padEnd(32)} CompassConnection: ${crState}`);
     }
-    if (path !== 'Connected.Synchronized') return;
+    if (!snapshot.matches({ Certified: { Connected: 'Idle' } }) || crState !== 'Synchronized') return;
     const managed = sims.kube.list('applicationconnector.kyma-project.io/v1alpha1', 'Application');
-    const names = managed.map((a) => (a as { metadata: { name: string } }).metadata.name).join(', ');
+    const names = managed.map((a) => String(a.metadata.name)).join(', ');
     if (names !== lastApplications) {
       lastApplications = names;
-      const labels = sims.compass.control.runtimeLabels(info.runtimeId) as Record<string, unknown>;
+      const labels = sims.compass.control.runtimeLabels(info.runtimeId) ?? {};
       out(`         ${managed.length} Application resources: ${names}`);
-      out(`         runtime labels: runtime_eventServiceUrl=${String(labels.runtime_eventServiceUrl)} runtime_consoleUrl=${String(labels.runtime_consoleUrl)}`);
+      out(
+        `         runtime labels: runtime_eventServiceUrl=${String(labels.runtime_eventServiceUrl)} runtime_consoleUrl=${String(labels.runtime_consoleUrl)}`,
+      );
       if (!once && lastKey.endsWith('|Synchronized') && !hinted) {
         hinted = true;
-        for (const line of changeHint(info.compass.controlUrl, sims.compass.control.applications().map((a) => a.id))) out(line);
+        for (const line of changeHint(
+          info.compass.controlUrl,
+          sims.compass.control.applications().map((a) => a.id),
+        ))
+          out(line);
       }
     }
     if (once) resolveDone(0);
@@ -119,6 +126,15 @@ export async function run(args: string[], out: (line: string) => void = (l) => p
   await served.stop();
   await sims.close();
   return code;
+}
+
+/** `Certified.Connected.Idle` for {Certified: {Connected: 'Idle'}}. */
+function statePath(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return String(value);
+  return Object.entries(value)
+    .map(([key, child]) => `${key}.${statePath(child)}`)
+    .join(', ');
 }
 
 /**

@@ -17,6 +17,7 @@ import { readConfigurationSecret, tokenFingerprint } from '../agent/configuratio
 import { queryLogging } from '../agent/query-logging.js';
 import { CONSUMED_TOKEN_ANNOTATION } from '../status-projection.js';
 import type { AgentConfig } from '../config.js';
+import { errorMessage } from '../../adapters/unknown-values.js';
 
 /** SHA-256 (hex) of the DER of the certificate that `revoke` revoked, and when: on the client-certificate Secret. */
 export const REVOKED_CERTIFICATE_ANNOTATION = 'compass.kyma-project.io/revoked-certificate-sha256';
@@ -64,19 +65,29 @@ export async function run(args: string[], out: (line: string) => void = (l) => p
     const annotations = secret.metadata.annotations ?? {};
     if (annotations[REVOKED_CERTIFICATE_ANNOTATION] === sha256) {
       const when = annotations[REVOKED_AT_ANNOTATION] ? ` at ${annotations[REVOKED_AT_ANNOTATION]}` : '';
-      out(`the client certificate in Secret ${secretRef} (valid until ${identity.validity.notAfter}) is already revoked: runtime-agent revoke revoked it${when}; nothing was sent to Compass`);
+      out(
+        `the client certificate in Secret ${secretRef} (valid until ${identity.validity.notAfter}) is already revoked: runtime-agent revoke revoked it${when}; nothing was sent to Compass`,
+      );
       out(await reconnectAdvice(config, secrets, connection));
       return 0;
     }
     // The URL the agent stored beside the key; the CR's copy only for a Secret the Go agent left (shown in the output).
     const stored = readStoredManagementInfo(data)?.connectorUrl;
     const connectorUrl = stored ?? connection?.spec?.managementInfo?.connectorUrl;
-    if (!connectorUrl) throw new Error(`neither Secret ${secretRef} nor compass-connection names the certificate-secured Connector: the agent never connected`);
-    if (!stored) out(`Secret ${secretRef} holds no Connector URL (left by the Go agent?): using spec.managementInfo.connectorUrl of compass-connection`);
+    if (!connectorUrl)
+      throw new Error(
+        `neither Secret ${secretRef} nor compass-connection names the certificate-secured Connector: the agent never connected`,
+      );
+    if (!stored)
+      out(
+        `Secret ${secretRef} holds no Connector URL (left by the Go agent?): using spec.managementInfo.connectorUrl of compass-connection`,
+      );
     try {
       await revokeCertificate({
         connectorUrl,
-        urlSource: stored ? `the certificate-secured Connector URL stored in Secret ${secretRef}` : 'spec.managementInfo.connectorUrl of compass-connection',
+        urlSource: stored
+          ? `the certificate-secured Connector URL stored in Secret ${secretRef}`
+          : 'spec.managementInfo.connectorUrl of compass-connection',
         clientCertificate: identity,
         insecureSkipVerify: config.skipCompassTlsVerify,
         allowPlainHttp: config.allowInsecureCompassHttp,
@@ -93,28 +104,37 @@ export async function run(args: string[], out: (line: string) => void = (l) => p
     }
     out(`revoked the client certificate valid until ${identity.validity.notAfter} at ${connectorUrl}`);
     const recorded = await recordRevocation(secrets, secret, sha256);
-    if (!recorded.ok) out(`(the revocation could not be recorded on Secret ${secretRef}: ${recorded.reason}; a second revoke will ask Compass again)`);
+    if (!recorded.ok)
+      out(`(the revocation could not be recorded on Secret ${secretRef}: ${recorded.reason}; a second revoke will ask Compass again)`);
     out(await reconnectAdvice(config, secrets, connection));
     return 0;
   } catch (err) {
-    process.stderr.write(`runtime-agent revoke: ${(err as Error).message}\n`);
+    process.stderr.write(`runtime-agent revoke: ${errorMessage(err)}\n`);
     return 1;
   }
 }
 
 /** Annotates the client-certificate Secret with the revoked certificate (conditional on the version read). */
-async function recordRevocation(secrets: SecretStore, secret: SecretObject, sha256: string): Promise<{ ok: true } | { ok: false; reason: string }> {
+async function recordRevocation(
+  secrets: SecretStore,
+  secret: SecretObject,
+  sha256: string,
+): Promise<{ ok: true } | { ok: false; reason: string }> {
   try {
     await secrets.update({
       ...secret,
       metadata: {
         ...secret.metadata,
-        annotations: { ...secret.metadata.annotations, [REVOKED_CERTIFICATE_ANNOTATION]: sha256, [REVOKED_AT_ANNOTATION]: new Date().toISOString() },
+        annotations: {
+          ...secret.metadata.annotations,
+          [REVOKED_CERTIFICATE_ANNOTATION]: sha256,
+          [REVOKED_AT_ANNOTATION]: new Date().toISOString(),
+        },
       },
     });
     return { ok: true };
   } catch (err) {
-    return { ok: false, reason: (err as Error).message };
+    return { ok: false, reason: errorMessage(err) };
   }
 }
 

@@ -3,10 +3,10 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from '../../adapters/logger.js';
 import { isLoopbackHost, startHealthServer, type HealthServer } from '../../adapters/http/health-server.js';
 import { createAgent, type Agent } from '../agent/agent.js';
+import { createDebugPage } from '../agent/debug-page.js';
 import type { AgentConfig } from '../config.js';
-import { renderDiagram } from './visualize.js';
-import { describeMachine, visitedBy } from '../agent/machine-diagram.js';
 import { createEventLog, EventLogFileError, type EventLog } from '../event-log.js';
+import { errorMessage, errorCode } from '../../adapters/unknown-values.js';
 
 /**
  * The agent cannot start in this environment (a busy port, an unwritable file): the message names
@@ -31,7 +31,10 @@ export function openEventLog(config: AgentConfig, logger: Logger): EventLog {
       file,
       maxBytes: config.eventLogMaxBytes,
       onFileError: (error) =>
-        logger.error({ file, code: error.code }, `APP_EVENT_LOG_FILE: ${error.message}; the event log goes on in memory only (/debug), the file is no longer written`),
+        logger.error(
+          { file, code: error.code },
+          `APP_EVENT_LOG_FILE: ${error.message}; the event log goes on in memory only (/debug), the file is no longer written`,
+        ),
     });
   } catch (error) {
     if (!(error instanceof EventLogFileError)) throw error;
@@ -44,13 +47,13 @@ export function openEventLog(config: AgentConfig, logger: Logger): EventLog {
 }
 
 function healthPortError(error: unknown, port: number): StartupError {
-  const code = (error as NodeJS.ErrnoException | null)?.code ?? 'unknown';
+  const code = errorCode(error) ?? 'unknown';
   const why =
     code === 'EADDRINUSE'
       ? `port ${port} is already in use (EADDRINUSE): another process listens on it; stop it or choose another port`
       : code === 'EACCES'
         ? `port ${port} may not be bound by this user (EACCES); choose a port above 1023`
-        : `port ${port} cannot be listened on (${code}: ${(error as Error)?.message ?? String(error)})`;
+        : `port ${port} cannot be listened on (${code}: ${errorMessage(error)})`;
   return new StartupError('APP_HEALTH_PORT', `APP_HEALTH_PORT=${port}: ${why} with APP_HEALTH_PORT.`, { cause: error });
 }
 
@@ -60,15 +63,48 @@ export interface ServedAgent {
   stop(): Promise<void>;
 }
 
+export type StatelyInspectorModule = typeof import('../agent/stately-inspector.js');
+/** The inspector's module (and @statelyai/inspect, ws) is imported only when APP_STATELY_INSPECT is set. */
+export const loadStatelyInspector = (): Promise<StatelyInspectorModule> => import('../agent/stately-inspector.js');
+
+/**
+ * APP_STATELY_INSPECT: sends the machine's inspection events (redacted) to a Stately inspector relay.
+ * Unset: returns null without loading anything.
+ */
+export async function attachStatelyInspector(
+  agent: Pick<Agent, 'inspect'>,
+  url: string | undefined,
+  logger: Logger,
+  load: () => Promise<StatelyInspectorModule> = loadStatelyInspector,
+): Promise<{ stop(): void } | null> {
+  if (!url) return null;
+  const { connectStatelyInspector } = await load();
+  const inspection = connectStatelyInspector({ url, logger });
+  const subscription = agent.inspect(inspection.inspect);
+  logger.warn(
+    { url },
+    "APP_STATELY_INSPECT: the state machine's events (redacted) are sent to the Stately inspector at this URL; for development only",
+  );
+  return {
+    stop() {
+      subscription.unsubscribe();
+      inspection.stop();
+    },
+  };
+}
+
 export async function serveAgent(options: {
   config: AgentConfig;
   kubeConfig: KubeConfig;
   logger: Logger;
   compassCaPem?: string;
   healthHost?: string;
+  /** Tests: how the Stately inspector's module is loaded. */
+  loadStatelyInspector?: () => Promise<StatelyInspectorModule>;
 }): Promise<ServedAgent> {
   const eventLog = openEventLog(options.config, options.logger);
   const agent = createAgent({ ...options, eventLog });
+  const page = createDebugPage(agent);
   let health: HealthServer;
   try {
     health = await startHealthServer({
@@ -79,13 +115,14 @@ export async function serveAgent(options: {
       registry: agent.metrics.registry,
       // /debug is not on the health port (which the Service exposes) but on APP_DEBUG_ADDRESS, loopback by default.
       debugAddress: options.config.debugAddress,
-      onDebugUnavailable: (err) => options.logger.warn({ err, address: options.config.debugAddress }, '/debug is not served: its address cannot be bound (APP_DEBUG_ADDRESS)'),
+      onDebugUnavailable: (err) =>
+        options.logger.warn(
+          { err, address: options.config.debugAddress },
+          '/debug is not served: its address cannot be bound (APP_DEBUG_ADDRESS)',
+        ),
       debug: () => agent.debug(),
-      debugHtml: async () => {
-        const steps = agent.eventLog.entries().map((e) => ({ eventType: e.event.type, state: e.state }));
-        const page = await renderDiagram('html', visitedBy(describeMachine(), steps));
-        return withLiveStatus(page, agent);
-      },
+      debugHtml: () => page.html(),
+      debugEvents: { subscribe: (onChange) => agent.onChange(onChange), update: () => page.update() },
     });
   } catch (error) {
     await agent.stop();
@@ -95,8 +132,19 @@ export async function serveAgent(options: {
     const exposed = !isLoopbackHost(options.config.debugAddress!.host);
     options.logger[exposed ? 'warn' : 'info'](
       { url: health.debugUrl },
-      exposed ? '/debug listens beyond loopback (APP_DEBUG_ADDRESS): the live state is reachable from the network' : '/debug listens on loopback only (kubectl port-forward)',
+      exposed
+        ? '/debug listens beyond loopback (APP_DEBUG_ADDRESS): the live state is reachable from the network'
+        : '/debug listens on loopback only (kubectl port-forward)',
     );
+  }
+  let inspector: { stop(): void } | null = null;
+  try {
+    // Before the start, so the inspector sees the machine from its first event.
+    inspector = await attachStatelyInspector(agent, options.config.statelyInspectUrl, options.logger, options.loadStatelyInspector);
+  } catch (error) {
+    await agent.stop();
+    await health.close();
+    throw error;
   }
   agent.start();
   return {
@@ -104,23 +152,10 @@ export async function serveAgent(options: {
     health,
     async stop() {
       await agent.stop();
+      inspector?.stop();
       await health.close();
     },
   };
-}
-
-/** The diagram page, refreshed every few seconds, with the current state and the last events on top. */
-export function withLiveStatus(page: string, agent: Pick<Agent, 'runtime' | 'eventLog'>): string {
-  const snapshot = agent.runtime.getSnapshot();
-  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const recent = agent.eventLog
-    .entries()
-    .slice(-8)
-    .reverse()
-    .map((e) => `<li><code>${escape(e.at)}</code> ${escape(e.event.type)} → <code>${escape(JSON.stringify(e.state))}</code></li>`)
-    .join('');
-  const status = `<p>current state <b><code>${escape(JSON.stringify(snapshot.value))}</code></b>, CompassConnection <b>${escape(String(snapshot.context.connectionState ?? '-'))}</b></p><p>latest events, newest first:</p><ol>${recent}</ol>`;
-  return page.replace('<head>', '<head><meta http-equiv="refresh" content="5">').replace(/(<h1>[\s\S]*?<\/h1>)/, `$1${status}`);
 }
 
 /** Resolves on the first SIGTERM or SIGINT. */

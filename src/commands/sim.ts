@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseCommandArgs, positiveInteger, UsageError } from './command-args.js';
 import { AGENT_SERVICE_ACCOUNT, startSimulators, type Simulators } from './simulators.js';
+import { errorMessage } from '../../adapters/unknown-values.js';
 
 export const usage = `usage: runtime-agent sim --dir DIR [--apps N]
 
@@ -17,7 +18,12 @@ options:
   --apps N    applications the Compass simulator assigns to the Runtime (default 3)
 `;
 
-export async function run(args: string[]): Promise<number> {
+/** `out` and `err` are where the command prints (stdout and stderr unless a caller says otherwise). */
+export async function run(
+  args: string[],
+  out: (text: string) => void = (text) => void process.stdout.write(text),
+  err: (text: string) => void = (text) => void process.stderr.write(text),
+): Promise<number> {
   let dir: string;
   let apps: number;
   try {
@@ -25,14 +31,14 @@ export async function run(args: string[]): Promise<number> {
     if (!values.dir) throw new UsageError('sim: --dir DIR is required (the folder for kubeconfig and sim.json)');
     dir = resolve(values.dir);
     apps = positiveInteger('sim', 'apps', values.apps, 3);
-  } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
+  } catch (error) {
+    err(`${errorMessage(error)}\n`);
     return 2;
   }
   mkdirSync(dir, { recursive: true });
   const sims = await startSimulators({ dir, apps });
   const info = writeSimFiles(dir, sims);
-  process.stdout.write(
+  out(
     [
       `Kubernetes simulator: ${info.kube.server}`,
       `Compass Connector:    ${info.compass.connectorUrl}`,

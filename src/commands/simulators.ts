@@ -45,7 +45,10 @@ export const AGENT_SERVICE_ACCOUNT = { namespace: 'kyma-system', name: 'compass-
 const AGENT_TOKEN_SECONDS = 365 * 24 * 3600;
 
 export async function startSimulators(options: SimulatorOptions = {}): Promise<Simulators> {
-  const kube = await startKubeSim({ crdDir: crdDirectory(), namespaces: options.namespaces ?? ['default', 'kube-system', 'kyma-system', 'istio-system'] });
+  const kube = await startKubeSim({
+    crdDir: crdDirectory(),
+    namespaces: options.namespaces ?? ['default', 'kube-system', 'kyma-system', 'istio-system'],
+  });
   let compass: CompassSim;
   try {
     compass = await startCompassSim({ apps: options.apps ?? 3, ...options.compass });

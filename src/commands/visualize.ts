@@ -3,6 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { describeMachine, toDot, toMermaid, visitedBy, type Visited } from '../agent/machine-diagram.js';
 import { parseEventLog } from '../event-log.js';
+import { stateInThisMachine } from '../event-replay.js';
+import { errorMessage } from '../../adapters/unknown-values.js';
 
 const FORMATS = ['mermaid', 'dot', 'svg', 'html'] as const;
 type Format = (typeof FORMATS)[number];
@@ -43,20 +45,24 @@ ${svg.replace(/^<\?xml[^>]*>\s*/, '').replace(/<!DOCTYPE[^>]*>\s*/, '')}
 `;
 }
 
-export async function run(args: string[], out: (text: string) => void = (t) => process.stdout.write(t), err: (text: string) => void = (t) => process.stderr.write(t)): Promise<number> {
+export async function run(
+  args: string[],
+  out: (text: string) => void = (t) => process.stdout.write(t),
+  err: (text: string) => void = (t) => process.stderr.write(t),
+): Promise<number> {
   let format: Format = 'mermaid';
   let logFile: string | undefined;
   for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
+    const arg = args[i];
     const [flag, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const valueOf = () => inline ?? args[++i];
     if (flag === '--format') {
       const value = valueOf();
-      if (!FORMATS.includes(value as Format)) {
+      if (!isFormat(value)) {
         err(`visualize: unknown format "${value ?? ''}"; use one of ${FORMATS.join(', ')}\n${USAGE}`);
         return 2;
       }
-      format = value as Format;
+      format = value;
     } else if (flag === '--log') {
       logFile = valueOf();
       if (!logFile) {
@@ -74,13 +80,21 @@ export async function run(args: string[], out: (text: string) => void = (t) => p
   let visited: Visited | undefined;
   if (logFile) {
     try {
-      const { entries } = parseEventLog(readFileSync(logFile, 'utf8'));
-      visited = visitedBy(describeMachine(), entries.map((e) => ({ eventType: e.event.type, state: e.state })));
+      const { segments } = parseEventLog(readFileSync(logFile, 'utf8'));
+      // States recorded by an older machine, as this one names them.
+      const steps = segments.flatMap((s) =>
+        s.entries.map((e) => ({ eventType: e.event.type, state: stateInThisMachine(s.header.machine, e.state) })),
+      );
+      visited = visitedBy(describeMachine(), steps);
     } catch (error) {
-      err(`visualize: cannot read the event log ${logFile}: ${(error as Error).message}\n`);
+      err(`visualize: cannot read the event log ${logFile}: ${errorMessage(error)}\n`);
       return 2;
     }
   }
   out(await renderDiagram(format, visited));
   return 0;
+}
+
+function isFormat(value: string | undefined): value is Format {
+  return FORMATS.some((format) => format === value);
 }

@@ -44,16 +44,38 @@ t.test('the file rotates at the configured size and the current file replays on 
   const effects = new ScriptedEffects(clock);
   const { sources, config$ } = scriptedSources();
   const eventLog = createEventLog({ file, maxBytes });
-  const runtime = createAgentRuntime({ effects, sources, writer: new RecordingWriter(), clock, eventLog, config: { timing: TIMING }, random: () => 0.5 });
+  const runtime = createAgentRuntime({
+    effects,
+    sources,
+    writer: new RecordingWriter(),
+    clock,
+    eventLog,
+    config: { timing: TIMING },
+    random: () => 0.5,
+  });
   t.teardown(async () => {
     await runtime.stop();
     eventLog.close?.();
   });
   const t0 = clock.now();
-  const ok = (_: unknown, at: string) => ({ at, result: 'Synchronized' as const, summary: { created: 0, updated: 0, deleted: 0, failed: 0, unchanged: 3 } });
+  const ok = (_: unknown, at: string) => ({
+    at,
+    result: 'Synchronized' as const,
+    summary: { created: 0, updated: 0, deleted: 0, failed: 0, unchanged: 3 },
+  });
   effects
-    .on('loadState', (_, at) => ({ at, cr: null, credentialsSecrets: { clientCertificateSecret: 'missing', caCertificateSecret: 'missing' }, managementInfo: null }))
-    .on('establishConnection', (_, at) => ({ at, certificateValidity: validity(t0, 90), managementInfo: MANAGEMENT, tokenFingerprint: 'fp-1' }))
+    .on('loadState', (_, at) => ({
+      at,
+      cr: null,
+      credentialsSecrets: { clientCertificateSecret: 'missing', caCertificateSecret: 'missing' },
+      managementInfo: null,
+    }))
+    .on('establishConnection', (_, at) => ({
+      at,
+      certificateValidity: validity(t0, 90),
+      managementInfo: MANAGEMENT,
+      tokenFingerprint: 'fp-1',
+    }))
     .on('synchronize', ok);
   runtime.start();
   config$.next({ present: true, tokenFingerprint: 'fp-1', connectorUrl: 'https://connector.test/graphql' });
@@ -79,13 +101,20 @@ t.test('the file rotates at the configured size and the current file replays on 
   t.equal(mode(file), 0o600);
   t.equal(mode(rotatedFileName(file)), 0o600);
   const { entries } = parseEventLog(current);
-  t.equal(entries[0]!.event.type, CHECKPOINT_EVENT_TYPE, 'after a rotation the file starts with a checkpoint');
+  t.equal(entries[0].event.type, CHECKPOINT_EVENT_TYPE, 'after a rotation the file starts with a checkpoint');
   const report = replayEventLog(current);
   t.equal(report.divergence, null, 'the current file replays without the files before it');
   t.ok(report.events > 3, `${report.events} entries replayed`);
   t.same(report.final?.value, runtime.getSnapshot().value, 'to the live state');
-  t.equal(report.final?.context.certificate?.notAfter, runtime.getSnapshot().context.certificate?.notAfter, 'with the context the live machine has (the certificate dates survive)');
+  t.equal(
+    report.final?.context.certificate?.notAfter,
+    runtime.getSnapshot().context.certificate?.notAfter,
+    'with the context the live machine has (the certificate dates survive)',
+  );
   const rotated = replayEventLog(readFileSync(rotatedFileName(file), 'utf8'));
   t.equal(rotated.divergence, null, 'FILE.1 replays on its own too');
-  t.ok(parseEventLog(readFileSync(rotatedFileName(file), 'utf8')).entries.at(-1)!.seq < entries[1]!.seq, 'FILE.1 holds the entries before those of FILE');
+  t.ok(
+    parseEventLog(readFileSync(rotatedFileName(file), 'utf8')).entries.at(-1)!.seq < entries[1].seq,
+    'FILE.1 holds the entries before those of FILE',
+  );
 });

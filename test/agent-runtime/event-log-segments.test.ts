@@ -21,11 +21,33 @@ async function agentRun(file: string, cycles: number, maxBytes?: number) {
   const effects = new ScriptedEffects(clock);
   const { sources, config$ } = scriptedSources();
   const eventLog = createEventLog({ file, maxBytes });
-  const runtime = createAgentRuntime({ effects, sources, writer: new RecordingWriter(), clock, eventLog, config: { timing: TIMING }, random: () => 0.5 });
-  const ok = (_: unknown, at: string) => ({ at, result: 'Synchronized' as const, summary: { created: 0, updated: 0, deleted: 0, failed: 0, unchanged: 1 } });
+  const runtime = createAgentRuntime({
+    effects,
+    sources,
+    writer: new RecordingWriter(),
+    clock,
+    eventLog,
+    config: { timing: TIMING },
+    random: () => 0.5,
+  });
+  const ok = (_: unknown, at: string) => ({
+    at,
+    result: 'Synchronized' as const,
+    summary: { created: 0, updated: 0, deleted: 0, failed: 0, unchanged: 1 },
+  });
   effects
-    .on('loadState', (_, at) => ({ at, cr: null, credentialsSecrets: { clientCertificateSecret: 'missing', caCertificateSecret: 'missing' }, managementInfo: null }))
-    .on('establishConnection', (_, at) => ({ at, certificateValidity: validity(clock.now(), 90), managementInfo: MANAGEMENT, tokenFingerprint: 'fp-1' }))
+    .on('loadState', (_, at) => ({
+      at,
+      cr: null,
+      credentialsSecrets: { clientCertificateSecret: 'missing', caCertificateSecret: 'missing' },
+      managementInfo: null,
+    }))
+    .on('establishConnection', (_, at) => ({
+      at,
+      certificateValidity: validity(clock.now(), 90),
+      managementInfo: MANAGEMENT,
+      tokenFingerprint: 'fp-1',
+    }))
     .on('synchronize', ok);
   runtime.start();
   config$.next({ present: true, tokenFingerprint: 'fp-1', connectorUrl: 'https://connector.test/graphql' });
@@ -44,7 +66,11 @@ async function agentRun(file: string, cycles: number, maxBytes?: number) {
 async function replayCommand(file: string) {
   let stdout = '';
   let stderr = '';
-  const code = await replay([file], (s) => (stdout += s), (s) => (stderr += s));
+  const code = await replay(
+    [file],
+    (s) => (stdout += s),
+    (s) => (stderr += s),
+  );
   return { code, stdout, stderr };
 }
 
@@ -63,19 +89,26 @@ t.test('a restart appends a segment with its own header to the file the previous
   t.equal(parsed.segments.length, 2, 'two segments');
   for (const [i, segment] of parsed.segments.entries()) {
     t.equal(segment.header.kind, EVENT_LOG_KIND, `segment ${i + 1} starts with its own header`);
-    t.equal(segment.entries[0]!.event.type, 'xstate.init', `segment ${i + 1} starts with the machine's start`);
-    t.same(segment.entries.map((e) => e.seq), segment.entries.map((_, n) => n), `segment ${i + 1} is numbered from 0 without gaps`);
+    t.equal(segment.entries[0].event.type, 'xstate.init', `segment ${i + 1} starts with the machine's start`);
+    t.same(
+      segment.entries.map((e) => e.seq),
+      segment.entries.map((_, n) => n),
+      `segment ${i + 1} is numbered from 0 without gaps`,
+    );
   }
-  t.equal(parsed.segments[0]!.entries.length, first.entries.length, 'segment 1 holds the first run');
-  t.equal(parsed.segments[1]!.entries.length, second.entries.length, 'segment 2 holds the second run');
+  t.equal(parsed.segments[0].entries.length, first.entries.length, 'segment 1 holds the first run');
+  t.equal(parsed.segments[1].entries.length, second.entries.length, 'segment 2 holds the second run');
   t.same(parsed.warnings, []);
 
   const report = replayEventLog(text);
   t.equal(report.divergence, null, 'both segments reproduce');
   t.equal(report.segments.length, 2);
-  t.same(report.segments.map((s) => s.startsWith), ['start', 'start']);
+  t.same(
+    report.segments.map((s) => s.startsWith),
+    ['start', 'start'],
+  );
   t.equal(report.events, first.entries.length + second.entries.length);
-  t.same(report.segments[0]!.final?.value, first.state, 'segment 1 ends where the first run ended');
+  t.same(report.segments[0].final?.value, first.state, 'segment 1 ends where the first run ended');
   t.same(report.final?.value, second.state, 'the last segment ends where the second run ended');
 
   const command = await replayCommand(file);
@@ -94,7 +127,10 @@ t.test('a torn last line (a crash while writing): the next run starts on a new l
 
   const crashed = await replayCommand(file);
   t.equal(crashed.code, 0, 'the file as the crash left it replays');
-  t.match(crashed.stderr, /replay: warning: line \d+ is not JSON: the last line of segment 1 was torn \(the agent stopped while writing it\); it is skipped/);
+  t.match(
+    crashed.stderr,
+    /replay: warning: line \d+ is not JSON: the last line of segment 1 was torn \(the agent stopped while writing it\); it is skipped/,
+  );
 
   await agentRun(file, 1);
   const text = readFileSync(file, 'utf8');
@@ -125,36 +161,45 @@ t.test('a gap in seq is reported with the segment, the line and the number of mi
   const gapped = join(mkdtempSync(join(tmpdir(), 'event-log-')), 'gapped.jsonl');
   writeFileSync(gapped, lines.join('\n') + '\n');
   const { warnings } = parseEventLog(lines.join('\n'));
-  t.same(warnings, [`segment 2: seq jumps from ${removed[0]! - 1} to ${removed[1]! + 1} at line ${secondHeader + 6}: 2 event(s) missing, so the replay after it may diverge`]);
+  t.same(warnings, [
+    `segment 2: seq jumps from ${removed[0] - 1} to ${removed[1] + 1} at line ${secondHeader + 6}: 2 event(s) missing, so the replay after it may diverge`,
+  ]);
   const command = await replayCommand(gapped);
-  t.match(command.stderr, `replay: warning: segment 2: seq jumps from ${removed[0]! - 1} to ${removed[1]! + 1}`);
+  t.match(command.stderr, `replay: warning: segment 2: seq jumps from ${removed[0] - 1} to ${removed[1] + 1}`);
   t.ok(command.code === 0 || command.code === 1, `replay still runs (exit ${command.code})`);
 });
 
-t.test('size rotation goes on: a file already past the limit at start becomes FILE.1, a run past it rotates with a checkpoint', async (t) => {
-  const file = join(mkdtempSync(join(tmpdir(), 'event-log-')), 'events.jsonl');
-  await agentRun(file, 3);
-  const big = readFileSync(file, 'utf8');
-  const maxBytes = Buffer.byteLength(big) - 10;
-  await agentRun(file, 1, maxBytes);
-  t.equal(readFileSync(rotatedFileName(file), 'utf8'), big, 'the file over the limit was moved aside whole');
-  t.equal(mode(rotatedFileName(file)), 0o600);
-  const parsed = parseEventLog(readFileSync(file, 'utf8'));
-  t.equal(parsed.segments.length, 1, 'FILE holds the new run alone');
-  t.equal(parsed.entries[0]!.event.type, 'xstate.init');
+t.test(
+  'size rotation goes on: a file already past the limit at start becomes FILE.1, a run past it rotates with a checkpoint',
+  async (t) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'event-log-')), 'events.jsonl');
+    await agentRun(file, 3);
+    const big = readFileSync(file, 'utf8');
+    const maxBytes = Buffer.byteLength(big) - 10;
+    await agentRun(file, 1, maxBytes);
+    t.equal(readFileSync(rotatedFileName(file), 'utf8'), big, 'the file over the limit was moved aside whole');
+    t.equal(mode(rotatedFileName(file)), 0o600);
+    const parsed = parseEventLog(readFileSync(file, 'utf8'));
+    t.equal(parsed.segments.length, 1, 'FILE holds the new run alone');
+    t.equal(parsed.entries[0].event.type, 'xstate.init');
 
-  const small = join(mkdtempSync(join(tmpdir(), 'event-log-')), 'events.jsonl');
-  await agentRun(small, 1);
-  await agentRun(small, 8, 2_500);
-  const current = parseEventLog(readFileSync(small, 'utf8'));
-  t.equal(current.segments[0]!.entries[0]!.event.type, 'runtime-agent.checkpoint', 'after a rotation in the middle of a run FILE starts with a checkpoint');
-  t.equal(replayEventLog(readFileSync(small, 'utf8')).divergence, null, 'and replays on its own');
-  t.equal(replayEventLog(readFileSync(rotatedFileName(small), 'utf8')).divergence, null, 'so does FILE.1');
-});
+    const small = join(mkdtempSync(join(tmpdir(), 'event-log-')), 'events.jsonl');
+    await agentRun(small, 1);
+    await agentRun(small, 8, 2_500);
+    const current = parseEventLog(readFileSync(small, 'utf8'));
+    t.equal(
+      current.segments[0].entries[0].event.type,
+      'runtime-agent.checkpoint',
+      'after a rotation in the middle of a run FILE starts with a checkpoint',
+    );
+    t.equal(replayEventLog(readFileSync(small, 'utf8')).divergence, null, 'and replays on its own');
+    t.equal(replayEventLog(readFileSync(rotatedFileName(small), 'utf8')).divergence, null, 'so does FILE.1');
+  },
+);
 
 t.test('a file that cannot be opened is an EventLogFileError naming the file and the system error', async (t) => {
   const missingDir = join(mkdtempSync(join(tmpdir(), 'event-log-')), 'no-such-dir', 'events.jsonl');
-  const error = t.throws(() => createEventLog({ file: missingDir })) as unknown as EventLogFileError;
+  const error = t.throws(() => createEventLog({ file: missingDir })) as EventLogFileError;
   t.type(error, EventLogFileError);
   t.equal(error.code, 'ENOENT');
   t.equal(error.file, missingDir);

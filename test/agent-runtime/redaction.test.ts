@@ -1,7 +1,15 @@
 // Redaction by value (the agent's own tokens and keys) on top of the patterns, and bounded texts.
 import t from 'tap';
 import { generateKeyPairSync } from 'node:crypto';
-import { boundText, forgetRegisteredSecrets, redact, redactStrings, redactText, registerSecret, REDACTED } from '../../adapters/redaction.js';
+import {
+  boundText,
+  forgetRegisteredSecrets,
+  redact,
+  redactStrings,
+  redactText,
+  registerSecret,
+  REDACTED,
+} from '../../adapters/redaction.js';
 
 t.afterEach(() => forgetRegisteredSecrets());
 
@@ -13,7 +21,11 @@ t.test('registered tokens are removed wherever they appear, in every form they t
   t.equal(redactText(`GET /graphql?token=${encodeURIComponent(token)}`), `GET /graphql?token=${REDACTED}`, 'URL-encoded');
   t.equal(redactText(`{"message":${JSON.stringify(`bad "${token}"`)}}`), `{"message":"bad \\"${REDACTED}\\""}`);
   t.same(redact({ error: { detail: `echo ${token}` } }), { error: { detail: `echo ${REDACTED}` } }, 'in nested objects');
-  t.same(redactStrings({ certificate: { notAfter: `x ${token}` } }), { certificate: { notAfter: `x ${REDACTED}` } }, 'redactStrings keeps secret-named keys, scrubs values');
+  t.same(
+    redactStrings({ certificate: { notAfter: `x ${token}` } }),
+    { certificate: { notAfter: `x ${REDACTED}` } },
+    'redactStrings keeps secret-named keys, scrubs values',
+  );
 });
 
 t.test('the previous tokens stay registered after new ones arrive; values too short to matter are not', async (t) => {
@@ -48,7 +60,11 @@ t.test('request ids (UUIDs joined by _) stay readable; long token-like runs do n
   const secretName = 'kyma-system/mp-orders-system-b0000000-0000-4000-8000-000000000001';
   t.equal(redactText(`update Secret ${secretName} failed`), `update Secret ${secretName} failed`, 'Kubernetes names too');
   t.equal(redactText(`token ${'A1b2-C3d4_'.repeat(8)}`), `token ${REDACTED}`);
-  t.equal(redactText(`digest ${'0123456789abcdef'.repeat(4)}`), `digest ${REDACTED}`, 'a long hex run without separators is still taken for a secret');
+  t.equal(
+    redactText(`digest ${'0123456789abcdef'.repeat(4)}`),
+    `digest ${REDACTED}`,
+    'a long hex run without separators is still taken for a secret',
+  );
 });
 
 t.test('bounded texts say how much was cut', async (t) => {

@@ -1,37 +1,32 @@
 // Effect implementations that follow a script: each call takes the next step of its queue. This
 // drives the real runtime and machine through a lifecycle without Compass or Kubernetes; the
-// adapters are tested against the simulators elsewhere.
+// adapters are tested against the simulators elsewhere. Steps and calls are typed from the effect
+// map (machines/effect-boundary.ts): a step can only return its effect's output.
 import { Subject } from 'rxjs';
 import type { ManualClock } from '../../adapters/clock/clock.js';
 import type {
-  AgentEffects,
   AgentSources,
-  CertificateRenewed,
-  ConnectionChecked,
-  ConnectionEstablished,
   ConnectionProjection,
   ConnectionWriter,
-  LoadedState,
+  EffectId,
+  EffectInput,
+  EffectOutput,
   ObservedConfig,
   ObservedConnectionCr,
   ObservedCredentials,
-  SyncOutcome,
 } from '../../src/agent/effects.js';
+import type { EffectImplementations } from '../../machines/effect-boundary.js';
 
-type Step<I, O> = (input: I, at: string) => O | Promise<O>;
+/** One scripted answer of effect K: its output (or a throw) for the input it got, at the clock's time. */
+export type Step<K extends EffectId> = (input: EffectInput<K>, at: string) => EffectOutput<K> | Promise<EffectOutput<K>>;
 
-interface Queues {
-  loadState: Step<void, LoadedState>[];
-  establishConnection: Step<void, ConnectionEstablished>[];
-  checkConnection: Step<unknown, ConnectionChecked>[];
-  renewCertificate: Step<unknown, CertificateRenewed>[];
-  synchronize: Step<{ resync: boolean }, SyncOutcome>[];
-}
+type Queues = { [K in EffectId]: Array<Step<K>> };
 
-export class ScriptedEffects implements AgentEffects {
+export class ScriptedEffects implements EffectImplementations {
   readonly queues: Queues = { loadState: [], establishConnection: [], checkConnection: [], renewCertificate: [], synchronize: [] };
-  readonly calls: string[] = [];
-  readonly syncInputs: Array<{ resync: boolean }> = [];
+  readonly calls: EffectId[] = [];
+  /** Every call's input, in order. */
+  readonly inputs: Array<{ [K in EffectId]: { effect: K; input: EffectInput<K> } }[EffectId]> = [];
 
   constructor(private readonly clock: ManualClock) {}
 
@@ -39,26 +34,33 @@ export class ScriptedEffects implements AgentEffects {
     return new Date(this.clock.now()).toISOString();
   }
 
-  private async next<K extends keyof Queues>(name: K, input: unknown): Promise<Awaited<ReturnType<Queues[K][number]>>> {
+  private async next<K extends EffectId>(name: K, input: EffectInput<K>): Promise<EffectOutput<K>> {
     this.calls.push(name);
-    const step = this.queues[name].shift() as Step<unknown, unknown> | undefined;
+    const queue: Array<Step<K>> = this.queues[name];
+    const step = queue.shift();
     if (!step) throw new Error(`script has no step left for ${name}`);
-    return (await step(input, this.at())) as Awaited<ReturnType<Queues[K][number]>>;
+    return step(input, this.at());
   }
 
-  on<K extends keyof Queues>(name: K, ...steps: Queues[K]): this {
-    (this.queues[name] as unknown[]).push(...steps);
+  on<K extends EffectId>(name: K, ...steps: Array<Step<K>>): this {
+    const queue: Array<Step<K>> = this.queues[name];
+    queue.push(...steps);
     return this;
   }
 
-  loadState = () => this.next('loadState', undefined);
-  establishConnection = () => this.next('establishConnection', undefined);
-  checkConnection = (input: unknown) => this.next('checkConnection', input);
-  renewCertificate = (input: unknown) => this.next('renewCertificate', input);
-  synchronize = (input: { resync: boolean }) => {
-    this.syncInputs.push({ resync: input.resync });
-    return this.next('synchronize', input);
-  };
+  loadState = (input: EffectInput<'loadState'>) => this.record({ effect: 'loadState', input }).next('loadState', input);
+  establishConnection = (input: EffectInput<'establishConnection'>) =>
+    this.record({ effect: 'establishConnection', input }).next('establishConnection', input);
+  checkConnection = (input: EffectInput<'checkConnection'>) =>
+    this.record({ effect: 'checkConnection', input }).next('checkConnection', input);
+  renewCertificate = (input: EffectInput<'renewCertificate'>) =>
+    this.record({ effect: 'renewCertificate', input }).next('renewCertificate', input);
+  synchronize = (input: EffectInput<'synchronize'>) => this.record({ effect: 'synchronize', input }).next('synchronize', input);
+
+  private record(call: ScriptedEffects['inputs'][number]): this {
+    this.inputs.push(call);
+    return this;
+  }
 }
 
 export function scriptedSources() {

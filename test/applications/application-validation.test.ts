@@ -56,35 +56,52 @@ t.test("a Secret name that would be one of the agent's own Secrets is refused, w
   t.match(problems('id', 'cluster-client', 'cluster-client', withCredentials('certificates')), [
     /^the Secret of bundle certificates would be kyma-system\/cluster-client-certificates, which is the agent's client certificate Secret \(APP_CLUSTER_CERTIFICATES_SECRET\); the agent never writes or deletes it/,
   ]);
-  t.match(problems('id', 'compass-agent', 'compass-agent', withCredentials('configuration')), [/kyma-system\/compass-agent-configuration, which is the agent's configuration Secret/]);
-  const headersOnly = { bundles: [bundle('certificates', 'B', { defaultInstanceAuth: basicAuth('', '', { additionalHeaders: { h: ['v'] } }) })] };
+  t.match(problems('id', 'compass-agent', 'compass-agent', withCredentials('configuration')), [
+    /kyma-system\/compass-agent-configuration, which is the agent's configuration Secret/,
+  ]);
+  const headersOnly = {
+    bundles: [bundle('certificates', 'B', { defaultInstanceAuth: basicAuth('', '', { additionalHeaders: { h: ['v'] } }) })],
+  };
   t.same(problems('id', 'cluster-client', 'cluster-client', headersOnly), [], 'params-cluster-client-certificates is another name');
   t.same(problems('id', 'cluster-client', 'cluster-client', withCredentials('certificates-2')), [], 'a different name passes');
 });
 
 t.test('a Secret name the API server refuses is refused (a dot at the cut)', async (t) => {
   const name = `${'a'.repeat(25)}.example.com`; // cut to 26 characters it ends with '.'
-  t.match(problems('id', name, name, withCredentials('b1')), [/the Secret name "a{25}\.-b1" formed for bundle b1 is not a valid Kubernetes object name/]);
+  t.match(problems('id', name, name, withCredentials('b1')), [
+    /the Secret name "a{25}\.-b1" formed for bundle b1 is not a valid Kubernetes object name/,
+  ]);
 });
 
-t.test('size: an Application of exactly the limit passes, one byte more is refused; the message never quotes the description', async (t) => {
-  const base = convertApplication(application('id', 'shop', { description: 'x' }), 'shop', options);
-  const overhead = Buffer.byteLength(JSON.stringify(base.application)) - 1;
-  const fits = 'd'.repeat(MAX_APPLICATION_BYTES - overhead);
-  t.same(problems('id', 'shop', 'shop', { description: fits }), []);
-  const refused = problems('id', 'shop', 'shop', { description: `${fits}d` });
-  t.match(refused, [new RegExp(`^the Application would be ${MAX_APPLICATION_BYTES + 1} bytes \\(its description ${MAX_APPLICATION_BYTES - overhead + 1}\\), more than the ${MAX_APPLICATION_BYTES}`)]);
-  t.ok(refused[0]!.length < 300, 'no description text in the message');
-});
+t.test(
+  'size: an Application of exactly the limit passes, one byte more is refused; the message never quotes the description',
+  async (t) => {
+    const base = convertApplication(application('id', 'shop', { description: 'x' }), 'shop', options);
+    const overhead = Buffer.byteLength(JSON.stringify(base.application)) - 1;
+    const fits = 'd'.repeat(MAX_APPLICATION_BYTES - overhead);
+    t.same(problems('id', 'shop', 'shop', { description: fits }), []);
+    const refused = problems('id', 'shop', 'shop', { description: `${fits}d` });
+    t.match(refused, [
+      new RegExp(
+        `^the Application would be ${MAX_APPLICATION_BYTES + 1} bytes \\(its description ${MAX_APPLICATION_BYTES - overhead + 1}\\), more than the ${MAX_APPLICATION_BYTES}`,
+      ),
+    ]);
+    t.ok(refused[0].length < 300, 'no description text in the message');
+  },
+);
 
 t.test('Secret data: 1 MiB passes, one byte more is refused, without the data in the message', async (t) => {
   const headerBytes = (value: string) => Buffer.byteLength(JSON.stringify({ h: [value] }));
   const fill = 'v'.repeat(MAX_SECRET_DATA_BYTES - headerBytes(''));
-  const withHeader = (value: string) => ({ bundles: [bundle('b1', 'B', { defaultInstanceAuth: basicAuth('', '', { additionalHeaders: { h: [value] } }) })] });
+  const withHeader = (value: string) => ({
+    bundles: [bundle('b1', 'B', { defaultInstanceAuth: basicAuth('', '', { additionalHeaders: { h: [value] } }) })],
+  });
   t.equal(headerBytes(fill), MAX_SECRET_DATA_BYTES);
   t.same(problems('id', 'shop', 'shop', withHeader(fill)), []);
   const refused = problems('id', 'shop', 'shop', withHeader(`${fill}v`));
-  t.match(refused, [`the Secret of bundle b1 would hold ${MAX_SECRET_DATA_BYTES + 1} bytes of data, more than the ${MAX_SECRET_DATA_BYTES} the API server accepts`]);
+  t.match(refused, [
+    `the Secret of bundle b1 would hold ${MAX_SECRET_DATA_BYTES + 1} bytes of data, more than the ${MAX_SECRET_DATA_BYTES} the API server accepts`,
+  ]);
   t.notMatch(refused[0], /vvvv/);
 });
 
@@ -104,6 +121,9 @@ t.test('the app label of Secrets: the name itself up to 63 characters, a 63-char
   t.ok(isLabelValue(secretAppLabelValue(dotted)), 'a cut that ends in a dot still gives a valid value');
   t.ok(isLabelValue(secretAppLabelValue('-weird name!')), 'even an invalid name gives a valid value');
   const desired = convertApplication(application('id', at64, withCredentials('b1')), at64, options);
-  t.same(desired.secrets.map((secret) => secret.metadata.labels), [{ app: label64, bundleId: 'b1' }]);
+  t.same(
+    desired.secrets.map((secret) => secret.metadata.labels),
+    [{ app: label64, bundleId: 'b1' }],
+  );
   t.equal(desired.application.spec.labels?.['connected-app'], at64, 'spec.labels keeps the whole name (not a label)');
 });

@@ -46,7 +46,7 @@ t.test('the normaliser prefixes mp- names that are not yet normal instead of kee
   t.equal(normalizeApplicationName('mp-a1-b2'), 'mp-a1-b2');
 });
 
-t.test('lower-casing follows Go\'s strings.ToLower (simple case mapping), not JavaScript\'s full mapping', async (t) => {
+t.test("lower-casing follows Go's strings.ToLower (simple case mapping), not JavaScript's full mapping", async (t) => {
   // Go: unicode.ToLower(U+0130 İ) = U+0069 i; JavaScript: "İ".toLowerCase() = "i" + U+0307.
   t.equal(normalizeApplicationName('İSTANBUL'), 'mp-istanbul', 'İ lowers to i alone');
   t.equal(normalizeApplicationName('Dİyarbakır'), 'mp-diyarbak-r', 'ı (dotless i) has no ASCII lower case: a separator');
@@ -83,7 +83,7 @@ t.test('service names are the normalised bundle name plus the first 5 hex of SHA
   t.equal(serviceName('!!Bundle', 'id'), 'bundle-87ea5', 'leading separator trimmed');
   t.equal(serviceName('', 'id'), '87ea5', 'an empty bundle name: the hash alone, no leading "-"');
   t.equal(serviceName('!!!', 'id'), '87ea5', 'a name that normalises to nothing: the hash alone');
-  t.equal(serviceName('Ünïcödé', 'id'), 'n-c-d-87ea5', 'letters outside A-Z are separators, as Go\'s [^A-Za-z0-9]+');
+  t.equal(serviceName('Ünïcödé', 'id'), 'n-c-d-87ea5', "letters outside A-Z are separators, as Go's [^A-Za-z0-9]+");
 });
 
 t.test('Secret names append the bundle id to the application name cut to 26 characters', async (t) => {
@@ -100,10 +100,7 @@ t.test('Secret names append the bundle id to the application name cut to 26 char
 
 t.test('central gateway URLs normalise bundle and API names but not the application name', async (t) => {
   const gateway = 'http://central-application-gateway.kyma-system:8082';
-  t.equal(
-    centralGatewayUrl(gateway, 'mp-my-app', 'My Bundle', 'Orders API v2'),
-    `${gateway}/mp-my-app/my-bundle/orders-api-v2`,
-  );
+  t.equal(centralGatewayUrl(gateway, 'mp-my-app', 'My Bundle', 'Orders API v2'), `${gateway}/mp-my-app/my-bundle/orders-api-v2`);
   t.equal(centralGatewayUrl(`${gateway}/`, 'App_1', 'b', 'a'), `${gateway}/App_1/b/a`, 'no double slash');
   const longApi = 'A very long API name that certainly exceeds the fifty-seven character limit';
   const url = centralGatewayUrl(gateway, 'app', 'b', longApi);
@@ -112,19 +109,33 @@ t.test('central gateway URLs normalise bundle and API names but not the applicat
 
 t.test('labelsToSet returns only runtime URL labels that are missing or differ', async (t) => {
   const urls = { eventServiceUrl: 'https://gateway.example', consoleUrl: 'https://console.example' };
-  t.same(labelsToSet({}, urls), [
-    { key: 'runtime_eventServiceUrl', value: 'https://gateway.example' },
-    { key: 'runtime_consoleUrl', value: 'https://console.example' },
-  ], 'both set when none present');
-  t.same(labelsToSet({ runtime_eventServiceUrl: 'https://gateway.example', runtime_consoleUrl: 'https://console.example' }, urls), [],
-    'nothing when equal');
-  t.same(labelsToSet({ runtime_eventServiceUrl: 'https://old.example', runtime_consoleUrl: 'https://console.example' }, urls), [
-    { key: 'runtime_eventServiceUrl', value: 'https://gateway.example' },
-  ], 'override when different');
-  t.same(labelsToSet({ runtime_consoleUrl: 'https://console.example' }, urls), [
-    { key: 'runtime_eventServiceUrl', value: 'https://gateway.example' },
-  ], 'only the missing one');
+  t.same(
+    labelsToSet({}, urls),
+    [
+      { key: 'runtime_eventServiceUrl', value: 'https://gateway.example' },
+      { key: 'runtime_consoleUrl', value: 'https://console.example' },
+    ],
+    'both set when none present',
+  );
+  t.same(
+    labelsToSet({ runtime_eventServiceUrl: 'https://gateway.example', runtime_consoleUrl: 'https://console.example' }, urls),
+    [],
+    'nothing when equal',
+  );
+  t.same(
+    labelsToSet({ runtime_eventServiceUrl: 'https://old.example', runtime_consoleUrl: 'https://console.example' }, urls),
+    [{ key: 'runtime_eventServiceUrl', value: 'https://gateway.example' }],
+    'override when different',
+  );
+  t.same(
+    labelsToSet({ runtime_consoleUrl: 'https://console.example' }, urls),
+    [{ key: 'runtime_eventServiceUrl', value: 'https://gateway.example' }],
+    'only the missing one',
+  );
   t.same(labelsToSet(null, { consoleUrl: 'c' }), [{ key: 'runtime_consoleUrl', value: 'c' }], 'unconfigured URL skipped');
-  t.same(labelsToSet({ runtime_consoleUrl: ['c'] }, { consoleUrl: 'c' }), [{ key: 'runtime_consoleUrl', value: 'c' }],
-    'a non-string label value is replaced');
+  t.same(
+    labelsToSet({ runtime_consoleUrl: ['c'] }, { consoleUrl: 'c' }),
+    [{ key: 'runtime_consoleUrl', value: 'c' }],
+    'a non-string label value is replaced',
+  );
 });

@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { startKubeSim } from '../../sim/kube/index.js';
 import { createKubeClient, loadKubeConfig } from '../../adapters/kube/kube-client.js';
 import { SecretStore, encodeSecretData, type SecretObject as StoredSecret } from '../../adapters/kube/secret-store.js';
-import { syncPorts } from '../../src/agent/sync-ports.js';
-import type { ApplicationStore } from '../../adapters/kube/application-store.js';
+import { secretPort } from '../../src/agent/sync-ports.js';
 import type { SecretObject } from '../../src/applications/application-resource.js';
 import { SecretContentRecord, secretContentDigest } from '../../src/applications/secret-content-record.js';
 import { SecretRecheck, stillAsRecorded } from '../../src/applications/secret-recheck.js';
@@ -20,7 +19,7 @@ const dir = await mkdtemp(join(tmpdir(), 'secret-recheck-'));
 const sim = await startKubeSim({ crdDir: join(process.cwd(), 'crds'), namespaces: ['default', NS] });
 const { kubeConfig } = loadKubeConfig({ kubeconfigPath: await sim.writeKubeconfig(join(dir, 'kubeconfig')) });
 const store = new SecretStore(createKubeClient(kubeConfig));
-const secrets = syncPorts(undefined as unknown as ApplicationStore, store).secrets;
+const secrets = secretPort(store);
 t.teardown(async () => {
   await sim.close();
   await rm(dir, { recursive: true, force: true });
@@ -38,10 +37,13 @@ function desired(i: number): SecretObject {
 }
 const owned = (secret: SecretObject): SecretObject => ({
   ...secret,
-  metadata: { ...secret.metadata, ownerReferences: [{ apiVersion: 'applicationconnector.kyma-project.io/v1alpha1', kind: 'Application', name: 'app', uid: OWNER_UID }] },
+  metadata: {
+    ...secret.metadata,
+    ownerReferences: [{ apiVersion: 'applicationconnector.kyma-project.io/v1alpha1', kind: 'Application', name: 'app', uid: OWNER_UID }],
+  },
 });
 
-t.test('stillAsRecorded: the same data, the agent\'s labels and the recorded owner; labels of others do not count', async (t) => {
+t.test("stillAsRecorded: the same data, the agent's labels and the recorded owner; labels of others do not count", async (t) => {
   const recorded = { digest: secretContentDigest(desired(1)), ownerUid: OWNER_UID };
   const stored = owned(desired(1));
   t.ok(stillAsRecorded(stored, recorded));
@@ -75,13 +77,17 @@ t.test('one GET at a time, spread over the period; only changed Secrets are forg
   while (gets().length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   await recheck.stop();
   const pass = gets().slice(0, count);
-  t.same(pass.map((entry) => entry.name).sort(), Array.from({ length: count }, (_, i) => `app-${i}-b${i}`).sort(), 'every recorded Secret read once');
+  t.same(
+    pass.map((entry) => entry.name).sort(),
+    Array.from({ length: count }, (_, i) => `app-${i}-b${i}`).sort(),
+    'every recorded Secret read once',
+  );
 
   const times = pass.map((entry) => Date.parse(entry.at));
-  const gaps = times.slice(1).map((at, i) => at - times[i]!);
+  const gaps = times.slice(1).map((at, i) => at - times[i]);
   const spacing = periodMs / count;
   t.ok(Math.min(...gaps) >= spacing - 10, `reads at least ${spacing} ms apart, never bunched (smallest gap ${Math.min(...gaps)} ms)`);
-  t.ok(times.at(-1)! - times[0]! >= (count - 1) * spacing - 10, 'the pass spans the period');
+  t.ok(times.at(-1)! - times[0] >= (count - 1) * spacing - 10, 'the pass spans the period');
 
   t.equal(record.entry(NS, 'app-1-b1'), undefined, 'the edited Secret is forgotten: the next cycle repairs it');
   t.equal(record.entry(NS, 'app-2-b2'), undefined, 'the deleted Secret is forgotten');
@@ -91,7 +97,11 @@ t.test('one GET at a time, spread over the period; only changed Secrets are forg
   const after = sim.requestLog.length;
   await new Promise((resolve) => setTimeout(resolve, 2 * spacing));
   t.equal(sim.requestLog.length, after, 'nothing is read after stop()');
-  t.same(sim.requestLog.filter((entry) => entry.verb !== 'get'), [], 'the re-check only reads');
+  t.same(
+    sim.requestLog.filter((entry) => entry.verb !== 'get'),
+    [],
+    'the re-check only reads',
+  );
 });
 
 t.test('however short the period, reads are never closer than the minimum spacing', async (t) => {
@@ -108,8 +118,11 @@ t.test('however short the period, reads are never closer than the minimum spacin
   while (gets().length < 6 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   await recheck.stop();
   const times = gets().map((entry) => Date.parse(entry.at));
-  const gaps = times.slice(1).map((at, i) => at - times[i]!);
-  t.ok(gaps.length >= 5 && Math.min(...gaps) >= 90, `6 reads, at least 100 ms apart though the period asks for 2 ms (gaps ${gaps.join(', ')} ms)`);
+  const gaps = times.slice(1).map((at, i) => at - times[i]);
+  t.ok(
+    gaps.length >= 5 && Math.min(...gaps) >= 90,
+    `6 reads, at least 100 ms apart though the period asks for 2 ms (gaps ${gaps.join(', ')} ms)`,
+  );
   t.equal(record.size, 6, 'all still as recorded');
 });
 
@@ -118,11 +131,13 @@ t.test('a Secret written while its read was on the way stays recorded with the n
   const name = desired(0).metadata.name;
   record.remember(NS, name, 'digest-of-older-content', OWNER_UID);
   const newer = (): void => record.remember(NS, name, secretContentDigest(desired(0)), OWNER_UID);
-  const slow = { get: async (namespace: string, secretName: string) => {
-    const read = await secrets.get(namespace, secretName);
-    newer(); // the sync wrote and recorded in the meantime
-    return read ? { ...read, data: encodeSecretData({ username: 'stale' }) } : null;
-  } };
+  const slow = {
+    get: async (namespace: string, secretName: string) => {
+      const read = await secrets.get(namespace, secretName);
+      newer(); // the sync wrote and recorded in the meantime
+      return read ? { ...read, data: encodeSecretData({ username: 'stale' }) } : null;
+    },
+  };
   await new SecretRecheck(record, slow, { periodMs: 1_000 }).check(NS, name);
   t.ok(record.entry(NS, name), 'not forgotten on the strength of an older read');
 });

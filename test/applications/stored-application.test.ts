@@ -12,7 +12,9 @@ import { api, application, basicAuth, bundle, options } from './director-fixture
 
 const NS = options.integrationNamespace;
 const withBundle = {
-  bundles: [bundle('b1', 'B', { apiDefinitions: [api('a1', 'A')], defaultInstanceAuth: basicAuth('u', 'p', { additionalHeaders: { h: ['v'] } }) })],
+  bundles: [
+    bundle('b1', 'B', { apiDefinitions: [api('a1', 'A')], defaultInstanceAuth: basicAuth('u', 'p', { additionalHeaders: { h: ['v'] } }) }),
+  ],
 };
 const desired = (extra = {}) => convertApplication(application('id', 'app', { ...withBundle, ...extra }), 'app', options);
 
@@ -28,15 +30,25 @@ function stored(app: ApplicationObject): ApplicationObject {
 
 t.test('canonical JSON is equal exactly where semantic equality holds', async (t) => {
   const pairs: Array<[unknown, unknown]> = [
-    [{ a: 1, b: { c: [1, { d: 2, e: 3 }] } }, { b: { c: [1, { e: 3, d: 2 }] }, a: 1 }],
-    [{ a: 1, b: undefined }, { a: 1, c: null }],
-    [[1, 2], [2, 1]],
+    [
+      { a: 1, b: { c: [1, { d: 2, e: 3 }] } },
+      { b: { c: [1, { e: 3, d: 2 }] }, a: 1 },
+    ],
+    [
+      { a: 1, b: undefined },
+      { a: 1, c: null },
+    ],
+    [
+      [1, 2],
+      [2, 1],
+    ],
     [{ a: [] }, { a: {} }],
     [{ a: '1' }, { a: 1 }],
     [{ a: 1 }, null],
     [{}, null],
   ];
-  for (const [a, b] of pairs) t.equal(canonicalJson(a) === canonicalJson(b), semanticEqual(a, b), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  for (const [a, b] of pairs)
+    t.equal(canonicalJson(a) === canonicalJson(b), semanticEqual(a, b), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
 });
 
 t.test('the compact form drops services and managedFields, keeps the rest, and leaves the input alone', async (t) => {
@@ -56,13 +68,16 @@ t.test('the compact form drops services and managedFields, keeps the rest, and l
 
 t.test('against the compact form, an owned-field edit is an update and a user-field edit is not', async (t) => {
   const app = desired();
-  t.same(planSync([app], [compactApplication(stored(app.application))], NS).operations.map((op) => op.kind), ['unchanged']);
+  t.same(
+    planSync([app], [compactApplication(stored(app.application))], NS).operations.map((op) => op.kind),
+    ['unchanged'],
+  );
 
   const edited = stored(app.application);
-  edited.spec.services[0]!.entries[0]!.targetUrl = 'https://attacker.example';
+  edited.spec.services[0].entries[0].targetUrl = 'https://attacker.example';
   const [op] = planSync([app], [compactApplication(edited)], NS).operations;
-  t.equal(op!.kind, 'update', 'the edit is reverted');
-  if (op!.kind === 'update') {
+  t.equal(op.kind, 'update', 'the edit is reverted');
+  if (op.kind === 'update') {
     const next = op.application;
     t.ok(semanticEqual(next.spec.services, app.application.spec.services), 'services come from the desired state');
     t.equal(next.spec.skipVerify, true, 'user fields are written back');
@@ -74,12 +89,15 @@ t.test('against the compact form, an owned-field edit is an update and a user-fi
   const userEdited = stored(app.application);
   userEdited.spec.encodeUrl = true;
   userEdited.metadata.labels = { ...userEdited.metadata.labels, team: 'x' };
-  t.same(planSync([app], [compactApplication(userEdited)], NS).operations.map((op) => op.kind), ['unchanged']);
+  t.same(
+    planSync([app], [compactApplication(userEdited)], NS).operations.map((op) => op.kind),
+    ['unchanged'],
+  );
 });
 
 t.test('a compact Application that is no longer assigned is deleted with its Secrets', async (t) => {
   const compact = compactApplication(stored(desired().application));
   const [op] = planSync([], [compact], NS).operations;
-  t.equal(op!.kind, 'delete');
-  t.same(op!.kind === 'delete' && op!.secrets.map((ref) => ref.name), ['app-b1', 'params-app-b1']);
+  t.equal(op.kind, 'delete');
+  t.same(op.kind === 'delete' && op.secrets.map((ref) => ref.name), ['app-b1', 'params-app-b1']);
 });

@@ -1,11 +1,7 @@
 import t from 'tap';
 import type { ApplicationObject } from '../../src/applications/application-resource.js';
 import { convertApplication, type DesiredApplication } from '../../src/applications/converter.js';
-import {
-  sameObject,
-  semanticEqual,
-  withoutServerFields,
-} from '../helpers/semantic-equality.js';
+import { sameObject, semanticEqual, withoutServerFields } from '../helpers/semantic-equality.js';
 import { mergeOwnedFields, planSync, secretNamesOf, type PlannedOperation } from '../../src/applications/sync-plan.js';
 import { api, application, basicAuth, bundle, options } from './director-fixtures.js';
 
@@ -60,7 +56,11 @@ t.test('semantic equality ignores key order, absent-vs-null and server-added met
   t.ok(sameObject(app, { ...stored(app), status: { installationStatus: { status: 'deployed' } } }));
   t.notOk(sameObject(app, { ...stored(app), spec: { ...app.spec, description: 'changed' } }));
   t.notOk('uid' in withoutServerFields(stored(app)).metadata);
-  t.same(withoutServerFields<{ kind: string; metadata?: Record<string, unknown> }>({ kind: 'X' }), { kind: 'X' }, 'objects without metadata are kept');
+  t.same(
+    withoutServerFields<{ kind: string; metadata?: Record<string, unknown> }>({ kind: 'X' }),
+    { kind: 'X' },
+    'objects without metadata are kept',
+  );
 });
 
 t.test('missing apps are created, stored apps that match are unchanged, unassigned apps are deleted', async (t) => {
@@ -96,8 +96,8 @@ t.test('a changed description, service or compassMetadata is an update; user fie
   ]) {
     const after = desired('id', 'app', { ...withBundle, ...change });
     const [op] = planSync([after], [current], NS).operations;
-    t.equal(op!.kind, 'update', JSON.stringify(change));
-    if (op!.kind !== 'update') continue;
+    t.equal(op.kind, 'update', JSON.stringify(change));
+    if (op.kind !== 'update') continue;
     const next = op.application;
     t.equal(next.metadata.resourceVersion, '42', 'carries the cached resourceVersion for a conflict-safe write');
     t.equal(next.metadata.uid, current.metadata.uid);
@@ -116,7 +116,7 @@ t.test('a changed description, service or compassMetadata is an update; user fie
 t.test('a user edit of an agent-owned field is reverted; an edit of a user field is left alone', async (t) => {
   const app = desired('id', 'app', withBundle);
   const edited = stored(app.application);
-  edited.spec.services[0]!.entries[0]!.targetUrl = 'https://attacker.example';
+  edited.spec.services[0].entries[0].targetUrl = 'https://attacker.example';
   t.same(kinds(planSync([app], [edited], NS).operations), { app: 'update' });
 
   const labelEdited = stored(app.application);
@@ -137,15 +137,19 @@ t.test("objects without compassMetadata or with another manager's label are neve
   delete noMetadata.spec.compassMetadata;
   const plan = planSync([app], [noMetadata], NS);
   t.equal(plan.operations.length, 1);
-  t.equal(plan.operations[0]!.kind, 'conflict');
-  t.match(plan.operations[0]!.kind === 'conflict' && plan.operations[0]!.message, /app exists but is not managed/);
+  t.equal(plan.operations[0].kind, 'conflict');
+  t.match(plan.operations[0].kind === 'conflict' && plan.operations[0].message, /app exists but is not managed/);
 
   // Without any managed-by label, an object with compassMetadata is the Go agent's: test/applications/sync-adoption.test.ts.
   const otherManager = stored(desired('id-x', 'user-app').application);
   otherManager.metadata.labels = { 'applicationconnector.kyma-project.io/managed-by': 'someone-else' };
   t.same(planSync([], [otherManager, noMetadata], NS).operations, [], 'unmanaged objects are never deleted');
   const taken = planSync([desired('id-x', 'user-app')], [otherManager], NS).operations;
-  t.same(taken.map((operation) => operation.kind), ['conflict'], "another manager's object of the same name is a conflict");
+  t.same(
+    taken.map((operation) => operation.kind),
+    ['conflict'],
+    "another manager's object of the same name is a conflict",
+  );
 });
 
 t.test('all applications sharing a name after normalisation are skipped and named; the rest is applied', async (t) => {
@@ -162,29 +166,40 @@ t.test('all applications sharing a name after normalisation are skipped and name
 t.test('an update deletes the Secrets the old CR used and the new one does not', async (t) => {
   const twoBundles = {
     bundles: [
-      bundle('b1', 'B1', { apiDefinitions: [api('a1', 'A')], defaultInstanceAuth: basicAuth('u', 'p', { additionalHeaders: { h: ['v'] } }) }),
+      bundle('b1', 'B1', {
+        apiDefinitions: [api('a1', 'A')],
+        defaultInstanceAuth: basicAuth('u', 'p', { additionalHeaders: { h: ['v'] } }),
+      }),
       bundle('b2', 'B2', { apiDefinitions: [api('a2', 'A')], defaultInstanceAuth: basicAuth('u', 'p') }),
     ],
   };
   const before = stored(desired('id', 'app', twoBundles).application);
-  const after = desired('id', 'app', { bundles: [bundle('b2', 'B2', { apiDefinitions: [api('a2', 'A')], defaultInstanceAuth: basicAuth('u', 'p') })] });
+  const after = desired('id', 'app', {
+    bundles: [bundle('b2', 'B2', { apiDefinitions: [api('a2', 'A')], defaultInstanceAuth: basicAuth('u', 'p') })],
+  });
   const [op] = planSync([after], [before], NS).operations;
-  t.equal(op!.kind, 'update');
-  t.same(op!.kind === 'update' && op!.obsoleteSecrets.map((ref) => ref.name), ['app-b1', 'params-app-b1'], 'no delete for a Secret of a kept service that the old CR did not name');
+  t.equal(op.kind, 'update');
+  t.same(
+    op.kind === 'update' && op.obsoleteSecrets.map((ref) => ref.name),
+    ['app-b1', 'params-app-b1'],
+    'no delete for a Secret of a kept service that the old CR did not name',
+  );
 });
 
 t.test('an update that changes no Secret deletes none', async (t) => {
-  const bundles = { bundles: [bundle('b1', 'B1', { apiDefinitions: [api('a1', 'A')] }), bundle('b2', 'B2', { defaultInstanceAuth: basicAuth('u', 'p') })] };
+  const bundles = {
+    bundles: [bundle('b1', 'B1', { apiDefinitions: [api('a1', 'A')] }), bundle('b2', 'B2', { defaultInstanceAuth: basicAuth('u', 'p') })],
+  };
   const before = stored(desired('id', 'app', { ...bundles, description: 'old' }).application);
   const [op] = planSync([desired('id', 'app', { ...bundles, description: 'new' })], [before], NS).operations;
-  t.equal(op!.kind, 'update');
-  t.same(op!.kind === 'update' && op!.obsoleteSecrets, []);
+  t.equal(op.kind, 'update');
+  t.same(op.kind === 'update' && op.obsoleteSecrets, []);
 });
 
 t.test('secretNamesOf ignores references a user pointed at Secrets of another shape', async (t) => {
   const app = stored(desired('id', 'app', withBundle).application);
-  app.spec.services[0]!.entries[0]!.credentials.secretName = 'kyma-gateway-certs-cacert';
-  app.spec.services[0]!.entries[0]!.requestParametersSecretName = 'app-custom-params';
+  app.spec.services[0].entries[0].credentials.secretName = 'kyma-gateway-certs-cacert';
+  app.spec.services[0].entries[0].requestParametersSecretName = 'app-custom-params';
   t.same(secretNamesOf(app), ['app-b1', 'app-custom-params', 'params-app-b1']);
 });
 
@@ -197,24 +212,33 @@ t.test('mergeOwnedFields restores the managed-by label and keeps everything else
   t.equal(current.metadata.labels['applicationconnector.kyma-project.io/managed-by'], undefined, 'input not mutated');
 });
 
-t.test("a malformed application is rejected and keeps the CR of its name and the CR of its Compass id; nothing else is held back", async (t) => {
-  const shop = stored(desired('id-shop', 'shop', withBundle).application);
-  const crm = stored(desired('id-crm', 'crm').application);
-  const gone = stored(desired('id-gone', 'gone').application);
-  // The shop's bundle id became invalid: same name. The crm was renamed to nothing: only its id matches.
-  const badBundle = convertApplication(application('id-shop', 'shop', { bundles: [bundle('Bad Id', 'B')] }), 'shop', options);
-  const emptyName = convertApplication(application('id-crm', ''), '', options);
-  const plan = planSync([badBundle, emptyName, desired('id-new', 'new')], [shop, crm, gone], NS);
-  t.same(kinds(plan.operations), { new: 'create', gone: 'delete' });
-  t.same(plan.rejected.map((r) => [r.applicationId, r.name, r.directorName]), [['id-shop', 'shop', 'shop'], ['id-crm', '', '']]);
-  t.match(plan.rejected[0]!.problems, [/bundle id "Bad Id" is not a Compass id/]);
-  t.match(plan.rejected[1]!.problems, ['its name is empty']);
-});
+t.test(
+  'a malformed application is rejected and keeps the CR of its name and the CR of its Compass id; nothing else is held back',
+  async (t) => {
+    const shop = stored(desired('id-shop', 'shop', withBundle).application);
+    const crm = stored(desired('id-crm', 'crm').application);
+    const gone = stored(desired('id-gone', 'gone').application);
+    // The shop's bundle id became invalid: same name. The crm was renamed to nothing: only its id matches.
+    const badBundle = convertApplication(application('id-shop', 'shop', { bundles: [bundle('Bad Id', 'B')] }), 'shop', options);
+    const emptyName = convertApplication(application('id-crm', ''), '', options);
+    const plan = planSync([badBundle, emptyName, desired('id-new', 'new')], [shop, crm, gone], NS);
+    t.same(kinds(plan.operations), { new: 'create', gone: 'delete' });
+    t.same(
+      plan.rejected.map((r) => [r.applicationId, r.name, r.directorName]),
+      [
+        ['id-shop', 'shop', 'shop'],
+        ['id-crm', '', ''],
+      ],
+    );
+    t.match(plan.rejected[0].problems, [/bundle id "Bad Id" is not a Compass id/]);
+    t.match(plan.rejected[1].problems, ['its name is empty']);
+  },
+);
 
 t.test('update and delete operations carry the stored Application, whose uid the Secrets must name', async (t) => {
   const before = stored(desired('id', 'app', withBundle).application, 'uid-before');
   const [update] = planSync([desired('id', 'app', { ...withBundle, description: 'new' })], [before], NS).operations;
-  t.equal(update!.kind === 'update' && update!.current.metadata.uid, 'uid-before');
+  t.equal(update.kind === 'update' && update.current.metadata.uid, 'uid-before');
   const [deletion] = planSync([], [before], NS).operations;
-  t.equal(deletion!.kind === 'delete' && deletion!.current.metadata.uid, 'uid-before');
+  t.equal(deletion.kind === 'delete' && deletion.current.metadata.uid, 'uid-before');
 });

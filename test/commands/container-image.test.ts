@@ -10,7 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulators } from '../../src/commands/simulators.js';
 import { writeSimFiles } from '../../src/commands/sim.js';
-import { createConfigSecret, deploymentNodeOptions, spawnAgent, waitForConnectionState, type AgentProcess } from '../../bench/agent-process.js';
+import {
+  createConfigSecret,
+  deploymentNodeOptions,
+  spawnAgent,
+  waitForConnectionState,
+  type AgentProcess,
+} from '../../bench/agent-process.js';
 import { FAST_ENV } from '../helpers/agent-harness.js';
 import { installAgent } from '../helpers/agent-install.js';
 import { imageNode } from '../helpers/image-node.js';
@@ -27,7 +33,7 @@ interface RuntimeStage {
 /** COPY, WORKDIR, ENTRYPOINT and CMD of the last stage; `--from=build` sources are build outputs under /app. */
 function runtimeStage(dockerfile: string): RuntimeStage {
   const stages = dockerfile.split(/^FROM /m);
-  const lines = stages[stages.length - 1]!.split('\n').map((l) => l.trim());
+  const lines = stages[stages.length - 1].split('\n').map((l) => l.trim());
   const stage: RuntimeStage = { copies: [], workdir: '/', command: [] };
   let entrypoint: string[] = [];
   let cmd: string[] = [];
@@ -37,7 +43,7 @@ function runtimeStage(dockerfile: string): RuntimeStage {
     if (instruction === 'COPY') {
       const fromBuild = rest[0] === '--from=build';
       const [from, to] = fromBuild ? rest.slice(1) : rest;
-      stage.copies.push({ from: fromBuild ? from!.replace(/^\/app\//, '') : from!, to: to! });
+      stage.copies.push({ from: fromBuild ? from.replace(/^\/app\//, '') : from, to: to });
     }
     if (instruction === 'ENTRYPOINT') entrypoint = JSON.parse(line.slice('ENTRYPOINT'.length)) as string[];
     if (instruction === 'CMD') cmd = JSON.parse(line.slice('CMD'.length)) as string[];
@@ -48,19 +54,32 @@ function runtimeStage(dockerfile: string): RuntimeStage {
 
 // The image's node (from the npm registry; under CI it must be there, elsewhere its absence skips).
 const imageRelease = built ? await imageNode() : undefined;
-const skip = !built ? 'dist/bundle is missing: run npm run build' : imageRelease && 'unavailable' in imageRelease ? imageRelease.unavailable : false;
+const skip = !built
+  ? 'dist/bundle is missing: run npm run build'
+  : imageRelease && 'unavailable' in imageRelease
+    ? imageRelease.unavailable
+    : false;
 
-t.test('the image layout runs the agent to Synchronized without node_modules, on the image\'s Node.js release', { skip }, async (t) => {
+t.test("the image layout runs the agent to Synchronized without node_modules, on the image's Node.js release", { skip }, async (t) => {
   const node = imageRelease as { path: string; version: string };
   const stage = runtimeStage(readFileSync(join(root, 'Dockerfile'), 'utf8'));
-  t.ok(stage.copies.some((c) => c.from === 'dist/bundle'), 'the image carries the bundle');
-  t.notOk(stage.copies.some((c) => c.from.includes('node_modules')), 'and no node_modules');
+  t.ok(
+    stage.copies.some((c) => c.from === 'dist/bundle'),
+    'the image carries the bundle',
+  );
+  t.notOk(
+    stage.copies.some((c) => c.from.includes('node_modules')),
+    'and no node_modules',
+  );
 
   const image = mkdtempSync(join(tmpdir(), 'image-'));
   const app = join(image, stage.workdir);
-  for (const { from, to } of stage.copies) cpSync(join(root, from), to.endsWith('/') ? join(app, to, from.split('/').pop()!) : join(app, to), { recursive: true });
+  for (const { from, to } of stage.copies)
+    cpSync(join(root, from), to.endsWith('/') ? join(app, to, from.split('/').pop()!) : join(app, to), { recursive: true });
   // `node` in the image is the base image's node: here the same release from the npm registry.
-  const command = stage.command.map((part) => (part === 'node' ? node.path : part.startsWith(stage.workdir) ? join(image, part) : part)) as [string, ...string[]];
+  const command = stage.command.map((part) =>
+    part === 'node' ? node.path : part.startsWith(stage.workdir) ? join(image, part) : part,
+  ) as [string, ...string[]];
   t.equal(command[0], node.path, `node ${node.version} runs the agent`);
   t.same(command.slice(-1), ['run']);
 
@@ -78,7 +97,12 @@ t.test('the image layout runs the agent to Synchronized without node_modules, on
   // tap adds its coverage loader to every child's NODE_OPTIONS (--import …/processinfo); the image has
   // none, and on this release it breaks loading the extensionless bin script. env(1) puts the
   // Deployment's NODE_OPTIONS back and execs node, which stays the process that gets the signals.
-  agent = spawnAgent({ kubeconfigPath: info.kube.agentKubeconfig, compassCaFile: info.compass.caFile, env: FAST_ENV, command: ['/usr/bin/env', `NODE_OPTIONS=${deploymentNodeOptions()}`, ...command] });
+  agent = spawnAgent({
+    kubeconfigPath: info.kube.agentKubeconfig,
+    compassCaFile: info.compass.caFile,
+    env: FAST_ENV,
+    command: ['/usr/bin/env', `NODE_OPTIONS=${deploymentNodeOptions()}`, ...command],
+  });
 
   const token = await createConfigSecret(sims);
   await waitForConnectionState(sims, agent, 'Synchronized', 60_000);

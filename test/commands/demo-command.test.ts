@@ -10,7 +10,7 @@ t.test('demo --once reaches Synchronized on the built-in simulators and exits 0'
   t.equal(code, 0, text);
   t.match(text, /Secret kyma-system\/compass-agent-configuration created with a one-time token/);
   t.match(text, /Connecting\s+CompassConnection/);
-  t.match(text, /Connected\.Synchronized\s+CompassConnection: Synchronized/);
+  t.match(text, /Certified\.Connected\.Idle\s+CompassConnection: Synchronized/);
   t.match(text, /3 Application resources: mp-/);
   t.match(text, /runtime labels: runtime_eventServiceUrl=https:\/\/gateway\.kyma\.local runtime_consoleUrl=https:\/\/console\.kyma\.local/);
   t.notMatch(text, /TOKEN|BEGIN/, 'no secret in the progress view');

@@ -34,7 +34,11 @@ const tls = { caPem: sim.serverCaPem, runtimeId: sim.runtimeId };
 
 /** Everything that must never show up in an error message. */
 const secrets: string[] = [];
-function assertNoSecrets(t: { fail(message: string): void; notMatch(found: unknown, pattern: RegExp, message: string): unknown }, error: unknown, label: string) {
+function assertNoSecrets(
+  t: { fail(message: string): void; notMatch(found: unknown, pattern: RegExp, message: string): unknown },
+  error: unknown,
+  label: string,
+) {
   const text = `${(error as Error).message}\n${JSON.stringify(error)}`;
   for (const secret of secrets) {
     for (const line of secret.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'))) {
@@ -63,11 +67,15 @@ const connection = await establishConnection({ ...tls, connectorUrl: sim.connect
 secrets.push(connection.privateKeyPem, connection.credentials.clientCertificatePem, connection.credentials.certificateChainPem);
 const clientCertificate = { keyPem: connection.privateKeyPem, certificateChainPem: connection.credentials.certificateChainPem };
 
-t.test('every Connector operation validates against the upstream schema', { skip: upstreamSchemaDir() ? false : 'upstream schemas (../shared/spec/compass-schemas) absent' }, async (t) => {
-  for (const [name, text] of Object.entries({ CONFIGURATION_QUERY, SIGN_CSR_MUTATION, REVOKE_CERTIFICATE_MUTATION })) {
-    t.same(validateOperation('connector', text), [], name);
-  }
-});
+t.test(
+  'every Connector operation validates against the upstream schema',
+  { skip: upstreamSchemaDir() ? false : 'upstream schemas (../shared/spec/compass-schemas) absent' },
+  async (t) => {
+    for (const [name, text] of Object.entries({ CONFIGURATION_QUERY, SIGN_CSR_MUTATION, REVOKE_CERTIFICATE_MUTATION })) {
+      t.same(validateOperation('connector', text), [], name);
+    }
+  },
+);
 
 t.test('token flow: configuration, CSR with the returned token, certificate from the Connector CA', async (t) => {
   t.same(connection.managementInfo, { directorUrl: sim.directorUrl, connectorUrl: sim.certSecuredConnectorUrl });
@@ -77,7 +85,11 @@ t.test('token flow: configuration, CSR with the returned token, certificate from
   writeFileSync(certFile, connection.credentials.clientCertificatePem);
   t.match(execFileSync('openssl', ['verify', '-CAfile', caFile, certFile]).toString(), /client\.pem: OK/);
   const subject = execFileSync('openssl', ['x509', '-in', certFile, '-noout', '-subject']).toString();
-  t.match(subject, /^subject=C\s?=\s?\w+, ST\s?=.*, L\s?=.*, O\s?=.*, OU\s?=.*, CN\s?=\s?[0-9a-f-]{36}\n$/, 'subject as requested, one RDN per attribute');
+  t.match(
+    subject,
+    /^subject=C\s?=\s?\w+, ST\s?=.*, L\s?=.*, O\s?=.*, OU\s?=.*, CN\s?=\s?[0-9a-f-]{36}\n$/,
+    'subject as requested, one RDN per attribute',
+  );
   t.equal(parseCertificates(connection.credentials.certificateChainPem).length, 2, 'chain: client + CA');
   t.equal(connection.credentials.caCertificatePem.trim(), sim.connectorCaPem.trim());
   t.ok(keyMatchesCertificate(connection.privateKeyPem, connection.credentials.clientCertificatePem));
@@ -85,8 +97,12 @@ t.test('token flow: configuration, CSR with the returned token, certificate from
   t.ok(connection.credentials.certificate.notAfter > connection.credentials.certificate.notBefore);
 
   const calls = sim.control.callLog().filter((c) => c.surface === 'connector');
-  t.same(calls.map((c) => c.operations), [['configuration'], ['signCertificateSigningRequest']]);
-  for (const call of calls) t.match(call.headers['x-request-id'], new RegExp(`^${sim.runtimeId}_[0-9a-f-]{36}$`), 'x-request-id <runtimeId>_<uuid>');
+  t.same(
+    calls.map((c) => c.operations),
+    [['configuration'], ['signCertificateSigningRequest']],
+  );
+  for (const call of calls)
+    t.match(call.headers['x-request-id'], new RegExp(`^${sim.runtimeId}_[0-9a-f-]{36}$`), 'x-request-id <runtimeId>_<uuid>');
   t.not(calls[0].headers['x-request-id'], calls[1].headers['x-request-id'], 'one id per request');
 });
 
@@ -98,7 +114,10 @@ t.test('a used token is rejected, and the error does not contain it', async (t) 
   t.match(error.message, /Failed to fetch the configuration from the token-secured Connector: .*Failed to authenticate/);
   t.notOk(error.message.includes(token));
   assertNoSecrets(t, error, 'used token');
-  await t.rejects(new TokenSecuredConnector({ ...tls, url: sim.connectorUrl }).configuration(''), { name: 'TypeError', message: /needs a one-time token/ });
+  await t.rejects(new TokenSecuredConnector({ ...tls, url: sim.connectorUrl }).configuration(''), {
+    name: 'TypeError',
+    message: /needs a one-time token/,
+  });
 });
 
 t.test('signCertificateSigningRequest with a burned token is rejected', async (t) => {
@@ -121,15 +140,25 @@ t.test('renewal over mutual TLS yields a new certificate for the same client', a
   t.equal(renewed.credentials.certificate.subject, connection.credentials.certificate.subject, 'same subject (CN = client id)');
   t.same(renewed.managementInfo, connection.managementInfo);
   const mtlsCalls = sim.control.callLog().filter((c) => c.surface === 'connector-mtls');
-  t.ok(mtlsCalls.every((c) => c.headers['connector-token'] === undefined), 'no token header on the certificate-secured endpoint');
+  t.ok(
+    mtlsCalls.every((c) => c.headers['connector-token'] === undefined),
+    'no token header on the certificate-secured endpoint',
+  );
   const renewedCert = { keyPem: renewed.privateKeyPem, certificateChainPem: renewed.credentials.certificateChainPem };
-  t.same(await checkConnection({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate: renewedCert }), connection.managementInfo, 'the new certificate works');
+  t.same(
+    await checkConnection({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate: renewedCert }),
+    connection.managementInfo,
+    'the new certificate works',
+  );
 });
 
 t.test('revocation: the revoked certificate can no longer fetch the configuration', async (t) => {
   const fresh = await establishConnection({ ...tls, connectorUrl: sim.connectorUrl, token: sim.mintToken(), keyBits: KEY_BITS });
   const certificate = { keyPem: fresh.privateKeyPem, certificateChainPem: fresh.credentials.certificateChainPem };
-  t.same(await checkConnection({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate: certificate }), fresh.managementInfo);
+  t.same(
+    await checkConnection({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate: certificate }),
+    fresh.managementInfo,
+  );
   await revokeCertificate({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate: certificate });
   const error = await rejection(checkConnection({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate: certificate }));
   // The gateway lets a revoked certificate through the handshake; the Connector refuses it.
@@ -137,7 +166,9 @@ t.test('revocation: the revoked certificate can no longer fetch the configuratio
   t.equal(error.tlsRejected, false, 'not in the handshake');
   t.match(error.message, /Failed to authenticate request/);
   t.equal(compassErrorKind(error), 'rejected', 'the agent takes it for a rejection');
-  const renewal = await rejection(renewCertificate({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate: certificate, keyBits: KEY_BITS }));
+  const renewal = await rejection(
+    renewCertificate({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate: certificate, keyBits: KEY_BITS }),
+  );
   t.match(renewal.message, /Failed to fetch the configuration from the certificate-secured Connector/);
   assertNoSecrets(t, renewal, 'revoked');
 });
@@ -154,7 +185,13 @@ t.test('a foreign client certificate is refused by a TLS alert; a missing one is
   const foreignCa = await createCertificateAuthority('foreign-ca');
   const foreign = await issueClientCertificate(foreignCa, 'CN=intruder, O=Org');
   secrets.push(foreign.keyPem);
-  const error = await rejection(checkConnection({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate: { keyPem: foreign.keyPem, certificateChainPem: foreign.certPem } }));
+  const error = await rejection(
+    checkConnection({
+      ...tls,
+      connectorUrl: sim.certSecuredConnectorUrl,
+      clientCertificate: { keyPem: foreign.keyPem, certificateChainPem: foreign.certPem },
+    }),
+  );
   t.equal(error.kind, 'unreachable');
   t.equal(error.tlsRejected, true);
   t.equal(error.code, 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA');
@@ -176,7 +213,11 @@ t.test('the certificate-secured Connector failing without refusing the certifica
   const clientCertificate = { keyPem: fresh.privateKeyPem, certificateChainPem: fresh.credentials.certificateChainPem };
   const check = () => rejection(checkConnection({ ...tls, timeoutMs: 1000, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate }));
   const cases = [
-    { fault: { kind: 'connection-reset' as const }, kind: 'unreachable', message: /the server closed the connection \(ECONNRESET\) without an answer or a TLS alert/ },
+    {
+      fault: { kind: 'connection-reset' as const },
+      kind: 'unreachable',
+      message: /the server closed the connection \(ECONNRESET\) without an answer or a TLS alert/,
+    },
     { fault: { kind: 'tls-reject' as const }, kind: 'unreachable', message: /the server closed the connection/ },
     { fault: { kind: 'delay' as const, delayMs: 3000 }, kind: 'unreachable', message: /no answer within 1000 ms/ },
     { fault: { kind: 'timeout' as const }, kind: 'invalid-response', message: /HTTP 503/ },
@@ -192,7 +233,11 @@ t.test('the certificate-secured Connector failing without refusing the certifica
     t.match(error.message, c.message, `${c.fault.kind}: message`);
     t.not(compassErrorKind(error), 'rejected', `${c.fault.kind}: not a rejection for the agent`);
   }
-  t.same(await checkConnection({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate }), fresh.managementInfo, 'the certificate still works');
+  t.same(
+    await checkConnection({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate }),
+    fresh.managementInfo,
+    'the certificate still works',
+  );
 });
 
 t.test('server verification is on by default; insecureSkipVerify turns it off', async (t) => {
@@ -253,12 +298,42 @@ t.test('transport faults map to error kinds with the HTTP status kept', async (t
   const connector = new TokenSecuredConnector({ ...tls, url: sim.connectorUrl });
   t.teardown(() => connector.close());
   const cases = [
-    { fault: { operation: 'configuration', kind: 'timeout' as const }, kind: 'invalid-response', status: 503, message: /HTTP 503 without a GraphQL answer\. Body: \{"Message":"operation has timed out"\}/ },
-    { fault: { operation: 'configuration', kind: 'http-status' as const, status: 500 }, kind: 'invalid-response', status: 500, message: /HTTP 500/ },
-    { fault: { operation: 'configuration', kind: 'http-status' as const, status: 401, body: 'no' }, kind: 'invalid-response', status: 401, message: /HTTP 401/ },
-    { fault: { operation: 'configuration', kind: 'malformed-json' as const }, kind: 'invalid-response', status: undefined, message: /not a GraphQL result/ },
-    { fault: { operation: 'configuration', kind: 'graphql-error' as const, message: 'boom' }, kind: 'graphql', status: 200, message: /HTTP 200, boom\./ },
-    { fault: { operation: 'configuration', kind: 'tls-reject' as const }, kind: 'unreachable', status: undefined, message: /closed the connection/ },
+    {
+      fault: { operation: 'configuration', kind: 'timeout' as const },
+      kind: 'invalid-response',
+      status: 503,
+      message: /HTTP 503 without a GraphQL answer\. Body: \{"Message":"operation has timed out"\}/,
+    },
+    {
+      fault: { operation: 'configuration', kind: 'http-status' as const, status: 500 },
+      kind: 'invalid-response',
+      status: 500,
+      message: /HTTP 500/,
+    },
+    {
+      fault: { operation: 'configuration', kind: 'http-status' as const, status: 401, body: 'no' },
+      kind: 'invalid-response',
+      status: 401,
+      message: /HTTP 401/,
+    },
+    {
+      fault: { operation: 'configuration', kind: 'malformed-json' as const },
+      kind: 'invalid-response',
+      status: undefined,
+      message: /not a GraphQL result/,
+    },
+    {
+      fault: { operation: 'configuration', kind: 'graphql-error' as const, message: 'boom' },
+      kind: 'graphql',
+      status: 200,
+      message: /HTTP 200, boom\./,
+    },
+    {
+      fault: { operation: 'configuration', kind: 'tls-reject' as const },
+      kind: 'unreachable',
+      status: undefined,
+      message: /closed the connection/,
+    },
   ];
   for (const c of cases) {
     sim.control.armFault(c.fault);
@@ -288,12 +363,16 @@ t.test('an unreachable endpoint and a bad URL are reported clearly', async (t) =
   t.throws(() => new TokenSecuredConnector({ url: 'not a url' }), { name: 'TypeError', message: /not a valid URL/ });
   t.throws(() => new TokenSecuredConnector({ url: 'ftp://x/y' }), { message: /must be an https URL/ });
   await closed.close();
-  t.rejects(closed.configuration('abc'), { message: /is closed/ });
+  await t.rejects(closed.configuration('abc'), { message: /is closed/ });
 });
 
 t.test('the certificate-secured connector can be used as an object, too', async (t) => {
   const renewed = await renewCertificate({ ...tls, connectorUrl: sim.certSecuredConnectorUrl, clientCertificate, keyBits: KEY_BITS });
-  const connector = new CertificateSecuredConnector({ ...tls, url: sim.certSecuredConnectorUrl, clientCertificate: { keyPem: renewed.privateKeyPem, certificateChainPem: renewed.credentials.certificateChainPem } });
+  const connector = new CertificateSecuredConnector({
+    ...tls,
+    url: sim.certSecuredConnectorUrl,
+    clientCertificate: { keyPem: renewed.privateKeyPem, certificateChainPem: renewed.credentials.certificateChainPem },
+  });
   t.teardown(() => connector.close());
   const configuration = await connector.configuration();
   t.ok(configuration.subject);

@@ -25,7 +25,11 @@ sim.control.upsertApplication({
     {
       id: bigBundleId,
       name: 'big bundle',
-      apiDefinitions: Array.from({ length: 11 }, (_, i) => ({ id: `a0000000-0000-4000-8000-0000000000${10 + i}`, name: `api-${i}`, targetURL: `https://big.example.com/${i}` })),
+      apiDefinitions: Array.from({ length: 11 }, (_, i) => ({
+        id: `a0000000-0000-4000-8000-0000000000${10 + i}`,
+        name: `api-${i}`,
+        targetURL: `https://big.example.com/${i}`,
+      })),
       eventDefinitions: Array.from({ length: 6 }, (_, i) => ({ id: `e0000000-0000-4000-8000-0000000000${10 + i}`, name: `event-${i}` })),
       defaultInstanceAuth: {
         credential: { __typename: 'BasicCredentialData', username: 'big-user', password: 'big-password-secret' },
@@ -33,13 +37,29 @@ sim.control.upsertApplication({
         requestAuth: { csrf: { tokenEndpointURL: 'https://big.example.com/csrf' } },
       },
     },
-    ...Array.from({ length: 8 }, (_, i) => ({ id: `b0000000-0000-4000-8000-0000000000${20 + i}`, name: `small bundle ${i}`, apiDefinitions: [], eventDefinitions: [] })),
+    ...Array.from({ length: 8 }, (_, i) => ({
+      id: `b0000000-0000-4000-8000-0000000000${20 + i}`,
+      name: `small bundle ${i}`,
+      apiDefinitions: [],
+      eventDefinitions: [],
+    })),
   ],
 });
 
-const connection = await establishConnection({ caPem: sim.serverCaPem, connectorUrl: sim.connectorUrl, token: sim.mintToken(), keyBits: 2048 });
+const connection = await establishConnection({
+  caPem: sim.serverCaPem,
+  connectorUrl: sim.connectorUrl,
+  token: sim.mintToken(),
+  keyBits: 2048,
+});
 const clientCertificate = { keyPem: connection.privateKeyPem, certificateChainPem: connection.credentials.certificateChainPem };
-const director = new DirectorClient({ url: connection.managementInfo.directorUrl, tenant: sim.tenant, runtimeId: sim.runtimeId, clientCertificate, caPem: sim.serverCaPem });
+const director = new DirectorClient({
+  url: connection.managementInfo.directorUrl,
+  tenant: sim.tenant,
+  runtimeId: sim.runtimeId,
+  clientCertificate,
+  caPem: sim.serverCaPem,
+});
 t.teardown(() => director.close());
 
 const secretLines = [connection.privateKeyPem, connection.credentials.certificateChainPem]
@@ -47,7 +67,10 @@ const secretLines = [connection.privateKeyPem, connection.credentials.certificat
   .filter((line) => line.length > 20 && !line.startsWith('-----'));
 function assertNoSecrets(t: { notOk: (v: unknown, m: string) => void }, error: Error, label: string) {
   const text = error.message;
-  t.notOk(secretLines.some((line) => text.includes(line)) || /-----BEGIN|big-password-secret/.test(text), `${label}: no key, certificate or credential in the message`);
+  t.notOk(
+    secretLines.some((line) => text.includes(line)) || /-----BEGIN|big-password-secret/.test(text),
+    `${label}: no key, certificate or credential in the message`,
+  );
 }
 
 async function rejection(promise: Promise<unknown>): Promise<CompassError> {
@@ -76,14 +99,20 @@ function actual(config: RuntimeConfiguration) {
     .map((app) => ({
       id: app.id,
       name: app.name,
-      bundles: app.bundles.map((b) => ({ id: b.id, apis: b.apiDefinitions.map((a) => a.id).sort(), events: b.eventDefinitions.map((e) => e.id).sort() })).sort((x, y) => x.id.localeCompare(y.id)),
+      bundles: app.bundles
+        .map((b) => ({ id: b.id, apis: b.apiDefinitions.map((a) => a.id).sort(), events: b.eventDefinitions.map((e) => e.id).sort() }))
+        .sort((x, y) => x.id.localeCompare(y.id)),
     }))
     .sort((x, y) => x.id.localeCompare(y.id));
 }
 
-t.test('every Director operation validates against the upstream schema', { skip: upstreamSchemaDir() ? false : 'upstream schemas (../shared/spec/compass-schemas) absent' }, async (t) => {
-  for (const [name, text] of Object.entries(DIRECTOR_OPERATIONS)) t.same(validateOperation('director', text), [], name);
-});
+t.test(
+  'every Director operation validates against the upstream schema',
+  { skip: upstreamSchemaDir() ? false : 'upstream schemas (../shared/spec/compass-schemas) absent' },
+  async (t) => {
+    for (const [name, text] of Object.entries(DIRECTOR_OPERATIONS)) t.same(validateOperation('director', text), [], name);
+  },
+);
 
 t.test('follows every page of applications, bundles, API and event definitions', async (t) => {
   sim.control.clearCallLog();
@@ -110,9 +139,18 @@ t.test('follows every page of applications, bundles, API and event definitions',
   const calls = sim.control.callLog().filter((c) => c.surface === 'director');
   t.same(calls[0].operations, ['runtime', 'applicationsForRuntime'], 'one first query for labels and applications');
   t.equal(calls.filter((c) => c.operations.join() === 'applicationsForRuntime').length, 7, '7 more application pages');
-  t.ok(calls.some((c) => c.operations.join() === 'application'), 'nested pages fetched through application(id)');
-  t.ok(calls.every((c) => c.headers.tenant === sim.tenant), 'Tenant header on every request');
-  t.ok(calls.every((c) => c.variables !== undefined), 'arguments travel as variables');
+  t.ok(
+    calls.some((c) => c.operations.join() === 'application'),
+    'nested pages fetched through application(id)',
+  );
+  t.ok(
+    calls.every((c) => c.headers.tenant === sim.tenant),
+    'Tenant header on every request',
+  );
+  t.ok(
+    calls.every((c) => c.variables !== undefined),
+    'arguments travel as variables',
+  );
 });
 
 t.test('a failing later page fails the whole fetch', async (t) => {
@@ -140,7 +178,11 @@ t.test('a failing nested bundle page fails the whole fetch', async (t) => {
 t.test('a truncated page or a disagreeing totalCount fails the fetch', async (t) => {
   for (const [operation, kind, message] of [
     ['applicationsForRuntime', 'truncated-page', /applications of runtime .* has totalCount 31 but 29 items arrived|changed while paging/],
-    ['applicationsForRuntime', 'wrong-total-count', /applications of runtime .* changed while paging \(totalCount 32 on page 1, 31 on page 2\)/],
+    [
+      'applicationsForRuntime',
+      'wrong-total-count',
+      /applications of runtime .* changed while paging \(totalCount 32 on page 1, 31 on page 2\)/,
+    ],
     ['bundles', 'truncated-page', /bundles of application .*(has totalCount|changed while paging)/],
     ['apiDefinitions', 'wrong-total-count', /API definitions of bundle .*(has totalCount|changed while paging)/],
     ['eventDefinitions', 'wrong-total-count', /event definitions of bundle .*(has totalCount|changed while paging)/],
@@ -157,7 +199,13 @@ t.test('a truncated page or a disagreeing totalCount fails the fetch', async (t)
 });
 
 t.test('a wrong Tenant header surfaces the Director error with code 25', async (t) => {
-  const stranger = new DirectorClient({ url: sim.directorUrl, tenant: 'not-my-tenant', runtimeId: sim.runtimeId, clientCertificate, caPem: sim.serverCaPem });
+  const stranger = new DirectorClient({
+    url: sim.directorUrl,
+    tenant: 'not-my-tenant',
+    runtimeId: sim.runtimeId,
+    clientCertificate,
+    caPem: sim.serverCaPem,
+  });
   t.teardown(() => stranger.close());
   const error = await rejection(stranger.fetchRuntimeConfiguration(sim.runtimeId));
   t.equal(error.kind, 'graphql');
@@ -179,7 +227,11 @@ t.test('an unknown runtime fails instead of returning an empty list', async (t) 
 t.test('setRuntimeLabel upserts with variables; errors name the key and the new value', async (t) => {
   const label = await director.setRuntimeLabel(sim.runtimeId, 'runtime_eventServiceUrl', 'https://gateway.example.com/"quoted"');
   t.same(label, { key: 'runtime_eventServiceUrl', value: 'https://gateway.example.com/"quoted"' });
-  t.equal(sim.control.runtimeLabels(sim.runtimeId)?.runtime_eventServiceUrl, 'https://gateway.example.com/"quoted"', 'quotes survive: no string interpolation');
+  t.equal(
+    sim.control.runtimeLabels(sim.runtimeId)?.runtime_eventServiceUrl,
+    'https://gateway.example.com/"quoted"',
+    'quotes survive: no string interpolation',
+  );
   const config = await director.fetchRuntimeConfiguration(sim.runtimeId);
   t.equal(config.runtimeLabels.runtime_eventServiceUrl, 'https://gateway.example.com/"quoted"');
 

@@ -1,9 +1,19 @@
 // Pure parts of the Director client: page consistency rules and the checks of the answer's shape.
 import t from 'tap';
 import { collectPages, readPage, IncompleteListError, type DirectorPage } from '../../adapters/compass/director-paging.js';
-import { readApiDefinition, readAuth, readEventDefinition, readLabels, MalformedDirectorDataError } from '../../adapters/compass/director-response.js';
+import {
+  readApiDefinition,
+  readAuth,
+  readEventDefinition,
+  readLabels,
+  MalformedDirectorDataError,
+} from '../../adapters/compass/director-response.js';
 
-const page = (ids: string[], totalCount: number, endCursor = '', hasNextPage = false): DirectorPage => ({ data: ids.map((id) => ({ id })), pageInfo: { endCursor, hasNextPage }, totalCount });
+const page = (ids: string[], totalCount: number, endCursor = '', hasNextPage = false): DirectorPage => ({
+  data: ids.map((id) => ({ id })),
+  pageInfo: { endCursor, hasNextPage },
+  totalCount,
+});
 const idOf = (item: unknown) => (item as { id?: string }).id;
 /** The page items as they are: these tests are about paging, not about reading items. */
 const asIs = (item: unknown) => item as { id: string };
@@ -20,7 +30,12 @@ t.test('refuses every kind of incomplete or inconsistent list', async (t) => {
   const cases: [string, DirectorPage, (after: string) => Promise<DirectorPage>, RegExp][] = [
     ['no cursor', page(['a'], 2, '', true), async () => page([], 2), /page 1 of the apps says more follow but gives no endCursor/],
     ['repeating cursor', page(['a'], 3, 'c1', true), async () => page(['b'], 3, 'c1', true), /cursor after page 2 repeats an earlier one/],
-    ['total changes', page(['a'], 2, 'c1', true), async () => page(['b'], 3), /changed while paging \(totalCount 2 on page 1, 3 on page 2\)/],
+    [
+      'total changes',
+      page(['a'], 2, 'c1', true),
+      async () => page(['b'], 3),
+      /changed while paging \(totalCount 2 on page 1, 3 on page 2\)/,
+    ],
     ['fewer items than totalCount', page(['a'], 2), async () => page([], 2), /has totalCount 2 but 1 items arrived over 1 page/],
     ['duplicate id', page(['a'], 2, 'c1', true), async () => page(['a'], 2), /returned id a twice/],
   ];
@@ -28,9 +43,14 @@ t.test('refuses every kind of incomplete or inconsistent list', async (t) => {
     await t.rejects(collectPages('apps', first, next, asIs), { name: 'IncompleteListError', message }, name);
   }
   await t.rejects(
-    collectPages('apps', page(['a'], 2, 'c1', true), async () => {
-      throw new Error('HTTP 503');
-    }, asIs),
+    collectPages(
+      'apps',
+      page(['a'], 2, 'c1', true),
+      async () => {
+        throw new Error('HTTP 503');
+      },
+      asIs,
+    ),
     { message: /^page 2 of the apps: HTTP 503$/ },
   );
 });
@@ -41,14 +61,17 @@ t.test('reads each page as it arrives, with the next page already requested', as
   const items = await collectPages(
     'apps',
     page(['a'], 4, 'c1', true),
-    async (after) => (events.push(`fetch ${after}`), pages[after]!),
+    async (after) => (events.push(`fetch ${after}`), pages[after]),
     async (item) => {
       const { id } = item as { id: string };
       events.push(`read ${id}`);
       return { id, upper: id.toUpperCase() };
     },
   );
-  t.same(items.map((item) => item.upper), ['A', 'B', 'C', 'D']);
+  t.same(
+    items.map((item) => item.upper),
+    ['A', 'B', 'C', 'D'],
+  );
   t.same(events, ['fetch c1', 'read a', 'fetch c2', 'read b', 'read c', 'read d']);
 });
 
@@ -56,29 +79,44 @@ t.test('a failure to read an item fails the list as it is; a failed prefetch sti
   const malformed = new Error('application x: field name is not a non-empty string');
   let prefetchSettled = false;
   await t.rejects(
-    collectPages('apps', page(['a'], 2, 'c1', true), async () => {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      prefetchSettled = true;
-      return page(['b'], 2);
-    }, () => {
-      throw malformed;
-    }),
+    collectPages(
+      'apps',
+      page(['a'], 2, 'c1', true),
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        prefetchSettled = true;
+        return page(['b'], 2);
+      },
+      () => {
+        throw malformed;
+      },
+    ),
     malformed,
   );
   t.ok(prefetchSettled, 'the failure comes only after the prefetched page settled: no request outlives the fetch');
   await t.rejects(
-    collectPages('apps', page(['a', 'b'], 3, 'c1', true), async () => {
-      throw new Error('HTTP 503');
-    }, async (item) => {
-      await new Promise((resolve) => setTimeout(resolve, 5)); // the prefetch fails while the page is read
-      return asIs(item);
-    }),
+    collectPages(
+      'apps',
+      page(['a', 'b'], 3, 'c1', true),
+      async () => {
+        throw new Error('HTTP 503');
+      },
+      async (item) => {
+        await new Promise((resolve) => setTimeout(resolve, 5)); // the prefetch fails while the page is read
+        return asIs(item);
+      },
+    ),
     { message: /^page 2 of the apps: HTTP 503$/ },
   );
   await t.rejects(
-    collectPages('apps', page(['a'], 2, 'c1', true), () => {
-      throw new Error('synchronous failure');
-    }, asIs),
+    collectPages(
+      'apps',
+      page(['a'], 2, 'c1', true),
+      () => {
+        throw new Error('synchronous failure');
+      },
+      asIs,
+    ),
     { message: /^page 2 of the apps: synchronous failure$/ },
   );
 });
@@ -92,9 +130,16 @@ t.test('checks the shape of a page', async (t) => {
 });
 
 t.test('reads definitions, labels and auths, and rejects wrong types', async (t) => {
-  t.same(readApiDefinition({ id: 'a', name: 'n', targetURL: 'https://x', group: 'ignored' }, 'api'), { id: 'a', name: 'n', targetURL: 'https://x' }, 'only what the conversion reads');
+  t.same(
+    readApiDefinition({ id: 'a', name: 'n', targetURL: 'https://x', group: 'ignored' }, 'api'),
+    { id: 'a', name: 'n', targetURL: 'https://x' },
+    'only what the conversion reads',
+  );
   t.same(readEventDefinition({ id: 'e', name: 'n' }, 'event'), { id: 'e', name: 'n' });
-  t.throws(() => readApiDefinition({ id: 'a', name: 'n' }, 'api'), { name: 'MalformedDirectorDataError', message: /api a: field targetURL is not a string/ });
+  t.throws(() => readApiDefinition({ id: 'a', name: 'n' }, 'api'), {
+    name: 'MalformedDirectorDataError',
+    message: /api a: field targetURL is not a string/,
+  });
   t.throws(() => readEventDefinition({ id: '', name: 'n' }, 'event'), { message: /field id is not a non-empty string/ });
   t.throws(() => readEventDefinition({ id: 'e', name: 7 }, 'event'), { message: /event e: field name is not a non-empty string/ });
   t.throws(() => readEventDefinition([], 'event'), { message: /event is not an object/ });
@@ -104,15 +149,27 @@ t.test('reads definitions, labels and auths, and rejects wrong types', async (t)
   t.throws(() => readLabels('[1]', 'labels'), { message: /are not a JSON object/ });
   t.throws(() => readLabels('{', 'labels'), { message: /not JSON/ });
 
-  t.same(readAuth({ credential: { __typename: 'OAuthCredentialData', clientId: 'c', clientSecret: 's', url: 'https://t' }, additionalQueryParams: '{"q":["1"]}', requestAuth: { csrf: null } }, 'b'), {
-    credential: { __typename: 'OAuthCredentialData', clientId: 'c', clientSecret: 's', url: 'https://t' },
-    additionalHeaders: null,
-    additionalQueryParams: { q: ['1'] },
-    requestAuth: { csrf: null },
+  t.same(
+    readAuth(
+      {
+        credential: { __typename: 'OAuthCredentialData', clientId: 'c', clientSecret: 's', url: 'https://t' },
+        additionalQueryParams: '{"q":["1"]}',
+        requestAuth: { csrf: null },
+      },
+      'b',
+    ),
+    {
+      credential: { __typename: 'OAuthCredentialData', clientId: 'c', clientSecret: 's', url: 'https://t' },
+      additionalHeaders: null,
+      additionalQueryParams: { q: ['1'] },
+      requestAuth: { csrf: null },
+    },
+  );
+  t.same(readAuth({ credential: { __typename: 'CertificateOAuthCredentialData' } }, 'b')?.credential, {
+    __typename: 'CertificateOAuthCredentialData',
   });
-  t.same(readAuth({ credential: { __typename: 'CertificateOAuthCredentialData' } }, 'b')?.credential, { __typename: 'CertificateOAuthCredentialData' });
   t.equal(readAuth(null, 'b'), null);
-  const bad = t.throws(() => readAuth({ credential: { __typename: 'BasicCredentialData', username: 'u', password: 42 } }, 'b')) as unknown as Error;
+  const bad = t.throws(() => readAuth({ credential: { __typename: 'BasicCredentialData', username: 'u', password: 42 } }, 'b')) as Error;
   t.match(bad.message, /credential\.password is not a string/);
   t.throws(() => readAuth({ additionalHeaders: { h: [1] } }, 'b'), { message: /additionalHeaders\.h is not a list of strings/ });
   t.throws(() => readAuth({ additionalHeaders: [] }, 'b'), MalformedDirectorDataError);

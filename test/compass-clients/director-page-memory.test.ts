@@ -30,10 +30,21 @@ const bigBundle = (lastApiName: string) => ({
 });
 sim.control.upsertApplication({ id: bigAppId, name: 'big-app', description: 'continues on nested pages', bundles: [bigBundle('api-10')] });
 
-const connection = await establishConnection({ caPem: sim.serverCaPem, connectorUrl: sim.connectorUrl, token: sim.mintToken(), keyBits: 2048 });
+const connection = await establishConnection({
+  caPem: sim.serverCaPem,
+  connectorUrl: sim.connectorUrl,
+  token: sim.mintToken(),
+  keyBits: 2048,
+});
 const clientCertificate = { keyPem: connection.privateKeyPem, certificateChainPem: connection.credentials.certificateChainPem };
 const directorUrl = connection.managementInfo.directorUrl;
-const director = new DirectorClient({ url: directorUrl, tenant: sim.tenant, runtimeId: sim.runtimeId, clientCertificate, caPem: sim.serverCaPem });
+const director = new DirectorClient({
+  url: directorUrl,
+  tenant: sim.tenant,
+  runtimeId: sim.runtimeId,
+  clientCertificate,
+  caPem: sim.serverCaPem,
+});
 t.teardown(() => director.close());
 
 const memory = new DirectorPageMemory();
@@ -43,7 +54,8 @@ const fresh = async () => content(await director.fetchRuntimeConfiguration(sim.r
 const content = ({ runtimeLabels, applications }: RuntimeConfiguration) => ({ runtimeLabels, applications });
 const byId = (config: RuntimeConfiguration) => new Map(config.applications.map((app) => [app.id, app]));
 const pageOf = (config: RuntimeConfiguration, id: string) => Math.floor(config.applications.findIndex((app) => app.id === id) / PAGE);
-const applicationPages = () => sim.control.callLog().filter((c) => c.surface === 'director' && c.operations.includes('applicationsForRuntime')).length;
+const applicationPages = () =>
+  sim.control.callLog().filter((c) => c.surface === 'director' && c.operations.includes('applicationsForRuntime')).length;
 
 let previous: RuntimeConfiguration;
 
@@ -71,7 +83,7 @@ t.test('unchanged answers come back as the same application objects, equal to a 
 });
 
 t.test('a changed application is read afresh with its page; the other pages stay remembered', async (t) => {
-  const target = previous.applications[5]!; // page 2
+  const target = previous.applications[5]; // page 2
   sim.control.upsertApplication({ id: target.id, description: 'changed in Compass' });
   const after = await withMemory();
   t.same(content(after), await fresh(), 'equal to a fetch without the memory');
@@ -79,8 +91,15 @@ t.test('a changed application is read afresh with its page; the other pages stay
   t.equal(changed.description, 'changed in Compass');
   const before = byId(previous);
   const samePage = (app: DirectorApplication) => pageOf(after, app.id) === pageOf(after, target.id);
-  t.ok(after.applications.filter(samePage).every((app) => before.get(app.id) !== app), 'its page is read again');
-  t.equal(after.applications.filter((app) => !samePage(app) && before.get(app.id) === app).length, 24, 'the other remembered pages are reused');
+  t.ok(
+    after.applications.filter(samePage).every((app) => before.get(app.id) !== app),
+    'its page is read again',
+  );
+  t.equal(
+    after.applications.filter((app) => !samePage(app) && before.get(app.id) === app).length,
+    24,
+    'the other remembered pages are reused',
+  );
   previous = after;
 });
 
@@ -88,9 +107,9 @@ t.test('a change only on a nested page of a continued list is seen', async (t) =
   // The application page's own answer is identical; only the third page of the definitions differs.
   sim.control.upsertBundle(bigAppId, bigBundle('api-10-renamed'));
   const after = await withMemory();
-  const apis = byId(after).get(bigAppId)!.bundles[0]!.apiDefinitions;
+  const apis = byId(after).get(bigAppId)!.bundles[0].apiDefinitions;
   t.equal(apis.length, 11);
-  t.equal(apis[10]!.name, 'api-10-renamed', 'the continued definitions are fetched again');
+  t.equal(apis[10].name, 'api-10-renamed', 'the continued definitions are fetched again');
   t.same(content(after), await fresh());
   previous = after;
 });
@@ -107,7 +126,7 @@ t.test('runtime labels changed in Compass are read with the first page', async (
 
 t.test('a failed fetch costs nothing but time: the next one is complete and correct', async (t) => {
   await withMemory();
-  sim.control.upsertApplication({ id: previous.applications[13]!.id, name: 'renamed-after-failure' });
+  sim.control.upsertApplication({ id: previous.applications[13].id, name: 'renamed-after-failure' });
   sim.control.armFault({ operation: 'applicationsForRuntime', kind: 'graphql-error', skip: 2 });
   await t.rejects(withMemory(), /incomplete|failed/i);
   const after = await withMemory();
@@ -124,8 +143,16 @@ t.test('the transport reports a known answer by its digest without parsing it', 
   if (first.known !== undefined) throw new Error('nothing was known yet');
   t.match(first.digest, /^[A-Za-z0-9+/]{43}=$/, 'a sha256 digest of the answer');
   transport.knownAnswers = new Set([first.digest!]);
-  t.same(await transport.requestWithDigest(APPLICATIONS_PAGE_QUERY, variables, options), { known: first.digest }, 'the same answer again is known');
-  await t.rejects(transport.request(APPLICATIONS_PAGE_QUERY, variables, options), /only requestWithDigest/, 'a plain request cannot be handed a known answer');
+  t.same(
+    await transport.requestWithDigest(APPLICATIONS_PAGE_QUERY, variables, options),
+    { known: first.digest },
+    'the same answer again is known',
+  );
+  await t.rejects(
+    transport.request(APPLICATIONS_PAGE_QUERY, variables, options),
+    /only requestWithDigest/,
+    'a plain request cannot be handed a known answer',
+  );
   const other = await transport.requestWithDigest<object>(APPLICATIONS_PAGE_QUERY, { ...variables, nestedFirst: 1 }, options);
   t.ok(other.known === undefined && other.digest !== first.digest, 'another answer is parsed and has its own digest');
 });
@@ -135,7 +162,8 @@ t.test('an application whose bundles continue on later pages is read afresh, and
   // its six bundles take two nested pages, the change is in the last one.
   const appId = '00000000-0000-4000-8000-000000000003';
   const bundleIds = Array.from({ length: 6 }, (_, i) => `b0000000-0000-4000-8000-0000000000${10 + i}`);
-  const bundles = (lastName: string) => bundleIds.map((id, i) => ({ id, name: i === 5 ? lastName : `bundle-${i}`, apiDefinitions: [], eventDefinitions: [] }));
+  const bundles = (lastName: string) =>
+    bundleIds.map((id, i) => ({ id, name: i === 5 ? lastName : `bundle-${i}`, apiDefinitions: [], eventDefinitions: [] }));
   sim.control.upsertApplication({ id: appId, name: 'many-bundles', bundles: bundles('bundle-5') });
   const first = await withMemory();
   t.equal(pageOf(first, appId), 0, 'on the first page');
@@ -144,8 +172,8 @@ t.test('an application whose bundles continue on later pages is read afresh, and
   t.not(again.applications[0], first.applications[0], 'the first page is not taken from the memory: its application continued');
   t.equal(again.applications[PAGE], first.applications[PAGE], 'the second page is');
 
-  sim.control.upsertBundle(appId, bundles('bundle-5-renamed')[5]!);
+  sim.control.upsertBundle(appId, bundles('bundle-5-renamed')[5]);
   const after = await withMemory();
-  t.equal(byId(after).get(appId)!.bundles[5]!.name, 'bundle-5-renamed', 'the change on the second bundles page is seen');
+  t.equal(byId(after).get(appId)!.bundles[5].name, 'bundle-5-renamed', 'the change on the second bundles page is seen');
   t.same(content(after), await fresh(), 'equal to a fetch without the memory');
 });

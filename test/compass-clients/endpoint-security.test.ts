@@ -40,9 +40,16 @@ t.test('an http:// Compass URL is refused before anything is sent; the lab setti
   const url = `${recorder.httpOrigin}/connector/graphql`;
   const refused = thrown(() => new TokenSecuredConnector({ ...tls, url, urlSource: 'CONNECTOR_URL of Secret kyma-system/x' }));
   t.equal(refused.kind, 'insecure-url');
-  t.match(refused.message, /refused the plain http URL http:\/\/127\.0\.0\.1:\d+\/connector\/graphql \(CONNECTOR_URL of Secret kyma-system\/x\)/);
+  t.match(
+    refused.message,
+    /refused the plain http URL http:\/\/127\.0\.0\.1:\d+\/connector\/graphql \(CONNECTOR_URL of Secret kyma-system\/x\)/,
+  );
   t.match(refused.message, /APP_ALLOW_INSECURE_COMPASS_HTTP=true/, 'the error names the lab setting');
-  t.equal(thrown(() => new GraphQLTransport({ url: url.toUpperCase().replace('HTTP:', 'http:') })).kind, 'insecure-url', 'whatever the letter case');
+  t.equal(
+    thrown(() => new GraphQLTransport({ url: url.toUpperCase().replace('HTTP:', 'http:') })).kind,
+    'insecure-url',
+    'whatever the letter case',
+  );
   await new Promise((resolve) => setTimeout(resolve, 100));
   t.equal(recorder.connections, 0, 'nothing arrived at the listener');
 
@@ -52,14 +59,18 @@ t.test('an http:// Compass URL is refused before anything is sent; the lab setti
   const error = await rejection(allowed.configuration('lab-token-value'));
   t.equal(error.status, 503, 'the listener answered');
   t.equal(recorder.arrivals.length, 1, 'with the lab setting the request goes out');
-  t.match(recorder.arrivals[0]!.httpHead, /^POST \/connector\/graphql HTTP\/1\.1/);
-  t.match(recorder.arrivals[0]!.httpHead, /connector-token: lab-token-value/i, 'in cleartext: which is why it is refused by default');
+  t.match(recorder.arrivals[0].httpHead, /^POST \/connector\/graphql HTTP\/1\.1/);
+  t.match(recorder.arrivals[0].httpHead, /connector-token: lab-token-value/i, 'in cleartext: which is why it is refused by default');
   t.same(warnings, [`insecure connection to Compass ${url}: plain http, unencrypted`], 'the new connection is announced');
 });
 
 t.test('skipping TLS verification announces every new connection, and only new ones', async (t) => {
   const warnings: string[] = [];
-  const transport = new GraphQLTransport({ url: sim.connectorUrl, insecureSkipVerify: true, onInsecureConnection: (w) => warnings.push(w) });
+  const transport = new GraphQLTransport({
+    url: sim.connectorUrl,
+    insecureSkipVerify: true,
+    onInsecureConnection: (w) => warnings.push(w),
+  });
   t.teardown(() => transport.close());
   const verified = new GraphQLTransport({ ...tls, url: sim.connectorUrl, onInsecureConnection: (w) => warnings.push(`verified: ${w}`) });
   t.teardown(() => verified.close());
@@ -67,7 +78,11 @@ t.test('skipping TLS verification announces every new connection, and only new o
     await rejection(transport.request('query { configuration { token { token } } }', {}, { operation: 'configuration' }));
     await rejection(verified.request('query { configuration { token { token } } }', {}, { operation: 'configuration' }));
   }
-  t.same(warnings, [`insecure connection to Compass ${sim.connectorUrl}: the server certificate is not verified (APP_SKIP_COMPASS_TLS_VERIFY)`], 'one warning for one kept-alive connection; none for the verified client');
+  t.same(
+    warnings,
+    [`insecure connection to Compass ${sim.connectorUrl}: the server certificate is not verified (APP_SKIP_COMPASS_TLS_VERIFY)`],
+    'one warning for one kept-alive connection; none for the verified client',
+  );
 });
 
 t.test('http:// management URLs in the Connector answer are refused before the CSR is signed', async (t) => {
@@ -75,17 +90,33 @@ t.test('http:// management URLs in the Connector answer are refused before the C
   sim.control.armFault({ operation: 'configuration', kind: 'http-management-info', httpOrigin: recorder.httpOrigin });
   const error = await rejection(establishConnection({ ...tls, connectorUrl: sim.connectorUrl, token: sim.mintToken(), keyBits: KEY_BITS }));
   t.equal(error.kind, 'insecure-url');
-  t.match(error.message, /answered with an insecure URL: refused the plain http URL http:\/\/127\.0\.0\.1:\d+\/director\/graphql \(managementPlaneInfo\.directorURL/);
-  t.same(sim.control.callLog().flatMap((c) => c.operations), ['configuration'], 'no signCertificateSigningRequest followed');
+  t.match(
+    error.message,
+    /answered with an insecure URL: refused the plain http URL http:\/\/127\.0\.0\.1:\d+\/director\/graphql \(managementPlaneInfo\.directorURL/,
+  );
+  t.same(
+    sim.control.callLog().flatMap((c) => c.operations),
+    ['configuration'],
+    'no signCertificateSigningRequest followed',
+  );
   t.equal(recorder.connections, 1, 'and nothing more arrived at the listener (the one earlier arrival was the lab case)');
 
   const issued = await establishConnection({ ...tls, connectorUrl: sim.connectorUrl, token: sim.mintToken(), keyBits: KEY_BITS });
   sim.control.armFault({ operation: 'configuration', kind: 'http-management-info' });
-  const connector = new CertificateSecuredConnector({ ...tls, url: sim.certSecuredConnectorUrl, clientCertificate: { keyPem: issued.privateKeyPem, certificateChainPem: issued.credentials.certificateChainPem } });
+  const connector = new CertificateSecuredConnector({
+    ...tls,
+    url: sim.certSecuredConnectorUrl,
+    clientCertificate: { keyPem: issued.privateKeyPem, certificateChainPem: issued.credentials.certificateChainPem },
+  });
   t.teardown(() => connector.close());
   const maintenance = await rejection(connector.configuration());
   t.equal(maintenance.kind, 'insecure-url', 'the certificate-secured answer too');
-  const lab = new CertificateSecuredConnector({ ...tls, allowPlainHttp: true, url: sim.certSecuredConnectorUrl, clientCertificate: { keyPem: issued.privateKeyPem, certificateChainPem: issued.credentials.certificateChainPem } });
+  const lab = new CertificateSecuredConnector({
+    ...tls,
+    allowPlainHttp: true,
+    url: sim.certSecuredConnectorUrl,
+    clientCertificate: { keyPem: issued.privateKeyPem, certificateChainPem: issued.credentials.certificateChainPem },
+  });
   t.teardown(() => lab.close());
   sim.control.armFault({ operation: 'configuration', kind: 'http-management-info' });
   t.match((await lab.configuration()).managementInfo.directorUrl, /^http:\/\//, 'accepted with the lab setting');
@@ -117,17 +148,25 @@ t.test('a token echoed by an error body is removed by value, short or JWT-shaped
       const error = await rejection(connector.configuration(token));
       const text = `${error.message} ${JSON.stringify(error)}`;
       t.notOk(text.includes(token), `HTTP ${status} echo of a ${token.length}-character token: not in the error`);
-      t.match(error.message, status === 200 ? /Failed to authenticate with one time token \[REDACTED\]/ : /one-time token \[REDACTED\] is not valid/);
+      t.match(
+        error.message,
+        status === 200 ? /Failed to authenticate with one time token \[REDACTED\]/ : /one-time token \[REDACTED\] is not valid/,
+      );
     }
   }
   // A token the agent never sent is not registered, but the JWT pattern still catches that shape.
   registerSecret('abc'); // too short to register: messages would be garbled
-  sim.control.armFault({ operation: 'configuration', kind: 'http-status', status: 502, body: `upstream refused eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.abcd: ${'lorem ipsum '.repeat(500)}` });
+  sim.control.armFault({
+    operation: 'configuration',
+    kind: 'http-status',
+    status: 502,
+    body: `upstream refused eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.abcd: ${'lorem ipsum '.repeat(500)}`,
+  });
   const long = await rejection(connector.configuration('another-token'));
   t.ok(long.message.length < MAX_UPSTREAM_TEXT + 400, `a 5 kB body is cut (message of ${long.message.length} characters)`);
   t.match(long.message, /more characters\)/);
   t.match(long.message, /upstream refused \[REDACTED\]: lorem/, 'the JWT-shaped token is caught by its shape');
   sim.control.armFault({ operation: 'configuration', kind: 'graphql-error', message: `bad ${'dolor sit '.repeat(500)}` });
   const graphql = await rejection(connector.configuration('another-token'));
-  t.ok(graphql.graphqlErrors[0]!.message.length <= MAX_UPSTREAM_TEXT + 40, 'a long GraphQL error message is cut');
+  t.ok(graphql.graphqlErrors[0].message.length <= MAX_UPSTREAM_TEXT + 40, 'a long GraphQL error message is cut');
 });

@@ -24,21 +24,26 @@ const server = http.createServer((req, res) => {
 server.on('connection', () => connections.push(Date.now()));
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
 const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-const { fetch, close } = createHttpsFetch({});
+const httpsFetch = createHttpsFetch({});
+const { fetch } = httpsFetch;
 t.teardown(() => {
-  close();
+  httpsFetch.close();
   server.closeAllConnections();
   server.close();
 });
 
 t.test('posts the string body with its headers and answers a Response', async (t) => {
-  const response = await fetch(`${base}/graphql`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'x-request-id': 'r-1' }, body: '{"query":"{a}"}' });
+  const response = await fetch(`${base}/graphql`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'x-request-id': 'r-1' },
+    body: '{"query":"{a}"}',
+  });
   t.equal(response.status, 200);
   t.ok(response.ok);
   t.equal(response.headers.get('content-type'), 'application/json');
   t.equal(response.headers.get('set-cookie'), 'a=1, b=2', 'repeated headers are all kept');
   t.same(await response.json(), { data: { echo: '{"query":"{a}"}' } });
-  const last = received[received.length - 1]!;
+  const last = received[received.length - 1];
   t.equal(last.method, 'POST');
   t.equal(last.headers['x-request-id'], 'r-1');
   t.equal(last.headers['content-length'], String(Buffer.byteLength('{"query":"{a}"}')));
@@ -74,17 +79,20 @@ t.test('bodies other than strings are refused rather than sent wrong', async (t)
 
 t.test('substituteBody sees the chunks of each body and may replace it', async (t) => {
   const seen: string[] = [];
-  const substituting = createHttpsFetch({}, {
-    substituteBody: (chunks) => {
-      const text = Buffer.concat(chunks).toString();
-      seen.push(text);
-      return text.includes('"replace me"') ? 'replaced' : undefined;
+  const substituting = createHttpsFetch(
+    {},
+    {
+      substituteBody: (chunks) => {
+        const text = Buffer.concat(chunks).toString();
+        seen.push(text);
+        return text.includes('"replace me"') ? 'replaced' : undefined;
+      },
     },
-  });
+  );
   t.teardown(() => substituting.close());
   const replaced = await substituting.fetch(`${base}/graphql`, { method: 'POST', body: 'replace me' });
   t.equal(await replaced.text(), 'replaced', 'the substitute is the body');
-  t.equal(replaced.headers.get('content-type'), 'application/json', 'status and headers stay the answer\'s');
+  t.equal(replaced.headers.get('content-type'), 'application/json', "status and headers stay the answer's");
   const kept = await substituting.fetch(`${base}/graphql`, { method: 'POST', body: 'keep me' });
   t.same(await kept.json(), { data: { echo: 'keep me' } }, 'undefined keeps the answer as it came');
   t.same(seen, [JSON.stringify({ data: { echo: 'replace me' } }), JSON.stringify({ data: { echo: 'keep me' } })]);

@@ -26,10 +26,34 @@ t.test('each code and message', async (t) => {
     [{ code: 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED' }, 'certificate-refused', 'certificate expired'],
     [{ code: 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN' }, 'certificate-refused', 'certificate unknown'],
     [{ code: 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA' }, 'certificate-refused', 'unknown ca'],
-    [{ code: 'EPROTO', message: 'write EPROTO 80AC:error:0A000415:SSL routines:ssl3_read_bytes:sslv3 alert certificate expired:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 45' }, 'certificate-refused', 'certificate expired'],
-    [{ code: 'EPROTO', message: 'write EPROTO 80AC:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 48' }, 'certificate-refused', 'unknown ca'],
+    [
+      {
+        code: 'EPROTO',
+        message:
+          'write EPROTO 80AC:error:0A000415:SSL routines:ssl3_read_bytes:sslv3 alert certificate expired:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 45',
+      },
+      'certificate-refused',
+      'certificate expired',
+    ],
+    [
+      {
+        code: 'EPROTO',
+        message:
+          'write EPROTO 80AC:error:0A000418:SSL routines:ssl3_read_bytes:tlsv1 alert unknown ca:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 48',
+      },
+      'certificate-refused',
+      'unknown ca',
+    ],
     [{ code: 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE' }, 'tls-alert', 'handshake failure'],
-    [{ code: 'EPROTO', message: 'write EPROTO 80AC:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 40' }, 'tls-alert', 'handshake failure'],
+    [
+      {
+        code: 'EPROTO',
+        message:
+          'write EPROTO 80AC:error:0A000410:SSL routines:ssl3_read_bytes:sslv3 alert handshake failure:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1605:SSL alert number 40',
+      },
+      'tls-alert',
+      'handshake failure',
+    ],
     [{ code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED' }, 'tls-alert', 'certificate required'],
     [{ code: 'ERR_SSL_TLSV1_ALERT_ACCESS_DENIED' }, 'tls-alert', 'access denied'],
     [{ code: 'ERR_SSL_TLSV1_ALERT_INTERNAL_ERROR' }, 'tls-alert', 'internal error'],
@@ -44,18 +68,34 @@ t.test('each code and message', async (t) => {
 });
 
 /** One POST over a fresh connection with Node's own client, pinned to a TLS version: the error, if any. */
-function failureOf(sim: CompassSim, version: 'TLSv1.2' | 'TLSv1.3', credentials?: { cert: string; key: string }): Promise<NodeJS.ErrnoException | undefined> {
+function failureOf(
+  sim: CompassSim,
+  version: 'TLSv1.2' | 'TLSv1.3',
+  credentials?: { cert: string; key: string },
+): Promise<NodeJS.ErrnoException | undefined> {
   return new Promise((resolve) => {
-    const req = request(sim.certSecuredConnectorUrl, { method: 'POST', ca: sim.serverCaPem, agent: false, minVersion: version, maxVersion: version, ...credentials, headers: { 'content-type': 'application/json' } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(undefined));
-    });
+    const req = request(
+      sim.certSecuredConnectorUrl,
+      {
+        method: 'POST',
+        ca: sim.serverCaPem,
+        agent: false,
+        minVersion: version,
+        maxVersion: version,
+        ...credentials,
+        headers: { 'content-type': 'application/json' },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(undefined));
+      },
+    );
     req.on('error', (error) => resolve(error));
     req.end(JSON.stringify({ query: configurationQuery }));
   });
 }
 
-t.test('the errors Node reports for the gateway\'s answers, in TLS 1.2 and TLS 1.3', async (t) => {
+t.test("the errors Node reports for the gateway's answers, in TLS 1.2 and TLS 1.3", async (t) => {
   const sim = await startCompassSim({ certificateValidityMs: 60_000 });
   const plain = agentFor(sim.serverCaPem);
   t.teardown(async () => {
@@ -73,9 +113,17 @@ t.test('the errors Node reports for the gateway\'s answers, in TLS 1.2 and TLS 1
   for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
     t.equal(await failureOf(sim, version, valid), undefined, `${version}: the Connector's certificate is answered`);
     const refused = await failureOf(sim, version, foreign);
-    t.match(describeNetworkFailure(refused!), { kind: 'certificate-refused', alert: 'unknown ca' }, `${version}: a foreign CA (${refused?.code})`);
+    t.match(
+      describeNetworkFailure(refused!),
+      { kind: 'certificate-refused', alert: 'unknown ca' },
+      `${version}: a foreign CA (${refused?.code})`,
+    );
     const none = await failureOf(sim, version);
-    t.match(describeNetworkFailure(none!), { kind: 'tls-alert', alert: version === 'TLSv1.3' ? 'certificate required' : 'handshake failure' }, `${version}: no certificate (${none?.code})`);
+    t.match(
+      describeNetworkFailure(none!),
+      { kind: 'tls-alert', alert: version === 'TLSv1.3' ? 'certificate required' : 'handshake failure' },
+      `${version}: no certificate (${none?.code})`,
+    );
     sim.control.armFault({ operation: '*', surface: 'connector-mtls', kind: 'connection-reset' });
     const reset = await failureOf(sim, version, valid);
     t.match(describeNetworkFailure(reset!), { kind: 'closed', code: 'ECONNRESET' }, `${version}: a reset`);
@@ -83,6 +131,10 @@ t.test('the errors Node reports for the gateway\'s answers, in TLS 1.2 and TLS 1
   sim.control.advanceClock(61_000);
   for (const version of ['TLSv1.2', 'TLSv1.3'] as const) {
     const expired = await failureOf(sim, version, valid);
-    t.match(describeNetworkFailure(expired!), { kind: 'certificate-refused', alert: 'certificate expired' }, `${version}: expired on the simulator clock (${expired?.code})`);
+    t.match(
+      describeNetworkFailure(expired!),
+      { kind: 'certificate-refused', alert: 'certificate expired' },
+      `${version}: expired on the simulator clock (${expired?.code})`,
+    );
   }
 });

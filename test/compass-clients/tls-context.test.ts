@@ -10,12 +10,20 @@ import { FAKE_PRIVATE_KEY_PEM } from '../fixtures/fake-pem.js';
 const ca = await createCertificateAuthority('tls-context-test-ca');
 const alice = await issueClientCertificate(ca, 'CN=alice');
 const bob = await issueClientCertificate(ca, 'CN=bob');
-const material = (client: { keyPem: string; certPem: string }) => ({ caPem: ca.certPem, keyPem: client.keyPem, certificateChainPem: client.certPem });
+const material = (client: { keyPem: string; certPem: string }) => ({
+  caPem: ca.certPem,
+  keyPem: client.keyPem,
+  certificateChainPem: client.certPem,
+});
 
 t.test('the same material gives the same context; other material another one', async (t) => {
   const first = secureContextFor(material(alice));
   t.equal(secureContextFor(material(alice)), first, 'built once, then shared');
-  t.equal(secureContextFor({ ...material(alice), keyPem: Buffer.from(alice.keyPem).toString() }), first, 'by content, not by string identity');
+  t.equal(
+    secureContextFor({ ...material(alice), keyPem: Buffer.from(alice.keyPem).toString() }),
+    first,
+    'by content, not by string identity',
+  );
   t.not(secureContextFor(material(bob)), first, 'a renewed client certificate gets its own context');
   t.not(secureContextFor({ caPem: ca.certPem }), first, 'without a client certificate');
 });
@@ -35,7 +43,11 @@ t.test('NODE_EXTRA_CA_CERTS is part of the material', async (t) => {
 t.test('unusable material is refused when the client is made, without the material in the message', async (t) => {
   const error = (() => {
     try {
-      new GraphQLTransport({ url: 'https://compass.invalid/graphql', caPem: ca.certPem, clientCertificate: { keyPem: FAKE_PRIVATE_KEY_PEM, certificateChainPem: alice.certPem } });
+      new GraphQLTransport({
+        url: 'https://compass.invalid/graphql',
+        caPem: ca.certPem,
+        clientCertificate: { keyPem: FAKE_PRIVATE_KEY_PEM, certificateChainPem: alice.certPem },
+      });
     } catch (e) {
       return e as Error;
     }

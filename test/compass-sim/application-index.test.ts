@@ -20,7 +20,11 @@ t.test('the list is built once and reused while nothing changes', async (t) => {
   control.generateApplications(50, 3);
   const first = visible();
   t.equal(first.length, 50);
-  t.same(first.map((app) => app.id), [...first.map((app) => app.id)].sort(), 'in id order');
+  t.same(
+    first.map((app) => app.id),
+    [...first.map((app) => app.id)].sort(),
+    'in id order',
+  );
   t.equal(visible(), first, 'the same list for the next page');
   control.upsertRuntime({ id: runtimeId, status: { condition: 'CONNECTED', timestamp: new Date(0).toISOString() } });
   t.equal(visible(), first, 'a runtime change that keeps tenant and scenarios keeps the list');
@@ -47,7 +51,7 @@ t.test('adding, changing and removing applications rebuilds the list', async (t)
   t.equal(names().length, 3, 'generated applications appear');
 });
 
-t.test('a change of the runtime\'s scenarios or tenant rebuilds its list; other runtimes keep theirs', async (t) => {
+t.test("a change of the runtime's scenarios or tenant rebuilds its list; other runtimes keep theirs", async (t) => {
   const { control, names, visible } = setup();
   const other = '11111111-2222-4333-8444-555555555555';
   control.upsertRuntime({ id: other, labels: { scenarios: ['ISOLATED'] } });
@@ -65,7 +69,7 @@ t.test('a change of the runtime\'s scenarios or tenant rebuilds its list; other 
   control.upsertRuntime({ id: runtimeId, labels: { scenarios: ['DEFAULT'] } });
   t.same(names(), ['default-app']);
   control.upsertRuntime({ id: runtimeId, tenant: 'another-tenant' });
-  t.same(names(), [], 'a runtime moved to another tenant sees none of this tenant\'s applications');
+  t.same(names(), [], "a runtime moved to another tenant sees none of this tenant's applications");
 });
 
 t.test('bundle changes need no rebuild: the listed applications are the live records', async (t) => {
@@ -73,8 +77,11 @@ t.test('bundle changes need no rebuild: the listed applications are the live rec
   control.upsertApplication({ id: 'aaaaaaaa-0000-4000-8000-000000000001', name: 'a' });
   const before = visible();
   control.upsertBundle('aaaaaaaa-0000-4000-8000-000000000001', { id: 'b0000000-0000-4000-8000-000000000001', name: 'bundle' });
-  t.same(visible()[0]!.bundles.map((bundle) => bundle.name), ['bundle']);
+  t.same(
+    visible()[0].bundles.map((bundle) => bundle.name),
+    ['bundle'],
+  );
   t.ok(control.removeBundle('aaaaaaaa-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000001'));
-  t.same(visible()[0]!.bundles, []);
+  t.same(visible()[0].bundles, []);
   t.equal(visible(), before);
 });

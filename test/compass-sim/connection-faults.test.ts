@@ -7,13 +7,23 @@ import { startCompassSim, type CompassSim } from '../../sim/compass/index.js';
 import { agentFor, configurationQuery, csrPem, post, signQuery, subjectFor, testKey } from './compass-client.js';
 
 /** One POST over a fresh connection with Node's own client: its error code, or the HTTP status. */
-function call(sim: CompassSim, url: string, query: string, credentials?: { cert: string; key: string }, headers: Record<string, string> = {}): Promise<{ status?: number; code?: string }> {
+function call(
+  sim: CompassSim,
+  url: string,
+  query: string,
+  credentials?: { cert: string; key: string },
+  headers: Record<string, string> = {},
+): Promise<{ status?: number; code?: string }> {
   return new Promise((resolve) => {
     const body = JSON.stringify({ query });
-    const req = request(url, { method: 'POST', ca: sim.serverCaPem, agent: false, ...credentials, headers: { 'content-type': 'application/json', ...headers } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode }));
-    });
+    const req = request(
+      url,
+      { method: 'POST', ca: sim.serverCaPem, agent: false, ...credentials, headers: { 'content-type': 'application/json', ...headers } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ status: res.statusCode }));
+      },
+    );
     req.on('error', (error: NodeJS.ErrnoException) => resolve({ code: error.code }));
     req.end(body);
   });
@@ -35,22 +45,48 @@ t.test('connection-reset and fault durations', async (t) => {
 
   await t.test('a reset on the certificate-secured Connector leaves the Director on the same host answering', async (t) => {
     sim.control.armFault({ operation: '*', surface: 'connector-mtls', kind: 'connection-reset', count: 2 });
-    t.same(await call(sim, sim.certSecuredConnectorUrl, configurationQuery, credentials), { code: 'ECONNRESET' }, 'the client reads a reset');
-    t.same(await call(sim, sim.directorUrl, runtimeQuery, credentials, { tenant: sim.tenant }), { status: 200 }, 'the Director is not affected');
-    t.same(await call(sim, sim.certSecuredConnectorUrl, configurationQuery, credentials), { code: 'ECONNRESET' }, 'the second call is reset too');
+    t.same(
+      await call(sim, sim.certSecuredConnectorUrl, configurationQuery, credentials),
+      { code: 'ECONNRESET' },
+      'the client reads a reset',
+    );
+    t.same(
+      await call(sim, sim.directorUrl, runtimeQuery, credentials, { tenant: sim.tenant }),
+      { status: 200 },
+      'the Director is not affected',
+    );
+    t.same(
+      await call(sim, sim.certSecuredConnectorUrl, configurationQuery, credentials),
+      { code: 'ECONNRESET' },
+      'the second call is reset too',
+    );
     t.same(await call(sim, sim.certSecuredConnectorUrl, configurationQuery, credentials), { status: 200 }, 'then the count is used up');
-    const resets = sim.control.callLog().filter((c) => c.surface === 'connector-mtls' && 'rejected' in c.outcome && c.outcome.rejected === 'reset');
+    const resets = sim.control
+      .callLog()
+      .filter((c) => c.surface === 'connector-mtls' && 'rejected' in c.outcome && c.outcome.rejected === 'reset');
     t.equal(resets.length, 2, 'the call log records the two resets');
   });
 
   await t.test('the token-secured Connector can be reset too', async (t) => {
     sim.control.armFault({ operation: 'configuration', surface: 'connector', kind: 'connection-reset' });
-    t.same(await call(sim, sim.connectorUrl, configurationQuery, undefined, { 'connector-token': sim.mintToken() }), { code: 'ECONNRESET' });
-    t.same(await call(sim, sim.certSecuredConnectorUrl, configurationQuery, credentials), { status: 200 }, 'a fault on one surface leaves the other alone');
+    t.same(await call(sim, sim.connectorUrl, configurationQuery, undefined, { 'connector-token': sim.mintToken() }), {
+      code: 'ECONNRESET',
+    });
+    t.same(
+      await call(sim, sim.certSecuredConnectorUrl, configurationQuery, credentials),
+      { status: 200 },
+      'a fault on one surface leaves the other alone',
+    );
   });
 
   await t.test('durationMs: every matching call in that time, none after', async (t) => {
-    const armed = sim.control.armFault({ operation: '*', surface: 'connector-mtls', kind: 'connection-reset', count: 'unlimited', durationMs: 1_500 });
+    const armed = sim.control.armFault({
+      operation: '*',
+      surface: 'connector-mtls',
+      kind: 'connection-reset',
+      count: 'unlimited',
+      durationMs: 1_500,
+    });
     t.ok(armed.until! > Date.now(), 'the fault knows until when it applies');
     let resets = 0;
     while (sim.control.faults().length > 0) {
@@ -70,7 +106,10 @@ t.test('connection-reset and fault durations', async (t) => {
   });
 
   t.test('fault specs are checked', async (t) => {
-    t.throws(() => sim.control.armFault({ operation: '*', kind: 'connection-reset', surface: 'gateway' as never }), /fault.surface must be one of connector, connector-mtls, director/);
+    t.throws(
+      () => sim.control.armFault({ operation: '*', kind: 'connection-reset', surface: 'gateway' as never }),
+      /fault.surface must be one of connector, connector-mtls, director/,
+    );
     t.throws(() => sim.control.armFault({ operation: '*', kind: 'connection-reset', durationMs: 0 }), /fault.durationMs/);
   });
 });

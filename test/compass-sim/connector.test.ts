@@ -39,7 +39,12 @@ t.test('the Connector', async (t) => {
     const sign = await post(sim.connectorUrl, plain, signQuery, withToken('not-a-token'), { csr: 'eA==' });
     t.same(sign.json.errors, [{ message: `Failed to authenticate with token: ${authFailed}`, path: ['result'] }]);
     const revoke = await post(sim.connectorUrl, plain, 'mutation { result: revokeCertificate }', withToken(sim.mintToken()));
-    t.same(revoke.json, { errors: [{ message: 'Failed to authenticate with certificate: Failed to authenticate with Certificate. Invalid subject.', path: ['result'] }], data: null });
+    t.same(revoke.json, {
+      errors: [
+        { message: 'Failed to authenticate with certificate: Failed to authenticate with Certificate. Invalid subject.', path: ['result'] },
+      ],
+      data: null,
+    });
   });
 
   await t.test('a token works once, also through ?token=, and configuration always returns a fresh one', async (t) => {
@@ -51,7 +56,11 @@ t.test('the Connector', async (t) => {
     t.equal(again.json.errors[0].message, authFailed, 'the runtime token is used up');
     const next = await post(sim.connectorUrl, plain, configurationQuery, withToken(fresh));
     t.not(next.json.data.result.token.token, fresh, 'each call hands out another token');
-    t.equal(next.json.data.result.certificateSigningRequestInfo.subject, first.json.data.result.certificateSigningRequestInfo.subject, 'for the same client id');
+    t.equal(
+      next.json.data.result.certificateSigningRequestInfo.subject,
+      first.json.data.result.certificateSigningRequestInfo.subject,
+      'for the same client id',
+    );
   });
 
   await t.test('each minted runtime token is a new system auth, hence a new CN', async (t) => {
@@ -75,13 +84,25 @@ t.test('the Connector', async (t) => {
     const spare = sim.mintToken();
     const config = await post(sim.connectorUrl, plain, configurationQuery, withToken(spare));
     const csrToken = config.json.data.result.token.token as string;
-    const laterCsrToken = (await post(sim.connectorUrl, plain, configurationQuery, withToken(csrToken))).json.data.result.token.token as string;
+    const laterCsrToken = (await post(sim.connectorUrl, plain, configurationQuery, withToken(csrToken))).json.data.result.token
+      .token as string;
     sim.control.advanceClock(5 * 60_000 + 1_000);
-    t.equal((await post(sim.connectorUrl, plain, configurationQuery, withToken(laterCsrToken))).json.errors[0].message, authFailed, 'CSR token expired after 5 minutes');
+    t.equal(
+      (await post(sim.connectorUrl, plain, configurationQuery, withToken(laterCsrToken))).json.errors[0].message,
+      authFailed,
+      'CSR token expired after 5 minutes',
+    );
     const stillValid = sim.mintToken();
     sim.control.advanceClock(55 * 60_000);
-    t.equal((await post(sim.connectorUrl, plain, configurationQuery, withToken(runtimeToken))).json.errors[0].message, authFailed, 'runtime token expired after 60 minutes');
-    t.ok((await post(sim.connectorUrl, plain, configurationQuery, withToken(stillValid))).json.data.result, 'a 55-minute-old runtime token still works');
+    t.equal(
+      (await post(sim.connectorUrl, plain, configurationQuery, withToken(runtimeToken))).json.errors[0].message,
+      authFailed,
+      'runtime token expired after 60 minutes',
+    );
+    t.ok(
+      (await post(sim.connectorUrl, plain, configurationQuery, withToken(stillValid))).json.data.result,
+      'a 55-minute-old runtime token still works',
+    );
   });
 
   await t.test('wiping the token store (a Connector restart) invalidates outstanding tokens', async (t) => {
@@ -97,9 +118,15 @@ t.test('the Connector', async (t) => {
       t.equal(answer.json.data, null);
       return answer.json.errors[0].message as string;
     };
-    t.equal(await attempt(() => 'not base64!'), 'Error while decoding Certificate Signing Request: Error while parsing base64 content. Incorrect value provided.');
+    t.equal(
+      await attempt(() => 'not base64!'),
+      'Error while decoding Certificate Signing Request: Error while parsing base64 content. Incorrect value provided.',
+    );
     t.equal(await attempt(() => b64('plain text, no PEM')), `${signing}: Error while decoding pem block.`);
-    t.match(await attempt(() => b64('-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n')), `${signing}: Error while parsing CSR: `);
+    t.match(
+      await attempt(() => b64('-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n')),
+      `${signing}: Error while parsing CSR: `,
+    );
     t.equal(
       await attempt(async (id) => {
         const pem = await csrPem(subjectFor(id));
@@ -113,7 +140,10 @@ t.test('the Connector', async (t) => {
     const labels: Record<string, string> = { C: 'country', O: 'organization', OU: 'organizational unit', L: 'locality', ST: 'province' };
     for (const [field, label] of Object.entries(labels)) {
       t.equal(await attempt(async (id) => b64(await csrPem(subjectFor(id, { [field]: null })))), `${signing}: CSR: No ${label} provided.`);
-      t.equal(await attempt(async (id) => b64(await csrPem(subjectFor(id, { [field]: 'Wrong' })))), `${signing}: CSR: Invalid ${label} provided.`);
+      t.equal(
+        await attempt(async (id) => b64(await csrPem(subjectFor(id, { [field]: 'Wrong' })))),
+        `${signing}: CSR: Invalid ${label} provided.`,
+      );
     }
     // The first failing check wins: a wrong CN is reported before a wrong country.
     t.equal(await attempt(async () => b64(await csrPem(subjectFor('x', { C: 'PL' })))), `${signing}: CSR: Invalid common name provided.`);
@@ -131,13 +161,20 @@ t.test('the Connector', async (t) => {
     t.equal(invalid.status, 422);
     t.match(invalid.json.errors[0].message, /Cannot query field "nothing"/);
     const { fetch } = await import('undici');
-    const badJson = await fetch(sim.connectorUrl, { method: 'POST', dispatcher: plain, body: '{"query":', headers: { 'content-type': 'application/json' } });
+    const badJson = await fetch(sim.connectorUrl, {
+      method: 'POST',
+      dispatcher: plain,
+      body: '{"query":',
+      headers: { 'content-type': 'application/json' },
+    });
     t.equal(badJson.status, 400);
     await badJson.text();
     const put = await fetch(sim.connectorUrl, { method: 'PUT', dispatcher: plain, body: '{}' });
     t.equal(put.status, 405);
     await put.text();
-    const get = await fetch(`${sim.connectorUrl}?query=${encodeURIComponent('{ configuration { token { token } } }')}`, { dispatcher: plain });
+    const get = await fetch(`${sim.connectorUrl}?query=${encodeURIComponent('{ configuration { token { token } } }')}`, {
+      dispatcher: plain,
+    });
     t.equal(get.status, 200, 'GET with ?query= is served');
     t.match(await get.json(), { errors: [{ message: authFailed }] });
   });
@@ -148,22 +185,39 @@ t.test('the Connector', async (t) => {
     t.teardown(() => mtls.close());
     const config = await post(sim.certSecuredConnectorUrl, mtls, configurationQuery);
     t.match(config.json.data.result.certificateSigningRequestInfo.subject, new RegExp(`CN=${credentials.clientId}$`));
-    const renewal = await post(sim.certSecuredConnectorUrl, mtls, signQuery, {}, { csr: b64(await csrPem(subjectFor(credentials.clientId))) });
+    const renewal = await post(
+      sim.certSecuredConnectorUrl,
+      mtls,
+      signQuery,
+      {},
+      { csr: b64(await csrPem(subjectFor(credentials.clientId))) },
+    );
     t.ok(renewal.json.data.result.certificateChain, 'renewal over mTLS');
     const wrongCn = await post(sim.certSecuredConnectorUrl, mtls, signQuery, {}, { csr: b64(await csrPem(subjectFor('other'))) });
     t.equal(wrongCn.json.errors[0].message, `${signing}: CSR: Invalid common name provided.`, 'renewal keeps the CN');
-    const tokenOnMtls = await post(sim.certSecuredConnectorUrl, agentFor(sim.serverCaPem), configurationQuery, withToken(sim.mintToken())).catch((e: Error) => e);
+    const tokenOnMtls = await post(
+      sim.certSecuredConnectorUrl,
+      agentFor(sim.serverCaPem),
+      configurationQuery,
+      withToken(sim.mintToken()),
+    ).catch((e: Error) => e);
     t.type(tokenOnMtls, Error, 'no client certificate: the handshake is refused, tokens do not help');
 
     const foreignCa = await createCertificateAuthority('foreign');
     const foreign = await issueClientCertificate(foreignCa, `CN=${credentials.clientId}, O=Org, OU=OrgUnit, L=locality, ST=province, C=DE`);
     const foreignAgent = agentFor(sim.serverCaPem, foreign);
     t.teardown(() => foreignAgent.close());
-    t.rejects(post(sim.certSecuredConnectorUrl, foreignAgent, configurationQuery), 'a certificate of a foreign CA fails the handshake');
+    await t.rejects(
+      post(sim.certSecuredConnectorUrl, foreignAgent, configurationQuery),
+      'a certificate of a foreign CA fails the handshake',
+    );
 
     const revoke = await post(sim.certSecuredConnectorUrl, mtls, 'mutation { result: revokeCertificate }');
     t.same(revoke.json, { data: { result: true } });
-    t.ok(sim.control.issuedCertificates().some((c) => c.sha256 === credentials.sha256 && c.revoked), 'the revoked hash is the SHA-256 of the DER');
+    t.ok(
+      sim.control.issuedCertificates().some((c) => c.sha256 === credentials.sha256 && c.revoked),
+      'the revoked hash is the SHA-256 of the DER',
+    );
     const afterRevoke = await post(sim.certSecuredConnectorUrl, mtls, configurationQuery);
     t.equal(afterRevoke.json.errors[0].message, authFailed);
     const revokeAgain = await post(sim.certSecuredConnectorUrl, mtls, 'mutation { result: revokeCertificate }');
@@ -179,6 +233,9 @@ t.test('the Connector', async (t) => {
     sim.control.advanceClock(61_000);
     const expiredAgent = agentFor(sim.serverCaPem, fresh);
     t.teardown(() => expiredAgent.close());
-    await t.rejects(post(sim.certSecuredConnectorUrl, expiredAgent, configurationQuery), 'an expired certificate (simulator clock) fails the handshake');
+    await t.rejects(
+      post(sim.certSecuredConnectorUrl, expiredAgent, configurationQuery),
+      'an expired certificate (simulator clock) fails the handshake',
+    );
   });
 });

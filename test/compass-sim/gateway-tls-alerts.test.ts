@@ -12,7 +12,12 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCompassSim } from '../../sim/compass/index.js';
-import { createCertificateAuthority, issueCertificate, issueClientCertificate, issueServerCertificate } from '../../sim/tls/certificate-authority.js';
+import {
+  createCertificateAuthority,
+  issueCertificate,
+  issueClientCertificate,
+  issueServerCertificate,
+} from '../../sim/tls/certificate-authority.js';
 import { agentFor, configurationQuery, csrPem, post, signQuery, subjectFor, testKey } from './compass-client.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'gateway-tls-alerts-'));
@@ -31,8 +36,25 @@ interface Handshake {
 }
 
 /** openssl s_client sends one GET to the Connector and reports the alert or the HTTP answer. */
-function sClient(port: number, version: 'tls1_2' | 'tls1_3', serverCa: string, credentials?: { cert: string; key: string }, extra: string[] = []): Promise<Handshake> {
-  const args = ['s_client', '-connect', `127.0.0.1:${port}`, '-servername', 'localhost', '-CAfile', serverCa, `-${version}`, ...(credentials ? ['-cert', credentials.cert, '-key', credentials.key] : []), ...extra];
+function sClient(
+  port: number,
+  version: 'tls1_2' | 'tls1_3',
+  serverCa: string,
+  credentials?: { cert: string; key: string },
+  extra: string[] = [],
+): Promise<Handshake> {
+  const args = [
+    's_client',
+    '-connect',
+    `127.0.0.1:${port}`,
+    '-servername',
+    'localhost',
+    '-CAfile',
+    serverCa,
+    `-${version}`,
+    ...(credentials ? ['-cert', credentials.cert, '-key', credentials.key] : []),
+    ...extra,
+  ];
   const child = spawn('openssl', args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
@@ -62,7 +84,26 @@ async function freePort(): Promise<number> {
 /** A real OpenSSL server that requires a client certificate of `caFile` (verification errors are fatal). */
 async function openSslServer(t: Test, version: 'tls1_2' | 'tls1_3', cert: string, key: string, caFile: string): Promise<number> {
   const port = await freePort();
-  const child = spawn('openssl', ['s_server', '-accept', String(port), '-cert', cert, '-key', key, '-CAfile', caFile, '-Verify', '1', '-verify_return_error', `-${version}`, '-www'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(
+    'openssl',
+    [
+      's_server',
+      '-accept',
+      String(port),
+      '-cert',
+      cert,
+      '-key',
+      key,
+      '-CAfile',
+      caFile,
+      '-Verify',
+      '1',
+      '-verify_return_error',
+      `-${version}`,
+      '-www',
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
   t.teardown(() => child.kill());
   await new Promise<void>((resolve, reject) => {
     let seen = '';
@@ -135,7 +176,11 @@ t.test('the mutual-TLS host answers certificates with the alerts of a real TLS s
         expired: (await sClient(referencePort, version, reference.ca, reference.expired)).alert,
         valid: await sClient(referencePort, version, reference.ca, reference.valid),
       };
-      t.same(expected, { none: version === 'tls1_3' ? 116 : 40, foreign: 48, expired: 45, valid: expected.valid }, 'the real server: certificate required / handshake failure, unknown ca, certificate expired');
+      t.same(
+        expected,
+        { none: version === 'tls1_3' ? 116 : 40, foreign: 48, expired: 45, valid: expected.valid },
+        'the real server: certificate required / handshake failure, unknown ca, certificate expired',
+      );
       t.equal(expected.valid.alert, undefined, 'the real server accepts its own valid certificate');
 
       const before = callsBefore();
@@ -149,7 +194,7 @@ t.test('the mutual-TLS host answers certificates with the alerts of a real TLS s
       t.equal(callsBefore(), before, 'refused handshakes never reach the Connector');
 
       const accepted = await sClient(mtlsPort, version, serverCa, valid);
-      t.equal(accepted.alert, undefined, 'the Connector\'s certificate passes');
+      t.equal(accepted.alert, undefined, "the Connector's certificate passes");
       t.equal(accepted.status, 'HTTP/1.1 200');
       t.match(accepted.output, /"token":\{"token":"/, 'and the Connector answers with a fresh token');
     });
@@ -162,7 +207,7 @@ t.test('the mutual-TLS host answers certificates with the alerts of a real TLS s
     }
   });
 
-  await t.test('a revoked certificate passes the handshake and gets the Connector\'s authentication error', async (t) => {
+  await t.test("a revoked certificate passes the handshake and gets the Connector's authentication error", async (t) => {
     sim.control.revokeCertificate(createHash('sha256').update(new X509Certificate(revokedPem).raw).digest('hex'));
     for (const version of ['tls1_2', 'tls1_3'] as const) {
       const result = await sClient(mtlsPort, version, serverCa, revoked);

@@ -33,7 +33,11 @@ const schema = attachResolvers(buildSchema(sdl), resolvers);
 
 t.test('executes with field resolvers, arguments, defaults and the context', async (t) => {
   const cache = new DocumentCache();
-  const document = cache.get(schema, 'query Q($n: Int) { items(first: $n) { id tags(prefix: "x-") } more: item(id: "7") { name } none: item(id: "missing") { id } }', undefined);
+  const document = cache.get(
+    schema,
+    'query Q($n: Int) { items(first: $n) { id tags(prefix: "x-") } more: item(id: "7") { name } none: item(id: "missing") { id } }',
+    undefined,
+  );
   t.same(document.fields, [
     { name: 'items', key: 'items' },
     { name: 'item', key: 'more' },

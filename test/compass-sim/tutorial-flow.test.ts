@@ -23,7 +23,17 @@ t.test('openssl and curl complete the tutorial flow against the simulator', asyn
 
   const curl = async (url: string, query: string, extra: string[] = []) => {
     const body = JSON.stringify({ query });
-    const { stdout } = await run('curl', ['-sS', '--cacert', file('server-ca.pem'), '-H', 'Content-Type: application/json', ...extra, '--data-binary', body, url]);
+    const { stdout } = await run('curl', [
+      '-sS',
+      '--cacert',
+      file('server-ca.pem'),
+      '-H',
+      'Content-Type: application/json',
+      ...extra,
+      '--data-binary',
+      body,
+      url,
+    ]);
     return JSON.parse(stdout) as { data: any; errors?: { message: string }[] };
   };
   const mtls = (cert: string, key: string) => ['--cert', file(cert), '--key', file(key)];
@@ -36,7 +46,11 @@ t.test('openssl and curl complete the tutorial flow against the simulator', asyn
     return readFileSync(file(`${name}.csr`)).toString('base64');
   };
   const sign = async (url: string, csr: string, extra: string[]) => {
-    const result = await curl(url, `mutation { result: signCertificateSigningRequest(csr: "${csr}") { certificateChain caCertificate clientCertificate } }`, extra);
+    const result = await curl(
+      url,
+      `mutation { result: signCertificateSigningRequest(csr: "${csr}") { certificateChain caCertificate clientCertificate } }`,
+      extra,
+    );
     t.same(result.errors, undefined, 'signing succeeds');
     return result.data.result as { certificateChain: string; caCertificate: string; clientCertificate: string };
   };
@@ -65,13 +79,21 @@ t.test('openssl and curl complete the tutorial flow against the simulator', asyn
   const text = (await run('openssl', ['x509', '-in', file('first.crt'), '-noout', '-text'])).stdout;
   t.match(text, /Digital Signature/);
   t.match(text, /TLS Web Client Authentication/);
-  t.match(text, /Subject: C\s?=\s?DE, ST\s?=\s?province, L\s?=\s?locality, O\s?=\s?Org, OU\s?=\s?OrgUnit, CN\s?=\s?[0-9a-f-]{36}/, 'the subject is the CSR subject, in its order');
+  t.match(
+    text,
+    /Subject: C\s?=\s?DE, ST\s?=\s?province, L\s?=\s?locality, O\s?=\s?Org, OU\s?=\s?OrgUnit, CN\s?=\s?[0-9a-f-]{36}/,
+    'the subject is the CSR subject, in its order',
+  );
 
   const reused = await curl(sim.connectorUrl, configurationQuery, ['-H', `Connector-Token: ${info.token.token}`]);
   t.match(reused.errors?.[0]?.message, /^Failed to authenticate request\./, 'the CSR token was burned by its single use');
 
   const certConfig = await curl(sim.certSecuredConnectorUrl, configurationQuery, mtls('first.crt', 'first.key'));
-  t.equal(certConfig.data.result.certificateSigningRequestInfo.subject, info.certificateSigningRequestInfo.subject, 'the mTLS configuration keeps the CN');
+  t.equal(
+    certConfig.data.result.certificateSigningRequestInfo.subject,
+    info.certificateSigningRequestInfo.subject,
+    'the mTLS configuration keeps the CN',
+  );
   t.match(certConfig.data.result.token.token, /==$/, 'and still hands out a fresh token');
 
   const renewedCsr = await csrFor(certConfig.data.result.certificateSigningRequestInfo.subject, 'renewed');
@@ -81,14 +103,26 @@ t.test('openssl and curl complete the tutorial flow against the simulator', asyn
 
   const directorQuery = `{ runtime(id: "${sim.runtimeId}") { id status { condition } } }`;
   const before = await curl(sim.directorUrl, directorQuery, [...mtls('first.crt', 'first.key'), '-H', `Tenant: ${sim.tenant}`]);
-  t.same(before.data, { runtime: { id: sim.runtimeId, status: { condition: 'CONNECTED' } } }, 'the Director answers the certificate and marks the runtime CONNECTED');
+  t.same(
+    before.data,
+    { runtime: { id: sim.runtimeId, status: { condition: 'CONNECTED' } } },
+    'the Director answers the certificate and marks the runtime CONNECTED',
+  );
 
   const revoked = await curl(sim.certSecuredConnectorUrl, 'mutation { result: revokeCertificate }', mtls('first.crt', 'first.key'));
   t.same(revoked, { data: { result: true } });
   const afterRevocation = await curl(sim.certSecuredConnectorUrl, configurationQuery, mtls('first.crt', 'first.key'));
-  t.match(afterRevocation.errors?.[0]?.message, /^Failed to authenticate request\./, 'the revoked certificate is unauthenticated on the Connector');
+  t.match(
+    afterRevocation.errors?.[0]?.message,
+    /^Failed to authenticate request\./,
+    'the revoked certificate is unauthenticated on the Connector',
+  );
   const directorRevoked = await curl(sim.directorUrl, directorQuery, mtls('first.crt', 'first.key'));
-  t.match(directorRevoked.errors?.[0], { message: /^Unauthorized/, extensions: { error_code: 26, error: 'Unauthorized' } }, 'and on the Director');
+  t.match(
+    directorRevoked.errors?.[0],
+    { message: /^Unauthorized/, extensions: { error_code: 26, error: 'Unauthorized' } },
+    'and on the Director',
+  );
   const renewedWorks = await curl(sim.directorUrl, directorQuery, mtls('renewed.crt', 'renewed.key'));
   t.equal(renewedWorks.data.runtime.id, sim.runtimeId, 'the renewed certificate keeps working');
   const hashes = sim.control.issuedCertificates().filter((c) => c.revoked);

@@ -1,5 +1,12 @@
 import t from 'tap';
-import { loadConfig, parseNamespacedName, ConfigError, CONFIG_VARIABLES, describeConfig, insecureCompassSettings } from '../../src/config.js';
+import {
+  loadConfig,
+  parseNamespacedName,
+  ConfigError,
+  CONFIG_VARIABLES,
+  describeConfig,
+  insecureCompassSettings,
+} from '../../src/config.js';
 import { parseGoDuration } from '../../src/go-duration.js';
 
 t.test('namespaced names follow the reference vectors (§1.4)', async (t) => {
@@ -76,7 +83,11 @@ t.test('the security settings: lab-only http, where /debug listens, the event lo
   t.equal(c.debugAddress, null, 'off: no /debug');
   t.equal(describeConfig(c).debugAddress, 'off');
   t.equal(c.eventLogMaxBytes, 65_536);
-  t.same(loadConfig({ APP_DEBUG_ADDRESS: '0.0.0.0:9000' }).debugAddress, { host: '0.0.0.0', port: 9000 }, 'exposing it takes naming another host');
+  t.same(
+    loadConfig({ APP_DEBUG_ADDRESS: '0.0.0.0:9000' }).debugAddress,
+    { host: '0.0.0.0', port: 9000 },
+    'exposing it takes naming another host',
+  );
   t.same(loadConfig({ APP_DEBUG_ADDRESS: '[::1]:8091' }).debugAddress, { host: '::1', port: 8091 });
   t.equal(loadConfig({ APP_EVENT_LOG_MAX_SIZE: '2Mi' }).eventLogMaxBytes, 2 * 1024 * 1024);
   t.equal(loadConfig({ APP_EVENT_LOG_MAX_SIZE: '5000' }).eventLogMaxBytes, 5000);

@@ -21,7 +21,10 @@ t.test('transient failures of the certificate-secured Connector never spend a to
 
   // An unused token the agent knows of: what a misclassified failure would spend.
   const unused = ledger.addToken(await h.writeConfigSecret());
-  await h.waitFor('the agent to see the new token', () => agent.runtime.getSnapshot().context.config?.tokenFingerprint === tokenFingerprint(unused) || undefined);
+  await h.waitFor(
+    'the agent to see the new token',
+    () => agent.runtime.getSnapshot().context.config?.tokenFingerprint === tokenFingerprint(unused) || undefined,
+  );
   const tokenCalls = calls(h, 'connector', 'configuration').length;
 
   /** Samples the agent while `run` lasts: the states of the CR and whether the machine ever took the certificate for refused. */
@@ -45,14 +48,24 @@ t.test('transient failures of the certificate-secured Connector never spend a to
   const maintenanceErrors = (afterSeq: number) =>
     agent.eventLog
       .entries()
-      .filter((e) => e.seq > afterSeq && (e.event.type === 'xstate.error.actor.checkConnection' || e.event.type === 'xstate.error.actor.renewCertificate'))
-      .map((e) => (e.event as unknown as { error: { kind: string; message: string } }).error);
+      .filter(
+        (e) =>
+          e.seq > afterSeq &&
+          (e.event.type === 'xstate.error.actor.checkConnection' || e.event.type === 'xstate.error.actor.renewCertificate'),
+      )
+      .map((e) => (e.event as { type: string; error: { kind: string; message: string } }).error);
   /** Waits for a successful maintenance after `since` (ms) and Synchronized. */
   const recovered = (since: number) =>
-    h.waitFor('Synchronized after a successful maintenance', () => {
-      const status = h.connection()?.status;
-      return status?.connectionState === 'Synchronized' && Date.parse(String(status.connectionStatus?.lastSuccess)) > since ? status : undefined;
-    }, 30_000);
+    h.waitFor(
+      'Synchronized after a successful maintenance',
+      () => {
+        const status = h.connection()?.status;
+        return status?.connectionState === 'Synchronized' && Date.parse(String(status.connectionStatus?.lastSuccess)) > since
+          ? status
+          : undefined;
+      },
+      30_000,
+    );
   const unchanged = (t: Test, what: string) => {
     t.equal(clientCertificate(h)?.sha256, certificate.sha256, `${what}: the same certificate in the Secret`);
     t.equal(calls(h, 'connector', 'configuration').length, tokenCalls, `${what}: no call to the token-secured Connector`);
@@ -71,8 +84,14 @@ t.test('transient failures of the certificate-secured Connector never spend a to
     t.ok(resets.length >= 5, `it kept retrying: ${resets.length} reset connections`);
     t.ok(resets.length <= 40, `with backoff, not in a tight loop: ${resets.length} in 30 s`);
     const errors = maintenanceErrors(mark);
-    t.ok(errors.length > 0 && errors.every((e) => e.kind === 'unreachable'), `each failure is "unreachable" (${[...new Set(errors.map((e) => e.kind))].join(', ')})`);
-    t.ok(errors.every((e) => /closed the connection \(ECONNRESET\)/.test(e.message)), 'and says the connection was reset');
+    t.ok(
+      errors.length > 0 && errors.every((e) => e.kind === 'unreachable'),
+      `each failure is "unreachable" (${[...new Set(errors.map((e) => e.kind))].join(', ')})`,
+    );
+    t.ok(
+      errors.every((e) => /closed the connection \(ECONNRESET\)/.test(e.message)),
+      'and says the connection was reset',
+    );
     t.equal(rejected, 0, 'the machine never took the certificate for refused');
     await recovered(armedAt + 30_000);
     unchanged(t, 'after the resets');
@@ -82,7 +101,13 @@ t.test('transient failures of the certificate-secured Connector never spend a to
     const mark = h.lastEventSeq();
     // One after the other (skip): two gateway 503s, the Compass timeout answer, two answers too late for the agent's 1 s timeout.
     const mtlsConfiguration = { operation: 'configuration', surface: 'connector-mtls' as const };
-    compass.armFault({ ...mtlsConfiguration, kind: 'http-status', status: 503, body: 'upstream connect error or disconnect/reset before headers', count: 2 });
+    compass.armFault({
+      ...mtlsConfiguration,
+      kind: 'http-status',
+      status: 503,
+      body: 'upstream connect error or disconnect/reset before headers',
+      count: 2,
+    });
     compass.armFault({ ...mtlsConfiguration, kind: 'timeout', skip: 2 });
     compass.armFault({ ...mtlsConfiguration, kind: 'delay', delayMs: 2_000, skip: 3, count: 2 });
     const { rejected } = await watch(async () => {
@@ -91,7 +116,11 @@ t.test('transient failures of the certificate-secured Connector never spend a to
     });
     const errors = maintenanceErrors(mark);
     t.equal(errors.length, 5, 'five failed maintenance attempts');
-    t.same([...new Set(errors.map((e) => e.kind))].sort(), ['invalid-response', 'unreachable'], 'failures are invalid responses (5xx) and unreachable (timeouts)');
+    t.same(
+      [...new Set(errors.map((e) => e.kind))].sort(),
+      ['invalid-response', 'unreachable'],
+      'failures are invalid responses (5xx) and unreachable (timeouts)',
+    );
     t.equal(rejected, 0, 'never a rejection');
     unchanged(t, 'after 5xx and timeouts');
   });

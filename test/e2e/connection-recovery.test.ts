@@ -43,36 +43,45 @@ t.test('recovering the connection with a fresh one-time token', async (t) => {
     await h.stopAgent();
   });
 
-  await t.test('a missing client-certificate Secret at start-up with a healthy CR and an unused token: the agent reconnects by itself', async (t) => {
-    ledger.collect(h);
-    const before = clientCertificate(h)?.sha256;
-    await h.sims.kube.delete('v1', 'Secret', CLIENT_SECRET.name, CLIENT_SECRET.namespace);
-    ledger.addToken(await h.writeConfigSecret());
-    h.startAgent();
-    await reconnected(before);
-    t.ok(h.secretData(CLIENT_SECRET)?.key, 'the client-certificate Secret is back');
-    await h.stopAgent();
-  });
+  await t.test(
+    'a missing client-certificate Secret at start-up with a healthy CR and an unused token: the agent reconnects by itself',
+    async (t) => {
+      ledger.collect(h);
+      const before = clientCertificate(h)?.sha256;
+      await h.sims.kube.delete('v1', 'Secret', CLIENT_SECRET.name, CLIENT_SECRET.namespace);
+      ledger.addToken(await h.writeConfigSecret());
+      h.startAgent();
+      await reconnected(before);
+      t.ok(h.secretData(CLIENT_SECRET)?.key, 'the client-certificate Secret is back');
+      await h.stopAgent();
+    },
+  );
 
-  await t.test('a missing client-certificate Secret at start-up without an unused token: ConnectionMaintenanceFailed naming the Secret, no crash loop, recovery when a token arrives', async (t) => {
-    ledger.collect(h);
-    const before = clientCertificate(h)?.sha256;
-    await h.sims.kube.delete('v1', 'Secret', CLIENT_SECRET.name, CLIENT_SECRET.namespace);
-    h.startAgent();
-    const cr = await waitForStateWithError(h, 'ConnectionMaintenanceFailed', 'connection', 'Error while trying to maintain connection: ');
-    t.match(cr.status?.connectionStatus?.error, /kyma-system\/cluster-client-certificates/, 'the error names the Secret');
-    t.match(cr.status?.connectionStatus?.error, /one-time token/, 'and says how to recover');
-    const tokenCalls = calls(h, 'connector', 'configuration').length;
-    // Retries continue inside the running agent (the reference exits and crash-loops instead).
-    const failures = () => h.agent!.eventLog.entries().filter((e) => e.event.type === 'xstate.error.actor.checkConnection').length;
-    await h.waitFor('two more failed maintenance attempts', () => failures() >= 2 || undefined);
-    t.equal(h.agent!.liveness().ok, true, 'the agent is alive');
-    t.equal(calls(h, 'connector', 'configuration').length, tokenCalls, 'the used token is not tried again');
-    t.ok(h.logs.some((line) => line.includes('kyma-system/cluster-client-certificates') && line.includes('"level":"warn"')), 'a warning in the log names the Secret');
-    ledger.addToken(await h.writeConfigSecret());
-    await reconnected(before);
-    t.pass('a token arriving later reconnects the running agent');
-  });
+  await t.test(
+    'a missing client-certificate Secret at start-up without an unused token: ConnectionMaintenanceFailed naming the Secret, no crash loop, recovery when a token arrives',
+    async (t) => {
+      ledger.collect(h);
+      const before = clientCertificate(h)?.sha256;
+      await h.sims.kube.delete('v1', 'Secret', CLIENT_SECRET.name, CLIENT_SECRET.namespace);
+      h.startAgent();
+      const cr = await waitForStateWithError(h, 'ConnectionMaintenanceFailed', 'connection', 'Error while trying to maintain connection: ');
+      t.match(cr.status?.connectionStatus?.error, /kyma-system\/cluster-client-certificates/, 'the error names the Secret');
+      t.match(cr.status?.connectionStatus?.error, /one-time token/, 'and says how to recover');
+      const tokenCalls = calls(h, 'connector', 'configuration').length;
+      // Retries continue inside the running agent (the reference exits and crash-loops instead).
+      const failures = () => h.agent!.eventLog.entries().filter((e) => e.event.type === 'xstate.error.actor.checkConnection').length;
+      await h.waitFor('two more failed maintenance attempts', () => failures() >= 2 || undefined);
+      t.equal(h.agent!.liveness().ok, true, 'the agent is alive');
+      t.equal(calls(h, 'connector', 'configuration').length, tokenCalls, 'the used token is not tried again');
+      t.ok(
+        h.logs.some((line) => line.includes('kyma-system/cluster-client-certificates') && line.includes('"level":"warn"')),
+        'a warning in the log names the Secret',
+      );
+      ledger.addToken(await h.writeConfigSecret());
+      await reconnected(before);
+      t.pass('a token arriving later reconnects the running agent');
+    },
+  );
 
   await t.test('a revoked certificate: ConnectionMaintenanceFailed and retries without a token; an unused token reconnects', async (t) => {
     ledger.collect(h);
@@ -80,7 +89,10 @@ t.test('recovering the connection with a fresh one-time token', async (t) => {
     compass.revokeCertificate(revoked.sha256);
     const cr = await waitForStateWithError(h, 'ConnectionMaintenanceFailed', 'connection', 'Error while trying to maintain connection: ');
     t.match(cr.status?.connectionStatus?.error, /Failed to authenticate/, 'Compass refuses the certificate');
-    t.match(cr.status?.conditions?.find((c) => c.type === 'CertificateValid'), { status: 'False', reason: 'Rejected' });
+    t.match(
+      cr.status?.conditions?.find((c) => c.type === 'CertificateValid'),
+      { status: 'False', reason: 'Rejected' },
+    );
     const refused = () => calls(h, 'connector-mtls', 'configuration').filter((c) => c.identity.kind === 'none').length;
     const first = refused();
     await h.waitFor('another refused maintenance attempt', () => refused() > first || undefined);
@@ -89,16 +101,19 @@ t.test('recovering the connection with a fresh one-time token', async (t) => {
     t.notOk(compass.issuedCertificates().find((c) => c.sha256 === fresh.sha256)?.revoked, 'the new certificate is not revoked');
   });
 
-  await t.test('an expired certificate (simulator clock past NotAfter) with an unused token in the config Secret: the agent reconnects by itself', async (t) => {
-    ledger.collect(h);
-    const expired = clientCertificate(h)!;
-    const refusals = () => h.agent!.eventLog.entries().filter((e) => e.event.type === 'xstate.error.actor.checkConnection').length;
-    const refusedBefore = refusals();
-    compass.advanceClock(expired.notAfter - compass.now().getTime() + 60_000);
-    ledger.addToken(await h.writeConfigSecret()); // minted on the advanced clock, so it is valid
-    const fresh = await reconnected(expired.sha256);
-    t.ok(fresh.notAfter > compass.now().getTime(), 'the new certificate is valid on the Compass clock');
-    t.ok(refusals() > refusedBefore, 'the expired certificate was refused before the reconnect');
-    await ledger.assertNoLeaks(t, h, 'the recovering agent');
-  });
+  await t.test(
+    'an expired certificate (simulator clock past NotAfter) with an unused token in the config Secret: the agent reconnects by itself',
+    async (t) => {
+      ledger.collect(h);
+      const expired = clientCertificate(h)!;
+      const refusals = () => h.agent!.eventLog.entries().filter((e) => e.event.type === 'xstate.error.actor.checkConnection').length;
+      const refusedBefore = refusals();
+      compass.advanceClock(expired.notAfter - compass.now().getTime() + 60_000);
+      ledger.addToken(await h.writeConfigSecret()); // minted on the advanced clock, so it is valid
+      const fresh = await reconnected(expired.sha256);
+      t.ok(fresh.notAfter > compass.now().getTime(), 'the new certificate is valid on the Compass clock');
+      t.ok(refusals() > refusedBefore, 'the expired certificate was refused before the reconnect');
+      await ledger.assertNoLeaks(t, h, 'the recovering agent');
+    },
+  );
 });

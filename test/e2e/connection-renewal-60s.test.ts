@@ -7,4 +7,5 @@ import { checkRenewals } from '../helpers/renewal-checks.js';
 t.setTimeout(200_000);
 
 t.test('60-second certificates are renewed before they expire, again and again', (t) =>
-  checkRenewals(t, { validityMs: 60_000, renewals: 2, withinMs: 110_000 }));
+  checkRenewals(t, { validityMs: 60_000, renewals: 2, withinMs: 110_000 }),
+);

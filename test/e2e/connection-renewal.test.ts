@@ -10,4 +10,5 @@ import t from 'tap';
 import { checkRenewals } from '../helpers/renewal-checks.js';
 
 t.test('12-second certificates are renewed before they expire, again and again', (t) =>
-  checkRenewals(t, { validityMs: 12_000, renewals: 4, threshold: '0.5', withinMs: 55_000 }));
+  checkRenewals(t, { validityMs: 12_000, renewals: 4, threshold: '0.5', withinMs: 55_000 }),
+);

@@ -29,10 +29,14 @@ interface Running {
 }
 
 function runtimeAgent(args: string[], env: Record<string, string>): Running {
-  const child = spawn(process.execPath, [TS_LOADER, '--input-type=module', '-e', `const cli = await import(${JSON.stringify(CLI)}); await cli.main(${JSON.stringify(args)});`], {
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [TS_LOADER, '--input-type=module', '-e', `const cli = await import(${JSON.stringify(CLI)}); await cli.main(${JSON.stringify(args)});`],
+    {
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const stdout: string[] = [];
   const stderr: string[] = [];
   const collect = (into: string[]) => {
@@ -43,8 +47,8 @@ function runtimeAgent(args: string[], env: Record<string, string>): Running {
       into.push(...lines.filter((l) => l.trim()));
     };
   };
-  child.stdout!.on('data', collect(stdout));
-  child.stderr!.on('data', collect(stderr));
+  child.stdout.on('data', collect(stdout));
+  child.stderr.on('data', collect(stderr));
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return { child, stdout, stderr, exit };
 }
@@ -53,7 +57,7 @@ async function until<T>(what: string, probe: () => T | undefined | false | Promi
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
-    if (value !== undefined && value !== false) return value as T;
+    if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(100);
   }
@@ -77,7 +81,11 @@ t.test('a malformed APP_* value stops start-up with exit code 2 and names the va
     ].join('\n'),
     { mode: 0o600 },
   );
-  t.equal(loadKubeConfig({ env: { KUBECONFIG: kubeconfig } }).kubeConfig.getCurrentCluster()?.server, 'https://127.0.0.1:9', 'the kubeconfig is valid');
+  t.equal(
+    loadKubeConfig({ env: { KUBECONFIG: kubeconfig } }).kubeConfig.getCurrentCluster()?.server,
+    'https://127.0.0.1:9',
+    'the kubeconfig is valid',
+  );
   const bad = runtimeAgent(['run'], { APP_CONTROLLER_SYNC_PERIOD: 'soon', KUBECONFIG: kubeconfig, APP_HEALTH_PORT: '0' });
   const flag = runtimeAgent(['run'], { APP_SKIP_COMPASS_TLS_VERIFY: 'maybe', KUBECONFIG: kubeconfig, APP_HEALTH_PORT: '0' });
   t.teardown(() => {
@@ -98,78 +106,97 @@ t.test('a malformed APP_* value stops start-up with exit code 2 and names the va
   t.match(flag.stderr.join('\n'), /APP_SKIP_COMPASS_TLS_VERIFY: "maybe" is not a boolean/, 'the message names the variable');
 });
 
-t.test('run against the simulators: Synchronized, probes answer, revoke is refused until a fresh token reconnects, SIGTERM exits 0', async (t) => {
-  const sims = await startSimulators({ apps: 2 });
-  t.teardown(() => sims.close());
-  const dir = mkdtempSync(join(tmpdir(), 'agent-run-'));
-  const info = writeSimFiles(dir, sims);
-  await installAgent(sims, info.kube.kubeconfig);
-  const tokens = [info.token];
-  const writeConfig = async (token: string) => {
-    if (sims.kube.get('v1', 'Secret', CONFIG_SECRET.name, CONFIG_SECRET.namespace)) await sims.kube.delete('v1', 'Secret', CONFIG_SECRET.name, CONFIG_SECRET.namespace);
-    await sims.kube.create({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      metadata: { ...CONFIG_SECRET },
-      stringData: { CONNECTOR_URL: info.compass.connectorUrl, RUNTIME_ID: info.runtimeId, TENANT: info.tenant, TOKEN: token },
+t.test(
+  'run against the simulators: Synchronized, probes answer, revoke is refused until a fresh token reconnects, SIGTERM exits 0',
+  async (t) => {
+    const sims = await startSimulators({ apps: 2 });
+    t.teardown(() => sims.close());
+    const dir = mkdtempSync(join(tmpdir(), 'agent-run-'));
+    const info = writeSimFiles(dir, sims);
+    await installAgent(sims, info.kube.kubeconfig);
+    const tokens = [info.token];
+    const writeConfig = async (token: string) => {
+      if (sims.kube.get('v1', 'Secret', CONFIG_SECRET.name, CONFIG_SECRET.namespace))
+        await sims.kube.delete('v1', 'Secret', CONFIG_SECRET.name, CONFIG_SECRET.namespace);
+      await sims.kube.create({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { ...CONFIG_SECRET },
+        stringData: { CONNECTOR_URL: info.compass.connectorUrl, RUNTIME_ID: info.runtimeId, TENANT: info.tenant, TOKEN: token },
+      });
+    };
+    await writeConfig(info.token);
+    const env = {
+      // The agent's ServiceAccount, bound by deploy/'s RBAC, as in a cluster.
+      KUBECONFIG: info.kube.agentKubeconfig,
+      NODE_EXTRA_CA_CERTS: info.compass.caFile,
+      APP_HEALTH_PORT: '0',
+      APP_CONTROLLER_SYNC_PERIOD: '1s',
+      APP_MINIMAL_COMPASS_SYNC_TIME: '300ms',
+      APP_RETRY_INITIAL_DELAY: '200ms',
+      APP_RETRY_MAX_DELAY: '2s',
+      APP_RSA_KEY_BITS: '2048',
+    };
+    const agent = runtimeAgent(['run'], env);
+    t.teardown(() => {
+      if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
     });
-  };
-  await writeConfig(info.token);
-  const env = {
-    // The agent's ServiceAccount, bound by deploy/'s RBAC, as in a cluster.
-    KUBECONFIG: info.kube.agentKubeconfig,
-    NODE_EXTRA_CA_CERTS: info.compass.caFile,
-    APP_HEALTH_PORT: '0',
-    APP_CONTROLLER_SYNC_PERIOD: '1s',
-    APP_MINIMAL_COMPASS_SYNC_TIME: '300ms',
-    APP_RETRY_INITIAL_DELAY: '200ms',
-    APP_RETRY_MAX_DELAY: '2s',
-    APP_RSA_KEY_BITS: '2048',
-  };
-  const agent = runtimeAgent(['run'], env);
-  t.teardown(() => {
-    if (agent.child.exitCode === null) agent.child.kill('SIGKILL');
-  });
-  const state = () => (sims.kube.get('compass.kyma-project.io/v1alpha1', 'CompassConnection', 'compass-connection') as { status?: { connectionState?: string } } | undefined)?.status?.connectionState;
-  const certificate = () => {
-    const secret = sims.kube.get('v1', 'Secret', CLIENT_SECRET.name, CLIENT_SECRET.namespace) as { data?: Record<string, string> } | undefined;
-    return secret?.data?.crt ? certificateSha256(Buffer.from(secret.data.crt, 'base64').toString('utf8')) : undefined;
-  };
+    const state = () =>
+      (
+        sims.kube.get('compass.kyma-project.io/v1alpha1', 'CompassConnection', 'compass-connection') as
+          { status?: { connectionState?: string } } | undefined
+      )?.status?.connectionState;
+    const certificate = () => {
+      const secret = sims.kube.get('v1', 'Secret', CLIENT_SECRET.name, CLIENT_SECRET.namespace) as
+        { data?: Record<string, string> } | undefined;
+      return secret?.data?.crt ? certificateSha256(Buffer.from(secret.data.crt, 'base64').toString('utf8')) : undefined;
+    };
 
-  const port = await until('the health endpoint port in the log', () => {
-    for (const line of agent.stdout) {
-      const entry = JSON.parse(line) as { msg?: string; port?: number };
-      if (entry.msg === 'health, metrics and debug endpoints listening') return entry.port;
-    }
-    return agent.child.exitCode === null ? undefined : Promise.reject(new Error(`run exited early: ${agent.stderr.join('\n')}`));
-  });
-  await until('Synchronized', () => state() === 'Synchronized');
-  const base = `http://127.0.0.1:${port}`;
-  const healthz = await fetch(`${base}/healthz`);
-  t.equal(healthz.status, 200, '/healthz 200');
-  const readyz = await fetch(`${base}/readyz`);
-  t.equal(readyz.status, 200, '/readyz 200');
-  t.match(await readyz.text(), /client certificate valid until \d{4}-/, 'ready because it holds a certificate');
-  const metrics = await (await fetch(`${base}/metrics`)).text();
-  t.match(metrics, /runtime_agent_connection_state\{state="Synchronized"\} 1/, 'the state metric');
-  t.match(metrics, /runtime_agent_director_application_pages_total\{answer="read"\} [1-9]/, 'the Director pages of the synchronization');
+    const port = await until('the health endpoint port in the log', () => {
+      for (const line of agent.stdout) {
+        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        if (entry.msg === 'health, metrics and debug endpoints listening') return entry.port;
+      }
+      return agent.child.exitCode === null ? undefined : Promise.reject(new Error(`run exited early: ${agent.stderr.join('\n')}`));
+    });
+    await until('Synchronized', () => state() === 'Synchronized');
+    const base = `http://127.0.0.1:${port}`;
+    const healthz = await fetch(`${base}/healthz`);
+    t.equal(healthz.status, 200, '/healthz 200');
+    const readyz = await fetch(`${base}/readyz`);
+    t.equal(readyz.status, 200, '/readyz 200');
+    t.match(await readyz.text(), /client certificate valid until \d{4}-/, 'ready because it holds a certificate');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    t.match(metrics, /runtime_agent_connection_state\{state="Synchronized"\} 1/, 'the state metric');
+    t.match(metrics, /runtime_agent_director_application_pages_total\{answer="read"\} [1-9]/, 'the Director pages of the synchronization');
 
-  const first = certificate()!;
-  const revoke = runtimeAgent(['revoke'], env);
-  t.equal(await revoke.exit, 0, `revoke exits 0 (${revoke.stderr.join(' ')})`);
-  t.match(revoke.stdout.join('\n'), /revoked the client certificate valid until/);
-  t.equal(sims.compass.control.issuedCertificates().find((c) => c.sha256 === first)?.revoked, true, 'Compass marks the certificate revoked');
-  await until('ConnectionMaintenanceFailed (the revoked certificate is refused)', () => state() === 'ConnectionMaintenanceFailed');
-  const fresh = sims.compass.mintToken();
-  tokens.push(fresh);
-  await writeConfig(fresh);
-  await until('Synchronized with a new certificate', () => state() === 'Synchronized' && certificate() !== undefined && certificate() !== first);
-  t.pass('the agent reconnected with the fresh token by itself');
+    const first = certificate()!;
+    const revoke = runtimeAgent(['revoke'], env);
+    t.equal(await revoke.exit, 0, `revoke exits 0 (${revoke.stderr.join(' ')})`);
+    t.match(revoke.stdout.join('\n'), /revoked the client certificate valid until/);
+    t.equal(
+      sims.compass.control.issuedCertificates().find((c) => c.sha256 === first)?.revoked,
+      true,
+      'Compass marks the certificate revoked',
+    );
+    await until('ConnectionMaintenanceFailed (the revoked certificate is refused)', () => state() === 'ConnectionMaintenanceFailed');
+    const fresh = sims.compass.mintToken();
+    tokens.push(fresh);
+    await writeConfig(fresh);
+    await until(
+      'Synchronized with a new certificate',
+      () => state() === 'Synchronized' && certificate() !== undefined && certificate() !== first,
+    );
+    t.pass('the agent reconnected with the fresh token by itself');
 
-  agent.child.kill('SIGTERM');
-  t.equal(await agent.exit, 0, 'SIGTERM stops it with exit code 0');
-  const output = [...agent.stdout, ...agent.stderr, ...revoke.stdout, ...revoke.stderr].join('\n');
-  t.ok(agent.stdout.some((l) => l.includes('"msg":"stopping"')), 'it logged the shutdown');
-  for (const token of tokens) t.notOk(output.includes(token), 'no token in the output of run or revoke');
-  t.notMatch(output, /-----BEGIN [A-Z ]*(PRIVATE KEY|CERTIFICATE)|LS0tLS1CRUdJTi/, 'no key or certificate in the output');
-});
+    agent.child.kill('SIGTERM');
+    t.equal(await agent.exit, 0, 'SIGTERM stops it with exit code 0');
+    const output = [...agent.stdout, ...agent.stderr, ...revoke.stdout, ...revoke.stderr].join('\n');
+    t.ok(
+      agent.stdout.some((l) => l.includes('"msg":"stopping"')),
+      'it logged the shutdown',
+    );
+    for (const token of tokens) t.notOk(output.includes(token), 'no token in the output of run or revoke');
+    t.notMatch(output, /-----BEGIN [A-Z ]*(PRIVATE KEY|CERTIFICATE)|LS0tLS1CRUdJTi/, 'no key or certificate in the output');
+  },
+);

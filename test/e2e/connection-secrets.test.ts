@@ -18,7 +18,8 @@ t.test('the certificate Secrets', async (t) => {
   h.startAgent();
   await h.waitForState('Synchronized');
   /** Renewals the agent completed (certificate signed and both Secrets written) after event-log entry `mark`. */
-  const renewalsDone = (mark: number) => h.agent!.eventLog.entries().filter((e) => e.seq > mark && e.event.type === 'xstate.done.actor.renewCertificate').length;
+  const renewalsDone = (mark: number) =>
+    h.agent!.eventLog.entries().filter((e) => e.seq > mark && e.event.type === 'xstate.done.actor.renewCertificate').length;
   const tokenCalls = calls(h, 'connector', 'configuration').length;
   const connectorCa = h.sims.compass.connectorCaPem;
 
@@ -26,18 +27,22 @@ t.test('the certificate Secrets', async (t) => {
     const cacert = h.secretData(CA_SECRET)?.cacert ?? '';
     t.equal(certificatesIn(cacert).length, 1, `${when}: cacert holds one certificate`);
     t.equal(cacert, connectorCa, `${when}: cacert is the Connector's CA certificate, byte for byte`);
-    t.equal(new X509Certificate(cacert).fingerprint256, new X509Certificate(connectorCa).fingerprint256, `${when}: the same certificate by fingerprint`);
-    t.notOk(cacert.includes(h.secretData(CLIENT_SECRET)!.crt!.trim()), `${when}: not the client certificate`);
+    t.equal(
+      new X509Certificate(cacert).fingerprint256,
+      new X509Certificate(connectorCa).fingerprint256,
+      `${when}: the same certificate by fingerprint`,
+    );
+    t.notOk(cacert.includes(h.secretData(CLIENT_SECRET)!.crt.trim()), `${when}: not the client certificate`);
   };
 
-  await t.test('cacert holds exactly the Connector\'s CA certificate, after connecting and after a renewal', async (t) => {
+  await t.test("cacert holds exactly the Connector's CA certificate, after connecting and after a renewal", async (t) => {
     caIsExactlyTheConnectorCa(t, 'after connecting');
     const mark = h.lastEventSeq();
     await h.kubectl('patch', 'compassconnection', 'compass-connection', '--type', 'merge', '-p', '{"spec":{"refreshCredentialsNow":true}}');
     // Done when the effect is: both Secrets are written by then.
     await h.waitFor('a renewal stored in the Secrets', () => renewalsDone(mark) > 0 || undefined);
     caIsExactlyTheConnectorCa(t, 'after a renewal');
-    const chain = h.secretData(CLIENT_SECRET)!.crtChain!;
+    const chain = h.secretData(CLIENT_SECRET)!.crtChain;
     t.equal(certificatesIn(chain).length, 2, 'while crtChain holds the client and the CA certificate');
   });
 
@@ -46,14 +51,16 @@ t.test('the certificate Secrets', async (t) => {
     const mark = h.lastEventSeq();
     const previous = clientCertificate(h)!.sha256;
     const planted = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-    ledger.addToken(planted.split('\n')[5]!);
+    ledger.addToken(planted.split('\n')[5]);
     const secret = h.sims.kube.get('v1', 'Secret', CLIENT_SECRET.name, CLIENT_SECRET.namespace)!;
     await h.sims.kube.update({ ...secret, data: { ...(secret.data as object), key: Buffer.from(planted).toString('base64') } });
-    await h.waitFor('a renewal that repairs the Secret', () => (renewalsDone(mark) > 0 && clientCertificate(h)?.sha256 !== previous ? true : undefined));
+    await h.waitFor('a renewal that repairs the Secret', () =>
+      renewalsDone(mark) > 0 && clientCertificate(h)?.sha256 !== previous ? true : undefined,
+    );
     await h.waitForState('Synchronized');
     const repaired = h.secretData(CLIENT_SECRET)!;
     t.not(repaired.key, planted, 'the planted key is gone');
-    t.ok(keyMatchesCertificate(repaired.key!, repaired.crt!), 'the stored key belongs to the stored certificate');
+    t.ok(keyMatchesCertificate(repaired.key, repaired.crt), 'the stored key belongs to the stored certificate');
     t.equal(calls(h, 'connector', 'configuration').length, tokenCalls, 'no token was used');
     caIsExactlyTheConnectorCa(t, 'after the repair');
     await ledger.assertNoLeaks(t, h, 'the agent through the key replacement');

@@ -7,7 +7,9 @@ import { promisify } from 'node:util';
 import { NOT_BUILT, spawnCli } from '../helpers/cli-process.js';
 
 const sh = promisify(execFile);
-const NO_CURL = ['/usr/bin/curl', '/bin/curl', '/usr/local/bin/curl'].some((p) => existsSync(p)) ? false : 'curl is not installed (.ci/run installs it)';
+const NO_CURL = ['/usr/bin/curl', '/bin/curl', '/usr/local/bin/curl'].some((p) => existsSync(p))
+  ? false
+  : 'curl is not installed (.ci/run installs it)';
 
 t.test('the demo prints commands that add and remove applications when pasted into a shell', { skip: NOT_BUILT || NO_CURL }, async (t) => {
   const demo = spawnCli(['demo', '--apps', '2']);
@@ -20,11 +22,11 @@ t.test('the demo prints commands that add and remove applications when pasted in
   t.match(commands[1], /^curl -s -X DELETE http:\/\/127\.0\.0\.1:\d+\/applications\/[0-9a-f-]{36}/);
 
   // Exactly as printed, comments included: the shell is what a reader pastes into.
-  const added = await sh('sh', ['-c', commands[0]!]);
+  const added = await sh('sh', ['-c', commands[0]]);
   t.match(added.stdout, /"generated":2/, 'Compass generated two applications');
   await demo.line(/4 Application resources: /, 60_000);
   t.pass('the agent synchronized them: the demo shows 4 Application resources');
-  const removed = await sh('sh', ['-c', commands[1]!]);
+  const removed = await sh('sh', ['-c', commands[1]]);
   t.match(removed.stdout, /"removed":true/, 'Compass removed one');
   await demo.line(/3 Application resources: /, 60_000);
   t.pass('the agent followed: 3 Application resources');

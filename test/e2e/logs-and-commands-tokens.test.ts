@@ -25,7 +25,10 @@ t.test('a connection attempt with a token the agent already used says so, and th
     t.match(error, ALREADY_USED, 'the status says the token was already used and what to do');
     t.match(ALREADY_USED.exec(error)?.[1], /^it was exchanged for a certificate at \d{4}-\d\d-\d\dT/, 'and how the agent knows');
     t.equal(calls(h, 'connector', 'configuration').length, sent, 'the used token was not sent to Compass again');
-    t.ok(h.logs.some((line) => line.includes('"level":"warn"') && line.includes('was already used by this agent')), 'the log says it too');
+    t.ok(
+      h.logs.some((line) => line.includes('"level":"warn"') && line.includes('was already used by this agent')),
+      'the log says it too',
+    );
 
     ledger.addToken(await h.writeConfigSecret());
     await h.waitForState('Synchronized');
@@ -41,31 +44,42 @@ t.test('a connection attempt with a token the agent already used says so, and th
     h.startAgent({ APP_RETRY_INITIAL_DELAY: '2m', APP_RETRY_MAX_DELAY: '5m' });
     const cr = await h.waitForState('ConnectionFailed');
     t.match(cr.status?.connectionStatus?.error, ALREADY_USED);
-    t.match(cr.status?.connectionStatus?.error, `its fingerprint is in the annotation ${CONSUMED_TOKEN_ANNOTATION} of compass-connection`, 'the evidence: the CR annotation');
+    t.match(
+      cr.status?.connectionStatus?.error,
+      `its fingerprint is in the annotation ${CONSUMED_TOKEN_ANNOTATION} of compass-connection`,
+      'the evidence: the CR annotation',
+    );
     t.equal(calls(h, 'connector', 'configuration').length, before, 'nothing was sent to Compass');
     await ledger.assertNoLeaks(t, h);
   });
 });
 
 for (const key of ['RUNTIME_ID', 'TENANT'] as const) {
-  t.test(`a configuration Secret without ${key} is reported before the token is spent; the same token connects once ${key} is there`, async (t) => {
-    const h = await startHarness({ apps: 1 });
-    t.teardown(() => h.close());
-    const ledger = new SecretLedger();
-    const token = ledger.addToken(await h.writeConfigSecret({ [key]: '' }));
-    h.startAgent();
-    const cr = await h.waitForState('ConnectionFailed');
-    const error = cr.status?.connectionStatus?.error ?? '';
-    t.match(error, /^Failed to retrieve certificate: /);
-    t.match(error, `key ${key} is missing or empty in Secret ${CONFIG}`, `the status names ${key}`);
-    t.match(error, 'the one-time token was not sent to Compass and stays usable until the Secret is complete', 'and says the token is kept');
-    t.equal(calls(h, 'connector', 'configuration').length, 0, 'nothing reached the Connector: the token is not spent');
-    t.equal(clientCertificate(h), undefined, 'no certificate');
+  t.test(
+    `a configuration Secret without ${key} is reported before the token is spent; the same token connects once ${key} is there`,
+    async (t) => {
+      const h = await startHarness({ apps: 1 });
+      t.teardown(() => h.close());
+      const ledger = new SecretLedger();
+      const token = ledger.addToken(await h.writeConfigSecret({ [key]: '' }));
+      h.startAgent();
+      const cr = await h.waitForState('ConnectionFailed');
+      const error = cr.status?.connectionStatus?.error ?? '';
+      t.match(error, /^Failed to retrieve certificate: /);
+      t.match(error, `key ${key} is missing or empty in Secret ${CONFIG}`, `the status names ${key}`);
+      t.match(
+        error,
+        'the one-time token was not sent to Compass and stays usable until the Secret is complete',
+        'and says the token is kept',
+      );
+      t.equal(calls(h, 'connector', 'configuration').length, 0, 'nothing reached the Connector: the token is not spent');
+      t.equal(clientCertificate(h), undefined, 'no certificate');
 
-    await h.writeConfigSecret({ TOKEN: token });
-    await h.waitForState('Synchronized', 60_000);
-    t.equal(calls(h, 'connector', 'configuration').length, 1, 'the same token, sent once, connected');
-    t.equal(h.connection()?.metadata.annotations?.[CONSUMED_TOKEN_ANNOTATION], tokenFingerprint(token));
-    await ledger.assertNoLeaks(t, h);
-  });
+      await h.writeConfigSecret({ TOKEN: token });
+      await h.waitForState('Synchronized', 60_000);
+      t.equal(calls(h, 'connector', 'configuration').length, 1, 'the same token, sent once, connected');
+      t.equal(h.connection()?.metadata.annotations?.[CONSUMED_TOKEN_ANNOTATION], tokenFingerprint(token));
+      await ledger.assertNoLeaks(t, h);
+    },
+  );
 }

@@ -19,7 +19,10 @@ t.test('the served agent: probes and metrics on the health port, /debug on loopb
   t.teardown(() => h.close());
   const token = await h.writeConfigSecret();
   const logs: string[] = [];
-  const logger = createLogger({ level: 'debug', destination: new Writable({ write: (chunk, _e, done) => (logs.push(String(chunk)), done()) }) });
+  const logger = createLogger({
+    level: 'debug',
+    destination: new Writable({ write: (chunk, _e, done) => (logs.push(String(chunk)), done()) }),
+  });
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(h.agentKubeconfigPath); // the agent's ServiceAccount, as deploy/ binds it
   const config = loadConfig({ ...FAST_ENV, APP_DEBUG_ADDRESS: '127.0.0.1:0' });
@@ -38,7 +41,10 @@ t.test('the served agent: probes and metrics on the health port, /debug on loopb
   const debug = await (await fetch(served.health.debugUrl!)).text();
   t.match(debug, /"connectionState": "Synchronized"/, '/debug answers on loopback');
   t.notOk(debug.includes(token), 'without the token');
-  t.ok(logs.some((line) => line.includes('/debug listens on loopback only')), 'the log says where /debug is');
+  t.ok(
+    logs.some((line) => line.includes('/debug listens on loopback only')),
+    'the log says where /debug is',
+  );
 
   if (!external) {
     t.comment('no non-loopback IPv4 address here: reachability from another interface not checked');

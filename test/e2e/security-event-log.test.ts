@@ -21,25 +21,45 @@ t.test('the event log file: 0600 whatever existed, rotated at the configured siz
   t.equal(mode(file), 0o644, 'precondition: a world-readable file is there');
 
   ledger.addToken(await h.writeConfigSecret());
-  h.startAgent({ APP_EVENT_LOG_FILE: file, APP_EVENT_LOG_MAX_SIZE: '8Ki' });
-  await h.waitForState('Synchronized');
+  h.startAgent({ APP_EVENT_LOG_FILE: file, APP_EVENT_LOG_MAX_SIZE: '16Ki' });
+  // Read FILE.1 as soon as this run's file is there: the run's own first rotation replaces it later.
+  await h.waitFor("this run's event log", () => {
+    try {
+      return readFileSync(file, 'utf8').startsWith('{"kind":"runtime-agent-event-log"') || undefined;
+    } catch {
+      return undefined;
+    }
+  });
   t.equal(mode(file), 0o600, 'the current file is 0600');
   t.equal(readFileSync(rotatedFileName(file), 'utf8'), '{"left":"by an earlier run"}\n', 'the earlier file is kept as FILE.1');
   t.equal(mode(rotatedFileName(file)), 0o600, 'and made 0600 too');
+  await h.waitForState('Synchronized');
 
-  await h.waitFor('a rotation: FILE starts with a checkpoint', () => {
-    const first = parseEventLog(readFileSync(file, 'utf8')).entries[0];
-    return first?.event.type === CHECKPOINT_EVENT_TYPE || undefined;
-  }, 60_000);
+  await h.waitFor(
+    'a rotation: FILE starts with a checkpoint',
+    () => {
+      const first = parseEventLog(readFileSync(file, 'utf8')).entries[0];
+      return first?.event.type === CHECKPOINT_EVENT_TYPE || undefined;
+    },
+    60_000,
+  );
   await h.waitForSyncCycles(1);
-  t.ok(statSync(file).size < 8 * 1024 + 8 * 1024, `FILE stays near the limit (${statSync(file).size} bytes)`);
+  t.ok(statSync(file).size < 16 * 1024 + 16 * 1024, `FILE stays near the limit (${statSync(file).size} bytes)`);
   t.equal(mode(file), 0o600, 'a rotated-in file is 0600');
   t.equal(mode(rotatedFileName(file)), 0o600, 'and so is the rotated-out one');
-  t.match(readFileSync(rotatedFileName(file), 'utf8'), /^\{"kind":"runtime-agent-event-log"/, 'FILE.1 now holds the previous part of this run');
+  t.match(
+    readFileSync(rotatedFileName(file), 'utf8'),
+    /^\{"kind":"runtime-agent-event-log"/,
+    'FILE.1 now holds the previous part of this run',
+  );
 
   await h.stopAgent();
   const out: string[] = [];
-  const code = await replay([file], (text) => out.push(text), (text) => out.push(text));
+  const code = await replay(
+    [file],
+    (text) => out.push(text),
+    (text) => out.push(text),
+  );
   t.equal(code, 0, `replay of the current file alone: ${out.join('')}`);
   t.match(out.join(''), /reproduces: \d+ events/);
   t.match(out.join(''), /connectionState: Synchronized/);

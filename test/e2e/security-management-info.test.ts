@@ -20,10 +20,14 @@ const TS_LOADER =
 
 /** `runtime-agent revoke` as a process (the TypeScript sources through tap's loader). */
 function revoke(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [TS_LOADER, '--input-type=module', '-e', `const cli = await import(${JSON.stringify(CLI)}); await cli.main(['revoke']);`], {
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [TS_LOADER, '--input-type=module', '-e', `const cli = await import(${JSON.stringify(CLI)}); await cli.main(['revoke']);`],
+    {
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -42,7 +46,7 @@ t.test('the management info after a restart comes from the agent Secret, not fro
   const elsewhere = { connectorUrl: `${recorder.httpsOrigin}/connector/graphql`, directorUrl: `${recorder.httpsOrigin}/director/graphql` };
   const patchCr = async (managementInfo: typeof real) => {
     for (;;) {
-      const cr = h.sims.kube.get(...CR) as unknown as { spec: Record<string, unknown> };
+      const cr = h.sims.kube.get(...CR)!;
       try {
         await h.sims.kube.update({ ...cr, spec: { ...cr.spec, managementInfo } });
         return;
@@ -68,11 +72,15 @@ t.test('the management info after a restart comes from the agent Secret, not fro
     const certificate = clientCertificate(h)!.sha256;
     h.startAgent();
     await h.waitFor('a maintenance cycle and a synchronization over the stored URLs', () =>
-      calls(h, 'connector-mtls', 'configuration').length > 0 && calls(h, 'director', 'applicationsForRuntime').length > 0 ? true : undefined,
+      calls(h, 'connector-mtls', 'configuration').length > 0 && calls(h, 'director', 'applicationsForRuntime').length > 0
+        ? true
+        : undefined,
     );
     const cr = await h.waitFor('the CR copy written back from the stored URLs', () => {
       const current = h.connection();
-      return current?.spec.managementInfo?.connectorUrl === real.connectorUrl && current.status?.connectionState === 'Synchronized' ? current : undefined;
+      return current?.spec.managementInfo?.connectorUrl === real.connectorUrl && current.status?.connectionState === 'Synchronized'
+        ? current
+        : undefined;
     });
     t.same(cr.spec.managementInfo, real, 'spec.managementInfo is a projection of what the agent stored');
     await sleep(500);
@@ -84,8 +92,13 @@ t.test('the management info after a restart comes from the agent Secret, not fro
   await t.test('the CR patched while the agent runs: not used, and put back', async (t) => {
     await patchCr(elsewhere);
     const cycles = await h.waitForSyncCycles(2);
-    t.ok(cycles.every((c) => c.result === 'Synchronized'), 'synchronizations go on over the stored URLs');
-    await h.waitFor('the CR copy put back', () => (h.connection()?.spec.managementInfo?.directorUrl === real.directorUrl ? true : undefined));
+    t.ok(
+      cycles.every((c) => c.result === 'Synchronized'),
+      'synchronizations go on over the stored URLs',
+    );
+    await h.waitFor('the CR copy put back', () =>
+      h.connection()?.spec.managementInfo?.directorUrl === real.directorUrl ? true : undefined,
+    );
     t.equal(recorder.connections, 0, 'the other host received nothing');
     await ledger.assertNoLeaks(t, h);
   });
@@ -109,7 +122,11 @@ t.test('the management info after a restart comes from the agent Secret, not fro
     );
     t.equal(calls(h, 'connector-mtls', 'configuration').length, 0, 'nothing was sent to the URLs in the CR');
     t.equal(calls(h, 'director', 'applicationsForRuntime').length, 0);
-    t.equal(h.sims.kube.list('applicationconnector.kyma-project.io/v1alpha1', 'Application').length, 1, 'the Applications are kept meanwhile');
+    t.equal(
+      h.sims.kube.list('applicationconnector.kyma-project.io/v1alpha1', 'Application').length,
+      1,
+      'the Applications are kept meanwhile',
+    );
 
     ledger.addToken(await h.writeConfigSecret());
     await h.waitFor('Synchronized with a new certificate', () =>

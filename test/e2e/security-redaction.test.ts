@@ -45,10 +45,20 @@ t.test('a token echoed in an upstream error body appears nowhere the agent write
     h.startAgent({ ...NO_RETRY, APP_EVENT_LOG_FILE: eventLogFile });
     const cr = await h.waitFor('ConnectionFailed after the echo', () => {
       const current = h.connection();
-      return current?.status?.connectionState === 'ConnectionFailed' && /\[REDACTED\]/.test(current.status.connectionStatus?.error ?? '') ? current : undefined;
+      return current?.status?.connectionState === 'ConnectionFailed' && /\[REDACTED\]/.test(current.status.connectionStatus?.error ?? '')
+        ? current
+        : undefined;
     });
-    t.match(cr.status?.connectionStatus?.error, status === 200 ? /Failed to authenticate with one time token \[REDACTED\]/ : /HTTP 401, Compass refused the credentials\. Body: \{"error":\{"code":401,"status":"Unauthorized","message":"one-time token \[REDACTED\] is not valid"\}\}/);
-    t.ok(compass.callLog().some((c) => c.faults.includes('echo-token')), 'Compass did echo it');
+    t.match(
+      cr.status?.connectionStatus?.error,
+      status === 200
+        ? /Failed to authenticate with one time token \[REDACTED\]/
+        : /HTTP 401, Compass refused the credentials\. Body: \{"error":\{"code":401,"status":"Unauthorized","message":"one-time token \[REDACTED\] is not valid"\}\}/,
+    );
+    t.ok(
+      compass.callLog().some((c) => c.faults.includes('echo-token')),
+      'Compass did echo it',
+    );
     for (const [where, text] of await outputs(h, eventLogFile)) t.notOk(text.includes(token), `not in ${where}`);
     await ledger.assertNoLeaks(t, h);
   };
@@ -63,8 +73,13 @@ t.test('a token echoed in an upstream error body appears nowhere the agent write
     ledger.addToken(await h.writeConfigSecret());
     compass.armFault({ operation: 'signCertificateSigningRequest', kind: 'echo-token', status: 401 });
     h.startAgent({ ...NO_RETRY, APP_EVENT_LOG_FILE: eventLogFile });
-    await h.waitFor('ConnectionFailed after the echo', () => (h.connection()?.status?.connectionState === 'ConnectionFailed' ? true : undefined));
-    t.match(h.connection()?.status?.connectionStatus?.error, /Failed to sign the CSR at the token-secured Connector: .*one-time token \[REDACTED\] is not valid/);
+    await h.waitFor('ConnectionFailed after the echo', () =>
+      h.connection()?.status?.connectionState === 'ConnectionFailed' ? true : undefined,
+    );
+    t.match(
+      h.connection()?.status?.connectionStatus?.error,
+      /Failed to sign the CSR at the token-secured Connector: .*one-time token \[REDACTED\] is not valid/,
+    );
     // The follow-up token is not in the test's hands: every 88-character token shape must be gone.
     for (const [where, text] of await outputs(h, eventLogFile)) t.notMatch(text, /[A-Za-z0-9_-]{86}==/, `no Compass token in ${where}`);
   });
@@ -72,13 +87,24 @@ t.test('a token echoed in an upstream error body appears nowhere the agent write
   await t.test('a huge error body is cut before it reaches the status', async (t) => {
     await reset(h);
     ledger.addToken(await h.writeConfigSecret());
-    compass.armFault({ operation: 'configuration', kind: 'http-status', status: 502, body: `<html>${'gateway trouble '.repeat(60_000)}</html>`, count: 'unlimited' });
+    compass.armFault({
+      operation: 'configuration',
+      kind: 'http-status',
+      status: 502,
+      body: `<html>${'gateway trouble '.repeat(60_000)}</html>`,
+      count: 'unlimited',
+    });
     h.startAgent(NO_RETRY);
-    const cr = await h.waitFor('ConnectionFailed', () => (h.connection()?.status?.connectionState === 'ConnectionFailed' ? h.connection() : undefined));
-    const error = cr!.status!.connectionStatus!.error!;
+    const cr = await h.waitFor('ConnectionFailed', () =>
+      h.connection()?.status?.connectionState === 'ConnectionFailed' ? h.connection() : undefined,
+    );
+    const error = cr.status!.connectionStatus!.error!;
     t.match(error, /HTTP 502 without a GraphQL answer\. Body: <html>gateway trouble/);
     t.match(error, /more characters\)/);
     t.ok(error.length < 1000, `a 960 kB body leaves ${error.length} characters in the status`);
-    t.ok(h.logs.every((line) => line.length < 5000), 'and no log line carries it');
+    t.ok(
+      h.logs.every((line) => line.length < 5000),
+      'and no log line carries it',
+    );
   });
 });

@@ -15,7 +15,9 @@ const WRITES = ['create', 'update', 'patch'];
 /** Writes to the CompassConnection the API server refused for their content (not conflicts or absence). */
 function refusedWrites(h: Harness): string[] {
   return h.sims.kube.requestLog
-    .filter((e) => e.resource === 'compassconnections' && WRITES.includes(e.verb) && e.status >= 400 && e.status !== 404 && e.status !== 409)
+    .filter(
+      (e) => e.resource === 'compassconnections' && WRITES.includes(e.verb) && e.status >= 400 && e.status !== 404 && e.status !== 409,
+    )
     .map((e) => `${e.status} ${e.verb} ${e.path}${e.subresource ? ` (${e.subresource})` : ''}`);
 }
 
@@ -41,7 +43,13 @@ async function throughEveryState(t: Test, h: Harness): Promise<void> {
   await reach('Synchronized');
 
   compass.generateApplications(1, 7001);
-  h.sims.kube.faults.failNext({ verb: 'create', resource: APPLICATION_RESOURCE, status: 500, times: 10_000, message: 'etcdserver: request timed out' });
+  h.sims.kube.faults.failNext({
+    verb: 'create',
+    resource: APPLICATION_RESOURCE,
+    status: 500,
+    times: 10_000,
+    message: 'etcdserver: request timed out',
+  });
   await reach('ResourceApplicationFailed');
   h.sims.kube.faults.clear();
   await reach('Synchronized');
@@ -56,25 +64,52 @@ async function throughEveryState(t: Test, h: Harness): Promise<void> {
   compass.clearFaults();
   await reach('Synchronized');
 
-  t.same(states, [
-    'ConnectionFailed', 'Synchronized', 'MetadataUpdateFailed', 'Synchronized', 'ResourceApplicationFailed', 'Synchronized',
-    'SynchronizationFailed', 'Synchronized', 'ConnectionMaintenanceFailed', 'Synchronized',
-  ], 'every connectionState was written and read back');
-  t.ok(h.sims.kube.requestLog.some((e) => e.resource === 'compassconnections' && WRITES.includes(e.verb) && e.status < 300), 'the agent wrote the CR');
+  t.same(
+    states,
+    [
+      'ConnectionFailed',
+      'Synchronized',
+      'MetadataUpdateFailed',
+      'Synchronized',
+      'ResourceApplicationFailed',
+      'Synchronized',
+      'SynchronizationFailed',
+      'Synchronized',
+      'ConnectionMaintenanceFailed',
+      'Synchronized',
+    ],
+    'every connectionState was written and read back',
+  );
+  t.ok(
+    h.sims.kube.requestLog.some((e) => e.resource === 'compassconnections' && WRITES.includes(e.verb) && e.status < 300),
+    'the agent wrote the CR',
+  );
   t.strictSame(refusedWrites(h), [], 'the API server accepted every write of the CompassConnection');
 }
 
-t.test('under the project\'s CRD (status subresource) every connection state validates', async (t) => {
+t.test("under the project's CRD (status subresource) every connection state validates", async (t) => {
   const h = await startHarness({ apps: 2 });
   t.teardown(() => h.close());
   await throughEveryState(t, h);
-  t.ok(h.sims.kube.requestLog.some((e) => e.resource === 'compassconnections' && e.subresource === 'status' && e.verb === 'patch' && e.status === 200), 'status went through /status');
+  t.ok(
+    h.sims.kube.requestLog.some(
+      (e) => e.resource === 'compassconnections' && e.subresource === 'status' && e.verb === 'patch' && e.status === 200,
+    ),
+    'status went through /status',
+  );
 });
 
-t.test('under the upstream CRD (no status subresource) every connection state validates', { skip: UPSTREAM_CRD && existsSync(UPSTREAM_CRD) ? false : 'the upstream install files (../shared/spec/upstream-install) are absent' }, async (t) => {
-  const h = await startHarness({ apps: 2 });
-  t.teardown(() => h.close());
-  t.match(await h.kubectl('apply', '-f', UPSTREAM_CRD!), /compassconnections\.compass\.kyma-project\.io (configured|unchanged)/);
-  await throughEveryState(t, h);
-  t.notOk(h.sims.kube.requestLog.some((e) => e.resource === 'compassconnections' && e.subresource === 'status' && e.status < 300), 'no write reached a /status the CRD does not serve');
-});
+t.test(
+  'under the upstream CRD (no status subresource) every connection state validates',
+  { skip: UPSTREAM_CRD && existsSync(UPSTREAM_CRD) ? false : 'the upstream install files (../shared/spec/upstream-install) are absent' },
+  async (t) => {
+    const h = await startHarness({ apps: 2 });
+    t.teardown(() => h.close());
+    t.match(await h.kubectl('apply', '-f', UPSTREAM_CRD!), /compassconnections\.compass\.kyma-project\.io (configured|unchanged)/);
+    await throughEveryState(t, h);
+    t.notOk(
+      h.sims.kube.requestLog.some((e) => e.resource === 'compassconnections' && e.subresource === 'status' && e.status < 300),
+      'no write reached a /status the CRD does not serve',
+    );
+  },
+);

@@ -32,19 +32,31 @@ t.test('Kubernetes faults during apply and watch disruptions', async (t) => {
   const expectedCreates: Record<string, number> = {};
 
   await t.test('a 500 on create is reported and the next cycle creates the Application once', async (t) => {
-    await failsThenConverges(t, h, 'ResourceApplicationFailed', /^Failed to apply configuration: 1 of 13 applications failed: mp-late-arrival \(create: creating Application mp-late-arrival failed: .*HTTP 500/, () => {
-      h.sims.kube.faults.failNext({ verb: 'create', resource: 'applications', name: 'mp-late-arrival', status: 500 });
-      compass.upsertApplication({ id: uuid('f0000000', 3), name: 'late-arrival' });
-    });
+    await failsThenConverges(
+      t,
+      h,
+      'ResourceApplicationFailed',
+      /^Failed to apply configuration: 1 of 13 applications failed: mp-late-arrival \(create: creating Application mp-late-arrival failed: .*HTTP 500/,
+      () => {
+        h.sims.kube.faults.failNext({ verb: 'create', resource: 'applications', name: 'mp-late-arrival', status: 500 });
+        compass.upsertApplication({ id: uuid('f0000000', 3), name: 'late-arrival' });
+      },
+    );
     t.ok(applications(h).has('mp-late-arrival'));
     expectedCreates['mp-late-arrival'] = 2; // the injected 500, then the create that worked
   });
 
   await t.test('a 409 Conflict on create is reported as a conflict, not as a foreign Application', async (t) => {
-    await failsThenConverges(t, h, 'ResourceApplicationFailed', /mp-conflicted \(create: creating Application mp-conflicted failed: .*HTTP 409 Conflict/, () => {
-      h.sims.kube.faults.failNext({ verb: 'create', resource: 'applications', name: 'mp-conflicted', status: 409 });
-      compass.upsertApplication({ id: uuid('f0000000', 4), name: 'conflicted' });
-    });
+    await failsThenConverges(
+      t,
+      h,
+      'ResourceApplicationFailed',
+      /mp-conflicted \(create: creating Application mp-conflicted failed: .*HTTP 409 Conflict/,
+      () => {
+        h.sims.kube.faults.failNext({ verb: 'create', resource: 'applications', name: 'mp-conflicted', status: 409 });
+        compass.upsertApplication({ id: uuid('f0000000', 4), name: 'conflicted' });
+      },
+    );
     t.ok(applications(h).has('mp-conflicted'));
     expectedCreates['mp-conflicted'] = 2; // the injected 409, then the create that worked
   });
@@ -57,17 +69,33 @@ t.test('Kubernetes faults during apply and watch disruptions', async (t) => {
       compass.upsertApplication({ ...manyApis(), description: 'described now' });
     });
     await h.waitFor('the new description', () => applications(h).get('mp-many-apis')?.spec.description === 'described now');
-    const updates = h.sims.kube.requestLog.slice(logMark).filter((entry) => entry.verb === 'update' && entry.name === 'mp-many-apis').map((entry) => entry.status);
+    const updates = h.sims.kube.requestLog
+      .slice(logMark)
+      .filter((entry) => entry.verb === 'update' && entry.name === 'mp-many-apis')
+      .map((entry) => entry.status);
     t.same(updates, [409, 200], 'one conflict, one successful retry');
     await h.waitForSyncCycles(1);
-    t.same(h.syncOutcomes(seqMark).map((outcome) => outcome.result).filter((result) => result !== 'Synchronized'), [], 'every cycle Synchronized');
+    t.same(
+      h
+        .syncOutcomes(seqMark)
+        .map((outcome) => outcome.result)
+        .filter((result) => result !== 'Synchronized'),
+      [],
+      'every cycle Synchronized',
+    );
   });
 
   await t.test('a 500 on update or delete is reported and converges, deleting only what Compass removed', async (t) => {
-    await failsThenConverges(t, h, 'ResourceApplicationFailed', /mp-many-bundles \(update: updating Application mp-many-bundles failed: .*HTTP 500/, () => {
-      h.sims.kube.faults.failNext({ verb: 'update', resource: 'applications', name: 'mp-many-bundles', status: 500 });
-      compass.upsertApplication({ ...manyBundles(), description: 'described too' });
-    });
+    await failsThenConverges(
+      t,
+      h,
+      'ResourceApplicationFailed',
+      /mp-many-bundles \(update: updating Application mp-many-bundles failed: .*HTTP 500/,
+      () => {
+        h.sims.kube.faults.failNext({ verb: 'update', resource: 'applications', name: 'mp-many-bundles', status: 500 });
+        compass.upsertApplication({ ...manyBundles(), description: 'described too' });
+      },
+    );
     t.equal(applications(h).get('mp-many-bundles')?.spec.description, 'described too');
 
     const logMark = h.sims.kube.requestLog.length;
@@ -80,7 +108,14 @@ t.test('Kubernetes faults during apply and watch disruptions', async (t) => {
     await h.waitForState('Synchronized');
     t.notOk(applications(h).has('mp-conflicted'), 'deleted on the next cycle');
     const deleted = h.sims.kube.requestLog.slice(logMark).filter((entry) => entry.verb === 'delete' && entry.resource === 'applications');
-    t.same(deleted.map((entry) => [entry.name, entry.status]), [['mp-conflicted', 500], ['mp-conflicted', 200]], 'only the removed Application was deleted');
+    t.same(
+      deleted.map((entry) => [entry.name, entry.status]),
+      [
+        ['mp-conflicted', 500],
+        ['mp-conflicted', 200],
+      ],
+      'only the removed Application was deleted',
+    );
   });
 
   /** A user deletes a managed Application around a watch disruption: the cache learns it and it is re-created once. */
@@ -97,7 +132,13 @@ t.test('Kubernetes faults during apply and watch disruptions', async (t) => {
     await h.waitForSyncCycles(1); // the cycle that re-created it has also written its Secrets
     await h.waitForState('Synchronized');
     // The simulator's garbage collector took the Secrets with the deleted Application: they are back, owned by the new one.
-    const referenced = new Set<string>(back.spec.services.flatMap((service: Json) => service.entries.flatMap((entry: Json) => [entry.credentials.secretName, entry.requestParametersSecretName])).filter(Boolean));
+    const referenced = new Set<string>(
+      back.spec.services
+        .flatMap((service: Json) =>
+          service.entries.flatMap((entry: Json) => [entry.credentials.secretName, entry.requestParametersSecretName]),
+        )
+        .filter(Boolean),
+    );
     for (const secretName of referenced) {
       const stored = h.sims.kube.get('v1', 'Secret', secretName, 'kyma-system') as Json | undefined;
       t.equal(stored?.metadata.ownerReferences?.[0]?.uid, back.metadata.uid, `Secret ${secretName} re-created for the new Application`);
@@ -115,19 +156,33 @@ t.test('Kubernetes faults during apply and watch disruptions', async (t) => {
   await t.test('compacted history: the watch relists and the cache is rebuilt', async (t) => {
     const logMark = h.sims.kube.requestLog.length;
     const [someone] = [...applications(h).keys()].filter((name) => !(name in expectedCreates));
-    await recreatedAfter(t, () => {
-      h.sims.kube.faults.compactHistory();
-      h.sims.kube.faults.dropWatches('abrupt');
-    }, someone!);
+    await recreatedAfter(
+      t,
+      () => {
+        h.sims.kube.faults.compactHistory();
+        h.sims.kube.faults.dropWatches('abrupt');
+      },
+      someone,
+    );
     const relisted = h.sims.kube.requestLog.slice(logMark).some((entry) => entry.resource === 'applications' && entry.verb === 'list');
     t.ok(relisted, 'the Applications were listed again');
   });
 
   await t.test('after all faults: no duplicate creates, a quiet cycle writes nothing, no credential leaked', async (t) => {
-    t.same(createAttempts(h.sims.kube.requestLog), expectedCreates, 'no create beyond the expected ones (a duplicate would show as a 409 attempt)');
+    t.same(
+      createAttempts(h.sims.kube.requestLog),
+      expectedCreates,
+      'no create beyond the expected ones (a duplicate would show as a 409 attempt)',
+    );
     const logMark = h.sims.kube.requestLog.length;
     await h.waitForSyncCycles(3);
-    const writes = h.sims.kube.requestLog.slice(logMark).filter((entry) => ['create', 'update', 'patch', 'delete'].includes(entry.verb) && (entry.resource === 'applications' || entry.resource === 'secrets'));
+    const writes = h.sims.kube.requestLog
+      .slice(logMark)
+      .filter(
+        (entry) =>
+          ['create', 'update', 'patch', 'delete'].includes(entry.verb) &&
+          (entry.resource === 'applications' || entry.resource === 'secrets'),
+      );
     t.same(writes, [], 'no writes once converged');
     t.equal(applications(h).size, 13);
     const credentials = compassCredentials(h);

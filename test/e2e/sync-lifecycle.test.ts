@@ -55,7 +55,12 @@ function ordersApplication() {
         description: 'Orders over OAuth',
         instanceAuthRequestInputSchema: '{"type":"object"}',
         defaultInstanceAuth: {
-          credential: { __typename: 'OAuthCredentialData' as const, clientId: 'orders-client', clientSecret: SECRET_VALUES.oauthSecret, url: 'https://orders.example.com/oauth/token' },
+          credential: {
+            __typename: 'OAuthCredentialData' as const,
+            clientId: 'orders-client',
+            clientSecret: SECRET_VALUES.oauthSecret,
+            url: 'https://orders.example.com/oauth/token',
+          },
           additionalHeaders: { 'X-Api-Key': [SECRET_VALUES.headerValue, SECRET_VALUES.headerValue2] },
           additionalQueryParams: { apiKey: [SECRET_VALUES.queryValue] },
           requestAuth: { csrf: { tokenEndpointURL: 'https://orders.example.com/csrf' } },
@@ -118,8 +123,21 @@ function expectedOrdersSpec(apiName = 'Returns_API v2') {
         authCreateParameterSchema: '{"type":"object"}',
         entries: [
           apiEntry('d0000000-0000-4000-8000-000000000001', 'Orders API', 'orders-api', 'https://orders.example.com/api/v1'),
-          apiEntry('d0000000-0000-4000-8000-000000000002', apiName, apiName.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase(), 'https://orders.example.com/returns'),
-          { id: 'e0000000-0000-4000-8000-000000000001', name: 'order.created', type: 'Events', gatewayUrl: '', centralGatewayUrl: '', targetUrl: '', credentials: { type: '', secretName: '' } },
+          apiEntry(
+            'd0000000-0000-4000-8000-000000000002',
+            apiName,
+            apiName.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase(),
+            'https://orders.example.com/returns',
+          ),
+          {
+            id: 'e0000000-0000-4000-8000-000000000001',
+            name: 'order.created',
+            type: 'Events',
+            gatewayUrl: '',
+            centralGatewayUrl: '',
+            targetUrl: '',
+            credentials: { type: '', secretName: '' },
+          },
         ],
       },
       {
@@ -154,7 +172,10 @@ function secret(h: Harness, name: string): Json | undefined {
 }
 
 function applicationNames(h: Harness): string[] {
-  return h.sims.kube.list(APP_API, 'Application').map((app) => app.metadata.name as string).sort();
+  return h.sims.kube
+    .list(APP_API, 'Application')
+    .map((app) => app.metadata.name as string)
+    .sort();
 }
 
 function assertOwnedSecret(t: Test, h: Harness, name: string, appName: string, bundleId: string, data: Record<string, string>): void {
@@ -179,7 +200,13 @@ t.test('applications added, changed and removed in Compass are mirrored as Appli
   compass.upsertApplication({
     id: CRM.id,
     name: CRM.name,
-    bundles: [{ id: CRM_BUNDLE, name: 'crm', apiDefinitions: [{ id: 'd0000000-0000-4000-8000-000000000010', name: 'contacts', targetURL: 'https://crm.example.com' }] }],
+    bundles: [
+      {
+        id: CRM_BUNDLE,
+        name: 'crm',
+        apiDefinitions: [{ id: 'd0000000-0000-4000-8000-000000000010', name: 'contacts', targetURL: 'https://crm.example.com' }],
+      },
+    ],
   });
   await h.writeConfigSecret();
   h.startAgent({ APP_CENTRAL_GATEWAY_SERVICE_URL: GATEWAY, APP_RUNTIME_EVENTS_URL: EVENTS_URL, APP_RUNTIME_CONSOLE_URL: CONSOLE_URL });
@@ -197,12 +224,18 @@ t.test('applications added, changed and removed in Compass are mirrored as Appli
   });
 
   await t.test('credential and request-parameter Secrets hold the data, labels and owner', async (t) => {
-    assertOwnedSecret(t, h, `${ORDERS.cr}-${OAUTH_BUNDLE}`, ORDERS.cr, OAUTH_BUNDLE, { clientId: 'orders-client', clientSecret: SECRET_VALUES.oauthSecret });
+    assertOwnedSecret(t, h, `${ORDERS.cr}-${OAUTH_BUNDLE}`, ORDERS.cr, OAUTH_BUNDLE, {
+      clientId: 'orders-client',
+      clientSecret: SECRET_VALUES.oauthSecret,
+    });
     assertOwnedSecret(t, h, `params-${ORDERS.cr}-${OAUTH_BUNDLE}`, ORDERS.cr, OAUTH_BUNDLE, {
       headers: JSON.stringify({ 'X-Api-Key': [SECRET_VALUES.headerValue, SECRET_VALUES.headerValue2] }),
       queryParameters: JSON.stringify({ apiKey: [SECRET_VALUES.queryValue] }),
     });
-    assertOwnedSecret(t, h, `${ORDERS.cr}-${BASIC_BUNDLE}`, ORDERS.cr, BASIC_BUNDLE, { username: 'orders-user', password: SECRET_VALUES.basicPassword });
+    assertOwnedSecret(t, h, `${ORDERS.cr}-${BASIC_BUNDLE}`, ORDERS.cr, BASIC_BUNDLE, {
+      username: 'orders-user',
+      password: SECRET_VALUES.basicPassword,
+    });
     t.notOk(secret(h, `params-${ORDERS.cr}-${BASIC_BUNDLE}`), 'no request-parameter Secret for a bundle without parameters');
     t.notOk(secret(h, `${CRM.cr}-${CRM_BUNDLE}`), 'no credential Secret for a bundle without credentials');
   });
@@ -219,31 +252,54 @@ t.test('applications added, changed and removed in Compass are mirrored as Appli
       // The Application is written before the Secrets its entries name.
       return app?.spec.services.length === 2 && secret(h, `${CRM.cr}-${CRM_NEW_BUNDLE}`) ? app : undefined;
     });
-    t.same(crm.spec.services.map((s: Json) => s.name), [`crm-${sha5(CRM_BUNDLE)}`, `crm-extra-${sha5(CRM_NEW_BUNDLE)}`]);
+    t.same(
+      crm.spec.services.map((s: Json) => s.name),
+      [`crm-${sha5(CRM_BUNDLE)}`, `crm-extra-${sha5(CRM_NEW_BUNDLE)}`],
+    );
     t.same(crm.spec.services[1].entries[0].credentials, { type: 'Basic', secretName: `${CRM.cr}-${CRM_NEW_BUNDLE}` });
-    assertOwnedSecret(t, h, `${CRM.cr}-${CRM_NEW_BUNDLE}`, CRM.cr, CRM_NEW_BUNDLE, { username: 'crm-user', password: SECRET_VALUES.crmPassword });
+    assertOwnedSecret(t, h, `${CRM.cr}-${CRM_NEW_BUNDLE}`, CRM.cr, CRM_NEW_BUNDLE, {
+      username: 'crm-user',
+      password: SECRET_VALUES.crmPassword,
+    });
   });
 
   await t.test('rotated credentials rewrite the Secrets and leave the Application alone', async (t) => {
     const before = application(h, ORDERS.cr)!.metadata.resourceVersion;
     const app = ordersApplication();
-    app.bundles[0]!.defaultInstanceAuth.credential = { ...app.bundles[0]!.defaultInstanceAuth.credential, clientSecret: SECRET_VALUES.oauthSecretRotated } as never;
-    app.bundles[1]!.defaultInstanceAuth.credential = { ...app.bundles[1]!.defaultInstanceAuth.credential, password: SECRET_VALUES.basicPasswordRotated } as never;
+    app.bundles[0].defaultInstanceAuth.credential = {
+      ...app.bundles[0].defaultInstanceAuth.credential,
+      clientSecret: SECRET_VALUES.oauthSecretRotated,
+    } as never;
+    app.bundles[1].defaultInstanceAuth.credential = {
+      ...app.bundles[1].defaultInstanceAuth.credential,
+      password: SECRET_VALUES.basicPasswordRotated,
+    } as never;
     compass.upsertApplication(app);
-    await h.waitFor('rotated Secrets', () =>
-      h.secretData({ namespace: NS, name: `${ORDERS.cr}-${OAUTH_BUNDLE}` })?.clientSecret === SECRET_VALUES.oauthSecretRotated &&
-      h.secretData({ namespace: NS, name: `${ORDERS.cr}-${BASIC_BUNDLE}` })?.password === SECRET_VALUES.basicPasswordRotated,
+    await h.waitFor(
+      'rotated Secrets',
+      () =>
+        h.secretData({ namespace: NS, name: `${ORDERS.cr}-${OAUTH_BUNDLE}` })?.clientSecret === SECRET_VALUES.oauthSecretRotated &&
+        h.secretData({ namespace: NS, name: `${ORDERS.cr}-${BASIC_BUNDLE}` })?.password === SECRET_VALUES.basicPasswordRotated,
     );
     await h.waitForSyncCycles(2);
     t.equal(application(h, ORDERS.cr)!.metadata.resourceVersion, before, 'the Application was not rewritten');
-    assertOwnedSecret(t, h, `${ORDERS.cr}-${OAUTH_BUNDLE}`, ORDERS.cr, OAUTH_BUNDLE, { clientId: 'orders-client', clientSecret: SECRET_VALUES.oauthSecretRotated });
+    assertOwnedSecret(t, h, `${ORDERS.cr}-${OAUTH_BUNDLE}`, ORDERS.cr, OAUTH_BUNDLE, {
+      clientId: 'orders-client',
+      clientSecret: SECRET_VALUES.oauthSecretRotated,
+    });
   });
 
   await t.test('a renamed API changes its entry and central gateway URL', async (t) => {
     const app = ordersApplication();
-    app.bundles[0]!.apiDefinitions[1]!.name = 'Refunds API';
-    app.bundles[0]!.defaultInstanceAuth.credential = { ...app.bundles[0]!.defaultInstanceAuth.credential, clientSecret: SECRET_VALUES.oauthSecretRotated } as never;
-    app.bundles[1]!.defaultInstanceAuth.credential = { ...app.bundles[1]!.defaultInstanceAuth.credential, password: SECRET_VALUES.basicPasswordRotated } as never;
+    app.bundles[0].apiDefinitions[1].name = 'Refunds API';
+    app.bundles[0].defaultInstanceAuth.credential = {
+      ...app.bundles[0].defaultInstanceAuth.credential,
+      clientSecret: SECRET_VALUES.oauthSecretRotated,
+    } as never;
+    app.bundles[1].defaultInstanceAuth.credential = {
+      ...app.bundles[1].defaultInstanceAuth.credential,
+      password: SECRET_VALUES.basicPasswordRotated,
+    } as never;
     compass.upsertApplication(app);
     const orders = await h.waitFor('the renamed entry', () => {
       const current = application(h, ORDERS.cr);
@@ -272,15 +328,33 @@ t.test('applications added, changed and removed in Compass are mirrored as Appli
 
   await t.test('a failed Secret write is reported by name, without the credential, and repaired', async (t) => {
     const app = ordersApplication();
-    app.bundles[0]!.apiDefinitions[1]!.name = 'Refunds API';
-    app.bundles[0]!.defaultInstanceAuth.credential = { ...app.bundles[0]!.defaultInstanceAuth.credential, clientSecret: SECRET_VALUES.oauthSecret } as never;
+    app.bundles[0].apiDefinitions[1].name = 'Refunds API';
+    app.bundles[0].defaultInstanceAuth.credential = {
+      ...app.bundles[0].defaultInstanceAuth.credential,
+      clientSecret: SECRET_VALUES.oauthSecret,
+    } as never;
     app.bundles.pop();
-    h.sims.kube.faults.failNext({ verb: 'update', resource: 'secrets', name: `${ORDERS.cr}-${OAUTH_BUNDLE}`, status: 500, message: 'etcd is unhappy' });
+    h.sims.kube.faults.failNext({
+      verb: 'update',
+      resource: 'secrets',
+      name: `${ORDERS.cr}-${OAUTH_BUNDLE}`,
+      status: 500,
+      message: 'etcd is unhappy',
+    });
     compass.upsertApplication(app);
     const failed = await h.waitForState('ResourceApplicationFailed');
-    t.match(failed.status?.synchronizationStatus?.error, new RegExp(`^Failed to apply configuration: 1 of \\d+ applications failed: ${ORDERS.cr} \\(update: .*Secret ${NS}/${ORDERS.cr}-${OAUTH_BUNDLE}.*500`));
+    t.match(
+      failed.status?.synchronizationStatus?.error,
+      new RegExp(
+        `^Failed to apply configuration: 1 of \\d+ applications failed: ${ORDERS.cr} \\(update: .*Secret ${NS}/${ORDERS.cr}-${OAUTH_BUNDLE}.*500`,
+      ),
+    );
     await h.waitForState('Synchronized');
-    t.equal(h.secretData({ namespace: NS, name: `${ORDERS.cr}-${OAUTH_BUNDLE}` })?.clientSecret, SECRET_VALUES.oauthSecret, 'written on the next cycle');
+    t.equal(
+      h.secretData({ namespace: NS, name: `${ORDERS.cr}-${OAUTH_BUNDLE}` })?.clientSecret,
+      SECRET_VALUES.oauthSecret,
+      'written on the next cycle',
+    );
   });
 
   await t.test('a credential Secret deleted or edited by hand is restored', async (t) => {
@@ -289,9 +363,13 @@ t.test('applications added, changed and removed in Compass are mirrored as Appli
     const wanted = h.secretData({ namespace: NS, name: params });
     await h.kubectl('-n', NS, 'delete', 'secret', oauth);
     await h.kubectl('-n', NS, 'patch', 'secret', params, '--type', 'merge', '-p', JSON.stringify({ stringData: { headers: '{}' } }));
-    await h.waitFor('both Secrets repaired', () =>
-      h.secretData({ namespace: NS, name: oauth })?.clientSecret === SECRET_VALUES.oauthSecret &&
-      h.secretData({ namespace: NS, name: params })?.headers === wanted?.headers, 30_000);
+    await h.waitFor(
+      'both Secrets repaired',
+      () =>
+        h.secretData({ namespace: NS, name: oauth })?.clientSecret === SECRET_VALUES.oauthSecret &&
+        h.secretData({ namespace: NS, name: params })?.headers === wanted?.headers,
+      30_000,
+    );
     assertOwnedSecret(t, h, oauth, ORDERS.cr, OAUTH_BUNDLE, { clientId: 'orders-client', clientSecret: SECRET_VALUES.oauthSecret });
     t.equal(h.connection()?.status?.connectionState, 'Synchronized');
   });

@@ -19,7 +19,14 @@ t.test('a malformed Director application fails alone, its Application kept, and 
     id: uuid('a2000000', n),
     name,
     description: `${name} description`,
-    bundles: [{ id: uuid('b2000000', n), name: 'b', defaultInstanceAuth: basic(`password-${n}`), apiDefinitions: [{ id: uuid('d2000000', n), name: 'api', targetURL: 'https://t.example.com' }] }],
+    bundles: [
+      {
+        id: uuid('b2000000', n),
+        name: 'b',
+        defaultInstanceAuth: basic(`password-${n}`),
+        apiDefinitions: [{ id: uuid('d2000000', n), name: 'api', targetURL: 'https://t.example.com' }],
+      },
+    ],
     ...extra,
   });
   const RENAMED = app(1, 'renamed');
@@ -44,14 +51,32 @@ t.test('a malformed Director application fails alone, its Application kept, and 
   compass.removeApplication(GONE.id);
   compass.upsertApplication(FRESH);
 
-  const outcome = await h.waitFor('the cycle that saw the change', () =>
-    h.syncOutcomes(seq).find((o) => o.result !== 'Synchronized' || (o.summary?.created ?? 0) > 0), 60_000);
+  const outcome = await h.waitFor(
+    'the cycle that saw the change',
+    () => h.syncOutcomes(seq).find((o) => o.result !== 'Synchronized' || (o.summary?.created ?? 0) > 0),
+    60_000,
+  );
   t.equal(outcome.result, 'ResourceApplicationFailed');
-  t.match(outcome.summary, { created: 1, updated: 1, deleted: 1, failed: 3 }, 'the others applied in the same cycle; three failures counted');
+  t.match(
+    outcome.summary,
+    { created: 1, updated: 1, deleted: 1, failed: 3 },
+    'the others applied in the same cycle; three failures counted',
+  );
   t.match(outcome.error, new RegExp(`^3 of 6 applications failed: `));
-  t.match(outcome.error, `Compass application ${RENAMED.id} named "" is not applied: its name is empty; its existing Application, if any, is kept`);
-  t.match(outcome.error, `Compass application ${BAD_BUNDLE.id} named "bad-bundle" is not applied: bundle id "Not A Valid Id" is not a Compass id`);
-  t.match(outcome.error, new RegExp(`Compass application ${HUGE.id} named "huge" is not applied: the Application would be \\d+ bytes \\(its description 3200000\\)`));
+  t.match(
+    outcome.error,
+    `Compass application ${RENAMED.id} named "" is not applied: its name is empty; its existing Application, if any, is kept`,
+  );
+  t.match(
+    outcome.error,
+    `Compass application ${BAD_BUNDLE.id} named "bad-bundle" is not applied: bundle id "Not A Valid Id" is not a Compass id`,
+  );
+  t.match(
+    outcome.error,
+    new RegExp(
+      `Compass application ${HUGE.id} named "huge" is not applied: the Application would be \\d+ bytes \\(its description 3200000\\)`,
+    ),
+  );
   t.notMatch(outcome.error, /xxxxxxxx/, 'the description is not quoted');
 
   t.equal(application('mp-changed')?.spec.description, 'changed in Compass', 'updated');
@@ -59,7 +84,10 @@ t.test('a malformed Director application fails alone, its Application kept, and 
   t.ok(application('mp-fresh'), 'created');
   t.notOk(application('mp-bad-bundle'), 'not created');
   t.notOk(application('mp-huge'), 'not created');
-  t.notOk(h.sims.kube.requestLog.some((entry) => entry.name === 'mp-huge' || entry.name === 'mp-bad-bundle'), 'not even attempted');
+  t.notOk(
+    h.sims.kube.requestLog.some((entry) => entry.name === 'mp-huge' || entry.name === 'mp-bad-bundle'),
+    'not even attempted',
+  );
   const cr = await h.waitForState('ResourceApplicationFailed');
   t.match(cr.status?.synchronizationStatus?.error, /^Failed to apply configuration: 3 of 6 applications failed: /);
   for (const id of [RENAMED.id, BAD_BUNDLE.id, HUGE.id]) t.match(cr.status?.synchronizationStatus?.error, id, `the CR status names ${id}`);

@@ -17,7 +17,10 @@ function application(h: Harness, name: string): Json | undefined {
 }
 
 function applicationNames(h: Harness): string[] {
-  return h.sims.kube.list(APP_API, 'Application').map((app) => app.metadata.name as string).sort();
+  return h.sims.kube
+    .list(APP_API, 'Application')
+    .map((app) => app.metadata.name as string)
+    .sort();
 }
 
 t.test('runtime labels, duplicate names, user edits and unmanaged Applications', async (t) => {
@@ -28,7 +31,13 @@ t.test('runtime labels, duplicate names, user edits and unmanaged Applications',
     id: SHOP.id,
     name: SHOP.name,
     description: SHOP.description,
-    bundles: [{ id: 'b0000000-0000-4000-8000-0000000000aa', name: 'shop', apiDefinitions: [{ id: 'd0000000-0000-4000-8000-0000000000aa', name: 'cart', targetURL: 'https://shop.example.com/cart' }] }],
+    bundles: [
+      {
+        id: 'b0000000-0000-4000-8000-0000000000aa',
+        name: 'shop',
+        apiDefinitions: [{ id: 'd0000000-0000-4000-8000-0000000000aa', name: 'cart', targetURL: 'https://shop.example.com/cart' }],
+      },
+    ],
   });
   await h.writeConfigSecret();
   h.startAgent({ APP_RUNTIME_EVENTS_URL: EVENTS_URL, APP_RUNTIME_CONSOLE_URL: CONSOLE_URL });
@@ -43,17 +52,26 @@ t.test('runtime labels, duplicate names, user edits and unmanaged Applications',
     await h.waitForSyncCycles(2);
     t.equal(labelCalls().length, 2, 'no setRuntimeLabel on cycles where the labels match');
 
-    compass.upsertRuntime({ id: runtimeId, labels: { ...compass.runtimeLabels(runtimeId), runtime_consoleUrl: 'https://changed-in-compass.example' } });
+    compass.upsertRuntime({
+      id: runtimeId,
+      labels: { ...compass.runtimeLabels(runtimeId), runtime_consoleUrl: 'https://changed-in-compass.example' },
+    });
     await h.waitFor('the console label restored', () => compass.runtimeLabels(runtimeId)?.runtime_consoleUrl === CONSOLE_URL);
     await h.waitForSyncCycles(2);
     const calls = labelCalls();
     t.equal(calls.length, 3, 'exactly one more setRuntimeLabel');
-    t.equal(calls[2]!.variables?.value, CONSOLE_URL, 'it set the console URL');
+    t.equal(calls[2].variables?.value, CONSOLE_URL, 'it set the console URL');
 
-    compass.upsertRuntime({ id: runtimeId, labels: { ...compass.runtimeLabels(runtimeId), runtime_eventServiceUrl: 'https://changed-again.example' } });
+    compass.upsertRuntime({
+      id: runtimeId,
+      labels: { ...compass.runtimeLabels(runtimeId), runtime_eventServiceUrl: 'https://changed-again.example' },
+    });
     compass.armFault({ operation: 'setRuntimeLabel', kind: 'graphql-error', message: 'label storage unavailable' });
     const failed = await h.waitForState('MetadataUpdateFailed');
-    t.match(failed.status?.synchronizationStatus?.error, /^Failed to reconcile Runtime labels with proper URLs: .*label storage unavailable/);
+    t.match(
+      failed.status?.synchronizationStatus?.error,
+      /^Failed to reconcile Runtime labels with proper URLs: .*label storage unavailable/,
+    );
     t.match(failed.status?.synchronizationStatus, { lastSuccessfulFetch: String, lastAttempt: String }, 'the fetch itself succeeded');
     await h.waitForState('Synchronized');
     t.equal(compass.runtimeLabels(runtimeId)?.runtime_eventServiceUrl, EVENTS_URL, 'set on the next cycle');
@@ -91,13 +109,21 @@ t.test('runtime labels, duplicate names, user edits and unmanaged Applications',
 
   await t.test("a user's edit of a managed Application is reverted, fields the agent does not own are kept", async (t) => {
     const before = application(h, SHOP.cr)!;
-    await h.kubectl('patch', 'application', SHOP.cr, '--type', 'merge', '-p', JSON.stringify({ spec: { description: 'edited by hand', skipVerify: true } }));
+    await h.kubectl(
+      'patch',
+      'application',
+      SHOP.cr,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ spec: { description: 'edited by hand', skipVerify: true } }),
+    );
     t.equal(application(h, SHOP.cr)?.spec.description, 'edited by hand', 'the edit landed');
     const reverted = await h.waitFor('the description reverted', () => {
       const app = application(h, SHOP.cr);
       return app?.spec.description === SHOP.description ? app : undefined;
     });
-    t.equal(reverted.spec.skipVerify, true, 'skipVerify is the user\'s (reference: only set on create)');
+    t.equal(reverted.spec.skipVerify, true, "skipVerify is the user's (reference: only set on create)");
     t.strictSame(reverted.spec, { ...before.spec, skipVerify: true }, 'everything else as before the edit');
   });
 
@@ -112,7 +138,9 @@ t.test('runtime labels, duplicate names, user edits and unmanaged Applications',
     await h.sims.kube.create(unmanaged('mp-collide'));
     // The agent's label without compassMetadata: seen by the agent's watch, still not its own.
     await h.sims.kube.create(unmanaged('mp-labelled', { [MANAGED_BY]: 'compass-runtime-agent' }));
-    const before = Object.fromEntries(['user-app', 'mp-collide', 'mp-labelled'].map((name) => [name, application(h, name)!.metadata.resourceVersion]));
+    const before = Object.fromEntries(
+      ['user-app', 'mp-collide', 'mp-labelled'].map((name) => [name, application(h, name)!.metadata.resourceVersion]),
+    );
     h.sims.kube.clearRequestLog();
     compass.upsertApplication({ id: 'eeeeeeee-0000-4000-8000-000000000001', name: 'collide' });
     compass.upsertApplication({ id: 'eeeeeeee-0000-4000-8000-000000000002', name: 'labelled' });
@@ -125,7 +153,9 @@ t.test('runtime labels, duplicate names, user edits and unmanaged Applications',
       t.equal(application(h, name)?.metadata.resourceVersion, resourceVersion, `${name} untouched`);
       t.equal(application(h, name)?.spec.description, `${name} belongs to a user`);
     }
-    const writes = h.sims.kube.requestLog.filter((entry) => entry.resource === 'applications' && ['update', 'patch', 'delete'].includes(entry.verb));
+    const writes = h.sims.kube.requestLog.filter(
+      (entry) => entry.resource === 'applications' && ['update', 'patch', 'delete'].includes(entry.verb),
+    );
     t.same(writes, [], 'no update, patch or delete of any Application');
 
     compass.removeApplication('eeeeeeee-0000-4000-8000-000000000001');
@@ -133,5 +163,4 @@ t.test('runtime labels, duplicate names, user edits and unmanaged Applications',
     await h.waitForState('Synchronized');
     t.same(applicationNames(h), ['mp-collide', 'mp-labelled', SHOP.cr, 'user-app'], 'the unmanaged ones are still there');
   });
-
 });

@@ -27,25 +27,45 @@ t.test('200 applications: quiet cycles write nothing, changing 2 writes exactly 
   await t.test('cycles without changes write no Application and no Secret', async (t) => {
     const mark = h.sims.kube.requestLog.length;
     const outcomes = await h.waitForSyncCycles(4);
-    t.same(outcomes.map((outcome) => outcome.result), ['Synchronized', 'Synchronized', 'Synchronized', 'Synchronized']);
+    t.same(
+      outcomes.map((outcome) => outcome.result),
+      ['Synchronized', 'Synchronized', 'Synchronized', 'Synchronized'],
+    );
     t.same(writesSince(mark), [], 'no POST, PUT, PATCH or DELETE');
   });
 
   await t.test('a new description and a rotated password write exactly the two objects', async (t) => {
-    const described = generated[17]!;
-    const rotated = generated.find((app) => app.bundles.some((bundle) => bundle.defaultInstanceAuth?.credential?.__typename === 'BasicCredentialData'))!;
+    const described = generated[17];
+    const rotated = generated.find((app) =>
+      app.bundles.some((bundle) => bundle.defaultInstanceAuth?.credential?.__typename === 'BasicCredentialData'),
+    )!;
     const bundle = rotated.bundles.find((b) => b.defaultInstanceAuth?.credential?.__typename === 'BasicCredentialData') as BundleRecord;
     const credential = bundle.defaultInstanceAuth!.credential as { username: string; password: string };
     const secretName = `mp-${rotated.name}-${bundle.id}`;
     const mark = h.sims.kube.requestLog.length;
 
     compass.upsertApplication({ id: described.id, description: 'a new description' });
-    compass.upsertBundle(rotated.id, { ...bundle, defaultInstanceAuth: { ...bundle.defaultInstanceAuth, credential: { ...credential, __typename: 'BasicCredentialData', password: 'rotated-password-8d1e' } } });
-    await h.waitFor('both changes applied', () =>
-      (h.sims.kube.get('applicationconnector.kyma-project.io/v1alpha1', 'Application', `mp-${described.name}`) as { spec: { description: string } } | undefined)?.spec.description === 'a new description' &&
-      h.secretData({ namespace: 'kyma-system', name: secretName })?.password === 'rotated-password-8d1e',
+    compass.upsertBundle(rotated.id, {
+      ...bundle,
+      defaultInstanceAuth: {
+        ...bundle.defaultInstanceAuth,
+        credential: { ...credential, __typename: 'BasicCredentialData', password: 'rotated-password-8d1e' },
+      },
+    });
+    await h.waitFor(
+      'both changes applied',
+      () =>
+        (
+          h.sims.kube.get('applicationconnector.kyma-project.io/v1alpha1', 'Application', `mp-${described.name}`) as
+            { spec: { description: string } } | undefined
+        )?.spec.description === 'a new description' &&
+        h.secretData({ namespace: 'kyma-system', name: secretName })?.password === 'rotated-password-8d1e',
     );
     await h.waitForSyncCycles(3);
-    t.same(writesSince(mark), [`update applications mp-${described.name} 200`, `update secrets ${secretName} 200`].sort(), 'one write each, nothing else');
+    t.same(
+      writesSince(mark),
+      [`update applications mp-${described.name} 200`, `update secrets ${secretName} 200`].sort(),
+      'one write each, nothing else',
+    );
   });
 });

@@ -28,7 +28,11 @@ t.test('a Secret applied with kubectl brings the agent to Synchronized; deleting
 
   h.startAgent();
   const synced = await h.waitForState('Synchronized');
-  t.equal(synced.spec.managementInfo?.connectorUrl, h.sims.compass.certSecuredConnectorUrl, 'spec carries the certificate-secured Connector');
+  t.equal(
+    synced.spec.managementInfo?.connectorUrl,
+    h.sims.compass.certSecuredConnectorUrl,
+    'spec carries the certificate-secured Connector',
+  );
   t.equal(synced.spec.managementInfo?.directorUrl, h.sims.compass.directorUrl);
   t.ok(synced.status?.connectionStatus?.established, 'established timestamp');
   t.match(String(synced.status?.connectionStatus?.certificateStatus?.notAfter), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'RFC 3339 seconds');

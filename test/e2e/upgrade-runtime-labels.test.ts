@@ -10,9 +10,19 @@ import { FAST_ENV, startHarness } from '../helpers/agent-harness.js';
 import { calls } from '../helpers/connection-checks.js';
 import { agentEnvironment, copyOfDeploy, renderKustomization } from '../helpers/deploy-copy.js';
 
-const REAL = { runtime_eventServiceUrl: 'https://gateway.c-4f2a.kyma.example.org', runtime_consoleUrl: 'https://console.c-4f2a.kyma.example.org' };
+const REAL = {
+  runtime_eventServiceUrl: 'https://gateway.c-4f2a.kyma.example.org',
+  runtime_consoleUrl: 'https://console.c-4f2a.kyma.example.org',
+};
 /** The settings of deploy/'s Deployment the test cannot take over: ports, files and leader election for one in-process agent. */
-const NOT_FOR_A_TEST = ['APP_HEALTH_PORT', 'APP_DEBUG_ADDRESS', 'APP_LEADER_ELECTION', 'APP_CONTROLLER_SYNC_PERIOD', 'APP_MINIMAL_COMPASS_SYNC_TIME', 'NODE_OPTIONS'];
+const NOT_FOR_A_TEST = [
+  'APP_HEALTH_PORT',
+  'APP_DEBUG_ADDRESS',
+  'APP_LEADER_ELECTION',
+  'APP_CONTROLLER_SYNC_PERIOD',
+  'APP_MINIMAL_COMPASS_SYNC_TIME',
+  'NODE_OPTIONS',
+];
 
 function deploymentEnv(dir: string): Record<string, string> {
   const deployment = renderKustomization(dir).find((doc) => doc.kind === 'Deployment')!;
@@ -45,21 +55,31 @@ if (!existsSync('/usr/bin/kubectl')) {
     t.same(calls(h, 'director', 'setRuntimeLabel'), [], 'not a single label mutation');
     const condition = (h.connection()?.status?.conditions ?? synchronized.status?.conditions ?? []).find((c) => c.type === 'Synchronized');
     t.equal(condition?.status, 'True', 'the sync itself succeeds');
-    t.match(condition?.message, /runtime_eventServiceUrl and runtime_consoleUrl are left as they are in the Director: APP_RUNTIME_EVENTS_URL and APP_RUNTIME_CONSOLE_URL are not configured \(unset, or the deploy\/ placeholder CLUSTER_DOMAIN\); set the cluster domain in deploy\/kustomization.yaml/);
+    t.match(
+      condition?.message,
+      /runtime_eventServiceUrl and runtime_consoleUrl are left as they are in the Director: APP_RUNTIME_EVENTS_URL and APP_RUNTIME_CONSOLE_URL are not configured \(unset, or the deploy\/ placeholder CLUSTER_DOMAIN\); set the cluster domain in deploy\/kustomization.yaml/,
+    );
     const said = h.logs.filter((line) => /are left as they are in the Director/.test(line));
     t.equal(said.length, 1, 'the log says it once');
     t.match(said[0], /"level":(40|"warn")/);
     await h.stopAgent();
 
     // The README's command for the domain, on the copy.
-    execFileSync('sed', ['-i', 's/clusterDomain=CLUSTER_DOMAIN/clusterDomain=c-4f2a.kyma.example.net/', join(deploy, 'kustomization.yaml')]);
+    execFileSync('sed', [
+      '-i',
+      's/clusterDomain=CLUSTER_DOMAIN/clusterDomain=c-4f2a.kyma.example.net/',
+      join(deploy, 'kustomization.yaml'),
+    ]);
     const configured = deploymentEnv(deploy);
     t.equal(configured.APP_RUNTIME_EVENTS_URL, 'https://gateway.c-4f2a.kyma.example.net');
     t.equal(configured.APP_RUNTIME_CONSOLE_URL, 'https://console.c-4f2a.kyma.example.net');
     h.startAgent({ ...FAST_ENV, ...configured });
     await h.waitFor('both labels from the domain', () => {
       const labels = compass.runtimeLabels(runtimeId);
-      return labels?.runtime_eventServiceUrl === 'https://gateway.c-4f2a.kyma.example.net' && labels.runtime_consoleUrl === 'https://console.c-4f2a.kyma.example.net';
+      return (
+        labels?.runtime_eventServiceUrl === 'https://gateway.c-4f2a.kyma.example.net' &&
+        labels.runtime_consoleUrl === 'https://console.c-4f2a.kyma.example.net'
+      );
     });
     await h.waitForState('Synchronized');
     await h.waitFor('the note gone from the Synchronized condition', () => {

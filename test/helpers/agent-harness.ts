@@ -41,7 +41,12 @@ export interface CompassConnectionView {
   spec: { managementInfo?: { connectorUrl: string; directorUrl: string }; resyncNow?: boolean; refreshCredentialsNow?: boolean };
   status?: {
     connectionState?: string;
-    connectionStatus?: Record<string, unknown> & { certificateStatus?: { notBefore?: string; notAfter?: string; acquired?: string }; error?: string; established?: string; renewed?: string };
+    connectionStatus?: Record<string, unknown> & {
+      certificateStatus?: { notBefore?: string; notAfter?: string; acquired?: string };
+      error?: string;
+      established?: string;
+      renewed?: string;
+    };
     synchronizationStatus?: (Record<string, unknown> & { error?: string }) | null;
     conditions?: Array<Record<string, unknown>>;
   };
@@ -116,7 +121,8 @@ export async function startHarness(options: { apps?: number; compass?: CompassSi
         ...values,
         TOKEN: token,
       };
-      const existing = sims.kube.get('v1', 'Secret', CONFIG_SECRET.name, CONFIG_SECRET.namespace) as { metadata: { resourceVersion: string } } | undefined;
+      const existing = sims.kube.get('v1', 'Secret', CONFIG_SECRET.name, CONFIG_SECRET.namespace) as
+        { metadata: { resourceVersion: string } } | undefined;
       if (existing) {
         await run('kubectl', ['--kubeconfig', kubeconfigPath, '-n', CONFIG_SECRET.namespace, 'delete', 'secret', CONFIG_SECRET.name]);
       }
@@ -139,13 +145,14 @@ export async function startHarness(options: { apps?: number; compass?: CompassSi
       harness.agent = undefined;
     },
     connection() {
-      return sims.kube.get('compass.kyma-project.io/v1alpha1', 'CompassConnection', 'compass-connection') as CompassConnectionView | undefined;
+      return sims.kube.get('compass.kyma-project.io/v1alpha1', 'CompassConnection', 'compass-connection') as
+        CompassConnectionView | undefined;
     },
     async waitFor(what, probe, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const value = await probe();
-        if (value !== undefined && value !== false) return value as never;
+        if (value !== undefined && value !== false) return value;
         if (Date.now() > deadline) {
           const state = harness.connection()?.status;
           throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; CR status: ${JSON.stringify(state)}`);
@@ -154,10 +161,14 @@ export async function startHarness(options: { apps?: number; compass?: CompassSi
       }
     },
     waitForState(state, timeoutMs) {
-      return harness.waitFor(`connectionState ${state}`, () => {
-        const cr = harness.connection();
-        return cr?.status?.connectionState === state ? cr : undefined;
-      }, timeoutMs);
+      return harness.waitFor(
+        `connectionState ${state}`,
+        () => {
+          const cr = harness.connection();
+          return cr?.status?.connectionState === state ? cr : undefined;
+        },
+        timeoutMs,
+      );
     },
     secretData(ref) {
       const secret = sims.kube.get('v1', 'Secret', ref.name, ref.namespace) as { data?: Record<string, string> } | undefined;
@@ -167,17 +178,21 @@ export async function startHarness(options: { apps?: number; compass?: CompassSi
     syncOutcomes(afterSeq = -1) {
       return (harness.agent?.eventLog.entries() ?? [])
         .filter((entry) => entry.seq > afterSeq && entry.event.type === 'xstate.done.actor.synchronize')
-        .map((entry) => ({ seq: entry.seq, ...(entry.event as unknown as { output: Omit<SyncOutcomeView, 'seq'> }).output }));
+        .map((entry) => ({ seq: entry.seq, ...(entry.event as { type: string; output: Omit<SyncOutcomeView, 'seq'> }).output }));
     },
     lastEventSeq() {
       return harness.agent?.eventLog.entries().at(-1)?.seq ?? -1;
     },
     waitForSyncCycles(count, timeoutMs = 30_000) {
       const mark = harness.lastEventSeq();
-      return harness.waitFor(`${count} synchronization cycle(s)`, () => {
-        const outcomes = harness.syncOutcomes(mark);
-        return outcomes.length >= count ? outcomes : undefined;
-      }, timeoutMs);
+      return harness.waitFor(
+        `${count} synchronization cycle(s)`,
+        () => {
+          const outcomes = harness.syncOutcomes(mark);
+          return outcomes.length >= count ? outcomes : undefined;
+        },
+        timeoutMs,
+      );
     },
     async kubectl(...args) {
       const { stdout } = await run('kubectl', ['--kubeconfig', kubeconfigPath, ...args]);

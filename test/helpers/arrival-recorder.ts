@@ -34,7 +34,10 @@ export async function startArrivalRecorder(): Promise<ArrivalRecorder> {
       const text = chunk.toString('latin1');
       const http = /^[A-Z]+ \S+ HTTP\/1\.[01]\r\n/.test(text);
       arrivals.push({ firstBytes: text, ...(http ? { httpHead: text.split('\r\n\r\n')[0] } : {}) });
-      if (http) socket.end('HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 9\r\nconnection: close\r\n\r\nrecorded\n');
+      if (http)
+        socket.end(
+          'HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/plain\r\ncontent-length: 9\r\nconnection: close\r\n\r\nrecorded\n',
+        );
       else socket.destroy();
     });
   });

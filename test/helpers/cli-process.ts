@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 export const CLI_BIN = fileURLToPath(new URL('../../bin/runtime-agent', import.meta.url));
 /** Tests of bin/runtime-agent skip with this reason when the bundle is not built. */
-export const NOT_BUILT = existsSync(fileURLToPath(new URL('../../dist/bundle/cli.js', import.meta.url))) ? false : 'dist/bundle is missing: run npm run build';
+export const NOT_BUILT = existsSync(fileURLToPath(new URL('../../dist/bundle/cli.js', import.meta.url)))
+  ? false
+  : 'dist/bundle is missing: run npm run build';
 
 export interface CliProcess {
   child: ChildProcess;
@@ -20,10 +22,18 @@ export interface CliProcess {
   kill(): void;
 }
 
-export function spawnCli(args: string[], env: Record<string, string | undefined> = {}, options: { node?: string; cwd?: string } = {}): CliProcess {
+export function spawnCli(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: { node?: string; cwd?: string } = {},
+): CliProcess {
   const merged: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...process.env, ...env })) if (value !== undefined) merged[key] = value;
-  const child = spawn(options.node ?? process.execPath, [CLI_BIN, ...args], { env: merged, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.node ?? process.execPath, [CLI_BIN, ...args], {
+    env: merged,
+    cwd: options.cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stdout: string[] = [];
   const stderr: string[] = [];
   const waiters: Array<() => void> = [];
@@ -36,8 +46,8 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
       for (const wake of waiters.splice(0)) wake();
     };
   };
-  child.stdout!.on('data', collect(stdout));
-  child.stderr!.on('data', collect(stderr));
+  child.stdout.on('data', collect(stdout));
+  child.stderr.on('data', collect(stderr));
   let exited = false;
   const exit = new Promise<number | null>((resolve) =>
     child.on('exit', (code) => {
@@ -56,8 +66,12 @@ export function spawnCli(args: string[], env: Record<string, string | undefined>
       for (;;) {
         const found = [...stdout, ...stderr].find((l) => pattern.test(l));
         if (found) return found;
-        if (exited) throw new Error(`runtime-agent ${args.join(' ')} exited before printing ${pattern}:\n${[...stdout, ...stderr].join('\n')}`);
-        if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${pattern} from runtime-agent ${args.join(' ')}:\n${[...stdout, ...stderr].join('\n')}`);
+        if (exited)
+          throw new Error(`runtime-agent ${args.join(' ')} exited before printing ${pattern}:\n${[...stdout, ...stderr].join('\n')}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out after ${timeoutMs} ms waiting for ${pattern} from runtime-agent ${args.join(' ')}:\n${[...stdout, ...stderr].join('\n')}`,
+          );
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, 250);
           waiters.push(() => {

@@ -1,5 +1,6 @@
 // Access to the upstream Compass GraphQL schemas (the contract) for tests. The files live outside
-// the project (../shared/spec/compass-schemas or $COMPASS_SCHEMAS_DIR); tests skip when absent.
+// the project (../shared/spec/compass-schemas or $COMPASS_SCHEMAS_DIR); tests skip when absent,
+// unless upstream-files.ts says they are required (then they fail).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, parse, validate, GraphQLError, type GraphQLSchema } from 'graphql';
@@ -20,12 +21,15 @@ export function loadUpstreamSchema(kind: 'connector' | 'director'): GraphQLSchem
   if (cached) return cached;
   const sdl = readFileSync(path, 'utf8');
   // Declare any directive the file uses but does not define, so buildSchema accepts it unchanged.
-  const defined = new Set([...sdl.matchAll(/^\s*directive\s+@(\w+)/gm)].map((m) => m[1]!));
-  const used = new Set([...sdl.matchAll(/@(\w+)/g)].map((m) => m[1]!));
+  const defined = new Set([...sdl.matchAll(/^\s*directive\s+@(\w+)/gm)].map((m) => m[1]));
+  const used = new Set([...sdl.matchAll(/@(\w+)/g)].map((m) => m[1]));
   const builtIn = new Set(['deprecated', 'skip', 'include', 'specifiedBy']);
   const extra = [...used]
     .filter((name) => !defined.has(name) && !builtIn.has(name))
-    .map((name) => `directive @${name}(path: String, applicationProvider: String, idField: String) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION | ARGUMENT_DEFINITION | OBJECT | ENUM_VALUE`)
+    .map(
+      (name) =>
+        `directive @${name}(path: String, applicationProvider: String, idField: String) repeatable on FIELD_DEFINITION | INPUT_FIELD_DEFINITION | ARGUMENT_DEFINITION | OBJECT | ENUM_VALUE`,
+    )
     .join('\n');
   const schema = buildSchema(`${extra}\n${sdl}`, { assumeValidSDL: false });
   cache.set(path, schema);

@@ -16,7 +16,10 @@ export const APPLICATION_KIND = [APP_API, 'Application'] as const;
 
 /** Names of the Application CRs in the Kubernetes simulator, sorted. */
 export function applicationNames(h: Harness): string[] {
-  return h.sims.kube.list(...APPLICATION_KIND).map((a) => a.metadata.name as string).sort();
+  return h.sims.kube
+    .list(...APPLICATION_KIND)
+    .map((a) => a.metadata.name as string)
+    .sort();
 }
 
 /** Compass calls of one surface that contain the operation. */

@@ -19,7 +19,9 @@ export function copyOfDeploy(): { root: string; remove(): void } {
 /** `kubectl kustomize <dir>` as parsed documents. */
 export function renderKustomization(dir: string): Array<Record<string, any>> {
   const rendered = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
-  return parseAllDocuments(rendered).map((doc) => doc.toJS()).filter(Boolean);
+  return parseAllDocuments(rendered)
+    .map((doc) => doc.toJS())
+    .filter(Boolean);
 }
 
 type EnvVar = { name: string; value?: string };

@@ -23,7 +23,8 @@ export function fromLines(dockerfile: string): Array<{ image: string; stage?: st
 /** The full Node.js version of the image's base (`node:26.10.0-trixie-slim` → `26.10.0`). */
 export function imageNodeVersion(dockerfile = readFileSync(DOCKERFILE, 'utf8')): string {
   const versions = new Set(fromLines(dockerfile).map(({ image }) => /^node:(\d+\.\d+\.\d+)-/.exec(image)?.[1]));
-  if (versions.size !== 1 || versions.has(undefined)) throw new Error(`the Dockerfile's stages must all start from one node:X.Y.Z-… image; found ${[...versions].join(', ')}`);
+  if (versions.size !== 1 || versions.has(undefined))
+    throw new Error(`the Dockerfile's stages must all start from one node:X.Y.Z-… image; found ${[...versions].join(', ')}`);
   return [...versions][0]!;
 }
 

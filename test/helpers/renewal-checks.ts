@@ -49,13 +49,20 @@ export async function checkRenewals(t: Test, run: RenewalRun): Promise<void> {
 
   const renewals = calls(h, 'connector-mtls', 'signCertificateSigningRequest');
   t.ok(renewals.length >= run.renewals, `${renewals.length} renewals over the certificate-secured Connector`);
-  t.ok(renewals.every((call) => call.outcome.status === 200 && 'errors' in call.outcome && call.outcome.errors.length === 0), 'every renewal succeeded');
+  t.ok(
+    renewals.every((call) => call.outcome.status === 200 && 'errors' in call.outcome && call.outcome.errors.length === 0),
+    'every renewal succeeded',
+  );
   t.equal(calls(h, 'connector', 'configuration').length, 1, 'only the first certificate came from the token');
   t.ok(seen.size >= run.renewals, `${seen.size} different certificates were stored in the Secret`);
   t.ok(samples > 100, `${samples} samples of the Secret`);
   t.equal(expiredSamples, 0, 'the stored client certificate was never expired');
   t.equal(notReady, 0, '/readyz would have been ready throughout');
-  t.same([...states].filter((s) => s !== 'Synchronized'), [], 'the CR stayed Synchronized (no maintenance or connection failure)');
+  t.same(
+    [...states].filter((s) => s !== 'Synchronized'),
+    [],
+    'the CR stayed Synchronized (no maintenance or connection failure)',
+  );
   t.ok(renewedStamps.size >= run.renewals - 1, `connectionStatus.renewed moved on ${renewedStamps.size} times`);
 
   // Each renewal happened while the previous certificate still had time left (not too late), and only
@@ -65,10 +72,13 @@ export async function checkRenewals(t: Test, run: RenewalRun): Promise<void> {
   const earliest = (1 - threshold) * run.validityMs;
   const ordered = [...seen.values()].sort((a, b) => a.notBefore - b.notBefore);
   for (let i = 1; i < ordered.length; i++) {
-    const left = ordered[i - 1]!.notAfter - ordered[i]!.notBefore;
+    const left = ordered[i - 1].notAfter - ordered[i].notBefore;
     t.ok(left > 0, `certificate ${i + 1} was issued ${Math.round(left / 1000)} s before certificate ${i} expired`);
-    const after = ordered[i]!.notBefore - ordered[i - 1]!.notBefore;
-    t.ok(after >= earliest, `certificate ${i + 1} was issued ${after / 1000} s after certificate ${i}, no sooner than (1 − ${threshold}) × ${run.validityMs / 1000} s = ${earliest / 1000} s`);
+    const after = ordered[i].notBefore - ordered[i - 1].notBefore;
+    t.ok(
+      after >= earliest,
+      `certificate ${i + 1} was issued ${after / 1000} s after certificate ${i}, no sooner than (1 − ${threshold}) × ${run.validityMs / 1000} s = ${earliest / 1000} s`,
+    );
   }
   await ledger.assertNoLeaks(t, h);
 }

@@ -41,12 +41,18 @@ export interface Replica {
 function spawnAgentProcess(env: Record<string, string>): AgentProcess {
   // As the container runs it: the bundle through its interpreter line, with the Deployment's NODE_OPTIONS.
   const child = spawn(AGENT_BIN, ['run'], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', NODE_OPTIONS: deploymentNodeOptions(), APP_HEALTH_PORT: '0', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_OPTIONS: deploymentNodeOptions(),
+      APP_HEALTH_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
   );
@@ -55,7 +61,8 @@ function spawnAgentProcess(env: Record<string, string>): AgentProcess {
     child,
     output: () => output,
     exited,
-    healthPort: () => logLines(agent).find((l) => typeof l.port === 'number' && String(l.msg).includes('endpoints listening'))?.port as number | undefined,
+    healthPort: () =>
+      logLines(agent).find((l) => typeof l.port === 'number' && String(l.msg).includes('endpoints listening'))?.port as number | undefined,
     kill: (signal) => {
       if (running()) child.kill(signal);
     },
@@ -121,7 +128,8 @@ export async function startCluster(options: { apps: number }): Promise<Cluster> 
         name,
         process,
         identity() {
-          identity ??= logLines(process).find((l) => l.msg === 'leader election: standing by until this replica holds the Lease')?.identity as string | undefined;
+          identity ??= logLines(process).find((l) => l.msg === 'leader election: standing by until this replica holds the Lease')
+            ?.identity as string | undefined;
           return identity;
         },
       };
@@ -160,7 +168,10 @@ export const isWrite = (entry: RequestLogEntry) => WRITE_VERBS.includes(entry.ve
 export const isLeaseWrite = (entry: RequestLogEntry) => isWrite(entry) && entry.resource === 'leases' && entry.name !== undefined;
 
 /** A replica's successful writes of anything but the Lease: its work as leader. */
-export function workWrites(entries: Array<RequestLogEntry & { index: number }>, identity: string): Array<RequestLogEntry & { index: number }> {
+export function workWrites(
+  entries: Array<RequestLogEntry & { index: number }>,
+  identity: string,
+): Array<RequestLogEntry & { index: number }> {
   return entries.filter((e) => byIdentity(identity)(e) && isWrite(e) && e.resource !== 'leases');
 }
 
@@ -170,7 +181,7 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
-    if (value !== undefined && value !== false) return value as T;
+    if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }

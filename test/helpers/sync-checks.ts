@@ -34,8 +34,19 @@ export function manyApis() {
       {
         id: uuid('f4000000', 1),
         name: 'big bundle',
-        defaultInstanceAuth: { credential: { __typename: 'OAuthCredentialData' as const, clientId: 'big', clientSecret: 'big-secret-value', url: 'https://big.example.com/token' } },
-        apiDefinitions: Array.from({ length: 30 }, (_, a) => ({ id: uuid('f5000000', a), name: `api-${a}`, targetURL: `https://big.example.com/${a}` })),
+        defaultInstanceAuth: {
+          credential: {
+            __typename: 'OAuthCredentialData' as const,
+            clientId: 'big',
+            clientSecret: 'big-secret-value',
+            url: 'https://big.example.com/token',
+          },
+        },
+        apiDefinitions: Array.from({ length: 30 }, (_, a) => ({
+          id: uuid('f5000000', a),
+          name: `api-${a}`,
+          targetURL: `https://big.example.com/${a}`,
+        })),
         eventDefinitions: Array.from({ length: 15 }, (_, e) => ({ id: uuid('f6000000', e), name: `event-${e}` })),
       },
     ],
@@ -91,15 +102,21 @@ export async function failsThenConverges(t: Test, h: Harness, state: string, err
   const deletes = h.sims.kube.requestLog.slice(logMark).filter((entry) => entry.verb === 'delete' || entry.verb === 'deletecollection');
   t.same(deletes, [], 'nothing was deleted');
   const after = uids(h);
-  t.same(Object.keys(before).filter((name) => after[name] !== before[name]), [], 'every Application is still the same object');
+  t.same(
+    Object.keys(before).filter((name) => after[name] !== before[name]),
+    [],
+    'every Application is still the same object',
+  );
 }
 
 /** Passwords and client secrets of every application in the Compass simulator. */
 export function compassCredentials(h: Harness): string[] {
-  return h.sims.compass.control.applications().flatMap((app) => app.bundles.flatMap((bundle) => {
-    const credential = (bundle.defaultInstanceAuth?.credential ?? {}) as { password?: string; clientSecret?: string };
-    return [credential.password, credential.clientSecret].filter((value): value is string => typeof value === 'string');
-  }));
+  return h.sims.compass.control.applications().flatMap((app) =>
+    app.bundles.flatMap((bundle) => {
+      const credential = (bundle.defaultInstanceAuth?.credential ?? {}) as { password?: string; clientSecret?: string };
+      return [credential.password, credential.clientSecret].filter((value): value is string => typeof value === 'string');
+    }),
+  );
 }
 
 /** The credentials among `values` found in the agent's log, the CompassConnection, the event log or the metrics. */

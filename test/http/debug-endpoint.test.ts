@@ -5,6 +5,7 @@ import { networkInterfaces } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
 import { isLoopbackHost, startHealthServer } from '../../adapters/http/health-server.js';
 import { createAgentMetrics } from '../../adapters/metrics.js';
+import { errorCode } from '../../adapters/unknown-values.js';
 
 const probes = { liveness: () => ({ ok: true, detail: 'fine' }), readiness: () => ({ ok: true, detail: 'fine' }) };
 /** An address of this machine that is not loopback, where "from the network" can be tried. */
@@ -59,7 +60,7 @@ t.test('without a debug address there is no /debug at all; a taken port is repor
   const taken = createServer();
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
   t.teardown(() => taken.close());
-  const errors: Error[] = [];
+  const errors: unknown[] = [];
   const busy = await startHealthServer({
     ...probes,
     port: 0,
@@ -70,7 +71,10 @@ t.test('without a debug address there is no /debug at all; a taken port is repor
   });
   t.teardown(() => busy.close());
   t.equal(busy.debugUrl, undefined);
-  t.match(errors.map((e) => (e as NodeJS.ErrnoException).code), ['EADDRINUSE']);
+  t.match(
+    errors.map((e) => errorCode(e)),
+    ['EADDRINUSE'],
+  );
   t.equal((await fetch(`${busy.url}/healthz`)).status, 200, 'the health port runs regardless');
 });
 

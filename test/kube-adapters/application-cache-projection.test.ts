@@ -21,7 +21,11 @@ const application = (name: string): ApplicationObject => ({
   apiVersion: 'applicationconnector.kyma-project.io/v1alpha1',
   kind: 'Application',
   metadata: { name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } },
-  spec: { description: `${name} from Compass`, services: [{ id: 's1', name: 'big', displayName: 'Big', providerDisplayName: 'Provider', description: 'A big service', entries: [] }], compassMetadata: { applicationId: `id-${name}`, authentication: { clientIds: [] } } },
+  spec: {
+    description: `${name} from Compass`,
+    services: [{ id: 's1', name: 'big', displayName: 'Big', providerDisplayName: 'Provider', description: 'A big service', entries: [] }],
+    compassMetadata: { applicationId: `id-${name}`, authentication: { clientIds: [] } },
+  },
 });
 
 /** Marks what it kept, so the test can tell projected objects from whole ones. */
@@ -37,7 +41,14 @@ t.test('listed, written and watched Applications are all kept projected', async 
   const kept = async () => Object.fromEntries((await store.listManaged()).map((a) => [a.metadata.name, a.spec]));
 
   // encodeUrl: the CRD's default, applied by the API server.
-  t.same(await kept(), { listed: { description: 'listed from Compass', encodeUrl: true, compassMetadata: { applicationId: 'id-listed', authentication: { clientIds: [] } }, projected: true } });
+  t.same(await kept(), {
+    listed: {
+      description: 'listed from Compass',
+      encodeUrl: true,
+      compassMetadata: { applicationId: 'id-listed', authentication: { clientIds: [] } },
+      projected: true,
+    },
+  });
 
   const created = await store.create(application('written'));
   t.ok(Array.isArray(created.spec.services), 'create returns the whole stored object');
@@ -47,5 +58,8 @@ t.test('listed, written and watched Applications are all kept projected', async 
   const deadline = Date.now() + 10_000;
   while (!(await kept()).watched && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   t.equal((await kept()).watched?.projected, true);
-  t.notOk(Object.values(await kept()).some((spec) => 'services' in spec), 'no whole object is held');
+  t.notOk(
+    Object.values(await kept()).some((spec) => 'services' in spec),
+    'no whole object is held',
+  );
 });

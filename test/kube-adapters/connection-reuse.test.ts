@@ -79,7 +79,14 @@ await t.test('a request that picks up a connection the server closed is sent aga
   const kubeconfigFor = (target: https.Server) => {
     const config = new KubeConfig();
     config.loadFromOptions({
-      clusters: [{ name: 'c', server: `https://127.0.0.1:${(target.address() as AddressInfo).port}`, caData: Buffer.from(ca.certPem).toString('base64'), skipTLSVerify: false }],
+      clusters: [
+        {
+          name: 'c',
+          server: `https://127.0.0.1:${(target.address() as AddressInfo).port}`,
+          caData: Buffer.from(ca.certPem).toString('base64'),
+          skipTLSVerify: false,
+        },
+      ],
       users: [{ name: 'u' }],
       contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
       currentContext: 'ctx',
@@ -88,7 +95,8 @@ await t.test('a request that picks up a connection the server closed is sent aga
   };
   const stale = kubeconfigFor(server);
   const rest = new KubeRest(stale);
-  const create = () => rest.request<{ ok: boolean }>({ method: 'POST', path: '/api/v1/namespaces/default/configmaps', body: { kind: 'ConfigMap' } });
+  const create = () =>
+    rest.request<{ ok: boolean }>({ method: 'POST', path: '/api/v1/namespaces/default/configmaps', body: { kind: 'ConfigMap' } });
   t.same(await create(), { ok: true });
   t.same(await create(), { ok: true }, 'the second request, on the reused connection the server closed, is answered');
   t.same(requests, ['POST 1', 'POST 2', 'POST 1'], 'sent once more, on a new connection');
@@ -99,7 +107,9 @@ await t.test('a request that picks up a connection the server closed is sent aga
   });
   await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
   t.teardown(() => failing.close());
-  const refused = await new KubeRest(kubeconfigFor(failing)).request({ method: 'GET', path: '/api/v1/namespaces/default' }).catch((error: Error) => error);
+  const refused = await new KubeRest(kubeconfigFor(failing))
+    .request({ method: 'GET', path: '/api/v1/namespaces/default' })
+    .catch((error: Error) => error);
   t.match(refused, { message: /socket hang up|ECONNRESET/ });
   t.equal(failed, 1, 'a fresh connection that fails is not retried');
 });

@@ -13,19 +13,42 @@ const kubeconfigPath = await sim.writeKubeconfig(join(dir, 'kubeconfig'));
 const { kubeConfig } = loadKubeConfig({ kubeconfigPath });
 const client = createKubeClient(kubeConfig);
 const secret = (name: string, labels: Record<string, string> = {}) => ({
-  apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'default', labels }, type: 'Opaque', data: { k: Buffer.from(name).toString('base64') },
+  apiVersion: 'v1',
+  kind: 'Secret',
+  metadata: { name, namespace: 'default', labels },
+  type: 'Opaque',
+  data: { k: Buffer.from(name).toString('base64') },
 });
 
 await t.test('the agent API calls answer plain wire JSON, with continue tokens and selectors', async (t) => {
-  for (const name of ['r-1', 'r-2', 'r-3']) await client.core.createNamespacedSecret({ namespace: 'default', body: secret(name, { suite: 'rest' }) });
+  for (const name of ['r-1', 'r-2', 'r-3'])
+    await client.core.createNamespacedSecret({ namespace: 'default', body: secret(name, { suite: 'rest' }) });
   await client.core.createNamespacedSecret({ namespace: 'default', body: secret('other') });
-  const read = await client.core.readNamespacedSecret<{ metadata: { creationTimestamp: unknown; resourceVersion: string } }>({ namespace: 'default', name: 'r-1' });
+  const read = await client.core.readNamespacedSecret<{ metadata: { creationTimestamp: unknown; resourceVersion: string } }>({
+    namespace: 'default',
+    name: 'r-1',
+  });
   t.type(read.metadata.creationTimestamp, 'string', 'timestamps stay RFC 3339 strings, not Date objects');
-  const first = await client.core.listNamespacedSecret<{ metadata: { name: string } }>({ namespace: 'default', labelSelector: 'suite=rest', limit: 2 });
-  t.same(first.items.map((s) => s.metadata.name), ['r-1', 'r-2']);
+  const first = await client.core.listNamespacedSecret<{ metadata: { name: string } }>({
+    namespace: 'default',
+    labelSelector: 'suite=rest',
+    limit: 2,
+  });
+  t.same(
+    first.items.map((s) => s.metadata.name),
+    ['r-1', 'r-2'],
+  );
   t.ok(first.metadata?.continue, 'a continue token for the rest');
-  const rest = await client.core.listNamespacedSecret<{ metadata: { name: string } }>({ namespace: 'default', labelSelector: 'suite=rest', limit: 2, _continue: first.metadata?.continue });
-  t.same(rest.items.map((s) => s.metadata.name), ['r-3']);
+  const rest = await client.core.listNamespacedSecret<{ metadata: { name: string } }>({
+    namespace: 'default',
+    labelSelector: 'suite=rest',
+    limit: 2,
+    _continue: first.metadata?.continue,
+  });
+  t.same(
+    rest.items.map((s) => s.metadata.name),
+    ['r-3'],
+  );
   const listed = sim.requestLog.filter((e) => e.verb === 'list' && e.resource === 'secrets').map((e) => e.path);
   t.match(listed[0], /labelSelector=suite%3Drest/);
   t.notMatch(listed[0], /continue=|fieldSelector=/, 'absent query values are left out');
@@ -33,8 +56,19 @@ await t.test('the agent API calls answer plain wire JSON, with continue tokens a
 
 await t.test('a merge patch keeps the fields it does not name; status goes through /status', async (t) => {
   const coordinates = { group: 'compass.kyma-project.io', version: 'v1alpha1', plural: 'compassconnections', name: 'rest-test' };
-  await client.customObjects.createClusterCustomObject({ ...coordinates, body: { apiVersion: 'compass.kyma-project.io/v1alpha1', kind: 'CompassConnection', metadata: { name: 'rest-test', labels: { a: '1' } }, spec: { managementInfo: { connectorUrl: 'https://connector', directorUrl: 'https://director' } } } });
-  const patched = await client.customObjects.patchClusterCustomObject<{ metadata: { labels: Record<string, string> } }>({ ...coordinates, body: { metadata: { labels: { b: '2' } } } });
+  await client.customObjects.createClusterCustomObject({
+    ...coordinates,
+    body: {
+      apiVersion: 'compass.kyma-project.io/v1alpha1',
+      kind: 'CompassConnection',
+      metadata: { name: 'rest-test', labels: { a: '1' } },
+      spec: { managementInfo: { connectorUrl: 'https://connector', directorUrl: 'https://director' } },
+    },
+  });
+  const patched = await client.customObjects.patchClusterCustomObject<{ metadata: { labels: Record<string, string> } }>({
+    ...coordinates,
+    body: { metadata: { labels: { b: '2' } } },
+  });
   t.same(patched.metadata.labels, { a: '1', b: '2' }, 'merged, not replaced');
   // The CRD's schema requires connectionStatus.certificateStatus next to connectionState.
   const status = { connectionState: 'Connected', connectionStatus: { certificateStatus: {} } };
@@ -48,7 +82,9 @@ await t.test('a merge patch keeps the fields it does not name; status goes throu
 
 await t.test('an error status becomes a KubeError with the server reason; a slow server a timeout', async (t) => {
   sim.faults.failNext({ verb: 'get', resource: 'secrets', status: 500, message: 'etcd is unhappy' });
-  const failed = await kubeCall('get Secret default/r-1', () => client.core.readNamespacedSecret({ namespace: 'default', name: 'r-1' })).catch((e: unknown) => e);
+  const failed = await kubeCall('get Secret default/r-1', () =>
+    client.core.readNamespacedSecret({ namespace: 'default', name: 'r-1' }),
+  ).catch((e: unknown) => e);
   t.ok(failed instanceof KubeError);
   t.match(failed, { status: 500, message: /HTTP 500 InternalError: etcd is unhappy/ });
 
@@ -61,7 +97,8 @@ await t.test('an error status becomes a KubeError with the server reason; a slow
 });
 
 await t.test('429 Too Many Requests: the request is sent again after Retry-After, capped, and given up after the retries', async (t) => {
-  const getsOf = (name: string) => sim.requestLog.filter((e) => e.verb === 'get' && e.name === name).map((e) => ({ status: e.status, at: Date.parse(e.at) }));
+  const getsOf = (name: string) =>
+    sim.requestLog.filter((e) => e.verb === 'get' && e.name === name).map((e) => ({ status: e.status, at: Date.parse(e.at) }));
   sim.clearRequestLog();
   sim.faults.failNext({ verb: 'get', resource: 'secrets', name: 'r-2', status: 429, retryAfterSeconds: 2 });
   const started = Date.now();
@@ -70,8 +107,11 @@ await t.test('429 Too Many Requests: the request is sent again after Retry-After
   t.equal(read.metadata.name, 'r-2', 'answered by the retry');
   t.ok(waited >= 1_950, `waited the 2 s Retry-After asked for (${waited} ms)`);
   const gets = getsOf('r-2');
-  t.same(gets.map((g) => g.status), [429, 200]);
-  t.ok(gets[1]!.at - gets[0]!.at >= 1_950, `the API server saw the retry ${gets[1]!.at - gets[0]!.at} ms after the 429`);
+  t.same(
+    gets.map((g) => g.status),
+    [429, 200],
+  );
+  t.ok(gets[1].at - gets[0].at >= 1_950, `the API server saw the retry ${gets[1].at - gets[0].at} ms after the 429`);
 
   // A server asking for 10 minutes: the client caps the wait.
   const capped = new KubeRest(kubeConfig, { maxRetryAfterMs: 300 });
@@ -85,11 +125,21 @@ await t.test('429 Too Many Requests: the request is sent again after Retry-After
   const patient = new KubeRest(kubeConfig, { maxThrottleRetries: 2, maxRetryAfterMs: 50 });
   sim.faults.failNext({ verb: 'create', resource: 'secrets', status: 429, retryAfterSeconds: 1, times: 3 });
   sim.clearRequestLog();
-  const refused = await patient.request({ method: 'POST', path: '/api/v1/namespaces/default/secrets', body: secret('r-throttled') }).catch((e: unknown) => e);
+  const refused = await patient
+    .request({ method: 'POST', path: '/api/v1/namespaces/default/secrets', body: secret('r-throttled') })
+    .catch((e: unknown) => e);
   t.ok(refused instanceof KubeResponseError && refused.statusCode === 429, 'the third 429 is returned');
   t.equal((refused as KubeResponseError).retryAfterSeconds, 1, 'with the Retry-After it carried');
-  t.match(toKubeError(refused, 'create Secret default/r-throttled'), { status: 429, reason: 'TooManyRequests', message: /kept throttling the agent after its retries/ });
-  t.same(sim.requestLog.filter((e) => e.verb === 'create').map((e) => e.status), [429, 429, 429], 'sent three times, then given up');
+  t.match(toKubeError(refused, 'create Secret default/r-throttled'), {
+    status: 429,
+    reason: 'TooManyRequests',
+    message: /kept throttling the agent after its retries/,
+  });
+  t.same(
+    sim.requestLog.filter((e) => e.verb === 'create').map((e) => e.status),
+    [429, 429, 429],
+    'sent three times, then given up',
+  );
   sim.faults.clear();
 });
 
@@ -108,9 +158,14 @@ await t.test('a server URL with a path prefix keeps the prefix', async (t) => {
   const { kubeConfig: prefixed } = loadKubeConfig({ kubeconfigPath });
   const cluster = prefixed.getCurrentCluster()!;
   (cluster as { server: string }).server = `${cluster.server}/k8s/clusters/c-1/`;
-  const err = await new KubeRest(prefixed).request<KubeList<unknown>>({ method: 'GET', path: '/api/v1/namespaces/default/secrets' }).catch((e: unknown) => e);
+  const err = await new KubeRest(prefixed)
+    .request<KubeList<unknown>>({ method: 'GET', path: '/api/v1/namespaces/default/secrets' })
+    .catch((e: unknown) => e);
   t.ok(err instanceof KubeResponseError, 'the simulator serves no prefix, so it answers an error');
-  t.ok(sim.requestLog.some((e) => e.path.startsWith('/k8s/clusters/c-1/api/v1/namespaces/default/secrets')), 'the request went to the prefixed path');
+  t.ok(
+    sim.requestLog.some((e) => e.path.startsWith('/k8s/clusters/c-1/api/v1/namespaces/default/secrets')),
+    'the request went to the prefixed path',
+  );
 });
 
 await t.test('teardown', async () => {

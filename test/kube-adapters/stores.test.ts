@@ -5,7 +5,17 @@ import { join } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { startKubeSim } from '../../sim/kube/index.js';
 import {
-  createKubeClient, isAlreadyExists, isConflict, isForbidden, isGone, isNotFound, KubeError, kubeCall, loadKubeConfig, SERVICE_ACCOUNT_DIR, toKubeError,
+  createKubeClient,
+  isAlreadyExists,
+  isConflict,
+  isForbidden,
+  isGone,
+  isNotFound,
+  KubeError,
+  kubeCall,
+  loadKubeConfig,
+  SERVICE_ACCOUNT_DIR,
+  toKubeError,
 } from '../../adapters/kube/kube-client.js';
 import { SecretStore, decodeSecretData, encodeSecretData, type SecretObject } from '../../adapters/kube/secret-store.js';
 import { CompassConnectionStore, type CompassConnectionWrite } from '../../adapters/kube/compass-connection-store.js';
@@ -24,18 +34,32 @@ const writes = (resource: string) =>
 
 await t.test('merge patches: minimal, null for removed keys, arrays whole, undefined when equal', async (t) => {
   t.equal(createMergePatch({ a: 1, b: { c: 2 } }, { b: { c: 2 }, a: 1 }), undefined);
-  t.same(createMergePatch({ a: 1, b: { c: 2, d: 3 }, e: [1] }, { a: 1, b: { c: 4 }, e: [1, 2], f: 'x' }), { b: { c: 4, d: null }, e: [1, 2], f: 'x' });
+  t.same(createMergePatch({ a: 1, b: { c: 2, d: 3 }, e: [1] }, { a: 1, b: { c: 4 }, e: [1, 2], f: 'x' }), {
+    b: { c: 4, d: null },
+    e: [1, 2],
+    f: 'x',
+  });
   t.same(createMergePatch(undefined, { a: 1 }), { a: 1 });
   // A stored object cannot hold a null that a merge patch wrote: null in `desired` is absent.
   t.equal(createMergePatch({ s: { c: {} } }, { s: { c: { at: null } } }), undefined, 'null where the key is absent changes nothing');
-  t.same(createMergePatch({ s: { c: { at: 'x' } } }, { s: { c: { at: null } } }), { s: { c: { at: null } } }, 'null where the key is set removes it');
-  t.same(createMergePatch({ s: {} }, { s: { c: { at: null } } }), { s: { c: { at: null } } }, 'an absent object is created, even with only nulls');
+  t.same(
+    createMergePatch({ s: { c: { at: 'x' } } }, { s: { c: { at: null } } }),
+    { s: { c: { at: null } } },
+    'null where the key is set removes it',
+  );
+  t.same(
+    createMergePatch({ s: {} }, { s: { c: { at: null } } }),
+    { s: { c: { at: null } } },
+    'an absent object is created, even with only nulls',
+  );
   t.ok(jsonEqual({ a: [1, { b: 2 }], u: undefined }, { a: [1, { b: 2 }] }));
   t.notOk(jsonEqual([1], [2]));
 });
 
 await t.test('KubeError carries status, reason and the server message, never the raw response', async (t) => {
-  const err = await kubeCall('get Secret default/nope', () => client.core.readNamespacedSecret({ namespace: 'default', name: 'nope' })).catch((e: unknown) => e);
+  const err = await kubeCall('get Secret default/nope', () =>
+    client.core.readNamespacedSecret({ namespace: 'default', name: 'nope' }),
+  ).catch((e: unknown) => e);
   t.ok(err instanceof KubeError);
   t.match(err, { status: 404, reason: 'NotFound', operation: 'get Secret default/nope' });
   t.match((err as Error).message, /^get Secret default\/nope failed with HTTP 404 NotFound: secrets "nope" not found$/);
@@ -105,7 +129,9 @@ await t.test('secret store', async (t) => {
     t.same(log.slice(0, 6), ['get:200', 'update:409', 'get:200', 'update:409', 'get:200', 'update:200']);
 
     sim.faults.failNext({ verb: 'update', resource: 'secrets', status: 409, times: 10 });
-    const stubborn = await new SecretStore(client, { maxAttempts: 2 }).upsertMerge(ns, 'cluster-client-certificates', { crt: 'CERT-4' }).catch((e: unknown) => e);
+    const stubborn = await new SecretStore(client, { maxAttempts: 2 })
+      .upsertMerge(ns, 'cluster-client-certificates', { crt: 'CERT-4' })
+      .catch((e: unknown) => e);
     t.match(stubborn, { status: 409, reason: 'Conflict', message: /kept conflicting with other writers after 2 attempts/ });
     sim.faults.clear();
   });
@@ -127,16 +153,27 @@ await t.test('secret store', async (t) => {
     const dup = await secrets.create(secret).catch((e: unknown) => e);
     t.ok(isAlreadyExists(dup), 'create does not overwrite');
 
-    await secrets.replace({ ...secret, metadata: { ...secret.metadata, labels: { app: 'app-1', bundleId: 'b2' } }, data: encodeSecretData({ clientId: 'c', clientSecret: 's' }) });
+    await secrets.replace({
+      ...secret,
+      metadata: { ...secret.metadata, labels: { app: 'app-1', bundleId: 'b2' } },
+      data: encodeSecretData({ clientId: 'c', clientSecret: 's' }),
+    });
     const replaced = (await secrets.get(ns, 'app-1-credentials'))!;
     t.same(decodeSecretData(replaced.data), { clientId: 'c', clientSecret: 's' }, 'replace sets the whole data');
     t.same(replaced.metadata.labels, { app: 'app-1', bundleId: 'b2' });
 
     sim.clearRequestLog();
-    await secrets.replace({ ...secret, metadata: { ...secret.metadata, labels: { app: 'app-1', bundleId: 'b2' } }, data: encodeSecretData({ clientId: 'c', clientSecret: 's' }) });
+    await secrets.replace({
+      ...secret,
+      metadata: { ...secret.metadata, labels: { app: 'app-1', bundleId: 'b2' } },
+      data: encodeSecretData({ clientId: 'c', clientSecret: 's' }),
+    });
     t.same(writes('secrets'), [], 'replacing with identical content writes nothing');
 
-    await secrets.replace({ metadata: { name: 'app-2-credentials', namespace: ns }, data: encodeSecretData({ username: 'x', password: 'y' }) });
+    await secrets.replace({
+      metadata: { name: 'app-2-credentials', namespace: ns },
+      data: encodeSecretData({ username: 'x', password: 'y' }),
+    });
     t.same(await secrets.getData(ns, 'app-2-credentials'), { username: 'x', password: 'y' }, 'replace creates a missing Secret');
 
     await secrets.delete(ns, 'app-1-credentials');
@@ -147,32 +184,50 @@ await t.test('secret store', async (t) => {
     t.ok(isForbidden(await secrets.delete(ns, 'app-2-credentials').catch((e: unknown) => e)), 'other delete errors surface');
   });
 
-  await t.test('update and delete are conditional on the version read: a Secret changed since is neither overwritten nor deleted', async (t) => {
-    await secrets.create({ metadata: { name: 'conditional', namespace: ns, labels: { app: 'a' } }, type: 'Opaque', data: encodeSecretData({ username: 'u1' }) });
-    const read = (await secrets.get(ns, 'conditional'))!;
-    await secrets.update({ ...read, data: encodeSecretData({ username: 'u2' }) });
-    t.same(await secrets.getData(ns, 'conditional'), { username: 'u2' }, 'the version read is replaced');
+  await t.test(
+    'update and delete are conditional on the version read: a Secret changed since is neither overwritten nor deleted',
+    async (t) => {
+      await secrets.create({
+        metadata: { name: 'conditional', namespace: ns, labels: { app: 'a' } },
+        type: 'Opaque',
+        data: encodeSecretData({ username: 'u1' }),
+      });
+      const read = (await secrets.get(ns, 'conditional'))!;
+      await secrets.update({ ...read, data: encodeSecretData({ username: 'u2' }) });
+      t.same(await secrets.getData(ns, 'conditional'), { username: 'u2' }, 'the version read is replaced');
 
-    const stale = read; // an older resourceVersion
-    const refused = await secrets.update({ ...stale, data: encodeSecretData({ username: 'u3' }) }).catch((e: unknown) => e);
-    t.ok(isConflict(refused), 'a stale version is a 409 Conflict');
-    t.same(await secrets.getData(ns, 'conditional'), { username: 'u2' }, 'not overwritten');
-    sim.clearRequestLog();
-    t.ok(isConflict(await secrets.update({ ...stale, data: encodeSecretData({ username: 'u3' }) }).catch((e: unknown) => e)));
-    t.same(sim.requestLog.filter((e) => e.resource === 'secrets').map((e) => e.verb), ['update'], 'no re-read, no retry');
-    await t.rejects(secrets.update({ ...read, metadata: { ...read.metadata, resourceVersion: undefined } }), /resourceVersion it was read at is required/);
+      const stale = read; // an older resourceVersion
+      const refused = await secrets.update({ ...stale, data: encodeSecretData({ username: 'u3' }) }).catch((e: unknown) => e);
+      t.ok(isConflict(refused), 'a stale version is a 409 Conflict');
+      t.same(await secrets.getData(ns, 'conditional'), { username: 'u2' }, 'not overwritten');
+      sim.clearRequestLog();
+      t.ok(isConflict(await secrets.update({ ...stale, data: encodeSecretData({ username: 'u3' }) }).catch((e: unknown) => e)));
+      t.same(
+        sim.requestLog.filter((e) => e.resource === 'secrets').map((e) => e.verb),
+        ['update'],
+        'no re-read, no retry',
+      );
+      await t.rejects(
+        secrets.update({ ...read, metadata: { ...read.metadata, resourceVersion: undefined } }),
+        /resourceVersion it was read at is required/,
+      );
 
-    const current = (await secrets.get(ns, 'conditional'))!;
-    const wrongVersion = await secrets.delete(ns, 'conditional', { uid: current.metadata.uid, resourceVersion: read.metadata.resourceVersion }).catch((e: unknown) => e);
-    t.ok(isConflict(wrongVersion), 'a changed Secret is not deleted');
-    const wrongUid = await secrets.delete(ns, 'conditional', { uid: '00000000-0000-4000-8000-000000000000', resourceVersion: current.metadata.resourceVersion }).catch((e: unknown) => e);
-    t.ok(isConflict(wrongUid), 'a Secret recreated under the same name is not deleted');
-    t.ok(await secrets.get(ns, 'conditional'), 'still there');
-    await secrets.delete(ns, 'conditional', { uid: current.metadata.uid, resourceVersion: current.metadata.resourceVersion });
-    t.equal(await secrets.get(ns, 'conditional'), null, 'deleted when it is still the one read');
-    await secrets.delete(ns, 'conditional', { uid: current.metadata.uid, resourceVersion: current.metadata.resourceVersion });
-    t.pass('a missing Secret counts as deleted');
-  });
+      const current = (await secrets.get(ns, 'conditional'))!;
+      const wrongVersion = await secrets
+        .delete(ns, 'conditional', { uid: current.metadata.uid, resourceVersion: read.metadata.resourceVersion })
+        .catch((e: unknown) => e);
+      t.ok(isConflict(wrongVersion), 'a changed Secret is not deleted');
+      const wrongUid = await secrets
+        .delete(ns, 'conditional', { uid: '00000000-0000-4000-8000-000000000000', resourceVersion: current.metadata.resourceVersion })
+        .catch((e: unknown) => e);
+      t.ok(isConflict(wrongUid), 'a Secret recreated under the same name is not deleted');
+      t.ok(await secrets.get(ns, 'conditional'), 'still there');
+      await secrets.delete(ns, 'conditional', { uid: current.metadata.uid, resourceVersion: current.metadata.resourceVersion });
+      t.equal(await secrets.get(ns, 'conditional'), null, 'deleted when it is still the one read');
+      await secrets.delete(ns, 'conditional', { uid: current.metadata.uid, resourceVersion: current.metadata.resourceVersion });
+      t.pass('a missing Secret counts as deleted');
+    },
+  );
 
   await t.test('observeSecret follows a Secret through a name-restricted watch', async (t) => {
     sim.clearRequestLog();
@@ -216,7 +271,12 @@ await t.test('secret store', async (t) => {
 const connectionSpec = { managementInfo: { connectorUrl: 'https://connector/graphql', directorUrl: 'https://director/graphql' } };
 const connectionStatus = (state: string, at = '2026-11-28T09:00:00Z') => ({
   connectionState: state,
-  connectionStatus: { established: at, lastSync: at, lastSuccess: at, certificateStatus: { acquired: at, notBefore: at, notAfter: '2027-02-26T09:00:00Z' } },
+  connectionStatus: {
+    established: at,
+    lastSync: at,
+    lastSuccess: at,
+    certificateStatus: { acquired: at, notBefore: at, notAfter: '2027-02-26T09:00:00Z' },
+  },
 });
 
 await t.test('compass-connection store', async (t) => {
@@ -226,36 +286,65 @@ await t.test('compass-connection store', async (t) => {
   await t.test('creates the CR with spec, annotations and status (status via /status)', async (t) => {
     t.equal(await store.get(), null);
     sim.clearRequestLog();
-    const desired: CompassConnectionWrite = { spec: connectionSpec, status: connectionStatus('Connected'), annotations: { 'compass.kyma-project.io/agent': 'ts' } };
+    const desired: CompassConnectionWrite = {
+      spec: connectionSpec,
+      status: connectionStatus('Connected'),
+      annotations: { 'compass.kyma-project.io/agent': 'ts' },
+    };
     const stored = await store.write(desired);
     t.same(stored.spec, connectionSpec);
     t.same(stored.status, desired.status);
     t.same(stored.metadata.annotations, { 'compass.kyma-project.io/agent': 'ts' });
-    t.same(writes(resource).map((e) => `${e.verb}${e.subresource ? '/' + e.subresource : ''}:${e.status}`), ['create:201', 'patch/status:200']);
+    t.same(
+      writes(resource).map((e) => `${e.verb}${e.subresource ? '/' + e.subresource : ''}:${e.status}`),
+      ['create:201', 'patch/status:200'],
+    );
     t.same(sim.get('compass.kyma-project.io/v1alpha1', 'CompassConnection', 'compass-connection')?.status, desired.status);
   });
 
   await t.test('a write that changes nothing sends no write request', async (t) => {
     sim.clearRequestLog();
-    await store.write({ spec: connectionSpec, status: connectionStatus('Connected'), annotations: { 'compass.kyma-project.io/agent': 'ts' } });
+    await store.write({
+      spec: connectionSpec,
+      status: connectionStatus('Connected'),
+      annotations: { 'compass.kyma-project.io/agent': 'ts' },
+    });
     t.same(writes(resource), []);
   });
 
   await t.test('spec and annotations go as one merge patch on the main resource, status on /status', async (t) => {
     const current = sim.get('compass.kyma-project.io/v1alpha1', 'CompassConnection', 'compass-connection')!;
-    await sim.update({ ...current, spec: { ...current.spec, resyncNow: true }, metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, user: 'kept' } } });
+    await sim.update({
+      ...current,
+      spec: { ...current.spec, resyncNow: true },
+      metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, user: 'kept' } },
+    });
     sim.clearRequestLog();
-    const stored = await store.write({ spec: connectionSpec, status: connectionStatus('Synchronized', '2026-11-28T09:05:00Z'), annotations: { 'compass.kyma-project.io/agent': null, added: 'yes' } });
+    const stored = await store.write({
+      spec: connectionSpec,
+      status: connectionStatus('Synchronized', '2026-11-28T09:05:00Z'),
+      annotations: { 'compass.kyma-project.io/agent': null, added: 'yes' },
+    });
     // A merge-patch body sent with client-node's default JSON-patch content type would be a 400.
-    t.same(writes(resource).map((e) => `${e.verb}${e.subresource ? '/' + e.subresource : ''}:${e.status}`), ['patch:200', 'patch/status:200']);
+    t.same(
+      writes(resource).map((e) => `${e.verb}${e.subresource ? '/' + e.subresource : ''}:${e.status}`),
+      ['patch:200', 'patch/status:200'],
+    );
     t.equal(stored.spec.resyncNow, true, 'a user request flag the write does not name is kept');
     t.same(stored.metadata.annotations, { user: 'kept', added: 'yes' });
     t.equal(stored.status?.connectionState, 'Synchronized');
 
     sim.clearRequestLog();
-    const reset = await store.write({ spec: { ...connectionSpec, resyncNow: false }, status: connectionStatus('Synchronized', '2026-11-28T09:05:00Z') });
+    const reset = await store.write({
+      spec: { ...connectionSpec, resyncNow: false },
+      status: connectionStatus('Synchronized', '2026-11-28T09:05:00Z'),
+    });
     t.equal(reset.spec.resyncNow, false, 'naming the flag resets it');
-    t.same(writes(resource).map((e) => e.verb), ['patch'], 'only the spec changed, so only the main resource is patched');
+    t.same(
+      writes(resource).map((e) => e.verb),
+      ['patch'],
+      'only the spec changed, so only the main resource is patched',
+    );
   });
 
   await t.test('a conflicting patch is retried from a fresh read', async (t) => {
@@ -263,7 +352,10 @@ await t.test('compass-connection store', async (t) => {
     sim.clearRequestLog();
     const stored = await store.write({ spec: connectionSpec, status: connectionStatus('SynchronizationFailed') });
     t.equal(stored.status?.connectionState, 'SynchronizationFailed');
-    t.same(sim.requestLog.filter((e) => e.resource === resource).map((e) => `${e.verb}:${e.status}`), ['get:200', 'patch:409', 'get:200', 'patch:200']);
+    t.same(
+      sim.requestLog.filter((e) => e.resource === resource).map((e) => `${e.verb}:${e.status}`),
+      ['get:200', 'patch:409', 'get:200', 'patch:200'],
+    );
   });
 
   await t.test('observe emits the CR on change and null once deleted', async (t) => {
@@ -292,7 +384,11 @@ await t.test('compass-connection store', async (t) => {
     sim.clearRequestLog();
     const created = await legacy.write({ spec: connectionSpec, status: connectionStatus('ConnectionFailed') });
     t.equal(created.status?.connectionState, 'ConnectionFailed');
-    t.same(writes(resource).map((e) => e.verb), ['create'], 'status travels with the create when the server keeps it');
+    t.same(
+      writes(resource).map((e) => e.verb),
+      ['create'],
+      'status travels with the create when the server keeps it',
+    );
 
     sim.clearRequestLog();
     const updated = await legacy.write({ spec: connectionSpec, status: connectionStatus('Connected') });
@@ -305,7 +401,11 @@ await t.test('compass-connection store', async (t) => {
 
     sim.clearRequestLog();
     await legacy.write({ spec: { ...connectionSpec, resyncNow: true }, status: connectionStatus('Synchronized') });
-    t.same(writes(resource).map((e) => `${e.verb}${e.subresource ? '/' + e.subresource : ''}:${e.status}`), ['patch:200'], 'then spec and status go in one patch');
+    t.same(
+      writes(resource).map((e) => `${e.verb}${e.subresource ? '/' + e.subresource : ''}:${e.status}`),
+      ['patch:200'],
+      'then spec and status go in one patch',
+    );
   });
 });
 
@@ -313,7 +413,12 @@ const application = (name: string, spec: Record<string, unknown> = {}): Applicat
   apiVersion: 'applicationconnector.kyma-project.io/v1alpha1',
   kind: 'Application',
   metadata: { name, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } },
-  spec: { description: `${name} from Compass`, skipVerify: false, compassMetadata: { applicationId: `id-${name}`, authentication: { clientIds: [] } }, ...spec },
+  spec: {
+    description: `${name} from Compass`,
+    skipVerify: false,
+    compassMetadata: { applicationId: `id-${name}`, authentication: { clientIds: [] } },
+    ...spec,
+  },
 });
 
 await t.test('application store', async (t) => {
@@ -323,27 +428,41 @@ await t.test('application store', async (t) => {
   t.teardown(() => store.close());
 
   await t.test('lists only compass-managed Applications once the cache has synced', async (t) => {
-    t.same((await store.listManaged()).map((a) => a.metadata.name), ['pre-existing']);
+    t.same(
+      (await store.listManaged()).map((a) => a.metadata.name),
+      ['pre-existing'],
+    );
   });
 
   await t.test('create returns the stored object and the cache sees it at once', async (t) => {
     const created = await store.create(application('app-a'));
     t.match(created.metadata.uid, /^[0-9a-f-]{36}$/);
     t.ok(created.metadata.resourceVersion);
-    t.same((await store.listManaged()).map((a) => a.metadata.name), ['app-a', 'pre-existing']);
+    t.same(
+      (await store.listManaged()).map((a) => a.metadata.name),
+      ['app-a', 'pre-existing'],
+    );
   });
 
   await t.test('update replaces with the resourceVersion; a conflict re-applies the owned fields onto a fresh read', async (t) => {
     const [appA] = (await store.listManaged()).filter((a) => a.metadata.name === 'app-a');
     // Someone else edits app-a (a field we do not own, and an annotation) after we read it.
     const theirs = sim.get('applicationconnector.kyma-project.io/v1alpha1', 'Application', 'app-a')!;
-    await sim.update({ ...theirs, metadata: { ...theirs.metadata, annotations: { 'their/note': 'x' } }, spec: { ...theirs.spec, skipVerify: true } });
+    await sim.update({
+      ...theirs,
+      metadata: { ...theirs.metadata, annotations: { 'their/note': 'x' } },
+      spec: { ...theirs.spec, skipVerify: true },
+    });
     sim.clearRequestLog();
-    const updated = await store.update({ ...appA!, spec: { description: 'new description', compassMetadata: appA!.spec.compassMetadata } });
+    const updated = await store.update({ ...appA, spec: { description: 'new description', compassMetadata: appA.spec.compassMetadata } });
     t.equal(updated.spec.description, 'new description');
     t.equal(updated.spec.skipVerify, true, 'the other writer’s field survives');
     t.same(updated.metadata.annotations, { 'their/note': 'x' });
-    t.same(sim.requestLog.filter((e) => e.resource === 'applications' && e.verb !== 'watch').map((e) => `${e.verb}:${e.status}`), ['update:409', 'get:200', 'update:200'], 'the watch the store runs aside');
+    t.same(
+      sim.requestLog.filter((e) => e.resource === 'applications' && e.verb !== 'watch').map((e) => `${e.verb}:${e.status}`),
+      ['update:409', 'get:200', 'update:200'],
+      'the watch the store runs aside',
+    );
     t.equal((await store.listManaged()).find((a) => a.metadata.name === 'app-a')?.spec.description, 'new description');
 
     const noVersion = await store.update({ ...application('app-a'), spec: { description: 'third' } });
@@ -375,13 +494,20 @@ await t.test('application store', async (t) => {
     sim.faults.failNext({ verb: 'list', resource: 'applications.applicationconnector.kyma-project.io', status: 403, times: 1 });
     const forbidden = new ApplicationStore(client, { syncTimeoutMs: 10_000 });
     t.teardown(() => forbidden.close());
-    t.same((await forbidden.listManaged()).map((a) => a.metadata.name), ['pre-existing']);
+    t.same(
+      (await forbidden.listManaged()).map((a) => a.metadata.name),
+      ['pre-existing'],
+    );
 
     sim.faults.failNext({ verb: 'list', resource: 'applications', status: 500, times: 1000 });
     const failing = new ApplicationStore(client, { syncTimeoutMs: 300, watch: { backoff: { initialMs: 20, maxMs: 50 } } });
     t.teardown(() => failing.close());
     const err = await failing.listManaged().catch((e: unknown) => e);
-    t.match(err, { status: 500, message: /list Applications \(applicationconnector.kyma-project.io\/managed-by=compass-runtime-agent\) did not complete within 300 ms: list applications.applicationconnector.kyma-project.io failed with HTTP 500/ });
+    t.match(err, {
+      status: 500,
+      message:
+        /list Applications \(applicationconnector.kyma-project.io\/managed-by=compass-runtime-agent\) did not complete within 300 ms: list applications.applicationconnector.kyma-project.io failed with HTTP 500/,
+    });
     sim.faults.clear();
   });
 });

@@ -8,7 +8,12 @@ import type { KubeList } from '../../adapters/kube/kube-apis.js';
 import { backoffDelay, objectKey, watchStream, type WatchEvent, type WatchStreamOptions } from '../../adapters/kube/watch-stream.js';
 import { record, waitUntil } from './event-recorder.js';
 
-type ConfigMap = { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; resourceVersion?: string }; data?: Record<string, string> };
+type ConfigMap = {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace?: string; resourceVersion?: string };
+  data?: Record<string, string>;
+};
 
 const dir = await mkdtemp(join(tmpdir(), 'watch-stream-'));
 const sim = await startKubeSim({ bookmarkIntervalMs: 60_000 });
@@ -25,7 +30,11 @@ function options(overrides: Partial<WatchStreamOptions<ConfigMap>> = {}): WatchS
     backoff: { initialMs: 20, maxMs: 200 },
     list: async (query) => {
       const list = await kubeCall('list ConfigMaps', () =>
-        client.rest.request<KubeList<ConfigMap>>({ method: 'GET', path, query: { labelSelector: query.labelSelector, limit: query.limit, continue: query.continue } }),
+        client.rest.request<KubeList<ConfigMap>>({
+          method: 'GET',
+          path,
+          query: { labelSelector: query.labelSelector, limit: query.limit, continue: query.continue },
+        }),
       );
       return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '', continue: list.metadata?.continue };
     },
@@ -33,7 +42,10 @@ function options(overrides: Partial<WatchStreamOptions<ConfigMap>> = {}): WatchS
   };
 }
 const configMap = (name: string, data: Record<string, string> = {}) => ({
-  apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels: { suite: 'watch' } }, data,
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: ns, labels: { suite: 'watch' } },
+  data,
 });
 const names = (event: WatchEvent<ConfigMap> | undefined) => (event && 'cache' in event ? [...event.cache.keys()].sort() : []);
 const last = <T>(events: T[]) => events[events.length - 1];
@@ -43,10 +55,23 @@ const openWatches = () => sim.faults.dropWatches('clean');
 const watchesStarted = (n: number) => waitUntil(() => count('watch') >= n, `${n} watch(es) started`);
 
 await t.test('backoff doubles up to the ceiling and jitters within its upper half', async (t) => {
-  t.equal(backoffDelay(1, 100, 1000, () => 0), 50);
-  t.equal(backoffDelay(1, 100, 1000, () => 0.999), 100);
-  t.equal(backoffDelay(3, 100, 1000, () => 1), 400);
-  t.equal(backoffDelay(10, 100, 1000, () => 0), 500, 'capped at maxMs');
+  t.equal(
+    backoffDelay(1, 100, 1000, () => 0),
+    50,
+  );
+  t.equal(
+    backoffDelay(1, 100, 1000, () => 0.999),
+    100,
+  );
+  t.equal(
+    backoffDelay(3, 100, 1000, () => 1),
+    400,
+  );
+  t.equal(
+    backoffDelay(10, 100, 1000, () => 0),
+    500,
+    'capped at maxMs',
+  );
   t.equal(objectKey({ metadata: { name: 'a', namespace: 'ns' } }), 'ns/a');
   t.equal(objectKey({ metadata: { name: 'cluster-wide' } }), 'cluster-wide');
 });
@@ -71,7 +96,7 @@ await t.test('lists, then streams added, modified and deleted with a consistent 
   await rec.until((e) => e.some((x) => x.type === 'modified'), 'MODIFIED a');
   await sim.delete('v1', 'ConfigMap', 'b', ns);
   await rec.until((e) => e.some((x) => x.type === 'deleted'), 'DELETED b');
-  const final = last(rec.events)!;
+  const final = last(rec.events);
   t.same(names(final), ['default/a']);
   t.equal(final.type === 'deleted' && final.cache.get('default/a')?.data?.v, '2', 'the cache holds the modified object');
   t.equal(count('list'), 1, 'one LIST for the whole sequence');
@@ -95,7 +120,10 @@ await t.test('survives a clean and an abrupt drop of the watch without relisting
   await rec.until((e) => e.some((x) => x.type === 'added' && x.object.metadata.name === 'after-abrupt-drop'), 'event after abrupt drop');
   t.equal(count('list'), 0, 'resumed from the last resourceVersion, no relist');
   t.ok(count('watch') >= 2, 're-watched after each drop');
-  t.notOk(rec.events.some((x) => x.type === 'added' && x.object.metadata.name === 'a'), 'no duplicate ADDED for known objects');
+  t.notOk(
+    rec.events.some((x) => x.type === 'added' && x.object.metadata.name === 'a'),
+    'no duplicate ADDED for known objects',
+  );
 });
 
 await t.test('relists when the resourceVersion expired: ERROR event 410 and HTTP 410', async (t) => {
@@ -120,7 +148,10 @@ await t.test('relists when the resourceVersion expired: ERROR event 410 and HTTP
   openWatches();
   await rec.until((e) => e.filter((x) => x.type === 'synced').length === 3, 'relist after HTTP 410');
   t.equal(count('list'), 2, 'another relist');
-  t.notOk(rec.events.some((x) => x.type === 'problem' && x.problem.status === 410), '410 is routine, not a problem');
+  t.notOk(
+    rec.events.some((x) => x.type === 'problem' && x.problem.status === 410),
+    '410 is routine, not a problem',
+  );
 });
 
 await t.test('reconnects with backoff after the API server stops and restarts, without giving up', async (t) => {
@@ -132,9 +163,15 @@ await t.test('reconnects with backoff after the API server stops and restarts, w
   await sim.stop();
   await rec.until((e) => e.filter((x) => x.type === 'problem').length >= 3, 'several failed reconnects');
   const problems = rec.events.flatMap((x) => (x.type === 'problem' ? [x.problem] : []));
-  t.equal(problems[0]!.status, 0, 'unreachable server has no HTTP status');
-  t.ok(problems.every((p, i) => i === 0 || p.attempt === problems[i - 1]!.attempt + 1), 'attempts count up');
-  t.ok(problems.every((p) => p.retryInMs <= 200), 'delays stay under the ceiling');
+  t.equal(problems[0].status, 0, 'unreachable server has no HTTP status');
+  t.ok(
+    problems.every((p, i) => i === 0 || p.attempt === problems[i - 1].attempt + 1),
+    'attempts count up',
+  );
+  t.ok(
+    problems.every((p) => p.retryInMs <= 200),
+    'delays stay under the ceiling',
+  );
   await sim.create(configMap('while-down'));
   await sim.restart();
   await rec.until((e) => e.some((x) => x.type === 'added' && x.object.metadata.name === 'while-down'), 'the change made while down');
@@ -146,8 +183,14 @@ await t.test('a failed LIST is retried and reported, never fatal', async (t) => 
   t.teardown(() => rec.stop());
   await rec.until((e) => e.some((x) => x.type === 'synced'), 'sync after failures');
   const problems = rec.events.flatMap((x) => (x.type === 'problem' ? [x.problem] : []));
-  t.same(problems.map((p) => [p.phase, p.status, p.reason]), [['list', 500, 'InternalError'], ['list', 500, 'InternalError']]);
-  t.match(problems[0]!.message, /list ConfigMaps failed with HTTP 500 InternalError/);
+  t.same(
+    problems.map((p) => [p.phase, p.status, p.reason]),
+    [
+      ['list', 500, 'InternalError'],
+      ['list', 500, 'InternalError'],
+    ],
+  );
+  t.match(problems[0].message, /list ConfigMaps failed with HTTP 500 InternalError/);
 });
 
 await t.test('a watch that goes silent is abandoned and re-established', async (t) => {
@@ -175,7 +218,10 @@ await t.test('a watch request whose response never starts is abandoned too', asy
   sim.faults.addLatency({ verb: 'watch', resource: 'configmaps', ms: 1_500 });
   openWatches();
   await rec.until((e) => e.some((x) => x.type === 'problem' && x.problem.reason === 'Idle'), 'hung request detected');
-  t.ok(rec.events.some((x) => x.type === 'problem' && x.problem.reason === 'Idle'), 'the hang is reported as an idle watch');
+  t.ok(
+    rec.events.some((x) => x.type === 'problem' && x.problem.reason === 'Idle'),
+    'the hang is reported as an idle watch',
+  );
   sim.faults.clear();
   await sim.create(configMap('after-hang'));
   await rec.until((e) => e.some((x) => x.type === 'added' && x.object.metadata.name === 'after-hang'), 'event after the hang');

@@ -2,8 +2,14 @@
 // that survives dropped watches and relists after a forced 410.
 import t from 'tap';
 import {
-  ApiException, CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, makeInformer, setHeaderOptions,
-  type KubernetesObject, type V1Secret,
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  makeInformer,
+  setHeaderOptions,
+  type KubernetesObject,
 } from '@kubernetes/client-node';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -34,7 +40,10 @@ function statusOf(error: unknown): { code: number; reason?: string; message?: st
 }
 
 t.test('CoreV1Api: create, read, replace, merge patch, list with selector, delete Secrets', async (t) => {
-  const created = await core.createNamespacedSecret({ namespace: 'default', body: { metadata: { name: 'cred', labels: { app: 'agent' } }, stringData: { token: 'x' } } });
+  const created = await core.createNamespacedSecret({
+    namespace: 'default',
+    body: { metadata: { name: 'cred', labels: { app: 'agent' } }, stringData: { token: 'x' } },
+  });
   t.equal(created.data?.token, Buffer.from('x').toString('base64'));
   const read = await core.readNamespacedSecret({ name: 'cred', namespace: 'default' });
   t.equal(read.metadata?.uid, created.metadata?.uid);
@@ -50,7 +59,11 @@ t.test('CoreV1Api: create, read, replace, merge patch, list with selector, delet
     await core.patchNamespacedSecret({ name: 'cred', namespace: 'default', body: { metadata: {} } });
     t.fail('a merge-patch body sent as JSON patch must fail');
   } catch (error) {
-    t.match(statusOf(error), { code: 400, message: /cannot unmarshal object/ }, 'the default JSON-patch content type rejects an object body (issue #2160)');
+    t.match(
+      statusOf(error),
+      { code: 400, message: /cannot unmarshal object/ },
+      'the default JSON-patch content type rejects an object body (issue #2160)',
+    );
   }
   const list = await core.listNamespacedSecret({ namespace: 'default', labelSelector: 'app=agent,extra in (yes)' });
   t.equal(list.items.length, 1);
@@ -71,10 +84,16 @@ t.test('CoreV1Api: create, read, replace, merge patch, list with selector, delet
 });
 
 t.test('CustomObjectsApi: cluster-scoped CompassConnection with status subresource and optimistic concurrency', async (t) => {
-  const created = await custom.createClusterCustomObject({ ...CC, body: {
-    apiVersion: 'compass.kyma-project.io/v1alpha1', kind: 'CompassConnection', metadata: { name: 'compass-connection' },
-    spec: { managementInfo: { connectorUrl: 'https://c', directorUrl: 'https://d' } }, status: { connectionState: 'dropped' },
-  } });
+  const created = await custom.createClusterCustomObject({
+    ...CC,
+    body: {
+      apiVersion: 'compass.kyma-project.io/v1alpha1',
+      kind: 'CompassConnection',
+      metadata: { name: 'compass-connection' },
+      spec: { managementInfo: { connectorUrl: 'https://c', directorUrl: 'https://d' } },
+      status: { connectionState: 'dropped' },
+    },
+  });
   t.notOk(created.status, 'status is dropped on create');
   const withStatus = await custom.patchClusterCustomObjectStatus(
     { ...CC, name: 'compass-connection', body: { status: { connectionState: 'Connected', connectionStatus: { certificateStatus: {} } } } },
@@ -82,7 +101,11 @@ t.test('CustomObjectsApi: cluster-scoped CompassConnection with status subresour
   );
   t.equal(withStatus.status.connectionState, 'Connected');
   t.equal(withStatus.metadata.generation, 1);
-  const replaced = await custom.replaceClusterCustomObject({ ...CC, name: 'compass-connection', body: { ...withStatus, spec: { ...withStatus.spec, resyncNow: true } } });
+  const replaced = await custom.replaceClusterCustomObject({
+    ...CC,
+    name: 'compass-connection',
+    body: { ...withStatus, spec: { ...withStatus.spec, resyncNow: true } },
+  });
   t.equal(replaced.metadata.generation, 2);
   t.equal(replaced.status.connectionState, 'Connected');
   try {
@@ -115,7 +138,9 @@ t.test('loadFromCluster with a bearer token reaches the simulator', async (t) =>
   await sim.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kyma-system' } });
   await sim.create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'runtime-agent', namespace: 'kyma-system' } });
   await sim.create({
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'runtime-agent-admin' },
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'ClusterRoleBinding',
+    metadata: { name: 'runtime-agent-admin' },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
     subjects: [{ kind: 'ServiceAccount', name: 'runtime-agent', namespace: 'kyma-system' }],
   });
@@ -144,14 +169,30 @@ t.test('informer: survives clean and abrupt watch drops and relists after a forc
   const deleted: string[] = [];
   let errors = 0;
   // Polls: the conditions read the request log as well as informer callbacks.
-  const until = (check: () => boolean) => new Promise<void>((resolve) => {
-    const timer = setInterval(() => { if (check()) { clearInterval(timer); resolve(); } }, 10);
+  const until = (check: () => boolean) =>
+    new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (check()) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, 10);
+    });
+  informer.on('add', (o) => {
+    added.push(o.metadata!.name!);
   });
-  informer.on('add', (o) => { added.push(o.metadata!.name!); });
-  informer.on('delete', (o) => { deleted.push(o.metadata!.name!); });
+  informer.on('delete', (o) => {
+    deleted.push(o.metadata!.name!);
+  });
   // client-node 1.4 stops on any non-410 error; the documented pattern restarts it from the error handler.
   let stopped = false;
-  informer.on('error', () => { errors++; if (!stopped) setTimeout(() => { if (!stopped) void informer.start(); }, 20); });
+  informer.on('error', () => {
+    errors++;
+    if (!stopped)
+      setTimeout(() => {
+        if (!stopped) void informer.start();
+      }, 20);
+  });
   await sim.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'before-start' } });
   await informer.start();
   t.teardown(() => {
@@ -188,6 +229,15 @@ t.test('informer: survives clean and abrupt watch drops and relists after a forc
   await until(() => lists() > listsBefore && added.includes('after-410') && deleted.includes('before-start'));
   t.equal(errors, errorsBefore, 'no error callback: the relist came from the 410, not from a restart');
   t.pass('the informer relisted after the 410 and saw what it missed');
-  t.ok(sim.requestLog.some((e) => e.verb === 'watch' && e.status === 200), 'watches were served');
-  t.same(informer.list('default').map((o) => o.metadata!.name).sort(), ['after-410', 'after-clean-drop', 'after-reset']);
+  t.ok(
+    sim.requestLog.some((e) => e.verb === 'watch' && e.status === 200),
+    'watches were served',
+  );
+  t.same(
+    informer
+      .list('default')
+      .map((o) => o.metadata!.name)
+      .sort(),
+    ['after-410', 'after-clean-drop', 'after-reset'],
+  );
 });

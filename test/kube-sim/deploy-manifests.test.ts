@@ -20,17 +20,25 @@ if (!existsSync(KUBECTL)) {
   let sim: KubeSim;
   let kubeconfig: string;
   /** kubectl with optional stdin; never throws, so a failure's output can be asserted on. */
-  const kubectl = (args: string[], input?: string) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => child.kill(), 60_000);
-    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
-    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
-    child.on('error', reject);
-    child.on('close', (code) => { clearTimeout(timer); resolve({ code: code ?? -1, stdout, stderr }); });
-    child.stdin.end(input ?? '');
-  });
+  const kubectl = (args: string[], input?: string) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(KUBECTL, ['--kubeconfig', kubeconfig, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      const timer = setTimeout(() => child.kill(), 60_000);
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+      });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? -1, stdout, stderr });
+      });
+      child.stdin.end(input ?? '');
+    });
   let manifests = '';
   const kinds = ['serviceaccount', 'role', 'clusterrole', 'rolebinding', 'clusterrolebinding', 'service', 'deployment'];
   const lines = (out: string) => out.trim().split('\n').filter(Boolean);
@@ -59,15 +67,25 @@ if (!existsSync(KUBECTL)) {
     for (const kind of kinds) t.match(first.stdout, new RegExp(`^${kind}[./][^ ]*compass-runtime-agent created$`, 'm'), `${kind} created`);
     t.notMatch(first.stdout, /configured|unchanged/);
     const deployment = sim.get('apps/v1', 'Deployment', 'compass-runtime-agent', 'kyma-system')!;
-    t.match(deployment.spec, { replicas: 2, strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 });
-    t.match(sim.get('policy/v1', 'PodDisruptionBudget', 'compass-runtime-agent', 'kyma-system')!.spec, { maxUnavailable: 1, selector: deployment.spec.selector }, 'a PodDisruptionBudget for the Deployment\'s Pods');
+    t.match(deployment.spec, {
+      replicas: 2,
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      revisionHistoryLimit: 10,
+      progressDeadlineSeconds: 600,
+    });
+    t.match(
+      sim.get('policy/v1', 'PodDisruptionBudget', 'compass-runtime-agent', 'kyma-system')!.spec,
+      { maxUnavailable: 1, selector: deployment.spec.selector },
+      "a PodDisruptionBudget for the Deployment's Pods",
+    );
     t.match(sim.get('v1', 'Service', 'compass-runtime-agent', 'kyma-system')!.spec.clusterIP, /^10\.(9[6-9]|10\d|11[01])\.\d+\.\d+$/);
 
     const second = await kubectl(['apply', '-f', '-'], manifests);
     t.equal(second.code, 0, second.stderr);
     // kubectl's three-way strategic merge always sends a PodDisruptionBudget's selector (its patch
     // strategy is replace) and so says "configured", against a real API server too; nothing changes.
-    const unchanged = (line: string) => line.startsWith('poddisruptionbudget.policy/') ? / configured( \(server dry run\))?$/ : / unchanged( \(server dry run\))?$/;
+    const unchanged = (line: string) =>
+      line.startsWith('poddisruptionbudget.policy/') ? / configured( \(server dry run\))?$/ : / unchanged( \(server dry run\))?$/;
     for (const line of lines(second.stdout)) t.match(line, unchanged(line));
     t.equal(lines(second.stdout).length, lines(first.stdout).length);
     const rv = sim.resourceVersion;
@@ -82,7 +100,11 @@ if (!existsSync(KUBECTL)) {
     const edited = await kubectl(['apply', '-f', '-'], changed);
     t.equal(edited.code, 0, edited.stderr);
     t.match(edited.stdout, /^deployment\.apps\/compass-runtime-agent configured$/m);
-    t.equal(lines(edited.stdout).filter((l) => l.endsWith(' configured') && !l.startsWith('poddisruptionbudget.policy/')).length, 1, 'only the Deployment (the PodDisruptionBudget always says configured)');
+    t.equal(
+      lines(edited.stdout).filter((l) => l.endsWith(' configured') && !l.startsWith('poddisruptionbudget.policy/')).length,
+      1,
+      'only the Deployment (the PodDisruptionBudget always says configured)',
+    );
     const deployment = sim.get('apps/v1', 'Deployment', 'compass-runtime-agent', 'kyma-system')!;
     const container = deployment.spec.template.spec.containers[0];
     t.equal(container.env.find((e: { name: string }) => e.name === 'APP_CONTROLLER_SYNC_PERIOD').value, '240s');
@@ -90,10 +112,17 @@ if (!existsSync(KUBECTL)) {
     t.equal(deployment.metadata.generation, 2);
   });
 
-  t.test('the Go agent\'s chart applied over it: the API server\'s selector immutability', { skip: !existsSync(GO_AGENT_INSTALL) && `${GO_AGENT_INSTALL} is absent` }, async (t) => {
-    const over = await kubectl(['apply', '-f', GO_AGENT_INSTALL]);
-    t.not(over.code, 0);
-    t.match(over.stderr, 'The Deployment "compass-runtime-agent" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"compass-runtime-agent", "release":"compass-runtime-agent"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable');
-    t.equal(sim.get('apps/v1', 'Deployment', 'compass-runtime-agent', 'kyma-system')!.spec.selector.matchLabels.release, undefined);
-  });
+  t.test(
+    "the Go agent's chart applied over it: the API server's selector immutability",
+    { skip: !existsSync(GO_AGENT_INSTALL) && `${GO_AGENT_INSTALL} is absent` },
+    async (t) => {
+      const over = await kubectl(['apply', '-f', GO_AGENT_INSTALL]);
+      t.not(over.code, 0);
+      t.match(
+        over.stderr,
+        'The Deployment "compass-runtime-agent" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app":"compass-runtime-agent", "release":"compass-runtime-agent"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable',
+      );
+      t.equal(sim.get('apps/v1', 'Deployment', 'compass-runtime-agent', 'kyma-system')!.spec.selector.matchLabels.release, undefined);
+    },
+  );
 }

@@ -37,7 +37,10 @@ if (!existsSync(KUBECTL)) {
     t.match(yaml, new RegExp(`key: ${Buffer.from('second').toString('base64')}`));
     t.equal(await kubectl('get', 'secret', 'demo', '-o', 'jsonpath={.metadata.labels.tier}'), 'two');
     t.match(await kubectl('get', 'secrets'), /NAME\s+TYPE\s+DATA\s+AGE\ndemo\s+Opaque\s+1\s+\d+s/);
-    t.ok(sim.requestLog.some((e) => e.verb === 'patch' && e.name === 'demo' && e.status === 200), 'the second apply was a patch');
+    t.ok(
+      sim.requestLog.some((e) => e.verb === 'patch' && e.name === 'demo' && e.status === 200),
+      'the second apply was a patch',
+    );
   });
 
   t.test('apply -f crds/ serves the CRDs; get crd -o yaml shows them established', async (t) => {
@@ -46,37 +49,84 @@ if (!existsSync(KUBECTL)) {
     t.match(crd, /scope: Cluster/);
     t.match(crd, /type: Established/);
     t.match(await kubectl('get', 'crds'), /applications\.applicationconnector\.kyma-project\.io/);
-    t.match(await kubectl('api-resources', '--api-group=applicationconnector.kyma-project.io'), /applications\s+app\s+applicationconnector\.kyma-project\.io\/v1alpha1\s+false\s+Application/);
+    t.match(
+      await kubectl('api-resources', '--api-group=applicationconnector.kyma-project.io'),
+      /applications\s+app\s+applicationconnector\.kyma-project\.io\/v1alpha1\s+false\s+Application/,
+    );
   });
 
   t.test('get compassconnection prints the printer columns; patch --type merge and --subresource status', async (t) => {
     const file = join(dir, 'cc.yaml');
-    writeFileSync(file, 'apiVersion: compass.kyma-project.io/v1alpha1\nkind: CompassConnection\nmetadata:\n  name: compass-connection\nspec:\n  managementInfo:\n    connectorUrl: https://connector\n    directorUrl: https://director\n');
+    writeFileSync(
+      file,
+      'apiVersion: compass.kyma-project.io/v1alpha1\nkind: CompassConnection\nmetadata:\n  name: compass-connection\nspec:\n  managementInfo:\n    connectorUrl: https://connector\n    directorUrl: https://director\n',
+    );
     await kubectl('apply', '-f', file);
-    t.match(await kubectl('patch', 'compassconnection', 'compass-connection', '--type', 'merge', '--subresource', 'status',
-      '-p', JSON.stringify({ status: { connectionState: 'Synchronized', connectionStatus: { certificateStatus: { notAfter: '2099-01-01T00:00:00Z' } }, synchronizationStatus: { lastSuccessfulApplication: new Date().toISOString() } } })), /patched/);
+    t.match(
+      await kubectl(
+        'patch',
+        'compassconnection',
+        'compass-connection',
+        '--type',
+        'merge',
+        '--subresource',
+        'status',
+        '-p',
+        JSON.stringify({
+          status: {
+            connectionState: 'Synchronized',
+            connectionStatus: { certificateStatus: { notAfter: '2099-01-01T00:00:00Z' } },
+            synchronizationStatus: { lastSuccessfulApplication: new Date().toISOString() },
+          },
+        }),
+      ),
+      /patched/,
+    );
     const table = await kubectl('get', 'compassconnection');
     t.match(table, /NAME\s+STATE\s+LAST SYNC\s+CERT EXPIRY\s+AGE/);
     t.match(table, /compass-connection\s+Synchronized\s+\d+s\s+2099-01-01T00:00:00Z\s+\d+s/);
     await kubectl('patch', 'compassconnection', 'compass-connection', '--type', 'merge', '-p', '{"spec":{"resyncNow":true}}');
-    t.equal(await kubectl('get', 'compassconnection', 'compass-connection', '-o', 'jsonpath={.spec.resyncNow} {.metadata.generation}'), 'true 2');
+    t.equal(
+      await kubectl('get', 'compassconnection', 'compass-connection', '-o', 'jsonpath={.spec.resyncNow} {.metadata.generation}'),
+      'true 2',
+    );
     await kubectl('apply', '-f', join(dir, 'secret.yaml'));
     const app = join(dir, 'app.yaml');
-    writeFileSync(app, 'apiVersion: applicationconnector.kyma-project.io/v1alpha1\nkind: Application\nmetadata:\n  name: mp-app\nspec:\n  compassMetadata:\n    applicationId: 0f1e\n    authentication:\n      clientIds: []\n');
+    writeFileSync(
+      app,
+      'apiVersion: applicationconnector.kyma-project.io/v1alpha1\nkind: Application\nmetadata:\n  name: mp-app\nspec:\n  compassMetadata:\n    applicationId: 0f1e\n    authentication:\n      clientIds: []\n',
+    );
     await kubectl('apply', '-f', app);
     t.match(await kubectl('get', 'app'), /NAME\s+APPLICATION ID\s+AGE\nmp-app\s+0f1e\s+\d+s/);
   });
 
   t.test('get -w sees a change, and delete removes the object', async (t) => {
-    const watcher = spawn(KUBECTL, ['--kubeconfig', kubeconfig, 'get', 'secret', 'demo', '-w', '-o', 'jsonpath={.metadata.labels.tier}{"\\n"}']);
+    const watcher = spawn(KUBECTL, [
+      '--kubeconfig',
+      kubeconfig,
+      'get',
+      'secret',
+      'demo',
+      '-w',
+      '-o',
+      'jsonpath={.metadata.labels.tier}{"\\n"}',
+    ]);
     t.teardown(() => watcher.kill());
     let output = '';
-    const seen = (text: string) => new Promise<void>((resolve, reject) => {
-      const check = () => { if (output.includes(text)) resolve(); };
-      watcher.stdout.on('data', (chunk: Buffer) => { output += chunk.toString(); check(); });
-      watcher.on('exit', (code) => reject(new Error(`kubectl get -w exited with ${code} before printing ${text}; stderr and stdout: ${output}`)));
-      check();
-    });
+    const seen = (text: string) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (output.includes(text)) resolve();
+        };
+        watcher.stdout.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          check();
+        });
+        watcher.on('exit', (code) =>
+          reject(new Error(`kubectl get -w exited with ${code} before printing ${text}; stderr and stdout: ${output}`)),
+        );
+        check();
+      });
     await seen('two');
     await kubectl('patch', 'secret', 'demo', '--type', 'merge', '-p', '{"metadata":{"labels":{"tier":"three"}}}');
     await seen('three');

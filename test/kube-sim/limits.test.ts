@@ -13,11 +13,21 @@ const BLOBS = '/apis/example.com/v1/namespaces/default/blobs';
 const CONFIGMAPS = '/api/v1/namespaces/default/configmaps';
 
 const blobsCrd = {
-  apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
   metadata: { name: 'blobs.example.com' },
   spec: {
-    group: 'example.com', scope: 'Namespaced', names: { plural: 'blobs', kind: 'Blob' },
-    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    group: 'example.com',
+    scope: 'Namespaced',
+    names: { plural: 'blobs', kind: 'Blob' },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      },
+    ],
   },
 };
 
@@ -31,22 +41,39 @@ t.before(async () => {
 });
 t.teardown(() => sim.close());
 
-interface RawReply { status: number; body: any; reusedSocket: boolean; localPort?: number }
+interface RawReply {
+  status: number;
+  body: any;
+  reusedSocket: boolean;
+  localPort?: number;
+}
 
 /** One request on an agent that has a single keep-alive socket, reporting whether it reused it. */
 function send(agent: Agent, method: string, path: string, body: string | Buffer): Promise<RawReply> {
   const url = new URL(sim.url);
   return new Promise((resolve, reject) => {
-    const req = request({
-      host: url.hostname, port: url.port, path, method, agent,
-      headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), accept: 'application/json' },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({
-        status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8')), reusedSocket: req.reusedSocket, localPort: res.socket?.localPort,
-      }));
-    });
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method,
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), accept: 'application/json' },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: JSON.parse(Buffer.concat(chunks).toString('utf8')),
+            reusedSocket: req.reusedSocket,
+            localPort: res.socket?.localPort,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -74,7 +101,13 @@ t.test('a body over 3 MiB: 413 with the API server Status, and the same connecti
   const over = await send(agent, 'POST', CONFIGMAPS, configMapBody('over-limit', MAX_BODY + 1));
   t.equal(over.status, 413);
   t.same(over.body, {
-    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Request entity too large: limit is 3145728', reason: 'RequestEntityTooLarge', code: 413,
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'Request entity too large: limit is 3145728',
+    reason: 'RequestEntityTooLarge',
+    code: 413,
   });
   t.ok(over.reusedSocket, 'the oversized request went over the kept-alive connection');
 
@@ -90,29 +123,48 @@ t.test('an object over etcd\'s 1.5 MiB limit: 500 "etcdserver: request is too la
   const key = '/registry/example.com/blobs/default/';
   // What the API server would store: the object with its server fields (a 36-character uid, a
   // second-precision creationTimestamp, generation 1), as Go's JSON encoder writes it (newline at the end).
-  const stored = (name: string, blob: string) => Buffer.byteLength(JSON.stringify({
-    apiVersion: 'example.com/v1', kind: 'Blob',
-    metadata: { name, namespace: 'default', uid: 'u'.repeat(36), creationTimestamp: '2024-01-01T00:00:00Z', generation: 1 },
-    blob,
-  })) + 1;
+  const stored = (name: string, blob: string) =>
+    Buffer.byteLength(
+      JSON.stringify({
+        apiVersion: 'example.com/v1',
+        kind: 'Blob',
+        metadata: { name, namespace: 'default', uid: 'u'.repeat(36), creationTimestamp: '2024-01-01T00:00:00Z', generation: 1 },
+        blob,
+      }),
+    ) + 1;
   const framing = (name: string) => 3 * (key.length + name.length) + 64;
   const fill = (name: string, extra: number) => 'x'.repeat(ETCD_LIMIT - framing(name) - stored(name, '') + extra);
-  const body = (name: string, extra: number) => ({ apiVersion: 'example.com/v1', kind: 'Blob', metadata: { name }, blob: fill(name, extra) });
+  const body = (name: string, extra: number) => ({
+    apiVersion: 'example.com/v1',
+    kind: 'Blob',
+    metadata: { name },
+    blob: fill(name, extra),
+  });
 
   t.equal((await c.call('POST', BLOBS, body('fits', 0))).status, 201, 'exactly at the limit is stored');
   const tooLarge = await c.call('POST', BLOBS, body('too-large', 1));
   t.equal(tooLarge.status, 500);
-  t.same(tooLarge.body, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'etcdserver: request is too large', code: 500 }, 'no reason, as ErrorToAPIStatus gives none');
+  t.same(
+    tooLarge.body,
+    { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'etcdserver: request is too large', code: 500 },
+    'no reason, as ErrorToAPIStatus gives none',
+  );
   t.equal((await c.call('GET', `${BLOBS}/too-large`)).status, 404);
   t.equal((await c.call('POST', `${BLOBS}?dryRun=All`, body('too-large', 1))).status, 201, 'a dry run never reaches etcd');
 
   // Growing a stored object past the limit fails the same way, for a patch and an update.
-  t.equal((await c.call('POST', BLOBS, { apiVersion: 'example.com/v1', kind: 'Blob', metadata: { name: 'grows' }, blob: 'small' })).status, 201);
+  t.equal(
+    (await c.call('POST', BLOBS, { apiVersion: 'example.com/v1', kind: 'Blob', metadata: { name: 'grows' }, blob: 'small' })).status,
+    201,
+  );
   const patched = await c.call('PATCH', `${BLOBS}/grows`, { blob: fill('grows', 1) }, { 'content-type': 'application/merge-patch+json' });
   t.match(patched, { status: 500, body: { message: 'etcdserver: request is too large' } });
   const current = (await c.call('GET', `${BLOBS}/grows`)).body;
   t.equal(current.blob, 'small', 'the failed write changed nothing');
-  t.match(await c.call('PUT', `${BLOBS}/grows`, { ...current, blob: fill('grows', 1) }), { status: 500, body: { message: 'etcdserver: request is too large' } });
+  t.match(await c.call('PUT', `${BLOBS}/grows`, { ...current, blob: fill('grows', 1) }), {
+    status: 500,
+    body: { message: 'etcdserver: request is too large' },
+  });
   t.equal((await c.call('PUT', `${BLOBS}/grows`, { ...current, blob: fill('grows', -100) })).status, 200, 'just under the limit is stored');
 });
 

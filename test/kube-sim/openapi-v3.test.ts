@@ -45,12 +45,29 @@ t.test('a group-version document: the kind with its GVK, and a PATCH that lists 
   t.same(Object.keys(kind.properties.spec.properties).sort(), ['managementInfo', 'refreshCredentialsNow', 'resyncNow']);
   t.match(kind.properties.metadata, { allOf: [{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }] });
   t.ok(doc.components.schemas['io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta'], 'the referenced ObjectMeta is in the document');
-  t.match(doc.components.schemas[`${CC_KIND}List`], { required: ['items'], properties: { items: { items: { $ref: `#/components/schemas/${CC_KIND}` } } } });
-  for (const path of ['/apis/compass.kyma-project.io/v1alpha1/compassconnections/{name}', '/apis/compass.kyma-project.io/v1alpha1/compassconnections/{name}/status']) {
+  t.match(doc.components.schemas[`${CC_KIND}List`], {
+    required: ['items'],
+    properties: { items: { items: { $ref: `#/components/schemas/${CC_KIND}` } } },
+  });
+  for (const path of [
+    '/apis/compass.kyma-project.io/v1alpha1/compassconnections/{name}',
+    '/apis/compass.kyma-project.io/v1alpha1/compassconnections/{name}/status',
+  ]) {
     const patch = doc.paths[path].patch;
-    t.same(patch['x-kubernetes-group-version-kind'], { group: 'compass.kyma-project.io', version: 'v1alpha1', kind: 'CompassConnection' }, path);
-    t.ok(patch.parameters.some((p: { name: string; in: string }) => p.name === 'fieldValidation' && p.in === 'query'), `${path} PATCH takes fieldValidation`);
-    t.same(Object.keys(patch.requestBody.content).sort(), ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json'], 'no strategic merge patch: kubectl sends merge patches');
+    t.same(
+      patch['x-kubernetes-group-version-kind'],
+      { group: 'compass.kyma-project.io', version: 'v1alpha1', kind: 'CompassConnection' },
+      path,
+    );
+    t.ok(
+      patch.parameters.some((p: { name: string; in: string }) => p.name === 'fieldValidation' && p.in === 'query'),
+      `${path} PATCH takes fieldValidation`,
+    );
+    t.same(
+      Object.keys(patch.requestBody.content).sort(),
+      ['application/apply-patch+yaml', 'application/json-patch+json', 'application/merge-patch+json'],
+      'no strategic merge patch: kubectl sends merge patches',
+    );
   }
   t.equal(doc.paths['/apis/compass.kyma-project.io/v1alpha1/compassconnections'].post['x-kubernetes-action'], 'post');
 });
@@ -63,20 +80,39 @@ t.test('an outdated hash redirects to the current document; If-None-Match gets 3
   const etag = (await c.call('GET', url)).headers.etag as string;
   t.equal((await c.call('GET', url, undefined, { 'if-none-match': etag })).status, 304);
   t.equal((await c.call('GET', '/openapi/v3/apis/nope.io/v1')).status, 404);
-  t.equal((await c.call('GET', url, undefined, { accept: 'application/com.github.proto-openapi.spec.v3.v1.0+protobuf' })).status, 406, 'JSON only');
+  t.equal(
+    (await c.call('GET', url, undefined, { accept: 'application/com.github.proto-openapi.spec.v3.v1.0+protobuf' })).status,
+    406,
+    'JSON only',
+  );
 });
 
 t.test('a CRD change gives its group-version a new hash; a new CRD group appears in the root', async (t) => {
   const before = (await root()).paths[CC_GV].serverRelativeURL;
-  const crd = (await c.call('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/compassconnections.compass.kyma-project.io')).body;
+  const crd = (await c.call('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/compassconnections.compass.kyma-project.io'))
+    .body;
   crd.spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.note = { type: 'string', description: 'added' };
   t.equal((await c.call('PUT', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`, crd)).status, 200);
   const after = (await root()).paths[CC_GV].serverRelativeURL;
   t.not(after, before);
   t.equal((await c.call('GET', after)).body.components.schemas[CC_KIND].properties.spec.properties.note.description, 'added');
   await c.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'widgets.example.com' },
-    spec: { group: 'example.com', scope: 'Namespaced', names: { plural: 'widgets', kind: 'Widget' }, versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }] },
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.com' },
+    spec: {
+      group: 'example.com',
+      scope: 'Namespaced',
+      names: { plural: 'widgets', kind: 'Widget' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
+    },
   });
   const doc = (await c.call('GET', (await root()).paths['apis/example.com/v1'].serverRelativeURL)).body;
   t.ok(doc.paths['/apis/example.com/v1/namespaces/{namespace}/widgets/{name}'].patch, 'namespaced paths');
@@ -92,16 +128,34 @@ t.test('/openapi/v2 stays the empty protobuf document', async (t) => {
 
 t.test('published schemas unfold int-or-string and complete embedded resources, as the API server does', async (t) => {
   await c.call('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'jobs.batch.example.com' },
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'jobs.batch.example.com' },
     spec: {
-      group: 'batch.example.com', scope: 'Cluster', names: { plural: 'jobs', kind: 'Job' },
-      versions: [{
-        name: 'v1', served: true, storage: true,
-        schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: {
-          port: { 'x-kubernetes-int-or-string': true },
-          template: { type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true },
-        } } } } },
-      }],
+      group: 'batch.example.com',
+      scope: 'Cluster',
+      names: { plural: 'jobs', kind: 'Job' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: {
+                spec: {
+                  type: 'object',
+                  properties: {
+                    port: { 'x-kubernetes-int-or-string': true },
+                    template: { type: 'object', 'x-kubernetes-embedded-resource': true, 'x-kubernetes-preserve-unknown-fields': true },
+                  },
+                },
+              },
+            },
+          },
+        },
+      ],
     },
   });
   const doc = (await c.call('GET', (await root()).paths['apis/batch.example.com/v1'].serverRelativeURL)).body;

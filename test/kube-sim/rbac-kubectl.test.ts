@@ -83,10 +83,15 @@ if (!existsSync(KUBECTL)) {
     t.equal(await canI('create', 'deployments', '-n', 'kyma-system'), 'no');
     t.equal(await canI('get', '/version'), 'yes', 'non-resource URLs: system:public-info-viewer');
     t.equal(await canI('get', '/metrics'), 'no');
-    t.match(sim.requestLog.filter((e) => e.resource === 'selfsubjectaccessreviews').at(-1), { verb: 'create', status: 201, user: AGENT, impersonator: 'admin' });
+    t.match(sim.requestLog.filter((e) => e.resource === 'selfsubjectaccessreviews').at(-1), {
+      verb: 'create',
+      status: 201,
+      user: AGENT,
+      impersonator: 'admin',
+    });
   });
 
-  t.test('kubectl auth can-i without --as asks for the admin; --list enumerates the agent\'s rules', async (t) => {
+  t.test("kubectl auth can-i without --as asks for the admin; --list enumerates the agent's rules", async (t) => {
     t.equal((await kubectl(admin, 'auth', 'can-i', 'delete', 'nodes')).out.trim(), 'yes');
     const list = await kubectl(admin, 'auth', 'can-i', '--list', '-n', 'kyma-system', `--as=${AGENT}`);
     t.equal(list.code, 0, list.err);
@@ -96,20 +101,36 @@ if (!existsSync(KUBECTL)) {
     t.match(list.out, /\[\/apis\/\*\]\s+\[\]\s+\[get\]/);
   });
 
-  t.test('with its own kubeconfig the ServiceAccount is refused outside its RBAC with the API server\'s 403', async (t) => {
+  t.test("with its own kubeconfig the ServiceAccount is refused outside its RBAC with the API server's 403", async (t) => {
     const whoami = await kubectl(agentConfig, 'auth', 'whoami');
     t.match(whoami.out, new RegExp(`Username\\s+${AGENT}`));
     t.match(whoami.out, /Groups\s+\[system:serviceaccounts system:serviceaccounts:kyma-system system:authenticated\]/);
     const list = await kubectl(agentConfig, 'get', 'secrets', '-n', 'istio-system');
     t.equal(list.code, 1);
-    t.match(list.err, `Error from server (Forbidden): secrets is forbidden: User "${AGENT}" cannot list resource "secrets" in API group "" in the namespace "istio-system"`);
+    t.match(
+      list.err,
+      `Error from server (Forbidden): secrets is forbidden: User "${AGENT}" cannot list resource "secrets" in API group "" in the namespace "istio-system"`,
+    );
     const other = await kubectl(agentConfig, 'get', 'secret', 'x', '-n', 'default');
-    t.match(other.err, `Error from server (Forbidden): secrets "x" is forbidden: User "${AGENT}" cannot get resource "secrets" in API group "" in the namespace "default"`);
+    t.match(
+      other.err,
+      `Error from server (Forbidden): secrets "x" is forbidden: User "${AGENT}" cannot get resource "secrets" in API group "" in the namespace "default"`,
+    );
     const namespaces = await kubectl(agentConfig, 'get', 'namespaces');
-    t.match(namespaces.err, `Error from server (Forbidden): namespaces is forbidden: User "${AGENT}" cannot list resource "namespaces" in API group "" at the cluster scope`);
-    t.match((await kubectl(agentConfig, 'get', 'secret', 'compass-agent-configuration')).err, /NotFound/, 'what it is granted gets through to a 404');
+    t.match(
+      namespaces.err,
+      `Error from server (Forbidden): namespaces is forbidden: User "${AGENT}" cannot list resource "namespaces" in API group "" at the cluster scope`,
+    );
+    t.match(
+      (await kubectl(agentConfig, 'get', 'secret', 'compass-agent-configuration')).err,
+      /NotFound/,
+      'what it is granted gets through to a 404',
+    );
     t.equal((await kubectl(agentConfig, 'get', 'compassconnections')).code, 0, 'and its ClusterRole is in force');
-    t.match(sim.requestLog.filter((e) => e.status === 403 && e.user === AGENT).map((e) => `${e.verb} ${e.resource}`), ['list secrets', 'get secrets', 'list namespaces']);
+    t.match(
+      sim.requestLog.filter((e) => e.status === 403 && e.user === AGENT).map((e) => `${e.verb} ${e.resource}`),
+      ['list secrets', 'get secrets', 'list namespaces'],
+    );
   });
 
   t.test('kubectl create token mints a ServiceAccount token, refuses a missing ServiceAccount and short durations', async (t) => {
@@ -120,12 +141,31 @@ if (!existsSync(KUBECTL)) {
     t.equal(claims.exp - claims.iat, 1200);
     const caFile = join(dir, 'ca.pem');
     writeFileSync(caFile, sim.caPem);
-    const withToken = await kubectl('/dev/null', '--server', sim.url, '--certificate-authority', caFile, '--token', token, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}');
+    const withToken = await kubectl(
+      '/dev/null',
+      '--server',
+      sim.url,
+      '--certificate-authority',
+      caFile,
+      '--token',
+      token,
+      'auth',
+      'whoami',
+      '-o',
+      'jsonpath={.status.userInfo.username}',
+    );
     t.equal(withToken.out, AGENT, `the token authenticates as the ServiceAccount ${withToken.err}`);
-    t.match(await kubectl(admin, 'create', 'token', 'nobody', '-n', 'kyma-system'), { code: 1, err: 'error: failed to create token: serviceaccounts "nobody" not found' });
-    t.match((await kubectl(admin, 'create', 'token', 'compass-runtime-agent', '-n', 'kyma-system', '--duration=1m')).err,
-      'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes');
-    t.match((await kubectl(agentConfig, 'create', 'token', 'compass-runtime-agent')).err,
-      `serviceaccounts "compass-runtime-agent" is forbidden: User "${AGENT}" cannot create resource "serviceaccounts/token" in API group "" in the namespace "kyma-system"`);
+    t.match(await kubectl(admin, 'create', 'token', 'nobody', '-n', 'kyma-system'), {
+      code: 1,
+      err: 'error: failed to create token: serviceaccounts "nobody" not found',
+    });
+    t.match(
+      (await kubectl(admin, 'create', 'token', 'compass-runtime-agent', '-n', 'kyma-system', '--duration=1m')).err,
+      'TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes',
+    );
+    t.match(
+      (await kubectl(agentConfig, 'create', 'token', 'compass-runtime-agent')).err,
+      `serviceaccounts "compass-runtime-agent" is forbidden: User "${AGENT}" cannot create resource "serviceaccounts/token" in API group "" in the namespace "kyma-system"`,
+    );
   });
 }

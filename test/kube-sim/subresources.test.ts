@@ -20,9 +20,17 @@ const MERGE = { 'content-type': 'application/merge-patch+json' };
 const run = promisify(execFile);
 
 const spec = { managementInfo: { connectorUrl: 'https://connector', directorUrl: 'https://director' } };
-const status = (state: string) => ({ connectionState: state, connectionStatus: { certificateStatus: { notAfter: '2099-01-01T00:00:00Z' } } });
+const status = (state: string) => ({
+  connectionState: state,
+  connectionStatus: { certificateStatus: { notAfter: '2099-01-01T00:00:00Z' } },
+});
 const notFoundStatus = (name: string) => ({
-  kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'NotFound', code: 404,
+  kind: 'Status',
+  apiVersion: 'v1',
+  metadata: {},
+  status: 'Failure',
+  reason: 'NotFound',
+  code: 404,
   message: `compassconnections.compass.kyma-project.io "${name}" not found`,
   details: { name, group: 'compass.kyma-project.io', kind: 'compassconnections' },
 });
@@ -53,13 +61,27 @@ if (!existsSync(UPSTREAM_CRD)) {
 
   t.test('upstream CRD: no /status in discovery, every verb on /status is NotFound, status is written with the object', async (t) => {
     const discovery = (await c.call('GET', '/apis/compass.kyma-project.io/v1alpha1')).body;
-    t.same(discovery.resources.map((r: { name: string }) => r.name), ['compassconnections'], 'no compassconnections/status');
+    t.same(
+      discovery.resources.map((r: { name: string }) => r.name),
+      ['compassconnections'],
+      'no compassconnections/status',
+    );
 
-    const created = await c.call('POST', CC, { apiVersion: 'compass.kyma-project.io/v1alpha1', kind: 'CompassConnection', metadata: { name: 'cc' }, spec, status: status('Connected') });
+    const created = await c.call('POST', CC, {
+      apiVersion: 'compass.kyma-project.io/v1alpha1',
+      kind: 'CompassConnection',
+      metadata: { name: 'cc' },
+      spec,
+      status: status('Connected'),
+    });
     t.equal(created.status, 201);
     t.same(created.body.status, status('Connected'), 'a create keeps status');
 
-    for (const [method, body, headers] of [['GET', undefined, {}], ['PUT', { ...created.body, status: status('Synchronized') }, {}], ['PATCH', { status: status('Synchronized') }, MERGE]] as const) {
+    for (const [method, body, headers] of [
+      ['GET', undefined, {}],
+      ['PUT', { ...created.body, status: status('Synchronized') }, {}],
+      ['PATCH', { status: status('Synchronized') }, MERGE],
+    ] as const) {
       const reply = await c.call(method, `${CC}/cc/status`, body, headers);
       t.equal(reply.status, 404, `${method} /status`);
       t.same(reply.body, notFoundStatus('cc'), `${method} /status answers as crdHandler does`);
@@ -74,23 +96,53 @@ if (!existsSync(UPSTREAM_CRD)) {
     t.equal((await c.call('GET', `${CC}/cc`)).body.status.connectionState, 'Synchronized');
   });
 
-  t.test('kubectl patch --subresource status on the upstream CRD gets the API server\'s NotFound', { skip: !existsSync(KUBECTL) && `${KUBECTL} is absent` }, async (t) => {
-    const reply = await kubectl('patch', 'compassconnection', 'cc', '--type', 'merge', '--subresource', 'status', '-p', JSON.stringify({ status: status('Failed') }));
-    t.not(reply.code, 0);
-    t.match(reply.out, /Error from server \(NotFound\): compassconnections\.compass\.kyma-project\.io "cc" not found/);
-    const plain = await kubectl('patch', 'compassconnection', 'cc', '--type', 'merge', '-p', JSON.stringify({ status: status('Failed') }));
-    t.equal(plain.code, 0, plain.out);
-    t.equal((await kubectl('get', 'compassconnection', 'cc', '-o', 'jsonpath={.status.connectionState}')).out, 'Failed');
-  });
+  t.test(
+    "kubectl patch --subresource status on the upstream CRD gets the API server's NotFound",
+    { skip: !existsSync(KUBECTL) && `${KUBECTL} is absent` },
+    async (t) => {
+      const reply = await kubectl(
+        'patch',
+        'compassconnection',
+        'cc',
+        '--type',
+        'merge',
+        '--subresource',
+        'status',
+        '-p',
+        JSON.stringify({ status: status('Failed') }),
+      );
+      t.not(reply.code, 0);
+      t.match(reply.out, /Error from server \(NotFound\): compassconnections\.compass\.kyma-project\.io "cc" not found/);
+      const plain = await kubectl(
+        'patch',
+        'compassconnection',
+        'cc',
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({ status: status('Failed') }),
+      );
+      t.equal(plain.code, 0, plain.out);
+      t.equal((await kubectl('get', 'compassconnection', 'cc', '-o', 'jsonpath={.status.connectionState}')).out, 'Failed');
+    },
+  );
 
   t.test('project CRD: writes to the object leave status alone, writes to /status leave everything else alone', async (t) => {
     await sim.applyFile(join(CRDS, 'compassconnections.compass.kyma-project.io.yaml'));
     const discovery = (await c.call('GET', '/apis/compass.kyma-project.io/v1alpha1')).body;
-    t.same(discovery.resources.map((r: { name: string }) => r.name), ['compassconnections', 'compassconnections/status']);
+    t.same(
+      discovery.resources.map((r: { name: string }) => r.name),
+      ['compassconnections', 'compassconnections/status'],
+    );
     const created = await c.call('POST', CC, { metadata: { name: 'with-sub' }, spec, status: status('Connected') });
     t.equal(created.status, 201);
     t.notOk('status' in created.body, 'a create drops status');
-    const viaStatus = await c.call('PUT', `${CC}/with-sub/status`, { ...created.body, metadata: { ...created.body.metadata, labels: { changed: 'yes' } }, spec: { ...spec, resyncNow: true }, status: status('Synchronized') });
+    const viaStatus = await c.call('PUT', `${CC}/with-sub/status`, {
+      ...created.body,
+      metadata: { ...created.body.metadata, labels: { changed: 'yes' } },
+      spec: { ...spec, resyncNow: true },
+      status: status('Synchronized'),
+    });
     t.equal(viaStatus.status, 200);
     t.same(viaStatus.body.status, status('Synchronized'));
     t.same(viaStatus.body.spec, spec, '/status ignores spec');
@@ -105,23 +157,44 @@ if (!existsSync(UPSTREAM_CRD)) {
 
   t.test('built-in kinds: Namespace and PodDisruptionBudget /status; Secrets have none (the generic 404)', async (t) => {
     const ns = (await c.call('GET', '/api/v1/namespaces/default')).body;
-    const nsStatus = await c.call('PUT', '/api/v1/namespaces/default/status', { ...ns, spec: { finalizers: [] }, status: { phase: 'Terminating' } });
+    const nsStatus = await c.call('PUT', '/api/v1/namespaces/default/status', {
+      ...ns,
+      spec: { finalizers: [] },
+      status: { phase: 'Terminating' },
+    });
     t.match(nsStatus.body, { spec: { finalizers: ['kubernetes'] }, status: { phase: 'Terminating' } });
-    const pdb = await c.call('POST', '/apis/policy/v1/namespaces/default/poddisruptionbudgets', { metadata: { name: 'p' }, spec: { minAvailable: 1 }, status: { expectedPods: 7 } });
+    const pdb = await c.call('POST', '/apis/policy/v1/namespaces/default/poddisruptionbudgets', {
+      metadata: { name: 'p' },
+      spec: { minAvailable: 1 },
+      status: { expectedPods: 7 },
+    });
     t.match(pdb.body, { spec: { minAvailable: 1 }, status: { expectedPods: 0 } }, 'a create resets status');
-    const pdbStatus = await c.call('PATCH', '/apis/policy/v1/namespaces/default/poddisruptionbudgets/p/status', { spec: { minAvailable: 5 }, status: { expectedPods: 3 } }, MERGE);
+    const pdbStatus = await c.call(
+      'PATCH',
+      '/apis/policy/v1/namespaces/default/poddisruptionbudgets/p/status',
+      { spec: { minAvailable: 5 }, status: { expectedPods: 3 } },
+      MERGE,
+    );
     t.match(pdbStatus.body, { spec: { minAvailable: 1 }, status: { expectedPods: 3 }, metadata: { generation: 1 } });
     await c.call('POST', '/api/v1/namespaces/default/secrets', { metadata: { name: 's' } });
     t.match(await c.call('GET', '/api/v1/namespaces/default/secrets/s/status'), {
-      status: 404, body: { reason: 'NotFound', message: 'the server could not find the requested resource', details: {} },
+      status: 404,
+      body: { reason: 'NotFound', message: 'the server could not find the requested resource', details: {} },
     });
   });
 
-  t.test('applying the upstream CRD over the project\'s with kubectl takes the subresource away', { skip: !existsSync(KUBECTL) && `${KUBECTL} is absent` }, async (t) => {
-    const applied = await kubectl('apply', '-f', UPSTREAM_CRD);
-    t.equal(applied.code, 0, applied.out);
-    t.equal((await c.call('GET', `${CC}/with-sub/status`)).status, 404);
-    const discovery = (await c.call('GET', '/apis/compass.kyma-project.io/v1alpha1')).body;
-    t.same(discovery.resources.map((r: { name: string }) => r.name), ['compassconnections']);
-  });
+  t.test(
+    "applying the upstream CRD over the project's with kubectl takes the subresource away",
+    { skip: !existsSync(KUBECTL) && `${KUBECTL} is absent` },
+    async (t) => {
+      const applied = await kubectl('apply', '-f', UPSTREAM_CRD);
+      t.equal(applied.code, 0, applied.out);
+      t.equal((await c.call('GET', `${CC}/with-sub/status`)).status, 404);
+      const discovery = (await c.call('GET', '/apis/compass.kyma-project.io/v1alpha1')).body;
+      t.same(
+        discovery.resources.map((r: { name: string }) => r.name),
+        ['compassconnections'],
+      );
+    },
+  );
 }

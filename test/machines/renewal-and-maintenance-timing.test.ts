@@ -6,6 +6,8 @@ import t from 'tap';
 import { initialTransition, transition, type EventFromLogic } from 'xstate';
 import { agentMachine, type AgentMachine, type AgentSnapshot } from '../../machines/agent-machine.js';
 import { renewalReason } from '../../machines/timing.js';
+import type { EffectId } from '../../machines/effect-boundary.js';
+import { effectDone, effectFailed } from '../helpers/machine-steps.js';
 import { projectConnection } from '../../src/status-projection.js';
 
 type Event = EventFromLogic<AgentMachine>;
@@ -19,14 +21,14 @@ const at = (s: number) => new Date(T0 + s * 1000).toISOString();
 const rfc3339 = (s: number) => at(s).replace('.000Z', 'Z');
 const ninetyDays = { notBefore: at(0), notAfter: at(90 * DAY) };
 
-const done = (id: string, output: unknown) => ({ type: `xstate.done.actor.${id}`, output, actorId: id }) as unknown as Event;
-const fail = (id: string, s: number) => ({ type: `xstate.error.actor.${id}`, error: { kind: 'unreachable', message: 'connect ECONNREFUSED', at: at(s) }, actorId: id }) as unknown as Event;
+const done = effectDone;
+const fail = (id: EffectId, s: number) => effectFailed(id, { kind: 'unreachable', message: 'connect ECONNREFUSED', at: at(s) });
 const wake = (s: number) => ({ type: 'WAKE', at: at(s) }) as Event;
 const checked = (s: number) => done('checkConnection', { at: at(s), managementInfo: M, credentialsExist: true });
 const synced = (s: number) => done('synchronize', { at: at(s), result: 'Synchronized' });
 
 function run(events: Event[], from?: AgentSnapshot): AgentSnapshot {
-  let snapshot = from ?? initialTransition(agentMachine, { timing: TIMING })[0];
+  let snapshot = from ?? initialTransition(agentMachine, { startedAt: at(0), timing: TIMING })[0];
   for (const e of events) [snapshot] = transition(agentMachine, snapshot, e);
   return snapshot;
 }
@@ -34,7 +36,7 @@ const value = (s: AgentSnapshot) => JSON.stringify(s.value);
 /** Connected at 0 with a 90-day certificate, synchronized at 1 s. */
 const synchronized = () =>
   run([
-    { type: 'CONFIG_OBSERVED', at: at(0), config: { present: true, tokenFingerprint: 'fp1' } } as Event,
+    { type: 'CONFIG_OBSERVED', at: at(0), config: { present: true, tokenFingerprint: 'fp1' } },
     done('loadState', { at: at(0), cr: null, credentialsSecrets: { clientCertificateSecret: 'missing', caCertificateSecret: 'missing' } }),
     done('establishConnection', { at: at(0), certificateValidity: ninetyDays, managementInfo: M, tokenFingerprint: 'fp1' }),
     synced(1),
@@ -44,7 +46,14 @@ const wakeAt = (s: AgentSnapshot) => (Date.parse(s.context.wake!.at) - T0) / 100
 
 t.test('renewal when less than threshold × validity is left, not once threshold × validity has passed', async (t) => {
   const decide = (daysLeft: number, threshold = 0.3) =>
-    renewalReason({ certificate: ninetyDays, now: at((90 - daysLeft) * DAY), renewalThreshold: threshold, minimalSyncTimeMs: 10_000, refreshRequested: false, credentialsExist: true });
+    renewalReason({
+      certificate: ninetyDays,
+      now: at((90 - daysLeft) * DAY),
+      renewalThreshold: threshold,
+      minimalSyncTimeMs: 10_000,
+      refreshRequested: false,
+      credentialsExist: true,
+    });
   t.equal(decide(60), null, '90 days, 60 left (a third passed): no renewal');
   t.equal(decide(45), null, 'half left: no renewal');
   t.equal(decide(28), null, '28 days left, more than 0.3 × 90 = 27: no renewal');
@@ -56,9 +65,9 @@ t.test('renewal when less than threshold × validity is left, not once threshold
 
   // The machine at its maintenance cycles: 60 days left goes on to synchronize, 26 days left renews.
   const sixtyLeft = run([wake(30 * DAY), checked(30 * DAY)], synchronized());
-  t.equal(value(sixtyLeft), '{"Connected":"Synchronizing"}', 'a cycle with 60 of 90 days left does not renew');
+  t.equal(value(sixtyLeft), '{"Certified":{"Connected":"Synchronizing"}}', 'a cycle with 60 of 90 days left does not renew');
   const twentySixLeft = run([wake(64 * DAY), checked(64 * DAY)], synchronized());
-  t.equal(value(twentySixLeft), '"Renewing"', 'a cycle with 26 of 90 days left renews');
+  t.equal(value(twentySixLeft), '{"Certified":"Renewing"}', 'a cycle with 26 of 90 days left renews');
 });
 
 t.test('lastSuccess advances on every successful maintenance, also the one that ends MaintenanceFailed', async (t) => {
@@ -71,13 +80,14 @@ t.test('lastSuccess advances on every successful maintenance, also the one that 
   t.equal(projectConnection(s)?.status.connectionStatus.lastSuccess, rfc3339(45), 'the CR says so');
 
   s = run([wake(67), fail('checkConnection', 67)], s);
-  t.equal(value(s), '"MaintenanceFailed"');
+  t.equal(value(s), '{"Certified":"MaintenanceFailed"}');
   t.equal(s.context.connection?.lastSuccess, at(45), 'a failure keeps the last success');
   t.equal(s.context.connection?.lastSync, at(67), 'but moves lastSync');
   const retry = wakeAt(s);
   s = run([wake(retry), checked(retry + 1)], s);
   t.equal(s.context.connection?.lastSuccess, at(retry + 1), 'the recovery is a success too');
-  t.equal(s.context.connection?.error, undefined, 'and clears the error');
+  t.equal(s.context.connectionError, null, 'and clears the error');
+  t.equal(projectConnection(s)?.status.connectionStatus.error, undefined, 'the CR shows none');
   s = run([synced(retry + 2)], s);
   const projected = projectConnection(s)!.status;
   t.equal(projected.connectionState, 'Synchronized');
@@ -112,15 +122,22 @@ t.test('retry backoff grows with consecutive failures and restarts from the firs
 
   // The same on the connection path: failed attempts grow, a connection resets them.
   let c = run([
-    { type: 'CONFIG_OBSERVED', at: at(0), config: { present: true, tokenFingerprint: 'fp1' } } as Event,
+    { type: 'CONFIG_OBSERVED', at: at(0), config: { present: true, tokenFingerprint: 'fp1' } },
     done('loadState', { at: at(0), cr: null, credentialsSecrets: { clientCertificateSecret: 'missing', caCertificateSecret: 'missing' } }),
     fail('establishConnection', 0),
   ]);
   t.equal(wakeAt(c), 5);
   c = run([wake(5), fail('establishConnection', 5)], c);
   t.equal(wakeAt(c) - 5, 10, 'the second failed connection waits 10 s');
-  c = run([wake(15), done('establishConnection', { at: at(15), certificateValidity: ninetyDays, managementInfo: M, tokenFingerprint: 'fp1' }), synced(16)], c);
+  c = run(
+    [
+      wake(15),
+      done('establishConnection', { at: at(15), certificateValidity: ninetyDays, managementInfo: M, tokenFingerprint: 'fp1' }),
+      synced(16),
+    ],
+    c,
+  );
   c = run([wake(wakeAt(c)), fail('checkConnection', wakeAt(c))], c);
-  t.equal(value(c), '"MaintenanceFailed"');
+  t.equal(value(c), '{"Certified":"MaintenanceFailed"}');
   t.equal(c.context.failures, 1, 'after connecting, the first maintenance failure counts from one');
 });

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { createCertificateAuthority, issueClientCertificate } from '../../sim/tls/certificate-authority.js';
 import { parseSubject, formatSubject, SubjectParseError } from '../../adapters/pki/subject.js';
 import { generateSigningRequest, generateRsaKeyPair } from '../../adapters/pki/csr.js';
-import { parseCertificates, parseCertificate, keyMatchesCertificate, sha256Fingerprint, toRfc3339, CertificateError } from '../../adapters/pki/certificate.js';
+import {
+  parseCertificates,
+  parseCertificate,
+  keyMatchesCertificate,
+  sha256Fingerprint,
+  toRfc3339,
+  CertificateError,
+} from '../../adapters/pki/certificate.js';
 import { decodeCertificationResult, CredentialsError } from '../../adapters/pki/credentials.js';
 import { decodePemBlocks, PemError } from '../../adapters/pki/pem.js';
 
@@ -142,8 +149,15 @@ t.test('certificates, credentials and PEM', async (t) => {
     t.equal(toRfc3339(certs[0].notAfter), '2030-04-01T12:30:00Z');
     t.match(certs[0].subject, /CN=client-id/);
     t.match(certs[0].issuer, /CN=pki-test-ca/);
-    t.equal(certs[0].sha256Fingerprint, Buffer.from(client.cert.rawData).length > 0 ? sha256Fingerprint(new Uint8Array(client.cert.rawData)) : '');
-    const opensslFingerprint = openssl('x509', '-in', write('client.pem', client.certPem), '-noout', '-fingerprint', '-sha256').split('=')[1].trim().replace(/:/g, '').toLowerCase();
+    t.equal(
+      certs[0].sha256Fingerprint,
+      Buffer.from(client.cert.rawData).length > 0 ? sha256Fingerprint(new Uint8Array(client.cert.rawData)) : '',
+    );
+    const opensslFingerprint = openssl('x509', '-in', write('client.pem', client.certPem), '-noout', '-fingerprint', '-sha256')
+      .split('=')[1]
+      .trim()
+      .replace(/:/g, '')
+      .toLowerCase();
     t.equal(certs[0].sha256Fingerprint, opensslFingerprint);
     t.equal(parseCertificate(bundle).sha256Fingerprint, certs[0].sha256Fingerprint);
   });
@@ -151,13 +165,18 @@ t.test('certificates, credentials and PEM', async (t) => {
   t.test('tells whether a key belongs to a certificate', async (t) => {
     t.equal(keyMatchesCertificate(client.keyPem, client.certPem), true);
     t.equal(keyMatchesCertificate(other.keyPem, client.certPem), false);
-    t.throws(() => keyMatchesCertificate('not a key', client.certPem), { name: 'CertificateError', message: /private key PEM cannot be read/ });
+    t.throws(() => keyMatchesCertificate('not a key', client.certPem), {
+      name: 'CertificateError',
+      message: /private key PEM cannot be read/,
+    });
   });
 
   t.test('rejects non-certificate blocks and garbage with errors that do not echo the input', async (t) => {
     t.throws(() => parseCertificates(client.keyPem), { name: 'CertificateError', message: /block 1 is a "PRIVATE KEY"/ });
     t.throws(() => parseCertificates('hello'), { message: /contains no PEM block/ });
-    t.throws(() => parseCertificates('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'), { message: /not a valid X\.509 certificate/ });
+    t.throws(() => parseCertificates('-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'), {
+      message: /not a valid X\.509 certificate/,
+    });
     t.throws(() => decodePemBlocks('-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----', 'x'), PemError);
     t.throws(() => decodePemBlocks('-----BEGIN CERTIFICATE-----\nAAAA\n-----END X509 CRL-----', 'x'), { message: /ends as "X509 CRL"/ });
     try {
@@ -181,20 +200,32 @@ t.test('certificates, credentials and PEM', async (t) => {
     t.equal(credentials.certificate.notAfter.getTime(), notAfter.getTime());
     // line-wrapped base64 (openssl base64) is accepted like Go does
     const wrapped = b64(client.certPem).replace(/.{76}/g, '$&\n');
-    t.equal(decodeCertificationResult({ clientCertificate: wrapped, certificateChain: b64(client.certPem), caCertificate: b64(ca.certPem) }).clientCertificatePem, client.certPem);
+    t.equal(
+      decodeCertificationResult({ clientCertificate: wrapped, certificateChain: b64(client.certPem), caCertificate: b64(ca.certPem) })
+        .clientCertificatePem,
+      client.certPem,
+    );
   });
 
   t.test('reports bad CertificationResult fields by name without their content', async (t) => {
-    const good = { clientCertificate: b64(client.certPem), certificateChain: b64(client.certPem + ca.certPem), caCertificate: b64(ca.certPem) };
+    const good = {
+      clientCertificate: b64(client.certPem),
+      certificateChain: b64(client.certPem + ca.certPem),
+      caCertificate: b64(ca.certPem),
+    };
     const cases: [string, Record<string, string>, RegExp][] = [
       ['missing', { ...good, clientCertificate: '' }, /has no clientCertificate/],
       ['not base64', { ...good, caCertificate: 'not base64!' }, /caCertificate is not standard base64/],
       ['not PEM', { ...good, certificateChain: b64('plain text') }, /certificateChain does not decode to PEM/],
       ['not a certificate', { ...good, caCertificate: b64(client.keyPem) }, /caCertificate holds no usable certificate/],
-      ['chain does not start with the client', { ...good, certificateChain: b64(ca.certPem + client.certPem) }, /first certificate is not the clientCertificate/],
+      [
+        'chain does not start with the client',
+        { ...good, certificateChain: b64(ca.certPem + client.certPem) },
+        /first certificate is not the clientCertificate/,
+      ],
     ];
     for (const [name, input, message] of cases) {
-      const error = t.throws(() => decodeCertificationResult(input as never), CredentialsError, name) as unknown as Error;
+      const error = t.throws(() => decodeCertificationResult(input as never), CredentialsError, name) as Error;
       t.match(error?.message, message, name);
       t.notMatch(error?.message, /LS0tLS1|MII/, `${name}: no PEM or base64 content in the message`);
     }

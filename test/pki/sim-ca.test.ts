@@ -13,7 +13,13 @@ t.test('simulator CA issues server and client certificates that openssl verifies
   writeFileSync(join(dir, 'ca.pem'), ca.certPem);
   writeFileSync(join(dir, 'server.pem'), server.certPem);
   writeFileSync(join(dir, 'client.pem'), client.certPem);
-  const out = execFileSync('openssl', ['verify', '-CAfile', join(dir, 'ca.pem'), join(dir, 'server.pem'), join(dir, 'client.pem')]).toString();
+  const out = execFileSync('openssl', [
+    'verify',
+    '-CAfile',
+    join(dir, 'ca.pem'),
+    join(dir, 'server.pem'),
+    join(dir, 'client.pem'),
+  ]).toString();
   t.match(out, /server\.pem: OK/);
   t.match(out, /client\.pem: OK/);
   const san = execFileSync('openssl', ['x509', '-in', join(dir, 'server.pem'), '-noout', '-ext', 'subjectAltName']).toString();

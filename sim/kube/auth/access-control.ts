@@ -36,7 +36,9 @@ export class AccessControl {
     private readonly staticTokens: Map<string, { name: string; groups: string[] }>,
   ) {
     this.rbac = new RbacAuthorizer(store);
-    this.serviceAccountTokens = new ServiceAccountTokens((resource, namespace, name) => this.stored(resource, namespace, name)?.metadata.uid);
+    this.serviceAccountTokens = new ServiceAccountTokens(
+      (resource, namespace, name) => this.stored(resource, namespace, name)?.metadata.uid,
+    );
   }
 
   close(): void {
@@ -63,7 +65,7 @@ export class AccessControl {
   authenticate(req: IncomingMessage): UserInfo | undefined {
     const socket = req.socket as TLSSocket;
     if (socket.authorized) {
-      const subject = socket.getPeerCertificate()?.subject as unknown as Record<string, string | string[]> | undefined;
+      const subject = socket.getPeerCertificate()?.subject as Record<string, string | string[]> | undefined;
       if (subject?.CN) {
         const name = Array.isArray(subject.CN) ? subject.CN[0] : subject.CN;
         const groups = subject.O === undefined ? [] : Array.isArray(subject.O) ? subject.O : [subject.O];
@@ -105,17 +107,27 @@ export class AccessControl {
   }
 
   /** `body` the request's bytes (JSON, YAML or Kubernetes protobuf), undefined for a method without one. */
-  serveReview(kind: ReviewKind, info: RequestInfo, user: UserInfo, contentType: string | undefined, body: Buffer | undefined): { status: number; payload: unknown } {
+  serveReview(
+    kind: ReviewKind,
+    info: RequestInfo,
+    user: UserInfo,
+    contentType: string | undefined,
+    body: Buffer | undefined,
+  ): { status: number; payload: unknown } {
     return serveReview(kind, {
-      info, user,
+      info,
+      user,
       body: () => decodeReviewBody(contentType, body ?? Buffer.alloc(0), kind),
       authorize: this.authorize,
       rulesFor: (u, namespace) => this.rbac.rulesFor(u, namespace),
       get: (resource, namespace, name) => this.stored(resource, namespace, name),
-      mintToken: (sa, expirationSeconds, audiences, secret) => this.serviceAccountTokens.mint(
-        { namespace: sa.metadata.namespace, name: sa.metadata.name, uid: sa.metadata.uid }, expirationSeconds, audiences,
-        secret && { name: secret.metadata.name, uid: secret.metadata.uid },
-      ),
+      mintToken: (sa, expirationSeconds, audiences, secret) =>
+        this.serviceAccountTokens.mint(
+          { namespace: sa.metadata.namespace, name: sa.metadata.name, uid: sa.metadata.uid },
+          expirationSeconds,
+          audiences,
+          secret && { name: secret.metadata.name, uid: secret.metadata.uid },
+        ),
       defaultAudiences: [API_AUDIENCE],
     });
   }
@@ -125,8 +137,14 @@ export class AccessControl {
    * outside system:masters, would grant permissions they do not hold (escalation.ts). Writes of other
    * kinds, and bodies that do not parse (the store answers those), pass.
    */
-  checkRbacWrite(user: UserInfo, route: { verb: string; group?: string; resource?: string; namespace?: string; name?: string }, contentType: string | undefined, body: string): void {
-    if (!route.group || !route.resource || !isRbacWrite(route.group, route.resource, route.verb) || user.groups.includes(SYSTEM_MASTERS)) return;
+  checkRbacWrite(
+    user: UserInfo,
+    route: { verb: string; group?: string; resource?: string; namespace?: string; name?: string },
+    contentType: string | undefined,
+    body: string,
+  ): void {
+    if (!route.group || !route.resource || !isRbacWrite(route.group, route.resource, route.verb) || user.groups.includes(SYSTEM_MASTERS))
+      return;
     const type = this.store.findType(route.group, 'v1', route.resource);
     if (!type) return;
     const namespace = route.namespace ?? '';
@@ -135,7 +153,9 @@ export class AccessControl {
     if (!object) return;
     const pluralNotFound = (message: string) => message.replace(/^(cluster)?role\.rbac/, (m) => m.replace('role.', 'roles.'));
     const error = escalationError({
-      user, object, old,
+      user,
+      object,
+      old,
       request: { verb: route.verb, apiGroup: route.group, resource: route.resource, namespace, name: route.name ?? '' },
       authorize: this.authorize,
       // the rbac registry resolves through storage: its not-found errors name the plural resource
@@ -156,7 +176,8 @@ export class AccessControl {
 
   /** A token for an existing ServiceAccount (404 KubeStatusError when it does not exist). */
   mintServiceAccountToken(namespace: string, name: string, expirationSeconds = 3600): MintedToken {
-    if (!Number.isInteger(expirationSeconds) || expirationSeconds <= 0) throw new Error(`expirationSeconds must be a positive integer, got ${expirationSeconds}`);
+    if (!Number.isInteger(expirationSeconds) || expirationSeconds <= 0)
+      throw new Error(`expirationSeconds must be a positive integer, got ${expirationSeconds}`);
     const sa = this.stored('serviceaccounts', namespace, name);
     if (!sa) throw notFound('serviceaccounts', name, '', 'serviceaccounts');
     return this.serviceAccountTokens.mint({ namespace, name, uid: sa.metadata.uid }, expirationSeconds);
@@ -169,18 +190,24 @@ export class AccessControl {
 }
 
 /** The object a create, update or patch would store (before defaulting and validation), or undefined when the body does not parse. */
-function resultingObject(verb: string, contentType: string, body: string, old: Record<string, any> | undefined): Record<string, any> | undefined {
+function resultingObject(
+  verb: string,
+  contentType: string,
+  body: string,
+  old: Record<string, any> | undefined,
+): Record<string, any> | undefined {
   try {
-    const parsed: unknown = contentType === 'application/yaml' || contentType === 'application/apply-patch+yaml' ? parseYaml(body) : JSON.parse(body);
+    const parsed: unknown =
+      contentType === 'application/yaml' || contentType === 'application/apply-patch+yaml' ? parseYaml(body) : JSON.parse(body);
     let result: unknown = parsed;
     if (verb === 'patch') {
-      if (contentType === 'application/apply-patch+yaml') result = old ? mergePatch(old, parsed as never) : parsed;
+      if (contentType === 'application/apply-patch+yaml') result = old ? mergePatch(old, parsed) : parsed;
       else if (!old) return undefined;
-      else if (contentType === 'application/json-patch+json') result = jsonPatch(old, parsed as never);
-      else if (contentType === 'application/strategic-merge-patch+json') result = strategicMergePatch(old, parsed as never);
-      else result = mergePatch(old, parsed as never);
+      else if (contentType === 'application/json-patch+json') result = jsonPatch(old, parsed);
+      else if (contentType === 'application/strategic-merge-patch+json') result = strategicMergePatch(old, parsed);
+      else result = mergePatch(old, parsed);
     }
-    return result && typeof result === 'object' && !Array.isArray(result) ? result as Record<string, any> : undefined;
+    return result && typeof result === 'object' && !Array.isArray(result) ? (result as Record<string, any>) : undefined;
   } catch {
     return undefined;
   }

@@ -23,7 +23,8 @@ function clusterRole(name: string, rules: Rule[]): Record<string, unknown> {
 
 function groupBinding(name: string, groups: string[]): Record<string, unknown> {
   return {
-    apiVersion: `${RBAC}/v1`, kind: 'ClusterRoleBinding',
+    apiVersion: `${RBAC}/v1`,
+    kind: 'ClusterRoleBinding',
     metadata: { name, ...structuredClone(METADATA) },
     roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name },
     subjects: groups.map((group) => ({ apiGroup: RBAC, kind: 'Group', name: group })),
@@ -41,7 +42,22 @@ export function bootstrapClusterRoles(): Record<string, unknown>[] {
       { apiGroups: ['authentication.k8s.io'], resources: ['selfsubjectreviews'], verbs: ['create'] },
     ]),
     clusterRole('system:discovery', [
-      { nonResourceURLs: ['/api', '/api/*', '/apis', '/apis/*', '/healthz', '/livez', '/openapi', '/openapi/*', '/readyz', '/version', '/version/'], verbs: ['get'] },
+      {
+        nonResourceURLs: [
+          '/api',
+          '/api/*',
+          '/apis',
+          '/apis/*',
+          '/healthz',
+          '/livez',
+          '/openapi',
+          '/openapi/*',
+          '/readyz',
+          '/version',
+          '/version/',
+        ],
+        verbs: ['get'],
+      },
     ]),
     clusterRole('system:public-info-viewer', [
       { nonResourceURLs: ['/healthz', '/livez', '/readyz', '/version', '/version/'], verbs: ['get'] },

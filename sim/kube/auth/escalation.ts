@@ -32,7 +32,9 @@ export interface EscalationContext {
 }
 
 export function isRbacWrite(group: string, resource: string, verb: string): boolean {
-  return group === RBAC && (ROLE_RESOURCES.has(resource) || BINDING_RESOURCES.has(resource)) && ['create', 'update', 'patch'].includes(verb);
+  return (
+    group === RBAC && (ROLE_RESOURCES.has(resource) || BINDING_RESOURCES.has(resource)) && ['create', 'update', 'patch'].includes(verb)
+  );
 }
 
 /** The 403 (or 404 for a binding to a missing role) the write gets, or undefined when it may go ahead. */
@@ -41,9 +43,19 @@ export function escalationError(ctx: EscalationContext): KubeStatusError | undef
   if (user.groups.includes(SYSTEM_MASTERS)) return undefined; // EscalationAllowed
   if (old && onlyGarbageCollectionFields(object, old)) return undefined;
   const namespace = request.namespace;
-  const asked = (verb: string, resource: string, name: string): boolean => ctx.authorize({
-    user, verb, resourceRequest: true, path: '', apiGroup: RBAC, apiVersion: '*', namespace, resource, subresource: '', name,
-  }).allowed;
+  const asked = (verb: string, resource: string, name: string): boolean =>
+    ctx.authorize({
+      user,
+      verb,
+      resourceRequest: true,
+      path: '',
+      apiGroup: RBAC,
+      apiVersion: '*',
+      namespace,
+      resource,
+      subresource: '',
+      name,
+    }).allowed;
   let rules: PolicyRule[];
   if (ROLE_RESOURCES.has(request.resource)) {
     if (asked('escalate', request.resource, request.name)) return undefined; // RoleEscalationAuthorized
@@ -64,7 +76,16 @@ export function escalationError(ctx: EscalationContext): KubeStatusError | undef
   const missing = uncovered(ctx.rulesFor(user, namespace), rules);
   if (!missing) return undefined;
   const name = typeof object.metadata?.name === 'string' ? object.metadata.name : '';
-  const error = forbidden({ verb: request.verb, resourceRequest: true, path: '', apiGroup: RBAC, resource: request.resource, subresource: '', namespace, name });
+  const error = forbidden({
+    verb: request.verb,
+    resourceRequest: true,
+    path: '',
+    apiGroup: RBAC,
+    resource: request.resource,
+    subresource: '',
+    namespace,
+    name,
+  });
   const who = `user ${goQuote(user.name)} (groups=${goStrings(user.groups)})`;
   const message = `${error.message.slice(0, error.message.indexOf(' is forbidden: ') + ' is forbidden: '.length)}${who} is attempting to grant RBAC permissions not currently held:\n${missing}`;
   return new KubeStatusError(403, 'Forbidden', message, error.details);
@@ -76,7 +97,8 @@ function uncovered(owner: { rules: PolicyRule[]; errors: string[] }, requested: 
   if (missing.length === 0) return undefined;
   const descriptions = [...new Set(compact(missing).map(compactString))].sort();
   let text = descriptions.join('\n');
-  if (owner.errors.length > 0) text += `; resolution errors: [${owner.errors.length === 1 ? owner.errors[0] : `[${[...new Set(owner.errors)].join(', ')}]`}]`;
+  if (owner.errors.length > 0)
+    text += `; resolution errors: [${owner.errors.length === 1 ? owner.errors[0] : `[${[...new Set(owner.errors)].join(', ')}]`}]`;
   return text;
 }
 
@@ -88,7 +110,8 @@ function breakdown(rule: PolicyRule): PolicyRule[] {
     for (const resource of rule.resources) {
       for (const verb of rule.verbs) {
         if (rule.resourceNames.length > 0) {
-          for (const name of rule.resourceNames) out.push({ ...base, apiGroups: [group], resources: [resource], verbs: [verb], resourceNames: [name] });
+          for (const name of rule.resourceNames)
+            out.push({ ...base, apiGroups: [group], resources: [resource], verbs: [verb], resourceNames: [name] });
         } else out.push({ ...base, apiGroups: [group], resources: [resource], verbs: [verb] });
       }
     }
@@ -101,13 +124,21 @@ function ruleCovers(owner: PolicyRule, sub: PolicyRule): boolean {
   const hasAll = (set: string[], items: string[]) => items.every((i) => set.includes(i));
   const verbs = owner.verbs.includes('*') || hasAll(owner.verbs, sub.verbs);
   const groups = owner.apiGroups.includes('*') || hasAll(owner.apiGroups, sub.apiGroups);
-  const resources = owner.resources.includes('*') || hasAll(owner.resources, sub.resources) || sub.resources.every((r) => {
-    if (owner.resources.includes(r)) return true;
-    const slash = r.indexOf('/');
-    return slash >= 0 && owner.resources.includes(`*/${r.slice(slash + 1)}`);
-  });
-  const urls = sub.nonResourceURLs.every((path) => owner.nonResourceURLs.some((o) => o === path || (o.endsWith('*') && path.startsWith(o.replace(/\*+$/, '')))));
-  const names = sub.resourceNames.length === 0 ? owner.resourceNames.length === 0 : owner.resourceNames.length === 0 || hasAll(owner.resourceNames, sub.resourceNames);
+  const resources =
+    owner.resources.includes('*') ||
+    hasAll(owner.resources, sub.resources) ||
+    sub.resources.every((r) => {
+      if (owner.resources.includes(r)) return true;
+      const slash = r.indexOf('/');
+      return slash >= 0 && owner.resources.includes(`*/${r.slice(slash + 1)}`);
+    });
+  const urls = sub.nonResourceURLs.every((path) =>
+    owner.nonResourceURLs.some((o) => o === path || (o.endsWith('*') && path.startsWith(o.replace(/\*+$/, '')))),
+  );
+  const names =
+    sub.resourceNames.length === 0
+      ? owner.resourceNames.length === 0
+      : owner.resourceNames.length === 0 || hasAll(owner.resourceNames, sub.resourceNames);
   return verbs && groups && resources && urls && names;
 }
 
@@ -116,7 +147,8 @@ function compact(rules: PolicyRule[]): PolicyRule[] {
   const out: PolicyRule[] = [];
   const simple = new Map<string, PolicyRule>();
   for (const rule of rules) {
-    const isSimple = rule.resourceNames.length <= 1 && rule.nonResourceURLs.length === 0 && rule.apiGroups.length === 1 && rule.resources.length === 1;
+    const isSimple =
+      rule.resourceNames.length <= 1 && rule.nonResourceURLs.length === 0 && rule.apiGroups.length === 1 && rule.resources.length === 1;
     if (!isSimple) {
       out.push(rule);
       continue;
@@ -148,7 +180,17 @@ function goStrings(items: string[]): string {
 /** rbacregistry.IsOnlyMutatingGCFields: nothing changes but owner references, finalizers and server-kept metadata. */
 function onlyGarbageCollectionFields(object: Record<string, any>, old: Record<string, any>): boolean {
   const strip = (o: Record<string, any>) => {
-    const { ownerReferences: _o, finalizers: _f, managedFields: _m, selfLink: _s, resourceVersion: _r, uid: _u, creationTimestamp: _c, generation: _g, ...meta } = o.metadata ?? {};
+    const {
+      ownerReferences: _o,
+      finalizers: _f,
+      managedFields: _m,
+      selfLink: _s,
+      resourceVersion: _r,
+      uid: _u,
+      creationTimestamp: _c,
+      generation: _g,
+      ...meta
+    } = o.metadata ?? {};
     const { metadata: _meta, apiVersion: _a, kind: _k, ...rest } = o;
     return { ...rest, metadata: meta };
   };
@@ -158,7 +200,12 @@ function onlyGarbageCollectionFields(object: Record<string, any>, old: Record<st
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, sortKeys(v)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([, v]) => v !== undefined)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
   }
   return value;
 }

@@ -5,7 +5,10 @@ import { KubeStatusError, type StatusDetails } from '../status-error.js';
 import { goQuote } from '../go-format.js';
 import type { RequestAttributes } from './request-attributes.js';
 
-export type ForbiddenAttributes = Pick<RequestAttributes, 'verb' | 'resourceRequest' | 'path' | 'apiGroup' | 'resource' | 'subresource' | 'namespace' | 'name'> & { user?: { name: string } };
+export type ForbiddenAttributes = Pick<
+  RequestAttributes,
+  'verb' | 'resourceRequest' | 'path' | 'apiGroup' | 'resource' | 'subresource' | 'namespace' | 'name'
+> & { user?: { name: string } };
 
 /** `User "u" cannot get resource "secrets" in API group "" in the namespace "ns"` and its cluster-scope and path forms. */
 export function forbiddenMessage(a: ForbiddenAttributes): string {

@@ -6,7 +6,13 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { forbidden } from './forbidden.js';
 import type { RequestAttributes } from './request-attributes.js';
 import {
-  ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, ANONYMOUS, serviceAccountGroups, serviceAccountUsername, splitServiceAccountUsername, type UserInfo,
+  ALL_AUTHENTICATED,
+  ALL_UNAUTHENTICATED,
+  ANONYMOUS,
+  serviceAccountGroups,
+  serviceAccountUsername,
+  splitServiceAccountUsername,
+  type UserInfo,
 } from './user.js';
 
 export type Authorize = (a: RequestAttributes) => { allowed: boolean; reason: string };
@@ -24,12 +30,17 @@ const AUTHENTICATION_V1 = 'authentication.k8s.io/v1';
 
 /** A request that impersonates nobody has no Impersonate-* header. */
 export function impersonates(headers: IncomingHttpHeaders): boolean {
-  return Object.keys(headers).some((h) => h === 'impersonate-user' || h === 'impersonate-group' || h === 'impersonate-uid' || h.startsWith(EXTRA_PREFIX));
+  return Object.keys(headers).some(
+    (h) => h === 'impersonate-user' || h === 'impersonate-group' || h === 'impersonate-uid' || h.startsWith(EXTRA_PREFIX),
+  );
 }
 
 /** Plain-text 500 as responsewriters.InternalError writes it. */
 export class ImpersonationError extends Error {
-  constructor(readonly requestUri: string, message: string) {
+  constructor(
+    readonly requestUri: string,
+    message: string,
+  ) {
     super(message);
   }
 
@@ -52,9 +63,16 @@ export function impersonate(requestor: UserInfo, headers: NodeJS.Dict<string[]>,
   let uid = '';
   for (const r of requests) {
     const acting: RequestAttributes = {
-      user: requestor, verb: 'impersonate', resourceRequest: true, path: '',
-      apiGroup: r.apiVersion ? r.apiVersion.split('/')[0] : '', apiVersion: r.apiVersion ? r.apiVersion.split('/')[1] : '',
-      namespace: r.namespace, name: r.name, resource: '', subresource: '',
+      user: requestor,
+      verb: 'impersonate',
+      resourceRequest: true,
+      path: '',
+      apiGroup: r.apiVersion ? r.apiVersion.split('/')[0] : '',
+      apiVersion: r.apiVersion ? r.apiVersion.split('/')[1] : '',
+      namespace: r.namespace,
+      name: r.name,
+      resource: '',
+      subresource: '',
     };
     switch (r.kind) {
       case 'ServiceAccount':
@@ -101,7 +119,9 @@ function impersonationRequests(headers: NodeJS.Dict<string[]>, requestUri: strin
   const requestedUser = headers['impersonate-user']?.[0] ?? '';
   if (requestedUser) {
     const sa = splitServiceAccountUsername(requestedUser);
-    requests.push(sa ? { ...none, kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name } : { ...none, kind: 'User', name: requestedUser });
+    requests.push(
+      sa ? { ...none, kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name } : { ...none, kind: 'User', name: requestedUser },
+    );
   }
   for (const group of headers['impersonate-group'] ?? []) requests.push({ ...none, kind: 'Group', name: group });
   let hasExtra = false;

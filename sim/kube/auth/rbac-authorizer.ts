@@ -62,7 +62,9 @@ export class RbacAuthorizer {
       const type = store.findType(RBAC_GROUP, 'v1', plural);
       if (!type) throw new Error(`the store does not serve ${plural}.${RBAC_GROUP}`);
       // Synchronous delivery: the index is stale from the moment the write commits.
-      this.stops.push(store.watch(type, { labels: [], fields: [] }, undefined, { send: () => this.invalidate(), end: () => this.invalidate() }));
+      this.stops.push(
+        store.watch(type, { labels: [], fields: [] }, undefined, { send: () => this.invalidate(), end: () => this.invalidate() }),
+      );
     }
   }
 
@@ -141,7 +143,9 @@ export class RbacAuthorizer {
       return { ...binding, error: `unsupported role reference kind: ${goQuote(kind)}` };
     };
 
-    const cluster = all('clusterrolebindings').map((b) => resolve(bindingOf(b, 'ClusterRoleBinding'))).sort(byName);
+    const cluster = all('clusterrolebindings')
+      .map((b) => resolve(bindingOf(b, 'ClusterRoleBinding')))
+      .sort(byName);
     const index: Index = { cluster, clusterBySubject: bySubject(cluster), namespaced: new Map() };
     const perNamespace = new Map<string, Binding[]>();
     for (const obj of all('rolebindings')) {
@@ -175,7 +179,9 @@ function bindingOf(obj: KubeObject, kind: Binding['kind']): Binding {
     namespace: kind === 'RoleBinding' ? String(obj.metadata.namespace) : '',
     roleRef: { kind: String(ref.kind ?? ''), name: String(ref.name ?? '') },
     subjects: subjects.map((s: Record<string, unknown>) => ({
-      kind: String(s?.kind ?? ''), name: String(s?.name ?? ''), namespace: typeof s?.namespace === 'string' ? s.namespace : undefined,
+      kind: String(s?.kind ?? ''),
+      name: String(s?.name ?? ''),
+      namespace: typeof s?.namespace === 'string' ? s.namespace : undefined,
     })),
   };
 }
@@ -187,13 +193,16 @@ function bindingOf(obj: KubeObject, kind: Binding['kind']): Binding {
  */
 function subjectKey(subject: Subject, bindingNamespace: string): string | undefined {
   switch (subject.kind) {
-    case 'User': return `u:${subject.name}`;
-    case 'Group': return `g:${subject.name}`;
+    case 'User':
+      return `u:${subject.name}`;
+    case 'Group':
+      return `g:${subject.name}`;
     case 'ServiceAccount': {
       const ns = subject.namespace || bindingNamespace;
       return ns ? `u:${serviceAccountUsername(ns, subject.name)}` : undefined;
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -219,14 +228,17 @@ function pick(bindings: Binding[], index: Map<string, { order: number; subjectIn
       if (seen === undefined || subjectIndex < seen) first.set(order, subjectIndex);
     }
   }
-  return [...first.keys()].sort((a, b) => a - b).map((order) => ({ binding: bindings[order], subject: bindings[order].subjects[first.get(order)!] }));
+  return [...first.keys()]
+    .sort((a, b) => a - b)
+    .map((order) => ({ binding: bindings[order], subject: bindings[order].subjects[first.get(order)!] }));
 }
 
 /** clusterRoleBindingDescriber / roleBindingDescriber (note the RoleBinding's `name/namespace` order). */
 function describe(binding: Binding, subject: Subject): string {
-  const who = subject.kind === 'ServiceAccount'
-    ? `${subject.kind} ${goQuote(`${subject.name}/${subject.namespace || binding.namespace}`)}`
-    : `${subject.kind} ${goQuote(subject.name)}`;
+  const who =
+    subject.kind === 'ServiceAccount'
+      ? `${subject.kind} ${goQuote(`${subject.name}/${subject.namespace || binding.namespace}`)}`
+      : `${subject.kind} ${goQuote(subject.name)}`;
   const name = binding.kind === 'RoleBinding' ? `${binding.name}/${binding.namespace}` : binding.name;
   return `${binding.kind} ${goQuote(name)} of ${binding.roleRef.kind} ${goQuote(binding.roleRef.name)} to ${who}`;
 }

@@ -31,7 +31,15 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 export function requestInfo(method: string, url: URL): RequestInfo {
   const path = safeDecode(url.pathname);
   const info: RequestInfo = {
-    verb: method.toLowerCase(), resourceRequest: false, path, apiGroup: '', apiVersion: '', namespace: '', resource: '', subresource: '', name: '',
+    verb: method.toLowerCase(),
+    resourceRequest: false,
+    path,
+    apiGroup: '',
+    apiVersion: '',
+    namespace: '',
+    resource: '',
+    subresource: '',
+    name: '',
   };
   let parts = splitPath(path);
   if (parts.length < 3 || !API_PREFIXES.has(parts[0])) return info;

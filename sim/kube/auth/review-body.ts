@@ -44,7 +44,11 @@ export function decodeReviewBody(contentType: string | undefined, body: Buffer, 
     }
   }
   if (mediaType !== 'application/json' && mediaType !== '*/*') {
-    throw new KubeStatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, ${PROTOBUF}`);
+    throw new KubeStatusError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, ${PROTOBUF}`,
+    );
   }
   try {
     return JSON.parse(text);
@@ -60,27 +64,47 @@ type Field = { name: string; type: 'string' | 'int' | 'strings' | Schema | 'extr
 type Schema = Record<number, Field>;
 
 const OBJECT_META: Schema = {
-  1: { name: 'name', type: 'string' }, 2: { name: 'generateName', type: 'string' }, 3: { name: 'namespace', type: 'string' },
-  5: { name: 'uid', type: 'string' }, 6: { name: 'resourceVersion', type: 'string' },
+  1: { name: 'name', type: 'string' },
+  2: { name: 'generateName', type: 'string' },
+  3: { name: 'namespace', type: 'string' },
+  5: { name: 'uid', type: 'string' },
+  6: { name: 'resourceVersion', type: 'string' },
 };
 const RESOURCE_ATTRIBUTES: Schema = {
-  1: { name: 'namespace', type: 'string' }, 2: { name: 'verb', type: 'string' }, 3: { name: 'group', type: 'string' },
-  4: { name: 'version', type: 'string' }, 5: { name: 'resource', type: 'string' }, 6: { name: 'subresource', type: 'string' },
+  1: { name: 'namespace', type: 'string' },
+  2: { name: 'verb', type: 'string' },
+  3: { name: 'group', type: 'string' },
+  4: { name: 'version', type: 'string' },
+  5: { name: 'resource', type: 'string' },
+  6: { name: 'subresource', type: 'string' },
   7: { name: 'name', type: 'string' },
 };
 const NON_RESOURCE_ATTRIBUTES: Schema = { 1: { name: 'path', type: 'string' }, 2: { name: 'verb', type: 'string' } };
 const SUBJECT_ACCESS_REVIEW_SPEC: Schema = {
-  1: { name: 'resourceAttributes', type: RESOURCE_ATTRIBUTES }, 2: { name: 'nonResourceAttributes', type: NON_RESOURCE_ATTRIBUTES },
-  3: { name: 'user', type: 'string' }, 4: { name: 'groups', type: 'strings' }, 5: { name: 'extra', type: 'extra' }, 6: { name: 'uid', type: 'string' },
+  1: { name: 'resourceAttributes', type: RESOURCE_ATTRIBUTES },
+  2: { name: 'nonResourceAttributes', type: NON_RESOURCE_ATTRIBUTES },
+  3: { name: 'user', type: 'string' },
+  4: { name: 'groups', type: 'strings' },
+  5: { name: 'extra', type: 'extra' },
+  6: { name: 'uid', type: 'string' },
 };
 const SCHEMAS: Record<ReviewKind, Schema> = {
   SelfSubjectAccessReview: {
     1: { name: 'metadata', type: OBJECT_META },
-    2: { name: 'spec', type: { 1: { name: 'resourceAttributes', type: RESOURCE_ATTRIBUTES }, 2: { name: 'nonResourceAttributes', type: NON_RESOURCE_ATTRIBUTES } } },
+    2: {
+      name: 'spec',
+      type: {
+        1: { name: 'resourceAttributes', type: RESOURCE_ATTRIBUTES },
+        2: { name: 'nonResourceAttributes', type: NON_RESOURCE_ATTRIBUTES },
+      },
+    },
   },
   SubjectAccessReview: { 1: { name: 'metadata', type: OBJECT_META }, 2: { name: 'spec', type: SUBJECT_ACCESS_REVIEW_SPEC } },
   LocalSubjectAccessReview: { 1: { name: 'metadata', type: OBJECT_META }, 2: { name: 'spec', type: SUBJECT_ACCESS_REVIEW_SPEC } },
-  SelfSubjectRulesReview: { 1: { name: 'metadata', type: OBJECT_META }, 2: { name: 'spec', type: { 1: { name: 'namespace', type: 'string' } } } },
+  SelfSubjectRulesReview: {
+    1: { name: 'metadata', type: OBJECT_META },
+    2: { name: 'spec', type: { 1: { name: 'namespace', type: 'string' } } },
+  },
   SelfSubjectReview: { 1: { name: 'metadata', type: OBJECT_META } },
   TokenRequest: {
     1: { name: 'metadata', type: OBJECT_META },
@@ -88,7 +112,15 @@ const SCHEMAS: Record<ReviewKind, Schema> = {
       name: 'spec',
       type: {
         1: { name: 'audiences', type: 'strings' },
-        3: { name: 'boundObjectRef', type: { 1: { name: 'kind', type: 'string' }, 2: { name: 'apiVersion', type: 'string' }, 3: { name: 'name', type: 'string' }, 4: { name: 'uid', type: 'string' } } },
+        3: {
+          name: 'boundObjectRef',
+          type: {
+            1: { name: 'kind', type: 'string' },
+            2: { name: 'apiVersion', type: 'string' },
+            3: { name: 'name', type: 'string' },
+            4: { name: 'uid', type: 'string' },
+          },
+        },
         4: { name: 'expirationSeconds', type: 'int' },
       },
     },
@@ -162,9 +194,13 @@ function readMessage(buf: Buffer, schema: Schema, keepBytes: boolean): Record<st
       ((out[field.name] ??= []) as string[]).push(value.toString('utf8'));
     } else if (field.type === 'extra') {
       // map<string, ExtraValue>: entries {1: key, 2: ExtraValue {1: repeated items}}
-      const entry = readMessage(value, { 1: { name: 'key', type: 'string' }, 2: { name: 'value', type: { 1: { name: 'items', type: 'strings' } } } }, false);
+      const entry = readMessage(
+        value,
+        { 1: { name: 'key', type: 'string' }, 2: { name: 'value', type: { 1: { name: 'items', type: 'strings' } } } },
+        false,
+      );
       const extra = (out[field.name] ??= {}) as Record<string, string[]>;
-      extra[String(entry.key ?? '')] = ((entry.value as { items?: string[] } | undefined)?.items) ?? [];
+      extra[String(entry.key ?? '')] = (entry.value as { items?: string[] } | undefined)?.items ?? [];
     } else {
       out[field.name] = readMessage(value, field.type, false);
     }

@@ -16,8 +16,12 @@ import type { MintedToken } from './service-account-tokens.js';
 import type { UserInfo } from './user.js';
 
 export type ReviewKind =
-  | 'SelfSubjectAccessReview' | 'SubjectAccessReview' | 'LocalSubjectAccessReview' | 'SelfSubjectRulesReview'
-  | 'SelfSubjectReview' | 'TokenRequest';
+  | 'SelfSubjectAccessReview'
+  | 'SubjectAccessReview'
+  | 'LocalSubjectAccessReview'
+  | 'SelfSubjectRulesReview'
+  | 'SelfSubjectReview'
+  | 'TokenRequest';
 
 interface Endpoint {
   kind: ReviewKind;
@@ -46,7 +50,11 @@ export const REVIEW_GROUPS = [AUTHN, AUTHZ];
 export function reviewResources(group: string, version: string): Record<string, unknown>[] {
   if (version !== 'v1') return [];
   return ENDPOINTS.filter((e) => e.group === group).map((e) => {
-    const entry: Record<string, unknown> = { name: e.subresource ? `${e.resource}/${e.subresource}` : e.resource, singularName: '', namespaced: e.namespaced };
+    const entry: Record<string, unknown> = {
+      name: e.subresource ? `${e.resource}/${e.subresource}` : e.resource,
+      singularName: '',
+      namespaced: e.namespaced,
+    };
     if (e.kind === 'TokenRequest') Object.assign(entry, { group: AUTHN, version: 'v1' });
     return { ...entry, kind: e.kind, verbs: ['create'] };
   });
@@ -69,11 +77,17 @@ export interface ReviewContext {
   rulesFor(user: UserInfo, namespace: string): { rules: PolicyRule[]; errors: string[] };
   /** The stored object, or undefined. */
   get(resource: 'serviceaccounts' | 'secrets', namespace: string, name: string): Record<string, any> | undefined;
-  mintToken(serviceAccount: Record<string, any>, expirationSeconds: number, audiences: string[], boundSecret?: Record<string, any>): MintedToken;
+  mintToken(
+    serviceAccount: Record<string, any>,
+    expirationSeconds: number,
+    audiences: string[],
+    boundSecret?: Record<string, any>,
+  ): MintedToken;
   defaultAudiences: string[];
 }
 
-const NOT_ALLOWED = () => new KubeStatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+const NOT_ALLOWED = () =>
+  new KubeStatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
 const NOT_FOUND = () => new KubeStatusError(404, 'NotFound', 'the server could not find the requested resource', {});
 
 /** Serves one review or token request; throws KubeStatusError for what the API server refuses. */
@@ -86,17 +100,24 @@ export function serveReview(kind: ReviewKind, ctx: ReviewContext): { status: num
   if (info.verb !== 'create') throw NOT_ALLOWED();
   const body = decode(ctx.body(), endpoint);
   switch (kind) {
-    case 'SelfSubjectAccessReview': return accessReview(kind, body, ctx, ctx.user);
-    case 'SubjectAccessReview': return accessReview(kind, body, ctx, subjectOf(body.spec));
-    case 'LocalSubjectAccessReview': return accessReview(kind, body, ctx, subjectOf(body.spec));
-    case 'SelfSubjectRulesReview': return rulesReview(body, ctx);
-    case 'SelfSubjectReview': return selfSubjectReview(ctx);
-    case 'TokenRequest': return tokenRequest(body, ctx);
+    case 'SelfSubjectAccessReview':
+      return accessReview(kind, body, ctx, ctx.user);
+    case 'SubjectAccessReview':
+      return accessReview(kind, body, ctx, subjectOf(body.spec));
+    case 'LocalSubjectAccessReview':
+      return accessReview(kind, body, ctx, subjectOf(body.spec));
+    case 'SelfSubjectRulesReview':
+      return rulesReview(body, ctx);
+    case 'SelfSubjectReview':
+      return selfSubjectReview(ctx);
+    case 'TokenRequest':
+      return tokenRequest(body, ctx);
   }
 }
 
 function decode(raw: unknown, endpoint: Endpoint): Record<string, any> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw badRequest(`the body of the request is not a ${endpoint.kind} object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw badRequest(`the body of the request is not a ${endpoint.kind} object`);
   const obj = raw as Record<string, any>;
   const apiVersion = `${endpoint.kind === 'TokenRequest' ? AUTHN : endpoint.group}/v1`;
   if (obj.kind !== undefined && obj.kind !== endpoint.kind) {
@@ -150,23 +171,40 @@ function subjectOf(spec: unknown): UserInfo {
   return user;
 }
 
-function accessReview(kind: ReviewKind, body: Record<string, any>, ctx: ReviewContext, subject: UserInfo): { status: number; payload: unknown } {
+function accessReview(
+  kind: ReviewKind,
+  body: Record<string, any>,
+  ctx: ReviewContext,
+  subject: UserInfo,
+): { status: number; payload: unknown } {
   const spec: Record<string, any> = isObject(body.spec) ? body.spec : {};
   const metadata: Record<string, any> = isObject(body.metadata) ? body.metadata : {};
   const errors: StatusCause[] = [];
   const add = (e: FieldError) => errors.push({ reason: e.type, message: errorBody(e), field: e.field });
   const ra = isObject(spec.resourceAttributes) ? spec.resourceAttributes : undefined;
   const nra = isObject(spec.nonResourceAttributes) ? spec.nonResourceAttributes : undefined;
-  if (ra && nra) errors.push(goStructInvalid('spec.nonResourceAttributes', goNonResourceAttributes(nra), 'cannot be specified in combination with resourceAttributes'));
-  if (!ra && !nra) add(fieldError.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'));
+  if (ra && nra)
+    errors.push(
+      goStructInvalid(
+        'spec.nonResourceAttributes',
+        goNonResourceAttributes(nra),
+        'cannot be specified in combination with resourceAttributes',
+      ),
+    );
+  if (!ra && !nra)
+    add(
+      fieldError.invalid('spec.resourceAttributes', null, 'exactly one of nonResourceAttributes or resourceAttributes must be specified'),
+    );
   if (kind !== 'SelfSubjectAccessReview' && subject.name === '' && subject.groups.length === 0) {
     add(fieldError.invalid('spec.user', '', 'at least one of user or group must be specified'));
   }
   const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : '';
   if (kind === 'LocalSubjectAccessReview') {
-    if (!metadataEmpty(metadata, true)) errors.push(goStructInvalid('metadata', goObjectMeta(metadata), 'must be empty except for namespace'));
+    if (!metadataEmpty(metadata, true))
+      errors.push(goStructInvalid('metadata', goObjectMeta(metadata), 'must be empty except for namespace'));
     const raNamespace = ra && typeof ra.namespace === 'string' ? ra.namespace : '';
-    if (ra && raNamespace !== namespace) add(fieldError.invalid('spec.resourceAttributes.namespace', raNamespace, 'must match metadata.namespace'));
+    if (ra && raNamespace !== namespace)
+      add(fieldError.invalid('spec.resourceAttributes.namespace', raNamespace, 'must match metadata.namespace'));
     if (nra) errors.push(goStructInvalid('spec.nonResourceAttributes', goNonResourceAttributes(nra), 'disallowed on this kind of request'));
   } else if (!metadataEmpty(metadata, false)) {
     errors.push(goStructInvalid('metadata', goObjectMeta(metadata), 'must be empty'));
@@ -179,13 +217,29 @@ function accessReview(kind: ReviewKind, body: Record<string, any>, ctx: ReviewCo
   const str = (o: Record<string, any>, f: string): string => (typeof o[f] === 'string' ? o[f] : '');
   const attributes: RequestAttributes = ra
     ? {
-      user: subject, resourceRequest: true, path: '', verb: str(ra, 'verb'), namespace: str(ra, 'namespace'), apiGroup: str(ra, 'group'),
-      apiVersion: str(ra, 'version') || '*', resource: str(ra, 'resource'), subresource: str(ra, 'subresource'), name: str(ra, 'name'),
-    }
+        user: subject,
+        resourceRequest: true,
+        path: '',
+        verb: str(ra, 'verb'),
+        namespace: str(ra, 'namespace'),
+        apiGroup: str(ra, 'group'),
+        apiVersion: str(ra, 'version') || '*',
+        resource: str(ra, 'resource'),
+        subresource: str(ra, 'subresource'),
+        name: str(ra, 'name'),
+      }
     : {
-      user: subject, resourceRequest: false, path: str(nra!, 'path'), verb: str(nra!, 'verb'),
-      namespace: '', apiGroup: '', apiVersion: '', resource: '', subresource: '', name: '',
-    };
+        user: subject,
+        resourceRequest: false,
+        path: str(nra!, 'path'),
+        verb: str(nra!, 'verb'),
+        namespace: '',
+        apiGroup: '',
+        apiVersion: '',
+        resource: '',
+        subresource: '',
+        name: '',
+      };
   const decision = ctx.authorize(attributes);
   const status: Record<string, unknown> = { allowed: decision.allowed };
   if (decision.reason) status.reason = decision.reason;
@@ -198,14 +252,18 @@ function rulesReview(body: Record<string, any>, ctx: ReviewContext): { status: n
   const namespace = isObject(body.spec) && typeof body.spec.namespace === 'string' ? body.spec.namespace : '';
   if (!namespace) throw badRequest('no namespace on request');
   const { rules, errors } = ctx.rulesFor(ctx.user, namespace);
-  const resourceRules = rules.filter((r) => r.resources.length > 0).map((r) => {
-    const out: Record<string, unknown> = { verbs: r.verbs };
-    if (r.apiGroups.length) out.apiGroups = r.apiGroups;
-    out.resources = r.resources;
-    if (r.resourceNames.length) out.resourceNames = r.resourceNames;
-    return out;
-  });
-  const nonResourceRules = rules.filter((r) => r.nonResourceURLs.length > 0).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs }));
+  const resourceRules = rules
+    .filter((r) => r.resources.length > 0)
+    .map((r) => {
+      const out: Record<string, unknown> = { verbs: r.verbs };
+      if (r.apiGroups.length) out.apiGroups = r.apiGroups;
+      out.resources = r.resources;
+      if (r.resourceNames.length) out.resourceNames = r.resourceNames;
+      return out;
+    });
+  const nonResourceRules = rules
+    .filter((r) => r.nonResourceURLs.length > 0)
+    .map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs }));
   const status: Record<string, unknown> = { resourceRules, nonResourceRules, incomplete: false };
   if (errors.length > 0) status.evaluationError = aggregate(errors);
   return { status: 201, payload: { ...typeMeta('SelfSubjectRulesReview'), metadata: { creationTimestamp: null }, spec: {}, status } };
@@ -216,7 +274,10 @@ function selfSubjectReview(ctx: ReviewContext): { status: number; payload: unkno
   if (ctx.user.uid) userInfo.uid = ctx.user.uid;
   if (ctx.user.groups.length) userInfo.groups = ctx.user.groups;
   if (ctx.user.extra && Object.keys(ctx.user.extra).length) userInfo.extra = ctx.user.extra;
-  return { status: 201, payload: { ...typeMeta('SelfSubjectReview'), metadata: { creationTimestamp: timestamp(new Date()) }, status: { userInfo } } };
+  return {
+    status: 201,
+    payload: { ...typeMeta('SelfSubjectReview'), metadata: { creationTimestamp: timestamp(new Date()) }, status: { userInfo } },
+  };
 }
 
 const MIN_EXPIRATION = 600;
@@ -227,10 +288,14 @@ function tokenRequest(body: Record<string, any>, ctx: ReviewContext): { status: 
   const metadata: Record<string, any> = isObject(body.metadata) ? body.metadata : {};
   const spec: Record<string, any> = isObject(body.spec) ? body.spec : {};
   if (metadata.name && metadata.name !== name) {
-    throw invalidFields('TokenRequest', name, AUTHN, [fieldError.invalid('metadata.name', metadata.name, 'must match the service account name if specified')]);
+    throw invalidFields('TokenRequest', name, AUTHN, [
+      fieldError.invalid('metadata.name', metadata.name, 'must match the service account name if specified'),
+    ]);
   }
   if (metadata.namespace && metadata.namespace !== namespace) {
-    throw invalidFields('TokenRequest', name, AUTHN, [fieldError.invalid('metadata.namespace', metadata.namespace, 'must match the service account namespace if specified')]);
+    throw invalidFields('TokenRequest', name, AUTHN, [
+      fieldError.invalid('metadata.namespace', metadata.namespace, 'must match the service account namespace if specified'),
+    ]);
   }
   const serviceAccount = ctx.get('serviceaccounts', namespace, name);
   if (!serviceAccount) throw notFound('serviceaccounts', name, '', 'serviceaccounts');
@@ -238,10 +303,14 @@ function tokenRequest(body: Record<string, any>, ctx: ReviewContext): { status: 
   const expirationSeconds = typeof spec.expirationSeconds === 'number' ? spec.expirationSeconds : 3600;
   const now = new Date();
   if (expirationSeconds < MIN_EXPIRATION) {
-    throw invalidFields('TokenRequest', '', AUTHN, [fieldError.invalid('spec.expirationSeconds', expirationSeconds, 'may not specify a duration less than 10 minutes')]);
+    throw invalidFields('TokenRequest', '', AUTHN, [
+      fieldError.invalid('spec.expirationSeconds', expirationSeconds, 'may not specify a duration less than 10 minutes'),
+    ]);
   }
   if (expirationSeconds > MAX_EXPIRATION) {
-    throw invalidFields('TokenRequest', '', AUTHN, [fieldError.invalid('spec.expirationSeconds', expirationSeconds, 'may not specify a duration larger than 2^32 seconds')]);
+    throw invalidFields('TokenRequest', '', AUTHN, [
+      fieldError.invalid('spec.expirationSeconds', expirationSeconds, 'may not specify a duration larger than 2^32 seconds'),
+    ]);
   }
   let boundSecret: Record<string, any> | undefined;
   const ref = isObject(spec.boundObjectRef) ? spec.boundObjectRef : undefined;
@@ -259,7 +328,12 @@ function tokenRequest(body: Record<string, any>, ctx: ReviewContext): { status: 
       throw badRequest(`cannot bind token to object of type ${group}/${version}, Kind=${ref.kind ?? ''}`);
     }
     if (ref.uid && ref.uid !== boundSecret.metadata.uid) {
-      throw new KubeStatusError(409, 'Conflict', `Operation cannot be fulfilled on Secret ${JSON.stringify(refName)}: the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`, { name: refName, kind: 'Secret' });
+      throw new KubeStatusError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on Secret ${JSON.stringify(refName)}: the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
+        { name: refName, kind: 'Secret' },
+      );
     }
   }
   const minted = ctx.mintToken(serviceAccount, expirationSeconds, audiences, boundSecret);
@@ -296,7 +370,13 @@ function goNonResourceAttributes(nra: Record<string, any>): string {
 
 /** An abridged %#v of ObjectMeta: the string fields that are set (Go prints every field). */
 function goObjectMeta(metadata: Record<string, any>): string {
-  const fields = [['name', 'Name'], ['generateName', 'GenerateName'], ['namespace', 'Namespace'], ['uid', 'UID'], ['resourceVersion', 'ResourceVersion']]
+  const fields = [
+    ['name', 'Name'],
+    ['generateName', 'GenerateName'],
+    ['namespace', 'Namespace'],
+    ['uid', 'UID'],
+    ['resourceVersion', 'ResourceVersion'],
+  ]
     .filter(([key]) => typeof metadata[key] === 'string' && metadata[key] !== '')
     .map(([key, goName]) => `${goName}:${JSON.stringify(metadata[key])}`);
   return `v1.ObjectMeta{${fields.join(', ')}}`;

@@ -57,7 +57,12 @@ export class ServiceAccountTokens {
   }
 
   /** A token for the ServiceAccount; bound to a Secret, it also stops working when that Secret goes. */
-  mint(sa: ServiceAccountRef, expirationSeconds: number, audiences: string[] = [API_AUDIENCE], secret?: { name: string; uid: string }): MintedToken {
+  mint(
+    sa: ServiceAccountRef,
+    expirationSeconds: number,
+    audiences: string[] = [API_AUDIENCE],
+    secret?: { name: string; uid: string },
+  ): MintedToken {
     const iat = Math.floor(this.now() / 1000);
     const claims: Claims = {
       iss: ISSUER,

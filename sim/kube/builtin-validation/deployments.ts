@@ -47,7 +47,9 @@ function strategyErrors(strategy: any): FieldError[] {
       errs.push(...positiveIntOrPercentErrors(ru.maxUnavailable, 'spec.strategy.rollingUpdate.maxUnavailable'));
       errs.push(...positiveIntOrPercentErrors(ru.maxSurge, 'spec.strategy.rollingUpdate.maxSurge'));
       if (intOrPercentValue(ru.maxUnavailable) === 0 && intOrPercentValue(ru.maxSurge) === 0) {
-        errs.push(invalidGo('spec.strategy.rollingUpdate.maxUnavailable', goIntOrStringOf(ru.maxUnavailable), 'may not be 0 when `maxSurge` is 0'));
+        errs.push(
+          invalidGo('spec.strategy.rollingUpdate.maxUnavailable', goIntOrStringOf(ru.maxUnavailable), 'may not be 0 when `maxSurge` is 0'),
+        );
       }
       errs.push(...notMoreThan100PercentErrors(ru.maxUnavailable, 'spec.strategy.rollingUpdate.maxUnavailable'));
       break;
@@ -86,7 +88,8 @@ export function deploymentErrors(obj: KubeObject, old: KubeObject | undefined): 
     errs.push(fieldError.required('spec.selector', ''));
   } else {
     errs.push(...labelSelectorErrors(selector, 'spec.selector'));
-    if (selectorEmpty(selector)) errs.push(invalidGo('spec.selector', goLabelSelector(selector), 'empty selector is invalid for deployment'));
+    if (selectorEmpty(selector))
+      errs.push(invalidGo('spec.selector', goLabelSelector(selector), 'empty selector is invalid for deployment'));
   }
   const template = spec.template ?? {};
   if (hasSelector && selectorUnparseable(selector)) {

@@ -11,12 +11,36 @@ const LIMIT = { reportingInstance: 128, action: 128, reason: 128, message: 1024 
 function internal(obj: KubeObject, eventsGroup: boolean) {
   const o = obj as Record<string, any>;
   return eventsGroup
-    ? { eventTime: o.eventTime, involvedNamespace: o.regarding?.namespace ?? '', reportingController: o.reportingController ?? '', reportingInstance: o.reportingInstance ?? '',
-      action: o.action ?? '', reason: o.reason ?? '', message: o.note ?? '', type: o.type ?? '', series: o.series,
-      firstTimestamp: o.deprecatedFirstTimestamp, lastTimestamp: o.deprecatedLastTimestamp, count: o.deprecatedCount ?? 0, source: o.deprecatedSource }
-    : { eventTime: o.eventTime, involvedNamespace: o.involvedObject?.namespace ?? '', reportingController: o.reportingComponent ?? '', reportingInstance: o.reportingInstance ?? '',
-      action: o.action ?? '', reason: o.reason ?? '', message: o.message ?? '', type: o.type ?? '', series: o.series,
-      firstTimestamp: o.firstTimestamp, lastTimestamp: o.lastTimestamp, count: o.count ?? 0, source: o.source };
+    ? {
+        eventTime: o.eventTime,
+        involvedNamespace: o.regarding?.namespace ?? '',
+        reportingController: o.reportingController ?? '',
+        reportingInstance: o.reportingInstance ?? '',
+        action: o.action ?? '',
+        reason: o.reason ?? '',
+        message: o.note ?? '',
+        type: o.type ?? '',
+        series: o.series,
+        firstTimestamp: o.deprecatedFirstTimestamp,
+        lastTimestamp: o.deprecatedLastTimestamp,
+        count: o.deprecatedCount ?? 0,
+        source: o.deprecatedSource,
+      }
+    : {
+        eventTime: o.eventTime,
+        involvedNamespace: o.involvedObject?.namespace ?? '',
+        reportingController: o.reportingComponent ?? '',
+        reportingInstance: o.reportingInstance ?? '',
+        action: o.action ?? '',
+        reason: o.reason ?? '',
+        message: o.message ?? '',
+        type: o.type ?? '',
+        series: o.series,
+        firstTimestamp: o.firstTimestamp,
+        lastTimestamp: o.lastTimestamp,
+        count: o.count ?? 0,
+        source: o.source,
+      };
 }
 
 export function eventErrors(obj: KubeObject, old: KubeObject | undefined, eventsGroup: boolean): FieldError[] {
@@ -32,9 +56,11 @@ export function eventErrors(obj: KubeObject, old: KubeObject | undefined, events
       errs.push(fieldError.invalid('involvedObject.namespace', e.involvedNamespace, 'does not match event.namespace'));
     }
     if (e.reportingController === '') errs.push(fieldError.required('reportingController', ''));
-    for (const msg of isQualifiedName(e.reportingController)) errs.push(fieldError.invalid('reportingController', e.reportingController, msg));
+    for (const msg of isQualifiedName(e.reportingController))
+      errs.push(fieldError.invalid('reportingController', e.reportingController, msg));
     if (e.reportingInstance === '') errs.push(fieldError.required('reportingInstance', ''));
-    if (e.reportingInstance.length > LIMIT.reportingInstance) errs.push(fieldError.invalid('reportingInstance', '', `can have at most ${LIMIT.reportingInstance} characters`));
+    if (e.reportingInstance.length > LIMIT.reportingInstance)
+      errs.push(fieldError.invalid('reportingInstance', '', `can have at most ${LIMIT.reportingInstance} characters`));
     if (e.action === '') errs.push(fieldError.required('action', ''));
     if (e.action.length > LIMIT.action) errs.push(fieldError.invalid('action', '', `can have at most ${LIMIT.action} characters`));
     if (e.reason === '') errs.push(fieldError.required('reason', ''));

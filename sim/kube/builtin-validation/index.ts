@@ -38,8 +38,14 @@ const RULES: Record<string, KindRules> = {
   'coordination.k8s.io/leases': { validate: (obj) => leaseErrors(obj) },
   'rbac.authorization.k8s.io/roles': { validate: (obj) => roleErrors(obj, true) },
   'rbac.authorization.k8s.io/clusterroles': { validate: (obj) => roleErrors(obj, false) },
-  'rbac.authorization.k8s.io/rolebindings': { prepare: (obj) => defaultBinding(obj), validate: (obj, old) => bindingErrors(obj, old, true) },
-  'rbac.authorization.k8s.io/clusterrolebindings': { prepare: (obj) => defaultBinding(obj), validate: (obj, old) => bindingErrors(obj, old, false) },
+  'rbac.authorization.k8s.io/rolebindings': {
+    prepare: (obj) => defaultBinding(obj),
+    validate: (obj, old) => bindingErrors(obj, old, true),
+  },
+  'rbac.authorization.k8s.io/clusterrolebindings': {
+    prepare: (obj) => defaultBinding(obj),
+    validate: (obj, old) => bindingErrors(obj, old, false),
+  },
 };
 
 function rulesFor(type: ResourceType): KindRules | undefined {
@@ -47,7 +53,12 @@ function rulesFor(type: ResourceType): KindRules | undefined {
 }
 
 /** Defaulting and PrepareForCreate/Update of the main resource. Mutates `obj`, a fresh top-level copy. */
-export function prepareBuiltin(type: ResourceType, obj: KubeObject, old: KubeObject | undefined, operation: 'create' | 'update'): FieldError[] {
+export function prepareBuiltin(
+  type: ResourceType,
+  obj: KubeObject,
+  old: KubeObject | undefined,
+  operation: 'create' | 'update',
+): FieldError[] {
   const rules = rulesFor(type);
   if (!rules) return [];
   if (operation === 'create' && rules.initialStatus) obj.status = rules.initialStatus();

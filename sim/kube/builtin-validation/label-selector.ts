@@ -21,7 +21,8 @@ export function labelSelectorErrors(selector: any, field: string): FieldError[] 
     if (SET_OPERATORS.has(operator)) {
       if (values.length === 0) errs.push(fieldError.required(`${path}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
     } else if (EXISTS_OPERATORS.has(operator)) {
-      if (values.length > 0) errs.push(fieldError.forbidden(`${path}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+      if (values.length > 0)
+        errs.push(fieldError.forbidden(`${path}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
     } else {
       errs.push(fieldError.invalid(`${path}.operator`, operator, 'not a valid selector operator'));
     }
@@ -49,11 +50,20 @@ export function selectorMatches(selector: any, labels: Record<string, unknown> |
     const has = Object.prototype.hasOwnProperty.call(have, expr.key);
     const values: unknown[] = Array.isArray(expr.values) ? expr.values : [];
     switch (expr.operator) {
-      case 'In': if (!has || !values.includes(have[expr.key])) return false; break;
-      case 'NotIn': if (has && values.includes(have[expr.key])) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
+      case 'In':
+        if (!has || !values.includes(have[expr.key])) return false;
+        break;
+      case 'NotIn':
+        if (has && values.includes(have[expr.key])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
     }
   }
   return true;

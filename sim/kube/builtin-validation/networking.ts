@@ -14,7 +14,8 @@ export function defaultNetworkPolicy(obj: KubeObject): void {
   const spec = obj.spec;
   for (const rules of [spec.ingress, spec.egress]) {
     if (!Array.isArray(rules)) continue;
-    for (const rule of rules) for (const port of Array.isArray(rule?.ports) ? rule.ports : []) if (port && !port.protocol) port.protocol = 'TCP';
+    for (const rule of rules)
+      for (const port of Array.isArray(rule?.ports) ? rule.ports : []) if (port && !port.protocol) port.protocol = 'TCP';
   }
   if (!Array.isArray(spec.policyTypes) || spec.policyTypes.length === 0) {
     spec.policyTypes = Array.isArray(spec.egress) && spec.egress.length > 0 ? ['Ingress', 'Egress'] : ['Ingress'];
@@ -23,16 +24,19 @@ export function defaultNetworkPolicy(obj: KubeObject): void {
 
 function portErrors(port: any, path: string): FieldError[] {
   const errs: FieldError[] = [];
-  if (port?.protocol && !PROTOCOLS.includes(port.protocol)) errs.push(fieldError.notSupported(`${path}.protocol`, port.protocol, PROTOCOLS));
+  if (port?.protocol && !PROTOCOLS.includes(port.protocol))
+    errs.push(fieldError.notSupported(`${path}.protocol`, port.protocol, PROTOCOLS));
   if (port?.port !== undefined && port?.port !== null) {
     if (typeof port.port === 'number') {
       for (const msg of isValidPortNum(port.port)) errs.push(fieldError.invalid(`${path}.port`, port.port, msg));
       if (typeof port.endPort === 'number') {
-        if (port.endPort < port.port) errs.push(fieldError.invalid(`${path}.endPort`, port.port, 'must be greater than or equal to `port`'));
+        if (port.endPort < port.port)
+          errs.push(fieldError.invalid(`${path}.endPort`, port.port, 'must be greater than or equal to `port`'));
         for (const msg of isValidPortNum(port.endPort)) errs.push(fieldError.invalid(`${path}.endPort`, port.endPort, msg));
       }
     } else {
-      if (typeof port.endPort === 'number') errs.push(fieldError.invalid(`${path}.endPort`, port.endPort, 'may not be specified when `port` is non-numeric'));
+      if (typeof port.endPort === 'number')
+        errs.push(fieldError.invalid(`${path}.endPort`, port.endPort, 'may not be specified when `port` is non-numeric'));
       for (const msg of isValidPortName(String(port.port))) errs.push(fieldError.invalid(`${path}.port`, String(port.port), msg));
     }
   } else if (typeof port?.endPort === 'number') {
@@ -44,8 +48,14 @@ function portErrors(port: any, path: string): FieldError[] {
 function peerErrors(peer: any, path: string): FieldError[] {
   const errs: FieldError[] = [];
   let peers = 0;
-  if (peer?.podSelector) { peers++; errs.push(...labelSelectorErrors(peer.podSelector, `${path}.podSelector`)); }
-  if (peer?.namespaceSelector) { peers++; errs.push(...labelSelectorErrors(peer.namespaceSelector, `${path}.namespaceSelector`)); }
+  if (peer?.podSelector) {
+    peers++;
+    errs.push(...labelSelectorErrors(peer.podSelector, `${path}.podSelector`));
+  }
+  if (peer?.namespaceSelector) {
+    peers++;
+    errs.push(...labelSelectorErrors(peer.namespaceSelector, `${path}.namespaceSelector`));
+  }
   if (peer?.ipBlock) {
     peers++;
     if (!peer.ipBlock.cidr) errs.push(fieldError.required(`${path}.ipBlock.cidr`, ''));
@@ -59,12 +69,19 @@ export function networkPolicyErrors(obj: KubeObject): FieldError[] {
   const errs: FieldError[] = [];
   const spec = obj.spec ?? {};
   errs.push(...labelSelectorErrors(spec.podSelector ?? {}, 'spec.podSelector'));
-  for (const [key, peersKey] of [['ingress', 'from'], ['egress', 'to']] as const) {
+  for (const [key, peersKey] of [
+    ['ingress', 'from'],
+    ['egress', 'to'],
+  ] as const) {
     const rules: any[] = Array.isArray(spec[key]) ? spec[key] : [];
     rules.forEach((rule, i) => {
       const path = `spec.${key}[${i}]`;
-      (Array.isArray(rule?.ports) ? rule.ports : []).forEach((port: any, j: number) => errs.push(...portErrors(port, `${path}.ports[${j}]`)));
-      (Array.isArray(rule?.[peersKey]) ? rule[peersKey] : []).forEach((peer: any, j: number) => errs.push(...peerErrors(peer, `${path}.${peersKey}[${j}]`)));
+      (Array.isArray(rule?.ports) ? rule.ports : []).forEach((port: any, j: number) =>
+        errs.push(...portErrors(port, `${path}.ports[${j}]`)),
+      );
+      (Array.isArray(rule?.[peersKey]) ? rule[peersKey] : []).forEach((peer: any, j: number) =>
+        errs.push(...peerErrors(peer, `${path}.${peersKey}[${j}]`)),
+      );
     });
   }
   const types: unknown[] = Array.isArray(spec.policyTypes) ? spec.policyTypes : [];

@@ -5,9 +5,7 @@
 // security contexts and probes beyond their ports are not checked here.
 import { fieldError, type FieldError } from '../field-errors.js';
 import { annotationErrors, labelErrors } from '../metadata-validation.js';
-import {
-  isDNS1123Label, isDNS1123Subdomain, isValidPortName, isValidPortNum,
-} from '../validation-strings.js';
+import { isDNS1123Label, isDNS1123Subdomain, isValidPortName, isValidPortNum } from '../validation-strings.js';
 
 const PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
 const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'];
@@ -39,7 +37,9 @@ function defaultProbe(probe: any): void {
 function defaultContainer(container: any): void {
   if (!isObject(container)) return;
   // An image that does not parse (empty) has no tag: IfNotPresent, as ParseImageName's error is ignored.
-  if (!container.imagePullPolicy) container.imagePullPolicy = typeof container.image === 'string' && container.image !== '' && pullsAlways(container.image) ? 'Always' : 'IfNotPresent';
+  if (!container.imagePullPolicy)
+    container.imagePullPolicy =
+      typeof container.image === 'string' && container.image !== '' && pullsAlways(container.image) ? 'Always' : 'IfNotPresent';
   container.terminationMessagePath ??= '/dev/termination-log';
   container.terminationMessagePolicy ??= 'File';
   if (Array.isArray(container.ports)) for (const port of container.ports) if (isObject(port) && !port.protocol) port.protocol = 'TCP';
@@ -94,7 +94,8 @@ function containerErrors(containers: unknown, path: string, names: Set<string>, 
       else for (const msg of isValidPortName(String(port))) errs.push(fieldError.invalid(portPath, String(port), msg));
     }
     if (c.imagePullPolicy === undefined || c.imagePullPolicy === '') errs.push(fieldError.required(`${at}.imagePullPolicy`, ''));
-    else if (!PULL_POLICIES.includes(c.imagePullPolicy)) errs.push(fieldError.notSupported(`${at}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES));
+    else if (!PULL_POLICIES.includes(c.imagePullPolicy))
+      errs.push(fieldError.notSupported(`${at}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES));
   });
   return errs;
 }
@@ -114,7 +115,8 @@ function containerPortErrors(ports: unknown, path: string): FieldError[] {
       else names.add(port.name);
     }
     if (!port.containerPort) errs.push(fieldError.required(`${at}.containerPort`, ''));
-    else for (const msg of isValidPortNum(port.containerPort)) errs.push(fieldError.invalid(`${at}.containerPort`, port.containerPort, msg));
+    else
+      for (const msg of isValidPortNum(port.containerPort)) errs.push(fieldError.invalid(`${at}.containerPort`, port.containerPort, msg));
     if (port.hostPort) for (const msg of isValidPortNum(port.hostPort)) errs.push(fieldError.invalid(`${at}.hostPort`, port.hostPort, msg));
     if (!port.protocol) errs.push(fieldError.required(`${at}.protocol`, ''));
     else if (!PROTOCOLS.includes(port.protocol)) errs.push(fieldError.notSupported(`${at}.protocol`, port.protocol, PROTOCOLS));
@@ -135,14 +137,23 @@ export function podTemplateErrors(template: any, path: string): FieldError[] {
   errs.push(...containerErrors(spec.containers, `${specPath}.containers`, names, true));
   errs.push(...containerErrors(spec.initContainers, `${specPath}.initContainers`, names, false));
   if (!spec.restartPolicy) errs.push(fieldError.required(`${specPath}.restartPolicy`, ''));
-  else if (!RESTART_POLICIES.includes(spec.restartPolicy)) errs.push(fieldError.notSupported(`${specPath}.restartPolicy`, spec.restartPolicy, RESTART_POLICIES));
+  else if (!RESTART_POLICIES.includes(spec.restartPolicy))
+    errs.push(fieldError.notSupported(`${specPath}.restartPolicy`, spec.restartPolicy, RESTART_POLICIES));
   if (!spec.dnsPolicy) errs.push(fieldError.required(`${specPath}.dnsPolicy`, ''));
-  else if (!DNS_POLICIES.includes(spec.dnsPolicy)) errs.push(fieldError.notSupported(`${specPath}.dnsPolicy`, spec.dnsPolicy, DNS_POLICIES));
+  else if (!DNS_POLICIES.includes(spec.dnsPolicy))
+    errs.push(fieldError.notSupported(`${specPath}.dnsPolicy`, spec.dnsPolicy, DNS_POLICIES));
   if (typeof spec.serviceAccountName === 'string' && spec.serviceAccountName !== '') {
-    for (const msg of isDNS1123Subdomain(spec.serviceAccountName)) errs.push(fieldError.invalid(`${specPath}.serviceAccountName`, spec.serviceAccountName, msg));
+    for (const msg of isDNS1123Subdomain(spec.serviceAccountName))
+      errs.push(fieldError.invalid(`${specPath}.serviceAccountName`, spec.serviceAccountName, msg));
   }
   if (typeof spec.terminationGracePeriodSeconds === 'number' && spec.terminationGracePeriodSeconds < 0) {
-    errs.push(fieldError.invalid(`${specPath}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds, 'must be greater than or equal to 0'));
+    errs.push(
+      fieldError.invalid(
+        `${specPath}.terminationGracePeriodSeconds`,
+        spec.terminationGracePeriodSeconds,
+        'must be greater than or equal to 0',
+      ),
+    );
   }
   return errs;
 }

@@ -12,8 +12,9 @@ export function pdbErrors(obj: KubeObject): FieldError[] {
   const spec = obj.spec ?? {};
   const set = (v: unknown) => v !== undefined && v !== null;
   if (set(spec.minAvailable) && set(spec.maxUnavailable)) {
-    const text = `policy.PodDisruptionBudgetSpec{MinAvailable:${goPointer('intstr.IntOrString', true)}, Selector:${goPointer('v1.LabelSelector', set(spec.selector))}, `
-      + `MaxUnavailable:${goPointer('intstr.IntOrString', true)}, UnhealthyPodEvictionPolicy:${goPointer('policy.UnhealthyPodEvictionPolicyType', set(spec.unhealthyPodEvictionPolicy))}}`;
+    const text =
+      `policy.PodDisruptionBudgetSpec{MinAvailable:${goPointer('intstr.IntOrString', true)}, Selector:${goPointer('v1.LabelSelector', set(spec.selector))}, ` +
+      `MaxUnavailable:${goPointer('intstr.IntOrString', true)}, UnhealthyPodEvictionPolicy:${goPointer('policy.UnhealthyPodEvictionPolicyType', set(spec.unhealthyPodEvictionPolicy))}}`;
     errs.push(invalidGo('spec', text, 'minAvailable and maxUnavailable cannot be both set'));
   }
   for (const field of ['minAvailable', 'maxUnavailable']) {
@@ -26,4 +27,3 @@ export function pdbErrors(obj: KubeObject): FieldError[] {
   }
   return errs;
 }
-

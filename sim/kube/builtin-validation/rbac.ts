@@ -10,7 +10,8 @@ const RBAC_GROUP = 'rbac.authorization.k8s.io';
 
 /** SetDefaults_RoleBinding / _ClusterRoleBinding / _Subject, on a copy of the fields they touch. */
 export function defaultBinding(obj: KubeObject): void {
-  if (typeof obj.roleRef === 'object' && obj.roleRef !== null && !obj.roleRef.apiGroup) obj.roleRef = { ...obj.roleRef, apiGroup: RBAC_GROUP };
+  if (typeof obj.roleRef === 'object' && obj.roleRef !== null && !obj.roleRef.apiGroup)
+    obj.roleRef = { ...obj.roleRef, apiGroup: RBAC_GROUP };
   if (Array.isArray(obj.subjects)) {
     obj.subjects = obj.subjects.map((s: any) => {
       if (typeof s !== 'object' || s === null || s.apiGroup) return s;
@@ -33,8 +34,10 @@ function ruleErrors(rule: any, namespaced: boolean, path: string): FieldError[] 
     }
     return errs;
   }
-  if (list(rule?.apiGroups).length === 0) errs.push(fieldError.required(`${path}.apiGroups`, 'resource rules must supply at least one api group'));
-  if (list(rule?.resources).length === 0) errs.push(fieldError.required(`${path}.resources`, 'resource rules must supply at least one resource'));
+  if (list(rule?.apiGroups).length === 0)
+    errs.push(fieldError.required(`${path}.apiGroups`, 'resource rules must supply at least one api group'));
+  if (list(rule?.resources).length === 0)
+    errs.push(fieldError.required(`${path}.resources`, 'resource rules must supply at least one resource'));
   if (list(rule?.resourceNames).length > 0 && list(rule?.resources).length > 1) {
     errs.push(fieldError.required(`${path}.resourceNames`, 'resource names cannot apply to multiple resources'));
   }
@@ -59,7 +62,8 @@ function subjectErrors(subject: any, namespaced: boolean, path: string): FieldEr
       break;
     case 'User':
     case 'Group':
-      if (name === '') errs.push(fieldError.invalid(`${path}.name`, name, `${subject.kind === 'User' ? 'user' : 'group'} name cannot be empty`));
+      if (name === '')
+        errs.push(fieldError.invalid(`${path}.name`, name, `${subject.kind === 'User' ? 'user' : 'group'} name cannot be empty`));
       if (apiGroup !== RBAC_GROUP) errs.push(fieldError.notSupported(`${path}.apiGroup`, apiGroup, [RBAC_GROUP]));
       break;
     default:

@@ -49,7 +49,8 @@ export function secretErrors(obj: KubeObject, old: KubeObject | undefined): Fiel
   const data = obj.data;
   switch (obj.type) {
     case 'kubernetes.io/service-account-token':
-      if (!obj.metadata.annotations?.['kubernetes.io/service-account.name']) errs.push(fieldError.required('metadata.annotations[kubernetes.io/service-account.name]', ''));
+      if (!obj.metadata.annotations?.['kubernetes.io/service-account.name'])
+        errs.push(fieldError.required('metadata.annotations[kubernetes.io/service-account.name]', ''));
       break;
     case 'kubernetes.io/dockercfg':
       if (!has(data, '.dockercfg')) errs.push(fieldError.required('data[.dockercfg]', ''));

@@ -61,7 +61,8 @@ export function prepareService(obj: KubeObject, old: KubeObject | undefined): Fi
     const sameIps = JSON.stringify(spec.clusterIPs ?? null) === JSON.stringify(old.spec?.clusterIPs ?? null);
     if (spec.clusterIP && spec.clusterIP !== old.spec?.clusterIP && sameIps) spec.clusterIPs = [spec.clusterIP];
     if (!spec.clusterIP && old.spec?.clusterIP) spec.clusterIP = old.spec.clusterIP;
-    if ((!Array.isArray(spec.clusterIPs) || spec.clusterIPs.length === 0) && Array.isArray(old.spec?.clusterIPs)) spec.clusterIPs = [...old.spec.clusterIPs];
+    if ((!Array.isArray(spec.clusterIPs) || spec.clusterIPs.length === 0) && Array.isArray(old.spec?.clusterIPs))
+      spec.clusterIPs = [...old.spec.clusterIPs];
     spec.ipFamilies ??= old.spec?.ipFamilies;
     spec.ipFamilyPolicy ??= old.spec?.ipFamilyPolicy;
     return [];
@@ -71,9 +72,14 @@ export function prepareService(obj: KubeObject, old: KubeObject | undefined): Fi
   } else if (spec.clusterIP !== 'None') {
     // IPv6 and unparseable addresses are left to the validation (this cluster is IPv4 single-stack).
     const ip = ipv4(spec.clusterIP);
-    if (ip !== undefined && ((ip - CIDR_BASE) >>> 0) >= CIDR_SIZE) {
-      return [invalidGo('spec.clusterIPs', goStringSlice([spec.clusterIP]),
-        `failed to allocate IP ${spec.clusterIP}: provided IP is not in the valid range. The range of valid IPs is ${SERVICE_CIDR}`)];
+    if (ip !== undefined && (ip - CIDR_BASE) >>> 0 >= CIDR_SIZE) {
+      return [
+        invalidGo(
+          'spec.clusterIPs',
+          goStringSlice([spec.clusterIP]),
+          `failed to allocate IP ${spec.clusterIP}: provided IP is not in the valid range. The range of valid IPs is ${SERVICE_CIDR}`,
+        ),
+      ];
     }
   }
   if (!Array.isArray(spec.clusterIPs) || spec.clusterIPs.length === 0) spec.clusterIPs = [spec.clusterIP];
@@ -97,7 +103,8 @@ function portErrors(port: any, index: number, requireName: boolean, names: Set<s
   else if (!PROTOCOLS.includes(port.protocol)) errs.push(fieldError.notSupported(`${at}.protocol`, port.protocol, PROTOCOLS));
   const target = port?.targetPort;
   if (typeof target === 'number') for (const msg of isValidPortNum(target)) errs.push(fieldError.invalid(`${at}.targetPort`, target, msg));
-  else if (typeof target === 'string') for (const msg of isValidPortName(target)) errs.push(fieldError.invalid(`${at}.targetPort`, target, msg));
+  else if (typeof target === 'string')
+    for (const msg of isValidPortName(target)) errs.push(fieldError.invalid(`${at}.targetPort`, target, msg));
   return errs;
 }
 
@@ -121,7 +128,9 @@ export function serviceErrors(obj: KubeObject, old: KubeObject | undefined): Fie
   if (ports.length === 0 && !headless && spec.type !== 'ExternalName') errs.push(fieldError.required('spec.ports', ''));
   if (spec.type === 'ExternalName') {
     if (spec.clusterIP) errs.push(fieldError.forbidden('spec.clusterIP', 'must be empty for ExternalName services'));
-    if (spec.externalName) for (const msg of isDNS1123Subdomain(String(spec.externalName))) errs.push(fieldError.invalid('spec.externalName', String(spec.externalName), msg));
+    if (spec.externalName)
+      for (const msg of isDNS1123Subdomain(String(spec.externalName)))
+        errs.push(fieldError.invalid('spec.externalName', String(spec.externalName), msg));
     else errs.push(fieldError.required('spec.externalName', ''));
   } else if (headless && (spec.type === 'NodePort' || spec.type === 'LoadBalancer')) {
     errs.push(fieldError.invalid('spec.clusterIP', 'None', `may not be set to 'None' for ${spec.type} services`));
@@ -130,9 +139,11 @@ export function serviceErrors(obj: KubeObject, old: KubeObject | undefined): Fie
   ports.forEach((port, i) => errs.push(...portErrors(port, i, ports.length > 1, names)));
   if (spec.selector !== undefined && spec.selector !== null) errs.push(...labelErrors(spec.selector, 'spec.selector'));
   if (!spec.sessionAffinity) errs.push(fieldError.required('spec.sessionAffinity', ''));
-  else if (!AFFINITIES.includes(spec.sessionAffinity)) errs.push(fieldError.notSupported('spec.sessionAffinity', spec.sessionAffinity, AFFINITIES));
+  else if (!AFFINITIES.includes(spec.sessionAffinity))
+    errs.push(fieldError.notSupported('spec.sessionAffinity', spec.sessionAffinity, AFFINITIES));
   if (Array.isArray(spec.clusterIPs)) {
-    if (spec.clusterIPs.length > 0 && spec.clusterIP !== spec.clusterIPs[0]) errs.push(invalidGo('spec.clusterIPs', goStringSlice(spec.clusterIPs), 'first value must match `clusterIP`'));
+    if (spec.clusterIPs.length > 0 && spec.clusterIP !== spec.clusterIPs[0])
+      errs.push(invalidGo('spec.clusterIPs', goStringSlice(spec.clusterIPs), 'first value must match `clusterIP`'));
     spec.clusterIPs.forEach((ip: unknown, i: number) => {
       if (ip === 'None' || isIp(String(ip))) return;
       errs.push(fieldError.invalid(`spec.clusterIPs[${i}]`, String(ip), 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)'));

@@ -36,7 +36,7 @@ export const decodeCustomResourceStep: AdmissionStep = (type, obj, _old, ctx) =>
   const schema = schemaOf(type, obj);
   if (!schema) return obj;
   const track = ctx.fieldValidation !== 'Ignore' || ctx.serverSideApply === true;
-  const body = isObject(ctx.decoded) && ctx.decoded !== obj ? (ctx.decoded as JsonObject) : undefined;
+  const body = isObject(ctx.decoded) && ctx.decoded !== obj ? ctx.decoded : undefined;
   if (body) report(type, schema.version, body, decodeCustomResource(body, schema.root, track), ctx);
   const decoded = decodeCustomResource(obj as JsonObject, schema.root, track && !body);
   if (!body) report(type, schema.version, obj, decoded, ctx);
@@ -49,7 +49,13 @@ export const decodeCustomResourceStep: AdmissionStep = (type, obj, _old, ctx) =>
   return out === (obj as JsonObject) ? obj : (out as KubeObject);
 };
 
-function report(type: ResourceType, version: string, body: JsonObject, decoded: { unknownFields: string[]; error?: string }, ctx: AdmissionContext): void {
+function report(
+  type: ResourceType,
+  version: string,
+  body: JsonObject,
+  decoded: { unknownFields: string[]; error?: string },
+  ctx: AdmissionContext,
+): void {
   if (ctx.serverSideApply && decoded.unknownFields.length > 0) throw typedPatchError(type, version, body, decoded.unknownFields);
   if (decoded.error) throw decodeError(type, version, body, decoded.error, ctx);
   if (decoded.unknownFields.length === 0) return;
@@ -66,7 +72,9 @@ function decodeError(type: ResourceType, version: string, body: JsonObject, mess
   if (!ctx.patch) return badRequest(`${type.kind} in version ${goQuote(version)} cannot be handled as a ${type.kind}: ${message}`);
   const cause = schemaFieldError.invalid('patch', goJson(body), message);
   const text = schemaErrorBody(cause);
-  return new KubeStatusError(422, 'Invalid', ` "" is invalid: patch: ${text}`, { causes: [{ reason: cause.type, message: text, field: 'patch' }] });
+  return new KubeStatusError(422, 'Invalid', ` "" is invalid: patch: ${text}`, {
+    causes: [{ reason: cause.type, message: text, field: 'patch' }],
+  });
 }
 
 /**
@@ -87,7 +95,11 @@ function typedPatchError(type: ResourceType, version: string, body: JsonObject, 
   const meta = isObject(body.metadata) ? body.metadata : {};
   const object = `${typeof meta.namespace === 'string' ? meta.namespace : ''}/${typeof meta.name === 'string' ? meta.name : ''}`;
   const detail = errors.length === 1 ? errors[0] : ['errors:', ...errors.map((e) => `  ${e}`)].join('\n');
-  return new KubeStatusError(500, '', `failed to create typed patch object (${object}; ${type.group}/${version}, Kind=${type.kind}): ${detail}`);
+  return new KubeStatusError(
+    500,
+    '',
+    `failed to create typed patch object (${object}; ${type.group}/${version}, Kind=${type.kind}): ${detail}`,
+  );
 }
 
 /**
@@ -111,7 +123,8 @@ export const validateCustomResourceStep: AdmissionStep = (type, obj, old, ctx) =
   };
   if (ctx.subresource === 'status') {
     const statusSchema = root.properties?.get('status');
-    if (statusSchema && 'status' in value) errors.push(...toFieldErrors('status', validateAgainstSchema(value.status, statusSchema, '').errors));
+    if (statusSchema && 'status' in value)
+      errors.push(...toFieldErrors('status', validateAgainstSchema(value.status, statusSchema, '').errors));
     errors.push(...listErrors());
   } else {
     const previous = ctx.operation === 'update' && old ? { value: old as JsonObject } : undefined;
@@ -127,6 +140,7 @@ export const validateCustomResourceStep: AdmissionStep = (type, obj, old, ctx) =
 export const validateCrdSchemasStep: AdmissionStep = (type, obj, _old, ctx) => {
   if (type.group !== 'apiextensions.k8s.io' || type.plural !== 'customresourcedefinitions' || ctx.subresource === 'status') return obj;
   const errors = validateCrdSchemas(obj);
-  if (errors.length > 0) throw invalid('CustomResourceDefinition', String(obj.metadata?.name ?? ''), 'apiextensions.k8s.io', toStatusCauses(errors));
+  if (errors.length > 0)
+    throw invalid('CustomResourceDefinition', String(obj.metadata?.name ?? ''), 'apiextensions.k8s.io', toStatusCauses(errors));
   return obj;
 };

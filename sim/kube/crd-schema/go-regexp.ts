@@ -5,9 +5,20 @@
 export type CompiledPattern = { ok: true; re: RegExp } | { ok: false; error: string };
 
 const POSIX: Record<string, string> = {
-  alnum: '0-9A-Za-z', alpha: 'A-Za-z', ascii: '\\x00-\\x7F', blank: '\\t ', cntrl: '\\x00-\\x1F\\x7F', digit: '0-9',
-  graph: '!-~', lower: 'a-z', print: ' -~', punct: '!-/:-@[-`{-~', space: '\\t\\n\\v\\f\\r ', upper: 'A-Z',
-  word: '0-9A-Za-z_', xdigit: '0-9A-Fa-f',
+  alnum: '0-9A-Za-z',
+  alpha: 'A-Za-z',
+  ascii: '\\x00-\\x7F',
+  blank: '\\t ',
+  cntrl: '\\x00-\\x1F\\x7F',
+  digit: '0-9',
+  graph: '!-~',
+  lower: 'a-z',
+  print: ' -~',
+  punct: '!-/:-@[-`{-~',
+  space: '\\t\\n\\v\\f\\r ',
+  upper: 'A-Z',
+  word: '0-9A-Za-z_',
+  xdigit: '0-9A-Fa-f',
 };
 
 const cache = new Map<string, CompiledPattern>();
@@ -35,7 +46,9 @@ function compile(pattern: string): CompiledPattern {
     for (const f of leading[1]) if (f !== 'U' && !flags.includes(f)) flags += f;
   }
   source = source
-    .replace(/\[:(\^?)([a-z]+):\]/g, (whole, negate: string, name: string) => (POSIX[name] ? (negate ? `^${POSIX[name]}` : POSIX[name]) : whole))
+    .replace(/\[:(\^?)([a-z]+):\]/g, (whole, negate: string, name: string) =>
+      POSIX[name] ? (negate ? `^${POSIX[name]}` : POSIX[name]) : whole,
+    )
     .replace(/\(\?P</g, '(?<')
     .replace(/\\A/g, '^')
     .replace(/\\z/g, '(?![\\s\\S])');

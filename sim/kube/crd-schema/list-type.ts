@@ -64,13 +64,16 @@ const UNSPECIFIED = Symbol('unspecified key');
 function validateListMap(path: string, s: SchemaNode, list: Json[]): SchemaFieldError[] {
   for (let i = 0; i < list.length; i++) {
     const x = list[i];
-    if (x !== null && !isObject(x)) return [schemaFieldError.invalid(`${path}[${i}]`, x, 'must be an object for an array of list-type map')];
+    if (x !== null && !isObject(x))
+      return [schemaFieldError.invalid(`${path}[${i}]`, x, 'must be an object for an array of list-type map')];
   }
   if (list.length <= 1) return [];
   if (s.listMapKeys.length === 1) {
     const keyField = s.listMapKeys[0];
     const keys = list.map((x) => (isObject(x) && keyField in x ? x[keyField] : UNSPECIFIED));
-    return nonUniqueIndices(keys).map((i) => schemaFieldError.duplicate(`${path}[${i}]`, keys[i] === UNSPECIFIED ? {} : { [keyField]: keys[i] as Json }));
+    return nonUniqueIndices(keys).map((i) =>
+      schemaFieldError.duplicate(`${path}[${i}]`, keys[i] === UNSPECIFIED ? {} : { [keyField]: keys[i] }),
+    );
   }
   const keys = list.map((x) => {
     const key: JsonObject = {};

@@ -7,14 +7,39 @@ interface FieldSet {
   [field: string]: 'scalar' | 'any' | FieldSet;
 }
 
-const OWNER_REFERENCE: FieldSet = { apiVersion: 'scalar', kind: 'scalar', name: 'scalar', uid: 'scalar', controller: 'scalar', blockOwnerDeletion: 'scalar' };
+const OWNER_REFERENCE: FieldSet = {
+  apiVersion: 'scalar',
+  kind: 'scalar',
+  name: 'scalar',
+  uid: 'scalar',
+  controller: 'scalar',
+  blockOwnerDeletion: 'scalar',
+};
 const MANAGED_FIELDS_ENTRY: FieldSet = {
-  manager: 'scalar', operation: 'scalar', apiVersion: 'scalar', time: 'scalar', fieldsType: 'scalar', fieldsV1: 'any', subresource: 'scalar',
+  manager: 'scalar',
+  operation: 'scalar',
+  apiVersion: 'scalar',
+  time: 'scalar',
+  fieldsType: 'scalar',
+  fieldsV1: 'any',
+  subresource: 'scalar',
 };
 const OBJECT_META: FieldSet = {
-  name: 'scalar', generateName: 'scalar', namespace: 'scalar', selfLink: 'scalar', uid: 'scalar', resourceVersion: 'scalar',
-  generation: 'scalar', creationTimestamp: 'scalar', deletionTimestamp: 'scalar', deletionGracePeriodSeconds: 'scalar',
-  labels: 'any', annotations: 'any', ownerReferences: OWNER_REFERENCE, finalizers: 'any', managedFields: MANAGED_FIELDS_ENTRY,
+  name: 'scalar',
+  generateName: 'scalar',
+  namespace: 'scalar',
+  selfLink: 'scalar',
+  uid: 'scalar',
+  resourceVersion: 'scalar',
+  generation: 'scalar',
+  creationTimestamp: 'scalar',
+  deletionTimestamp: 'scalar',
+  deletionGracePeriodSeconds: 'scalar',
+  labels: 'any',
+  annotations: 'any',
+  ownerReferences: OWNER_REFERENCE,
+  finalizers: 'any',
+  managedFields: MANAGED_FIELDS_ENTRY,
 };
 
 /**

@@ -127,7 +127,12 @@ function mapArray(x: Json[], f: (v: Json, i: number) => Json): Json[] {
 }
 
 /** objectmeta.Coerce below the root: embedded resources' metadata loses unknown fields, apiVersion and kind must be strings. */
-function coerceEmbedded(x: Json, s: SchemaNode | undefined, path: string, track: boolean): { value: Json; paths: string[]; error?: string } {
+function coerceEmbedded(
+  x: Json,
+  s: SchemaNode | undefined,
+  path: string,
+  track: boolean,
+): { value: Json; paths: string[]; error?: string } {
   const paths: string[] = [];
   let error: string | undefined;
   const walk = (v: Json, node: SchemaNode | undefined, p: string): Json => {

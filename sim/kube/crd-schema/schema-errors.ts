@@ -9,8 +9,22 @@ import type { StatusCause } from '../status-error.js';
 import { goJson, goNumber, goQuote, goSharpV, goV } from '../go-format.js';
 
 export type OpenApiCode =
-  | 'InvalidType' | 'Required' | 'TooLong' | 'TooShort' | 'Pattern' | 'Enum' | 'MultipleOf' | 'Max' | 'Min' | 'Unique'
-  | 'MaxItems' | 'MinItems' | 'TooFewProperties' | 'TooManyProperties' | 'UnallowedProperty' | 'MultipleOfMustBePositive'
+  | 'InvalidType'
+  | 'Required'
+  | 'TooLong'
+  | 'TooShort'
+  | 'Pattern'
+  | 'Enum'
+  | 'MultipleOf'
+  | 'Max'
+  | 'Min'
+  | 'Unique'
+  | 'MaxItems'
+  | 'MinItems'
+  | 'TooFewProperties'
+  | 'TooManyProperties'
+  | 'UnallowedProperty'
+  | 'MultipleOfMustBePositive'
   /** A plain error, not a *errors.Validation: anyOf, oneOf, allOf, not. */
   | 'Composite';
 
@@ -29,48 +43,97 @@ const IN = 'body';
 
 export const openApiError = {
   invalidType: (name: string, typeName: string, value: string): OpenApiError => ({
-    code: 'InvalidType', name, value, message: `${name} in ${IN} must be of type ${typeName}: ${goQuote(value)}`,
+    code: 'InvalidType',
+    name,
+    value,
+    message: `${name} in ${IN} must be of type ${typeName}: ${goQuote(value)}`,
   }),
   required: (name: string): OpenApiError => ({ code: 'Required', name, message: `${name} in ${IN} is required` }),
   tooLong: (name: string, max: number, value: string): OpenApiError => ({
-    code: 'TooLong', name, value, valid: max, message: `${name} in ${IN} should be at most ${max} chars long`,
+    code: 'TooLong',
+    name,
+    value,
+    valid: max,
+    message: `${name} in ${IN} should be at most ${max} chars long`,
   }),
   tooShort: (name: string, min: number, value: string): OpenApiError => ({
-    code: 'TooShort', name, value, valid: min, message: `${name} in ${IN} should be at least ${min} chars long`,
+    code: 'TooShort',
+    name,
+    value,
+    valid: min,
+    message: `${name} in ${IN} should be at least ${min} chars long`,
   }),
   pattern: (name: string, pattern: string, value: string): OpenApiError => ({
-    code: 'Pattern', name, value, message: `${name} in ${IN} should match '${pattern}'`,
+    code: 'Pattern',
+    name,
+    value,
+    message: `${name} in ${IN} should match '${pattern}'`,
   }),
   enum: (name: string, value: unknown, values: unknown[]): OpenApiError => ({
-    code: 'Enum', name, value, values, message: `${name} in ${IN} should be one of ${goV(values)}`,
+    code: 'Enum',
+    name,
+    value,
+    values,
+    message: `${name} in ${IN} should be one of ${goV(values)}`,
   }),
   multipleOf: (name: string, factor: string, value: unknown): OpenApiError => ({
-    code: 'MultipleOf', name, value, message: `${name} in ${IN} should be a multiple of ${factor}`,
+    code: 'MultipleOf',
+    name,
+    value,
+    message: `${name} in ${IN} should be a multiple of ${factor}`,
   }),
   multipleOfMustBePositive: (name: string, factor: number): OpenApiError => ({
-    code: 'MultipleOfMustBePositive', name, value: factor, message: `factor MultipleOf declared for ${name} must be positive: ${goNumber(factor)}`,
+    code: 'MultipleOfMustBePositive',
+    name,
+    value: factor,
+    message: `factor MultipleOf declared for ${name} must be positive: ${goNumber(factor)}`,
   }),
   maximum: (name: string, max: string, exclusive: boolean, value: unknown): OpenApiError => ({
-    code: 'Max', name, value, message: `${name} in ${IN} should be less than ${exclusive ? '' : 'or equal to '}${max}`,
+    code: 'Max',
+    name,
+    value,
+    message: `${name} in ${IN} should be less than ${exclusive ? '' : 'or equal to '}${max}`,
   }),
   minimum: (name: string, min: string, exclusive: boolean, value: unknown): OpenApiError => ({
-    code: 'Min', name, value, message: `${name} in ${IN} should be greater than ${exclusive ? '' : 'or equal to '}${min}`,
+    code: 'Min',
+    name,
+    value,
+    message: `${name} in ${IN} should be greater than ${exclusive ? '' : 'or equal to '}${min}`,
   }),
   unique: (name: string): OpenApiError => ({ code: 'Unique', name, message: `${name} in ${IN} shouldn't contain duplicates` }),
   maxItems: (name: string, max: number, size: number): OpenApiError => ({
-    code: 'MaxItems', name, value: size, valid: max, message: `${name} in ${IN} should have at most ${max} items`,
+    code: 'MaxItems',
+    name,
+    value: size,
+    valid: max,
+    message: `${name} in ${IN} should have at most ${max} items`,
   }),
   minItems: (name: string, min: number, size: number): OpenApiError => ({
-    code: 'MinItems', name, value: size, valid: min, message: `${name} in ${IN} should have at least ${min} items`,
+    code: 'MinItems',
+    name,
+    value: size,
+    valid: min,
+    message: `${name} in ${IN} should have at least ${min} items`,
   }),
   tooFewProperties: (name: string, min: number, size: number): OpenApiError => ({
-    code: 'TooFewProperties', name, value: size, valid: min, message: `${name} in ${IN} should have at least ${min} properties`,
+    code: 'TooFewProperties',
+    name,
+    value: size,
+    valid: min,
+    message: `${name} in ${IN} should have at least ${min} properties`,
   }),
   tooManyProperties: (name: string, max: number, size: number): OpenApiError => ({
-    code: 'TooManyProperties', name, value: size, valid: max, message: `${name} in ${IN} should have at most ${max} properties`,
+    code: 'TooManyProperties',
+    name,
+    value: size,
+    valid: max,
+    message: `${name} in ${IN} should have at most ${max} properties`,
   }),
   propertyNotAllowed: (name: string, key: string): OpenApiError => ({
-    code: 'UnallowedProperty', name, value: key, message: `${name}.${key} in ${IN} is a forbidden property`,
+    code: 'UnallowedProperty',
+    name,
+    value: key,
+    message: `${name}.${key} in ${IN} is a forbidden property`,
   }),
   composite: (message: string): OpenApiError => ({ code: 'Composite', name: '', message }),
 };
@@ -88,25 +151,47 @@ export interface SchemaFieldError {
 }
 
 const TYPE_TEXT: Record<FieldErrorType, string> = {
-  FieldValueNotFound: 'Not found', FieldValueRequired: 'Required value', FieldValueDuplicate: 'Duplicate value',
-  FieldValueInvalid: 'Invalid value', FieldValueNotSupported: 'Unsupported value', FieldValueForbidden: 'Forbidden',
-  FieldValueTooLong: 'Too long', FieldValueTooMany: 'Too many', InternalError: 'Internal error', FieldValueTypeInvalid: 'Invalid value',
+  FieldValueNotFound: 'Not found',
+  FieldValueRequired: 'Required value',
+  FieldValueDuplicate: 'Duplicate value',
+  FieldValueInvalid: 'Invalid value',
+  FieldValueNotSupported: 'Unsupported value',
+  FieldValueForbidden: 'Forbidden',
+  FieldValueTooLong: 'Too long',
+  FieldValueTooMany: 'Too many',
+  InternalError: 'Internal error',
+  FieldValueTypeInvalid: 'Invalid value',
 };
 
 export const schemaFieldError = {
   required: (field: string, detail = ''): SchemaFieldError => ({ type: 'FieldValueRequired', field, omitValue: true, detail }),
   invalid: (field: string, value: unknown, detail: string): SchemaFieldError => ({ type: 'FieldValueInvalid', field, value, detail }),
-  typeInvalid: (field: string, value: unknown, detail: string): SchemaFieldError => ({ type: 'FieldValueTypeInvalid', field, value, detail }),
+  typeInvalid: (field: string, value: unknown, detail: string): SchemaFieldError => ({
+    type: 'FieldValueTypeInvalid',
+    field,
+    value,
+    detail,
+  }),
   forbidden: (field: string, detail: string): SchemaFieldError => ({ type: 'FieldValueForbidden', field, omitValue: true, detail }),
   duplicate: (field: string, value: unknown): SchemaFieldError => ({ type: 'FieldValueDuplicate', field, value, detail: '' }),
   notSupported: (field: string, value: unknown, valid: string[]): SchemaFieldError => ({
-    type: 'FieldValueNotSupported', field, value, detail: valid.length ? `supported values: ${valid.map(goQuote).join(', ')}` : '',
+    type: 'FieldValueNotSupported',
+    field,
+    value,
+    detail: valid.length ? `supported values: ${valid.map(goQuote).join(', ')}` : '',
   }),
   tooLong: (field: string, max: number): SchemaFieldError => ({
-    type: 'FieldValueTooLong', field, omitValue: true, detail: max >= 0 ? `may not be more than ${max} bytes` : 'value is too long',
+    type: 'FieldValueTooLong',
+    field,
+    omitValue: true,
+    detail: max >= 0 ? `may not be more than ${max} bytes` : 'value is too long',
   }),
   tooMany: (field: string, actual: number, max: number): SchemaFieldError => ({
-    type: 'FieldValueTooMany', field, value: actual, omitValue: actual < 0, detail: max >= 0 ? `must have at most ${max} items` : 'has too many items',
+    type: 'FieldValueTooMany',
+    field,
+    value: actual,
+    omitValue: actual < 0,
+    detail: max >= 0 ? `must have at most ${max} items` : 'has too many items',
   }),
 };
 
@@ -148,12 +233,20 @@ export function toFieldErrors(base: string | null, errors: OpenApiError[]): Sche
       case 'Required':
         return schemaFieldError.required(path);
       case 'Enum':
-        return schemaFieldError.notSupported(path, err.value, (err.values ?? []).map((v) => (typeof v === 'string' ? v : goJson(v))));
+        return schemaFieldError.notSupported(
+          path,
+          err.value,
+          (err.values ?? []).map((v) => (typeof v === 'string' ? v : goJson(v))),
+        );
       case 'TooLong':
         return schemaFieldError.tooLong(path, typeof err.valid === 'number' ? err.valid : -1);
       case 'MaxItems':
       case 'TooManyProperties':
-        return schemaFieldError.tooMany(path, typeof err.value === 'number' ? err.value : -1, typeof err.valid === 'number' ? err.valid : -1);
+        return schemaFieldError.tooMany(
+          path,
+          typeof err.value === 'number' ? err.value : -1,
+          typeof err.valid === 'number' ? err.valid : -1,
+        );
       case 'InvalidType':
         return schemaFieldError.typeInvalid(path, err.value ?? '', err.message);
       default:

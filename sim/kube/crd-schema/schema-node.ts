@@ -93,7 +93,9 @@ function compile(raw: Record<string, unknown>): SchemaNode {
     preserveUnknownFields: raw['x-kubernetes-preserve-unknown-fields'] === true,
     embeddedResource: raw['x-kubernetes-embedded-resource'] === true,
     intOrString,
-    listMapKeys: Array.isArray(raw['x-kubernetes-list-map-keys']) ? (raw['x-kubernetes-list-map-keys'] as unknown[]).filter((k): k is string => typeof k === 'string') : [],
+    listMapKeys: Array.isArray(raw['x-kubernetes-list-map-keys'])
+      ? (raw['x-kubernetes-list-map-keys'] as unknown[]).filter((k): k is string => typeof k === 'string')
+      : [],
   };
   if (isRecord(raw.properties)) {
     node.properties = new Map(Object.entries(raw.properties).map(([k, v]) => [k, compile(isRecord(v) ? v : {})]));
@@ -102,7 +104,8 @@ function compile(raw: Record<string, unknown>): SchemaNode {
   else if (typeof raw.additionalProperties === 'boolean') node.additionalProperties = raw.additionalProperties;
   if (isRecord(raw.items)) node.items = compile(raw.items);
   if (Array.isArray(raw.enum)) node.enum = raw.enum as Json[];
-  if (typeof raw.pattern === 'string' && raw.pattern !== '') node.pattern = { source: raw.pattern, compiled: compileGoPattern(raw.pattern) };
+  if (typeof raw.pattern === 'string' && raw.pattern !== '')
+    node.pattern = { source: raw.pattern, compiled: compileGoPattern(raw.pattern) };
   node.maxLength = num(raw.maxLength);
   node.minLength = num(raw.minLength);
   node.maximum = num(raw.maximum);

@@ -39,7 +39,9 @@ function fail(e: OpenApiError): Result {
 }
 
 /** A passing check that counts one match (shared: merge only reads it). */
-const PASSED: Result = Object.freeze({ errors: Object.freeze([]) as unknown as OpenApiError[], matchCount: 1 });
+const NO_ERRORS: OpenApiError[] = [];
+Object.freeze(NO_ERRORS);
+const PASSED: Result = Object.freeze({ errors: NO_ERRORS, matchCount: 1 });
 
 /**
  * Validates `data` against `s` at validator path `path` ('' for the schema's root). With `old`,
@@ -88,7 +90,8 @@ function kindOf(data: Json): Kind {
 /** typeValidator: the JSON type (from the Go type of the decoded value), and nulls against nullable. */
 function typeCheck(data: Json, s: SchemaNode, path: string): Result | undefined {
   if (data === null) {
-    if (s.types.length > 0 && !s.types.includes('null') && !s.nullable) return fail(openApiError.invalidType(path, s.types.join(','), 'null'));
+    if (s.types.length > 0 && !s.types.includes('null') && !s.nullable)
+      return fail(openApiError.invalidType(path, s.types.join(','), 'null'));
     return PASSED;
   }
   const schType = kindOf(data);
@@ -152,7 +155,9 @@ function schemaProps(data: Json, s: SchemaNode, path: string, corr: Correlation 
       merge(main, r);
     }
     if (validated !== s.allOf.length) {
-      addErrors(main, [openApiError.composite(`${JSON.stringify(path)} must validate all the schemas (allOf)${validated === 0 ? '. None validated' : ''}`)]);
+      addErrors(main, [
+        openApiError.composite(`${JSON.stringify(path)} must validate all the schemas (allOf)${validated === 0 ? '. None validated' : ''}`),
+      ]);
     }
   }
   if (s.not && branch(s.not).errors.length === 0) {
@@ -214,11 +219,13 @@ function numberCheck(data: number, s: SchemaNode, path: string): Result {
   }
   if (s.minimum !== undefined) {
     const min = int ? Math.trunc(s.minimum) : s.minimum;
-    if (s.exclusiveMinimum ? data <= min : data < min) errors.push(openApiError.minimum(path, int ? String(min) : goFloat(min), s.exclusiveMinimum, data));
+    if (s.exclusiveMinimum ? data <= min : data < min)
+      errors.push(openApiError.minimum(path, int ? String(min) : goFloat(min), s.exclusiveMinimum, data));
   }
   if (s.maximum !== undefined) {
     const max = int ? Math.trunc(s.maximum) : s.maximum;
-    if (s.exclusiveMaximum ? data >= max : data > max) errors.push(openApiError.maximum(path, int ? String(max) : goFloat(max), s.exclusiveMaximum, data));
+    if (s.exclusiveMaximum ? data >= max : data > max)
+      errors.push(openApiError.maximum(path, int ? String(max) : goFloat(max), s.exclusiveMaximum, data));
   }
   addErrors(res, errors);
   res.matchCount++;
@@ -290,10 +297,12 @@ function enumMatches(data: Json, e: Json): boolean {
 function objectCheck(data: Record<string, Json>, s: SchemaNode, path: string, corr: Correlation | undefined, root: boolean): Result {
   const res: Result = { errors: [], matchCount: 0 };
   const keys = Object.keys(data);
-  if (s.minProperties !== undefined && keys.length < s.minProperties) addErrors(res, [openApiError.tooFewProperties(path, s.minProperties, keys.length)]);
-  if (s.maxProperties !== undefined && keys.length > s.maxProperties) addErrors(res, [openApiError.tooManyProperties(path, s.maxProperties, keys.length)]);
+  if (s.minProperties !== undefined && keys.length < s.minProperties)
+    addErrors(res, [openApiError.tooFewProperties(path, s.minProperties, keys.length)]);
+  if (s.maxProperties !== undefined && keys.length > s.maxProperties)
+    addErrors(res, [openApiError.tooManyProperties(path, s.maxProperties, keys.length)]);
   const oldObject = corr && isObject(corr.old) ? corr.old : undefined;
-  const child = (key: string, schema: SchemaNode): Correlation | undefined => {
+  const child = (key: string, _schema: SchemaNode): Correlation | undefined => {
     if (!oldObject || !(key in oldObject)) return undefined;
     if (root && (key === 'apiVersion' || key === 'kind')) return undefined;
     return { old: oldObject[key] };

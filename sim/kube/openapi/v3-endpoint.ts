@@ -17,11 +17,18 @@ export interface OpenApiAnswer {
 const etagOf = (json: string) => createHash('sha512').update(json).digest('hex').toUpperCase();
 
 /** `/openapi/v3` or a path below it; undefined for anything else. */
-export function openApiV3(path: string, query: URLSearchParams, headers: { accept?: string; 'if-none-match'?: string }, types: ResourceType[]): OpenApiAnswer | undefined {
+export function openApiV3(
+  path: string,
+  query: URLSearchParams,
+  headers: { accept?: string; 'if-none-match'?: string },
+  types: ResourceType[],
+): OpenApiAnswer | undefined {
   if (path !== '/openapi/v3' && !path.startsWith('/openapi/v3/')) return undefined;
   const documents = documentsFor(types);
   if (path === '/openapi/v3' || path === '/openapi/v3/') {
-    const root = { paths: Object.fromEntries([...documents].map(([key, doc]) => [key, { serverRelativeURL: serverRelativeUrl(key, doc.etag) }])) };
+    const root = {
+      paths: Object.fromEntries([...documents].map(([key, doc]) => [key, { serverRelativeURL: serverRelativeUrl(key, doc.etag) }])),
+    };
     const json = JSON.stringify(root);
     return answer(json, etagOf(json), headers);
   }
@@ -47,10 +54,12 @@ let cached: { types: ResourceType[]; documents: Documents } | undefined;
 /** The documents, rebuilt only when the served types changed (a CRD write replaces its type object). */
 function documentsFor(types: ResourceType[]): Documents {
   if (cached && cached.types.length === types.length && cached.types.every((t, i) => t === types[i])) return cached.documents;
-  const documents: Documents = new Map(customGroupVersions(types).map((gv) => {
-    const json = JSON.stringify(groupVersionDocument(types, gv.group, gv.version));
-    return [gv.key, { json, etag: etagOf(json) }];
-  }));
+  const documents: Documents = new Map(
+    customGroupVersions(types).map((gv) => {
+      const json = JSON.stringify(groupVersionDocument(types, gv.group, gv.version));
+      return [gv.key, { json, etag: etagOf(json) }];
+    }),
+  );
   cached = { types, documents };
   return documents;
 }

@@ -1,0 +1,141 @@
+// Growth: the initial synchronisation and a no-change cycle at 1,000, 5,000, 10,000 and 20,000
+// applications, each with a fresh agent (`runtime-agent run`, a child process) and fresh simulators
+// (server page cap 200). Printed as a table; the figures are time per application (initial sync, no-change
+// cycle) and memory per application, which should stay flat (within 20 %) from 5,000 to 20,000.
+// Memory per application is the agent's peak RSS (VmHWM) above its peak at the smallest size, divided by
+// the applications above that size: what each further application costs, without the fixed part.
+// BENCH_GROWTH_APPS overrides the sizes (comma-separated, ascending; the first is the base).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulators } from '../src/commands/simulators.js';
+import { writeSimFiles } from '../src/commands/sim.js';
+import {
+  createConfigSecret,
+  readEventLog,
+  spawnAgent,
+  syncMetrics,
+  waitFor,
+  waitForConnectionState,
+  type EventLogLine,
+} from './agent-process.js';
+import { figure, formatValue, printFigure, type Figure } from './figures.js';
+
+const BENCH = 'growth';
+const SIZES = (process.env.BENCH_GROWTH_APPS ?? '1000,5000,10000,20000').split(',').map(Number);
+const SERVER_PAGE_SIZE = 200;
+/** Sizes whose figures must agree within FLAT: from 5,000 on. */
+const FLAT_FROM = 5000;
+const FLAT = 1.2;
+
+interface Row {
+  apps: number;
+  initialMs: number;
+  noChangeMs: number;
+  peakMB: number;
+}
+
+/** Synchronize events seen in the event log so far. */
+function cyclesDone(file: string): number {
+  return readEventLog(file).filter((line: EventLogLine) => line.event.type === 'xstate.done.actor.synchronize').length;
+}
+
+async function measure(apps: number): Promise<Row> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-growth-'));
+  const eventLogFile = join(dir, 'events.jsonl');
+  const sims = await startSimulators({ apps, compass: { pageSize: SERVER_PAGE_SIZE } });
+  const info = writeSimFiles(dir, sims);
+  await createConfigSecret(sims);
+  const agent = spawnAgent({
+    kubeconfigPath: info.kube.kubeconfig,
+    compassCaFile: info.compass.caFile,
+    env: {
+      APP_CONTROLLER_SYNC_PERIOD: '3s',
+      APP_MINIMAL_COMPASS_SYNC_TIME: '1s',
+      APP_COMPASS_REQUEST_TIMEOUT: '60s',
+      APP_EVENT_LOG_FILE: eventLogFile,
+    },
+  });
+  try {
+    await waitForConnectionState(sims, agent, 'Synchronized', 30 * 60_000);
+    const first = await syncMetrics(agent);
+    if (first.count !== 1) throw new Error(`expected one synchronization before the first Synchronized, the metric counts ${first.count}`);
+    // The second no-change cycle: the first one after the initial sync still finds the page memory filling.
+    const noChange: number[] = [];
+    let previous = first;
+    for (let i = 2; i <= 3; i++) {
+      await waitFor(`no-change cycle ${i - 1} at ${apps}`, () => cyclesDone(eventLogFile) >= i, 120_000, 100);
+      const current = await syncMetrics(agent);
+      noChange.push(((current.sumSeconds - previous.sumSeconds) * 1000) / (current.count - previous.count));
+      previous = current;
+    }
+    return { apps, initialMs: first.sumSeconds * 1000, noChangeMs: Math.min(...noChange), peakMB: agent.memory().peakMB };
+  } finally {
+    await agent.stop();
+    await sims.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchGrowth(): Promise<Figure[]> {
+  const rows: Row[] = [];
+  for (const apps of SIZES) {
+    const started = performance.now();
+    const row = await measure(apps);
+    rows.push(row);
+    console.log(
+      `  growth ${apps} applications: initial sync ${formatValue(row.initialMs / 1000, 's')}, no-change cycle ${formatValue(row.noChangeMs, 'ms')}, peak RSS ${formatValue(row.peakMB, 'MB')} (measured in ${((performance.now() - started) / 1000).toFixed(0)} s)`,
+    );
+  }
+  const base = rows[0];
+  const perApp = rows.map((row) => ({
+    apps: row.apps,
+    initialUs: (row.initialMs * 1000) / row.apps,
+    noChangeUs: (row.noChangeMs * 1000) / row.apps,
+    memoryKB: row === base ? NaN : ((row.peakMB - base.peakMB) * 1000) / (row.apps - base.apps),
+  }));
+  const header = [
+    'applications',
+    'initial sync',
+    'no-change cycle',
+    'peak RSS',
+    'initial µs/app',
+    'no-change µs/app',
+    'memory KB/app (above the base)',
+  ];
+  const cells = rows.map((row, i) => [
+    row.apps.toLocaleString('en-US'),
+    formatValue(row.initialMs / 1000, 's'),
+    formatValue(row.noChangeMs, 'ms'),
+    formatValue(row.peakMB, 'MB'),
+    formatValue(perApp[i].initialUs, ''),
+    formatValue(perApp[i].noChangeUs, ''),
+    i === 0 ? '(base)' : formatValue(perApp[i].memoryKB, ''),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => '  ' + c.map((cell, i) => cell.padStart(widths[i])).join('  ');
+  console.log(['', line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line), ''].join('\n'));
+
+  const flatRange = perApp.filter((row) => row.apps >= FLAT_FROM);
+  const spread = (values: number[]) => Math.max(...values) / Math.min(...values);
+  const figures: Figure[] = [];
+  const report = (f: Figure) => {
+    printFigure(f);
+    figures.push(f);
+  };
+  const sizes = flatRange.map((row) => row.apps.toLocaleString('en-US')).join(', ');
+  for (const [name, pick, unit] of [
+    ['initial sync time per application', (row: (typeof perApp)[number]) => row.initialUs, 'µs'],
+    ['no-change cycle time per application', (row: (typeof perApp)[number]) => row.noChangeUs, 'µs'],
+    ['memory per application above the base', (row: (typeof perApp)[number]) => row.memoryKB, 'KB'],
+  ] as const) {
+    const values = flatRange.map(pick);
+    report(
+      figure(BENCH, `${name}: largest / smallest at ${sizes}`, spread(values), '×', {
+        target: { op: '<=', value: FLAT },
+        note: `${spread(values).toFixed(3)}×: ${values.map((v) => formatValue(v, unit)).join(', ')}`,
+      }),
+    );
+  }
+  return figures;
+}

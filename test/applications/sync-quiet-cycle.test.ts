@@ -1,0 +1,121 @@
+// A quiet cycle (sync-memory.ts): the very same Director application objects again, with the same
+// settings, an Application cache and a Secret record unchanged since the last apply that found nothing
+// to do, give that apply's report without planning (the cache is not even listed). Anything else plans.
+import t from 'tap';
+import type { ApplicationObject, SecretObject } from '../../src/applications/application-resource.js';
+import { applyConfiguration } from '../../src/applications/apply-configuration.js';
+import type { SyncPorts } from '../../src/applications/ports.js';
+import { SecretContentRecord } from '../../src/applications/secret-content-record.js';
+import { SyncMemory } from '../../src/applications/sync-memory.js';
+import type { RuntimeConfiguration } from '../../adapters/compass/director-types.js';
+import { application, basicAuth, bundle, options } from './director-fixtures.js';
+
+/** In-memory ports: the Application cache has a version that every write (or `touch`) moves. */
+function memoryPorts() {
+  const apps = new Map<string, ApplicationObject>();
+  const secrets = new Map<string, SecretObject>();
+  let version = 0;
+  let uid = 0;
+  const counts = { lists: 0, writes: 0 };
+  const stored = <T extends { metadata: { uid?: string; resourceVersion?: string } }>(object: T): T => {
+    version++;
+    counts.writes++;
+    return {
+      ...structuredClone(object),
+      metadata: { ...object.metadata, uid: object.metadata.uid ?? `uid-${++uid}`, resourceVersion: String(version) },
+    };
+  };
+  const key = (namespace: string, name: string) => `${namespace}/${name}`;
+  const ports: SyncPorts = {
+    applications: {
+      listManaged: async () => {
+        counts.lists++;
+        return [...apps.values()].map((app) => structuredClone(app));
+      },
+      cacheVersion: () => version,
+      create: async (app) => {
+        const created = stored(app);
+        apps.set(app.metadata.name, created);
+        return created;
+      },
+      update: async (app) => {
+        const updated = stored({ ...app, metadata: { ...app.metadata, uid: apps.get(app.metadata.name)?.metadata.uid } });
+        apps.set(app.metadata.name, updated);
+        return updated;
+      },
+      delete: async (name) => {
+        version++;
+        apps.delete(name);
+      },
+    },
+    secrets: {
+      get: async (namespace, name) => structuredClone(secrets.get(key(namespace, name)) ?? null),
+      create: async (secret) => void secrets.set(key(secret.metadata.namespace, secret.metadata.name), stored(secret)),
+      replace: async (secret) => void secrets.set(key(secret.metadata.namespace, secret.metadata.name), stored(secret)),
+      delete: async (namespace, name) => void secrets.delete(key(namespace, name)),
+    },
+  };
+  return { ports, counts, touch: () => version++ };
+}
+
+const directorApps = [1, 2, 3].map((n) =>
+  application(`a0000000-0000-4000-8000-00000000000${n}`, `app-${n}`, {
+    bundles: [
+      bundle(`b0000000-0000-4000-8000-00000000000${n}`, `bundle ${n}`, { defaultInstanceAuth: basicAuth(`user-${n}`, `password-${n}`) }),
+    ],
+  }),
+);
+const configuration = (applications = directorApps): RuntimeConfiguration => ({ runtimeLabels: {}, applications: [...applications] });
+
+t.test('a quiet cycle is answered from the last quiet apply; any change plans again', async (t) => {
+  const { ports, counts, touch } = memoryPorts();
+  const secretContent = new SecretContentRecord();
+  const memory = new SyncMemory();
+  const apply = (config: RuntimeConfiguration) => applyConfiguration(config, ports, { ...options, secretContent, memory });
+
+  const first = await apply(configuration());
+  t.equal(first.created, 3);
+  const second = await apply(configuration());
+  t.same([second.unchanged, second.created, second.updated], [3, 0, 0], 'planned again after the writes: nothing to do');
+  const lists = counts.lists;
+
+  const quiet = await apply(configuration());
+  t.equal(counts.lists, lists, 'not planned: the cache is not even listed');
+  t.same(quiet, second, 'the same report');
+
+  touch(); // an Application edited by hand, say
+  await apply(configuration());
+  t.equal(counts.lists, lists + 1, 'a changed Application cache plans again');
+  await apply(configuration());
+  t.equal(counts.lists, lists + 1, 'and then it is quiet again');
+
+  secretContent.forget(options.integrationNamespace, secretContentKeys(secretContent)[0] ?? '');
+  const repaired = await apply(configuration());
+  t.equal(counts.lists, lists + 2, 'a forgotten Secret plans again');
+  t.equal(repaired.unchanged, 3, 'and the Secret is checked (read and found as it should be)');
+
+  const renamed = directorApps.map((app, i) => (i === 1 ? { ...app, description: 'changed in Compass' } : app));
+  const changed = await apply(configuration(renamed));
+  t.equal(changed.updated, 1, 'another Director object plans again');
+  t.equal(counts.lists, lists + 3);
+
+  const normalized = await applyConfiguration({ runtimeLabels: { isNormalized: 'false' }, applications: [...renamed] }, ports, {
+    ...options,
+    secretContent,
+    memory,
+  });
+  t.ok(counts.lists === lists + 4 && normalized.failed.length === 0, 'other settings (name normalisation) plan again');
+});
+
+t.test('an apply that did something, or ports without a cache version, are never quiet', async (t) => {
+  const { ports, counts } = memoryPorts();
+  const secretContent = new SecretContentRecord();
+  const memory = new SyncMemory();
+  const withoutVersion: SyncPorts = { ...ports, applications: { ...ports.applications, cacheVersion: undefined } };
+  for (let i = 0; i < 3; i++) await applyConfiguration(configuration(), withoutVersion, { ...options, secretContent, memory });
+  t.equal(counts.lists, 3, 'every apply plans');
+});
+
+function secretContentKeys(record: SecretContentRecord): string[] {
+  return record.keys().map(([, name]) => name);
+}

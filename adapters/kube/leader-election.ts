@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { systemClock, type Clock } from '../clock/clock.js';
+import { settleWithin } from '../clock/settle-within.js';
 import { isAlreadyExists, isConflict, isNotFound, kubeCall, KubeError, type KubeClient } from './kube-client.js';
 import type { KubeRequest } from './kube-rest.js';
 import { watchStream } from './watch-stream.js';
@@ -156,9 +157,9 @@ export class LeaderElector {
     await this.stopping;
     this.clock.clearTimeout(this.fenceTimer);
     // An attempt on the wire may still make this replica the holder: wait for it (briefly) before releasing.
-    await within(this.running, 1_000);
+    await settleWithin(this.running, 1_000);
     const held = this.observed?.record.holderIdentity === this.options.identity;
-    if (options.release && held) await within(this.release(), 1_000);
+    if (options.release && held) await settleWithin(this.release(), 1_000);
   }
 
   private async loop(): Promise<void> {
@@ -384,19 +385,4 @@ export class LeaderElector {
       this.logger.warn({ lease: this.leaseRef, err }, 'leader election: releasing the Lease failed; a standby takes over when it expires');
     }
   }
-}
-
-/** Resolves when `promise` settles or after `ms`; never rejects. */
-function within(promise: Promise<unknown> | null, ms: number): Promise<void> {
-  if (!promise) return Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.then(
-      () => undefined,
-      () => undefined,
-    ),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

@@ -10,11 +10,10 @@ import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { table, tableRow } from './table.js';
 import { FaultPlan, REASONS, type RequestFacts } from './faults.js';
 import type { FieldValidation } from './admission.js';
-import { MAX_REQUEST_BODY_BYTES, requestEntityTooLarge } from './storage-limits.js';
+import { readRequestBytes } from './storage-limits.js';
 import type { AccessControl } from './auth/access-control.js';
 import { requestInfo, type RequestInfo } from './auth/request-attributes.js';
 import { REVIEW_GROUPS, reviewResources } from './auth/review-endpoints.js';
-import { readRequestBytes } from './auth/review-body.js';
 import { openApiV3 } from './openapi/v3-endpoint.js';
 import { eventFieldLabel, isEventType } from './event-conversion.js';
 
@@ -42,8 +41,6 @@ export interface User {
   groups: string[];
 }
 
-/** An oversized body is read to its end up to this size, then the connection is closed. */
-const DRAIN_LIMIT = 64 * 1024 * 1024;
 const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
 /** openapi_v2.Document{swagger: "2.0"} in protobuf: field 1, length-delimited. */
 const EMPTY_OPENAPI_V2 = Buffer.from([0x0a, 0x03, 0x32, 0x2e, 0x30]);
@@ -158,7 +155,7 @@ export class ApiHandler {
     if ((route && WRITE_VERBS.includes(route.verb)) || (review && method === 'POST')) {
       try {
         if (review) reviewBody = await readRequestBytes(req);
-        else body = await readBody(req);
+        else body = (await readRequestBytes(req)).toString('utf8');
       } catch (error) {
         if (!(error instanceof KubeStatusError)) throw error;
         log(route ?? factsOf(info), error.code);
@@ -675,31 +672,6 @@ function nameInBody(body: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * The body, or 413 past MAX_REQUEST_BODY_BYTES (limitedReadBody). The rest of an oversized body is read
- * and dropped, so the 413 reaches the client and the keep-alive connection stays usable (HTTP/2 resets
- * just the stream; here every request shares the connection); past DRAIN_LIMIT it is closed instead.
- */
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > DRAIN_LIMIT) {
-        req.destroy();
-        return;
-      }
-      if (size <= MAX_REQUEST_BODY_BYTES) chunks.push(chunk);
-      else chunks.length = 0;
-    });
-    req.on('end', () =>
-      size > MAX_REQUEST_BODY_BYTES ? reject(requestEntityTooLarge()) : resolve(Buffer.concat(chunks).toString('utf8')),
-    );
-    req.on('error', reject);
-  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {

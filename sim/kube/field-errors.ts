@@ -16,7 +16,8 @@ export type FieldErrorType =
   | 'InternalError'
   | 'FieldValueTypeInvalid';
 
-const TYPE_TEXT: Record<FieldErrorType, string> = {
+/** How field.ErrorType prints (ErrorType.String). */
+export const FIELD_ERROR_TYPE_TEXT: Record<FieldErrorType, string> = {
   FieldValueNotFound: 'Not found',
   FieldValueRequired: 'Required value',
   FieldValueDuplicate: 'Duplicate value',
@@ -41,7 +42,7 @@ export interface FieldError {
 
 /** The message without the field name (`ErrorBody` in Go). */
 export function errorBody(e: FieldError): string {
-  const text = TYPE_TEXT[e.type];
+  const text = FIELD_ERROR_TYPE_TEXT[e.type];
   let s: string;
   if (['FieldValueRequired', 'FieldValueForbidden', 'FieldValueTooLong', 'InternalError'].includes(e.type) || e.value === OMIT_VALUE) {
     s = text;

@@ -156,39 +156,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     const issued = await issueClientCertificate(ca, subject);
     return { certPem: issued.certPem, keyPem: issued.keyPem };
   };
-  const kubeconfig = async (user?: { name: string; groups?: string[] }) => {
-    const u = users(user);
-    const cert = await clientCertificate(u);
-    const b64 = (text: string) => Buffer.from(text).toString('base64');
-    return [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: kube-sim',
-      '  cluster:',
-      `    server: https://${hostPort()}`,
-      `    certificate-authority-data: ${b64(ca.certPem)}`,
-      'users:',
-      `- name: ${u.name}`,
-      '  user:',
-      `    client-certificate-data: ${b64(cert.certPem)}`,
-      `    client-key-data: ${b64(cert.keyPem)}`,
-      'contexts:',
-      '- name: kube-sim',
-      '  context:',
-      '    cluster: kube-sim',
-      `    user: ${u.name}`,
-      '    namespace: default',
-      'current-context: kube-sim',
-      '',
-    ].join('\n');
-  };
-  const serviceAccountToken = (namespace: string, name: string, options: { expirationSeconds?: number } = {}) =>
-    access.mintServiceAccountToken(namespace, name, options.expirationSeconds ?? 3600).token;
-  const serviceAccountKubeconfig = (namespace: string, name: string, options: { expirationSeconds?: number } = {}) => {
-    const token = serviceAccountToken(namespace, name, options);
-    const user = JSON.stringify(`system:serviceaccount:${namespace}:${name}`);
-    return [
+  /** A kubeconfig for this server: one cluster, one user with `credentials` (YAML lines under `user:`), one context. */
+  const kubeconfigYaml = (user: string, credentials: string[], namespace: string) =>
+    [
       'apiVersion: v1',
       'kind: Config',
       'clusters:',
@@ -199,7 +169,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       'users:',
       `- name: ${user}`,
       '  user:',
-      `    token: ${token}`,
+      ...credentials.map((line) => `    ${line}`),
       'contexts:',
       '- name: kube-sim',
       '  context:',
@@ -209,7 +179,20 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       'current-context: kube-sim',
       '',
     ].join('\n');
+  const kubeconfig = async (user?: { name: string; groups?: string[] }) => {
+    const u = users(user);
+    const cert = await clientCertificate(u);
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    return kubeconfigYaml(u.name, [`client-certificate-data: ${b64(cert.certPem)}`, `client-key-data: ${b64(cert.keyPem)}`], 'default');
   };
+  const serviceAccountToken = (namespace: string, name: string, options: { expirationSeconds?: number } = {}) =>
+    access.mintServiceAccountToken(namespace, name, options.expirationSeconds ?? 3600).token;
+  const serviceAccountKubeconfig = (namespace: string, name: string, options: { expirationSeconds?: number } = {}) =>
+    kubeconfigYaml(
+      JSON.stringify(`system:serviceaccount:${namespace}:${name}`),
+      [`token: ${serviceAccountToken(namespace, name, options)}`],
+      namespace,
+    );
 
   const writeObject = (obj: KubeObject) => {
     const type = typeOf(obj.apiVersion, obj.kind);

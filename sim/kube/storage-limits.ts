@@ -4,6 +4,7 @@
 // (--max-request-bytes), which reaches the client as a 500 whose message is etcd's own
 // ("etcdserver: request is too large", handlers/rest.go isTooLargeError; responsewriters.ErrorToAPIStatus
 // gives it no reason).
+import type { IncomingMessage } from 'node:http';
 import { KubeStatusError, statusObject } from './status-error.js';
 import type { KubeObject } from './object-rules.js';
 import type { ResourceType } from './resource-types.js';
@@ -16,6 +17,32 @@ const TXN_FRAMING_BYTES = 64;
 
 export function requestEntityTooLarge(): KubeStatusError {
   return new KubeStatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${MAX_REQUEST_BODY_BYTES}`);
+}
+
+/** An oversized body is read to its end up to this size, then the connection is closed. */
+const DRAIN_LIMIT = 64 * 1024 * 1024;
+
+/**
+ * The body, or 413 past MAX_REQUEST_BODY_BYTES (limitedReadBody). The rest of an oversized body is read
+ * and dropped, so the 413 reaches the client and the keep-alive connection stays usable (HTTP/2 resets
+ * just the stream; here every request shares the connection); past DRAIN_LIMIT it is closed instead.
+ */
+export function readRequestBytes(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > DRAIN_LIMIT) {
+        req.destroy();
+        return;
+      }
+      if (size <= MAX_REQUEST_BODY_BYTES) chunks.push(chunk);
+      else chunks.length = 0;
+    });
+    req.on('end', () => (size > MAX_REQUEST_BODY_BYTES ? reject(requestEntityTooLarge()) : resolve(Buffer.concat(chunks))));
+    req.on('error', reject);
+  });
 }
 
 /** A Status with an empty reason, which the API server leaves out of the JSON. */

@@ -24,12 +24,14 @@ import type { ProbeResult } from '../../adapters/http/health-server.js';
 import { insecureCompassSettings, type AgentConfig } from '../config.js';
 import { redact } from '../../adapters/redaction.js';
 import { createEventLog, type EventLog } from '../event-log.js';
-import { createAgentRuntime, settleWithin, type AgentRuntime } from './runtime.js';
+import { settleWithin } from '../../adapters/clock/settle-within.js';
+import { createAgentRuntime, type AgentRuntime } from './runtime.js';
 import { createCompassEffects, observedCr, type CompassEffects } from './compass-effects.js';
 import { observeConfiguration } from './configuration-secret.js';
 import { applicationStoreOptions } from './sync-ports.js';
 import { buildDebugView, DebugMemory, type AgentDebugView } from './debug-view.js';
 import type { AgentEffects, AgentSources, ConnectionProjection, ConnectionWriter } from './effects.js';
+import type { AgentTimingConfig } from '../../machines/timing.js';
 
 export interface AgentOptions {
   config: AgentConfig;
@@ -204,13 +206,7 @@ export function createAgent(options: AgentOptions): Agent {
       events: recorder,
       stopGraceMs: STOP_STEP_MS,
       config: {
-        timing: {
-          syncPeriodMs: config.controllerSyncPeriodMs,
-          minimalSyncTimeMs: config.minimalCompassSyncTimeMs,
-          renewalThreshold: config.certValidityRenewalThreshold,
-          retryBaseMs: config.retryInitialDelayMs,
-          retryCapMs: config.retryMaxDelayMs,
-        },
+        timing: machineTiming(config),
         secretNames: {
           configurationSecret: configRef,
           clientCertificateSecret: `${config.clusterCertificatesSecret.namespace}/${config.clusterCertificatesSecret.name}`,
@@ -290,13 +286,7 @@ export function createAgent(options: AgentOptions): Agent {
       writer: { write: async () => {} },
       clock,
       config: {
-        timing: {
-          syncPeriodMs: config.controllerSyncPeriodMs,
-          minimalSyncTimeMs: config.minimalCompassSyncTimeMs,
-          renewalThreshold: config.certValidityRenewalThreshold,
-          retryBaseMs: config.retryInitialDelayMs,
-          retryCapMs: config.retryMaxDelayMs,
-        },
+        timing: machineTiming(config),
       },
     });
     return idleRuntime;
@@ -409,6 +399,17 @@ export function createAgent(options: AgentOptions): Agent {
  * Feeds `observer` the actor's inspection events from now on. The actor announced itself (the
  * `@xstate.actor` event an inspector needs first) when it was created, so that is repeated here.
  */
+/** The machine's timing from the agent's configuration. */
+function machineTiming(config: AgentConfig): AgentTimingConfig {
+  return {
+    syncPeriodMs: config.controllerSyncPeriodMs,
+    minimalSyncTimeMs: config.minimalCompassSyncTimeMs,
+    renewalThreshold: config.certValidityRenewalThreshold,
+    retryBaseMs: config.retryInitialDelayMs,
+    retryCapMs: config.retryMaxDelayMs,
+  };
+}
+
 function inspectActor(actor: AgentRuntime['actor'], observer: Observer<InspectionEvent>): { unsubscribe(): void } {
   observer.next?.({ type: '@xstate.actor', actorRef: actor, rootId: actor.sessionId });
   return actor.system.inspect(observer);

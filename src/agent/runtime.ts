@@ -8,6 +8,7 @@ import { boundText, redact, redactText } from '../../adapters/redaction.js';
 import { silentLogger, type Logger } from '../../adapters/logger.js';
 import type { Clock } from '../../adapters/clock/clock.js';
 import { createWakeScheduler } from '../../adapters/clock/wake-scheduler.js';
+import { settleWithin } from '../../adapters/clock/settle-within.js';
 import {
   agentMachine,
   type AgentActorRef,
@@ -131,21 +132,6 @@ function eventTime(event: { type: string; [key: string]: unknown }, fallback: st
   const timeIn = (value: unknown) =>
     typeof value === 'object' && value !== null && 'at' in value && typeof value.at === 'string' ? value.at : undefined;
   return (typeof event.at === 'string' ? event.at : undefined) ?? timeIn(event.output) ?? timeIn(event.error) ?? fallback;
-}
-
-/** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
-export function settleWithin(promise: Promise<unknown> | null | undefined, ms: number): Promise<void> {
-  if (!promise) return Promise.resolve();
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise.then(
-      () => undefined,
-      () => undefined,
-    ),
-    new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {

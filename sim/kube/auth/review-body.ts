@@ -2,34 +2,12 @@
 // client-go (kubectl auth can-i, kubectl create token) send them as Kubernetes protobuf: the
 // `k8s\0` magic, then a runtime.Unknown {typeMeta, raw}, raw being the generated.proto message of
 // k8s.io/api authorization/v1 or authentication/v1. JSON and YAML work as for every other kind.
-import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { KubeStatusError, badRequest } from '../status-error.js';
-import { MAX_REQUEST_BODY_BYTES, requestEntityTooLarge } from '../storage-limits.js';
 import type { ReviewKind } from './review-endpoints.js';
 
-const DRAIN_LIMIT = 64 * 1024 * 1024;
 const PROTOBUF = 'application/vnd.kubernetes.protobuf';
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
-
-/** The body as bytes; 413 past MAX_REQUEST_BODY_BYTES, the rest of it read and dropped (as readBody does). */
-export function readRequestBytes(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > DRAIN_LIMIT) {
-        req.destroy();
-        return;
-      }
-      if (size <= MAX_REQUEST_BODY_BYTES) chunks.push(chunk);
-      else chunks.length = 0;
-    });
-    req.on('end', () => (size > MAX_REQUEST_BODY_BYTES ? reject(requestEntityTooLarge()) : resolve(Buffer.concat(chunks))));
-    req.on('error', reject);
-  });
-}
 
 /** The request object as JSON would give it, whichever of JSON, YAML or protobuf it came in. */
 export function decodeReviewBody(contentType: string | undefined, body: Buffer, kind: ReviewKind): unknown {

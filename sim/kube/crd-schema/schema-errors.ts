@@ -4,7 +4,7 @@
 // apiextensions-apiserver pkg/apiserver/validation/validation.go kubeOpenAPIResultToFieldErrors does.
 // Values print as Go prints decoded JSON (field.Error.ErrorBody), which field-errors.ts approximates
 // for the simpler values of the other validators.
-import type { FieldErrorType } from '../field-errors.js';
+import { FIELD_ERROR_TYPE_TEXT, type FieldErrorType } from '../field-errors.js';
 import type { StatusCause } from '../status-error.js';
 import { goJson, goNumber, goQuote, goSharpV, goV } from '../go-format.js';
 
@@ -150,19 +150,6 @@ export interface SchemaFieldError {
   detail: string;
 }
 
-const TYPE_TEXT: Record<FieldErrorType, string> = {
-  FieldValueNotFound: 'Not found',
-  FieldValueRequired: 'Required value',
-  FieldValueDuplicate: 'Duplicate value',
-  FieldValueInvalid: 'Invalid value',
-  FieldValueNotSupported: 'Unsupported value',
-  FieldValueForbidden: 'Forbidden',
-  FieldValueTooLong: 'Too long',
-  FieldValueTooMany: 'Too many',
-  InternalError: 'Internal error',
-  FieldValueTypeInvalid: 'Invalid value',
-};
-
 export const schemaFieldError = {
   required: (field: string, detail = ''): SchemaFieldError => ({ type: 'FieldValueRequired', field, omitValue: true, detail }),
   invalid: (field: string, value: unknown, detail: string): SchemaFieldError => ({ type: 'FieldValueInvalid', field, value, detail }),
@@ -197,7 +184,7 @@ export const schemaFieldError = {
 
 /** field.Error.ErrorBody: the type, the value as Go prints it, the detail. */
 export function schemaErrorBody(e: SchemaFieldError): string {
-  let s = TYPE_TEXT[e.type];
+  let s = FIELD_ERROR_TYPE_TEXT[e.type];
   if (e.rendered !== undefined) {
     s += `: ${e.rendered}`;
   } else if (!e.omitValue) {

@@ -15,6 +15,7 @@ import { iso, ms } from '../../machines/timing.js';
 import { CHECKPOINT_EVENT_TYPE, EventLogFormatError, parseEventLog, type EventLogEntry } from '../../src/event-log.js';
 import { replayEventLog, type ReplayReport } from '../../src/event-replay.js';
 import { run as replayCommand } from '../../src/commands/replay.js';
+import { FAKE_PKCS8_PRIVATE_KEY_PEM } from '../fixtures/fake-pem.js';
 import { FIXTURE_DIR, FIXTURE_SCENARIOS, fixturePath, secretScan } from '../helpers/event-log-fixtures.js';
 
 const LEGACY = join(FIXTURE_DIR, 'legacy-v1-lifecycle.jsonl');
@@ -141,7 +142,7 @@ t.test('every fixture is covered by a story', async (t) => {
 
 t.test('the secret scan finds what it looks for', async (t) => {
   const entry = (event: object) => JSON.stringify({ seq: 1, at: 'T', event, state: 'Starting', status: null });
-  t.match(secretScan(entry({ type: 'X', note: '-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----' }))[0], 'secret-shaped');
+  t.match(secretScan(entry({ type: 'X', note: FAKE_PKCS8_PRIVATE_KEY_PEM }))[0], 'secret-shaped');
   t.match(secretScan(entry({ type: 'X', token: 'abc' })), [/secret-named key/]);
   t.match(secretScan(entry({ type: 'X', note: `token ${'A1b2-C3d4_'.repeat(8)}` })), [/secret-shaped/]);
   t.match(secretScan(entry({ type: 'X', note: 'short-token-1' }), ['short-token-1']), [/of the recorded run/]);

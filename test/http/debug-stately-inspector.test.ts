@@ -10,6 +10,7 @@ import { createInspectorServer } from '@statelyai/inspect/server';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { attachStatelyInspector, loadStatelyInspector, serveAgent } from '../../src/commands/serve-agent.js';
 import { connectStatelyInspector, serializeInspectionEvent } from '../../src/agent/stately-inspector.js';
+import { FAKE_PRIVATE_KEY_PEM } from '../fixtures/fake-pem.js';
 import { capturingLogger, freePort, QUICK_RETRIES, unreachableCluster } from '../helpers/debug-agent.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -161,7 +162,7 @@ t.test('a relay that is not there yet: said once, tried again, and what was kept
 });
 
 t.test('what goes to the inspector is redacted', async (t) => {
-  const pem = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----';
+  const pem = FAKE_PRIVATE_KEY_PEM;
   const token = 'tok_' + 'a1B2c3D4'.repeat(10);
   const text = serializeInspectionEvent({
     type: '@xstate.event',

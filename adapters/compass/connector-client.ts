@@ -134,8 +134,20 @@ export class CertificateSecuredConnector {
   }
 
   async configuration(signal?: AbortSignal): Promise<ConnectorConfiguration> {
-    const data = await this.transport.request<RawConfiguration>(CONFIGURATION_QUERY, {}, { operation: 'configuration', signal });
+    const data = await this.transport.request<RawConfiguration>(
+      CONFIGURATION_QUERY,
+      {},
+      { operation: 'configuration', signal, resendable: true },
+    );
     return readConfiguration(data, this.transport);
+  }
+
+  /** The connection check of every cycle (reference §4.3): `configuration` over mutual TLS; the management info it names. */
+  async checkConnection(signal?: AbortSignal): Promise<ManagementInfo> {
+    const configuration = await step('Failed to check the connection at the certificate-secured Connector', () =>
+      this.configuration(signal),
+    );
+    return configuration.managementInfo;
   }
 
   async signCertificateSigningRequest(csrWire: string, signal?: AbortSignal): Promise<CertificationResult> {
@@ -229,10 +241,7 @@ export async function checkConnection(
   const { connectorUrl, clientCertificate, signal, ...transport } = options;
   const connector = new CertificateSecuredConnector({ ...transport, url: connectorUrl, clientCertificate });
   try {
-    const configuration = await step('Failed to check the connection at the certificate-secured Connector', () =>
-      connector.configuration(signal),
-    );
-    return configuration.managementInfo;
+    return await connector.checkConnection(signal);
   } finally {
     await connector.close();
   }

@@ -243,10 +243,12 @@ class ConfigurationFetch {
         ? await this.transport.requestWithDigest<Json>(RUNTIME_CONFIGURATION_QUERY, variables, {
             operation: 'runtime, applicationsForRuntime',
             signal: this.signal,
+            resendable: true,
           })
         : await this.transport.requestWithDigest<Json>(APPLICATIONS_PAGE_QUERY, variables, {
             operation: 'applicationsForRuntime',
             signal: this.signal,
+            resendable: true,
           });
     if (answer.known === undefined) return { data: answer.data, digest: answer.digest };
     const remembered = this.memory?.recall(answer.known);
@@ -397,7 +399,7 @@ class ConfigurationFetch {
   }
 
   private request(document: string, variables: Record<string, unknown>, operation: string): Promise<Json> {
-    return this.limit.run(() => this.transport.request<Json>(document, variables, { operation, signal: this.signal }));
+    return this.limit.run(() => this.transport.request<Json>(document, variables, { operation, signal: this.signal, resendable: true }));
   }
 }
 

@@ -112,6 +112,11 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** The caller's cancellation (shutdown); combined with the per-request timeout. */
   signal?: AbortSignal;
+  /**
+   * The request changes nothing at Compass (a query over mutual TLS; not one that spends a one-time
+   * token): it may be sent again when the kept-alive connection it went out on turns out closed.
+   */
+  resendable?: boolean;
 }
 
 /** Connector (gqlgen, no extensions) authentication failures start like this (compass-api §1.7). */
@@ -133,6 +138,8 @@ export class GraphQLTransport {
   private closed = false;
   /** x-request-ids of the requests in flight that were handed to the network layer. */
   private readonly dispatched = new Set<string>();
+  /** x-request-ids of the requests in flight that may be sent again (RequestOptions.resendable). */
+  private readonly resendable = new Set<string>();
   /**
    * Digests of answers whose content the caller already holds: an answer with one of them is not
    * parsed, and requestWithDigest reports it as known. Set by the one caller of this transport for
@@ -178,6 +185,7 @@ export class GraphQLTransport {
       { rejectUnauthorized: !options.insecureSkipVerify, secureContext },
       {
         substituteBody: (chunks) => this.knownAnswerBody(chunks),
+        mayResend: (init) => this.resendable.has(new Headers(init.headers).get('x-request-id') ?? ''),
         ...(weakness && warn ? { onNewConnection: () => warn(`insecure connection to Compass ${this.endpoint}: ${weakness}`) } : {}),
       },
     );
@@ -193,7 +201,15 @@ export class GraphQLTransport {
       if (requestId) this.dispatched.add(requestId);
       return this.transport.fetch(input, init);
     }) as typeof globalThis.fetch;
-    this.client = new GraphQLClient(options.url, { headers: { ...options.headers }, errorPolicy: 'all', fetch, jsonSerializer });
+    // excludeOperationName: the body carries the query and its variables only, as the Go agent's client
+    // sends it; naming the operation would mean parsing every document again for each request.
+    this.client = new GraphQLClient(options.url, {
+      headers: { ...options.headers },
+      errorPolicy: 'all',
+      fetch,
+      jsonSerializer,
+      excludeOperationName: true,
+    });
   }
 
   /** Sends `document` with `variables` (never interpolated) and returns `data`, or throws CompassError. */
@@ -246,6 +262,7 @@ export class GraphQLTransport {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
     const context = { operation: options.operation, endpoint: this.endpoint, requestId };
+    if (options.resendable) this.resendable.add(requestId);
     let response;
     try {
       response = await this.client.rawRequest<T>({
@@ -258,6 +275,7 @@ export class GraphQLTransport {
       throw this.classify(error, context, timeout, options.signal, this.dispatched.has(requestId));
     } finally {
       this.dispatched.delete(requestId);
+      this.resendable.delete(requestId);
     }
     const errors = (response as { errors?: unknown }).errors;
     if (Array.isArray(errors) && errors.length > 0) {

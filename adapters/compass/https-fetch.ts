@@ -48,7 +48,18 @@ export interface HttpsFetchOptions {
   substituteBody?: (chunks: readonly Buffer[]) => string | undefined;
   /** Called for each request that opens a new connection (not for one that reuses a kept-alive socket). */
   onNewConnection?: (url: URL) => void;
+  /**
+   * Whether this request may be sent again when the kept-alive connection it went out on turns out
+   * closed by the server (a reset or a broken pipe before any answer): the race of a server closing
+   * an idle connection just as a request is written. Only for requests without side effects.
+   */
+  mayResend?: (init: RequestInit) => boolean;
 }
+
+/** Socket errors of a kept-alive connection the server closed while it was idle. */
+const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE']);
+/** Resends of one request, each on another kept-alive socket (a stale one is destroyed by its failure) or a new one. */
+const MAX_RESENDS = 4;
 
 export function createHttpsFetch(agentOptions: https.AgentOptions, options: HttpsFetchOptions = {}): HttpsFetch {
   const agent = new https.Agent({ keepAlive: true, scheduling: 'lifo', ...agentOptions });
@@ -70,44 +81,53 @@ export function createHttpsFetch(agentOptions: https.AgentOptions, options: Http
     }
     if (body) headers['content-length'] = String(body.length);
     const transport = url.protocol === 'http:' ? { module: http, agent: plainAgent } : { module: https, agent };
-    return new Promise<Response>((resolve, reject) => {
-      let req: http.ClientRequest;
-      try {
-        req = transport.module.request(url, { method: init.method ?? 'GET', headers, agent: transport.agent }, onResponse);
-      } catch (error) {
-        // Node validates header names and values before anything is sent.
-        reject(describeLocalFailure(error));
-        return;
-      }
-      if (options.onNewConnection) req.once('socket', () => !req.reusedSocket && options.onNewConnection!(url));
-      function onResponse(res: http.IncomingMessage) {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('error', (err) => reject(new TypeError('fetch failed', { cause: err })));
-        res.on('end', () => {
+    const resendable = options.mayResend?.(init) ?? false;
+    const send = (resends: number): Promise<Response> =>
+      new Promise<Response>((resolve, reject) => {
+        let req: http.ClientRequest;
+        try {
+          req = transport.module.request(url, { method: init.method ?? 'GET', headers, agent: transport.agent }, onResponse);
+        } catch (error) {
+          // Node validates header names and values before anything is sent.
+          reject(describeLocalFailure(error));
+          return;
+        }
+        if (options.onNewConnection) req.once('socket', () => !req.reusedSocket && options.onNewConnection!(url));
+        function onResponse(res: http.IncomingMessage) {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('error', (err) => reject(new TypeError('fetch failed', { cause: err })));
+          res.on('end', () => {
+            signal?.removeEventListener('abort', onAbort);
+            const responseHeaders = new Headers();
+            for (const [name, value] of Object.entries(res.headers)) {
+              for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) responseHeaders.append(name, v);
+            }
+            const status = res.statusCode ?? 0;
+            const nullBody = status === 204 || status === 205 || status === 304;
+            const body = nullBody ? null : (options.substituteBody?.(chunks) ?? Buffer.concat(chunks));
+            resolve(new Response(body, { status, statusText: res.statusMessage, headers: responseHeaders }));
+          });
+        }
+        const onAbort = () => {
+          req.destroy();
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- as fetch does: the abort's reason, whatever the caller gave
+          reject(signal!.reason);
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+        let answered = false;
+        req.once('response', () => (answered = true));
+        req.on('error', (err) => {
           signal?.removeEventListener('abort', onAbort);
-          const responseHeaders = new Headers();
-          for (const [name, value] of Object.entries(res.headers)) {
-            for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) responseHeaders.append(name, v);
-          }
-          const status = res.statusCode ?? 0;
-          const nullBody = status === 204 || status === 205 || status === 304;
-          const body = nullBody ? null : (options.substituteBody?.(chunks) ?? Buffer.concat(chunks));
-          resolve(new Response(body, { status, statusText: res.statusMessage, headers: responseHeaders }));
+          if (signal?.aborted) return;
+          const code = isRecord(err) ? err.code : undefined;
+          const stale = req.reusedSocket && !answered && typeof code === 'string' && STALE_CONNECTION_CODES.has(code);
+          if (stale && resendable && resends < MAX_RESENDS) resolve(send(resends + 1));
+          else reject(new TypeError('fetch failed', { cause: err }));
         });
-      }
-      const onAbort = () => {
-        req.destroy();
-        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- as fetch does: the abort's reason, whatever the caller gave
-        reject(signal!.reason);
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      req.on('error', (err) => {
-        signal?.removeEventListener('abort', onAbort);
-        if (!signal?.aborted) reject(new TypeError('fetch failed', { cause: err }));
+        req.end(body);
       });
-      req.end(body);
-    });
+    return send(0);
   };
   return {
     fetch: request,

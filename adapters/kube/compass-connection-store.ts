@@ -75,6 +75,12 @@ export class CompassConnectionStore {
   private readonly maxAttempts: number;
   /** Unknown until the first status write; false once /status answered 404. */
   private statusSubresource: boolean | undefined;
+  /**
+   * The CR as this store's last write left it. The next write patches from it, preconditioned on its
+   * resourceVersion, without reading the CR first: if anyone else changed it since, the API server
+   * answers 409 and the write starts again from a fresh read.
+   */
+  private written: CompassConnectionObject | undefined;
 
   constructor(
     private readonly client: KubeClient,
@@ -124,8 +130,10 @@ export class CompassConnectionStore {
   async write(desired: CompassConnectionWrite): Promise<CompassConnectionObject> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.writeOnce(desired);
+        this.written = await this.writeOnce(desired, attempt === 1 ? this.written : undefined);
+        return this.written;
       } catch (err) {
+        this.written = undefined;
         if (!(isConflict(err) || isAlreadyExists(err) || isNotFound(err))) throw err;
         if (attempt >= this.maxAttempts) {
           throw new KubeError(
@@ -143,8 +151,8 @@ export class CompassConnectionStore {
     }
   }
 
-  private async writeOnce(desired: CompassConnectionWrite): Promise<CompassConnectionObject> {
-    const current = await this.get();
+  private async writeOnce(desired: CompassConnectionWrite, known: CompassConnectionObject | undefined): Promise<CompassConnectionObject> {
+    const current = known ?? (await this.get());
     if (!current) return this.create(desired);
 
     const annotations = mergedAnnotations(current.metadata.annotations, desired.annotations);
@@ -161,7 +169,9 @@ export class CompassConnectionStore {
         ...(statusWithMain ? { status: statusPatch } : {}),
       });
     }
-    if (statusPatch !== undefined && !statusWithMain) stored = await this.writeStatus(stored, desired.status!);
+    // A 404 from /status means "no status subresource" only for an object just read (or just patched).
+    const exists = known === undefined || stored !== current;
+    if (statusPatch !== undefined && !statusWithMain) stored = await this.writeStatus(stored, desired.status!, exists);
     return stored;
   }
 
@@ -180,7 +190,7 @@ export class CompassConnectionStore {
     );
     // With a status subresource the server drops status on create; write it in a second step.
     if (desired.status !== undefined && !jsonEqual(created.status, desired.status)) {
-      return this.writeStatus(created, desired.status);
+      return this.writeStatus(created, desired.status, true);
     }
     return created;
   }
@@ -192,7 +202,11 @@ export class CompassConnectionStore {
     );
   }
 
-  private async writeStatus(current: CompassConnectionObject, status: Record<string, unknown>): Promise<CompassConnectionObject> {
+  private async writeStatus(
+    current: CompassConnectionObject,
+    status: Record<string, unknown>,
+    exists: boolean,
+  ): Promise<CompassConnectionObject> {
     const patch = createMergePatch(current.status, status);
     if (patch === undefined) return current;
     if (this.statusSubresource !== false) {
@@ -204,7 +218,8 @@ export class CompassConnectionStore {
         this.statusSubresource = true;
         return stored;
       } catch (err) {
-        if (!isNotFound(err)) throw err;
+        // 404 on /status of an object we did not just read: it may be gone; write() reads it again.
+        if (!isNotFound(err) || !exists) throw err;
         // 404 on /status of an object we just read: the CRD serves no status subresource.
         this.statusSubresource = false;
         this.logger.info(`CompassConnection CRD has no status subresource; writing status through the main resource`);

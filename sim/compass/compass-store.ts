@@ -49,6 +49,8 @@ export interface CallLogEntry {
   outcome: { status: number; errors: string[] } | { status: 0; rejected: 'tls' | 'reset' };
   /** Kinds of the faults applied to the call. */
   faults: string[];
+  /** The connection the request came on, numbered as connections first send (unique in the process): equal numbers, one kept-alive connection. */
+  connection: number;
 }
 
 const secretHeader = /^(connector-token|authorization|proxy-authorization|cookie|set-cookie|x-api-key)$/i;

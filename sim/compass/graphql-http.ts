@@ -127,6 +127,16 @@ interface Prepared {
   reject?: { status: number; envelope: Envelope };
 }
 
+/** The number of each connection a request came on (CallLogEntry.connection), by its socket. */
+const connectionNumbers = new WeakMap<object, number>();
+let connectionsSeen = 0;
+
+function connectionNumber(socket: object): number {
+  let number = connectionNumbers.get(socket);
+  if (number === undefined) connectionNumbers.set(socket, (number = ++connectionsSeen));
+  return number;
+}
+
 /** The documents sent to the surfaces, parsed, validated and compiled once. */
 const documents = new DocumentCache();
 
@@ -235,6 +245,7 @@ async function handleRequest(surface: Surface, req: IncomingMessage, res: Server
     headers: loggableHeaders(req.headers),
     outcome: { status: 0, errors: [] },
     faults: [],
+    connection: connectionNumber(req.socket),
   };
   const finish = (status: number, envelope: Envelope | string | Buffer, contentType?: string, recordedErrors?: string[]) => {
     const text = typeof envelope === 'string' || Buffer.isBuffer(envelope);

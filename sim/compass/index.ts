@@ -56,6 +56,8 @@ export interface CompassSim {
 export const defaultRuntimeId = '0d1c4a7e-5b2f-4c3e-9a8d-6f7e1b2c3d4e';
 export const defaultTenant = '3e64ebae-38b5-46a0-b1ed-9ccee153a0ae';
 const ninetyDaysMs = 90 * 24 * 60 * 60_000;
+/** Envoy's default HTTP idle_timeout (the Istio gateway in front of Compass). */
+export const GATEWAY_IDLE_TIMEOUT_MS = 60 * 60_000;
 
 function listen(server: HttpServer, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -105,6 +107,9 @@ export async function startCompassSim(options: CompassSimOptions = {}): Promise<
     else if (path === '/director/graphql') void handleGraphql('director', req, res, deps);
     else notFound(res, path);
   });
+  // An idle kept-alive connection stays open as long as the gateway in front of Compass keeps it: Envoy's
+  // HTTP idle_timeout, 1 hour unless configured (Node's own default would close it after 5 s).
+  for (const server of [tokenServer, mtlsServer]) server.keepAliveTimeout = GATEWAY_IDLE_TIMEOUT_MS;
   const tls = { host, keyPem: serverCert.keyPem, certPem: serverCert.certPem };
   const [tokenListener, mtlsListener] = await Promise.all([
     listenTls(tokenServer, tls),

@@ -4,6 +4,7 @@ import type { Logger } from '../../adapters/logger.js';
 import { CompassError } from '../../adapters/compass/compass-error.js';
 import * as connector from '../../adapters/compass/connector-client.js';
 import { DirectorClient } from '../../adapters/compass/director-client.js';
+import { ReusedClient } from '../../adapters/compass/reused-client.js';
 import { DirectorPageMemory } from '../../adapters/compass/director-page-memory.js';
 import type { RuntimeConfiguration } from '../../adapters/compass/director-types.js';
 import type { ClientCertificate } from '../../adapters/compass/graphql-transport.js';
@@ -171,6 +172,9 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
   const protectedSecrets = agentOwnSecrets(config);
   // Director answers identical to the last fetch's are taken as read then (content-addressed).
   const directorPages = new DirectorPageMemory();
+  // The mutual-TLS clients, kept from cycle to cycle with their connections while URL and certificate stay.
+  const directorClient = new ReusedClient<DirectorClient>();
+  const connectorClient = new ReusedClient<connector.CertificateSecuredConnector>();
   let identity: ClientIdentity | undefined;
   // The next RSA key is generated ahead, so connecting and renewing do not wait seconds for it.
   const spareKey = new SpareKey(config.rsaKeyBits);
@@ -341,13 +345,17 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       const managementInfo = requireManagementInfo(input.managementInfo);
       let returned: ManagementInfo;
       try {
-        returned = await connector.checkConnection({
-          ...transport,
-          urlSource: storedUrlSource('certificate-secured Connector'),
-          connectorUrl: managementInfo.connectorUrl,
-          clientCertificate: current,
-          signal,
-        });
+        const client = connectorClient.get(
+          [managementInfo.connectorUrl, current.keyPem, current.certificateChainPem],
+          () =>
+            new connector.CertificateSecuredConnector({
+              ...transport,
+              urlSource: storedUrlSource('certificate-secured Connector'),
+              url: managementInfo.connectorUrl,
+              clientCertificate: current,
+            }),
+        );
+        returned = await client.checkConnection(signal);
       } catch (err) {
         throw asEffectError(err);
       }
@@ -412,7 +420,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
 
     async close() {
       applications.close();
-      await secretRepair.stop();
+      await Promise.all([secretRepair.stop(), directorClient.close(), connectorClient.close()]);
     },
   };
 
@@ -436,77 +444,77 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     }
     let director: DirectorClient;
     try {
-      director = new DirectorClient({
-        ...transport,
-        urlSource: storedUrlSource('Director'),
-        url: managementInfo.directorUrl,
-        tenant,
-        clientCertificate: current,
-        runtimeId,
-      });
+      director = directorClient.get(
+        [managementInfo.directorUrl, tenant, runtimeId, current.keyPem, current.certificateChainPem],
+        () =>
+          new DirectorClient({
+            ...transport,
+            urlSource: storedUrlSource('Director'),
+            url: managementInfo.directorUrl,
+            tenant,
+            clientCertificate: current,
+            runtimeId,
+          }),
+      );
     } catch (err) {
       // e.g. the Connector named a Director URL that is not a URL (reference: "Failed to prepare configuration client").
       return failed(`Failed to prepare configuration client: ${errorMessage(err)}`);
     }
+    let configuration: RuntimeConfiguration;
     try {
-      let configuration: RuntimeConfiguration;
-      try {
-        configuration = await director.fetchRuntimeConfiguration(runtimeId, { signal, memory: directorPages });
-      } catch (err) {
-        return failed(`Failed to fetch configuration: ${errorMessage(err)}`);
-      }
-      const fetchedAt = at();
-      const { runtimeLabels } = configuration;
-      metrics?.setManagedApplications(configuration.applications.length);
-      if (configuration.pages) metrics?.countDirectorPages(configuration.pages);
-      if (configuration.prefetch) metrics?.countDirectorPrefetch(configuration.prefetch);
-      let report;
-      try {
-        secretRepair.forgetChanged();
-        report = await applyConfiguration(configuration, ports, {
-          centralGatewayUrl: config.centralGatewayServiceUrl,
-          skipAppsTlsVerify: config.skipAppsTlsVerify,
-          integrationNamespace: config.integrationNamespace,
-          protectedSecrets,
-          secretContent,
-        });
-      } catch (err) {
-        return { at: at(), result: 'ResourceApplicationFailed', error: errorMessage(err), fetchedAt };
-      }
-      const summary = {
-        created: report.created,
-        updated: report.updated,
-        deleted: report.deleted,
-        unchanged: report.unchanged,
-        failed: report.failed.length + report.skippedDuplicates.length,
-      };
-      if (summary.created || summary.updated || summary.deleted || summary.failed) {
-        logger.info({ ...summary, failures: report.message ?? undefined }, 'applications synchronized');
-      }
-      if (report.goEra.adopted.length || report.goEra.deleted.length) {
-        logger.info(
-          { adopted: report.goEra.adopted, deleted: report.goEra.deleted },
-          'Applications created by the Go agent (compassMetadata, no managed-by label): adopted where the Director assigns them, deleted where it does not',
-        );
-      }
-      const appliedAt = at();
-      try {
-        if (labelsLeftNote && !labelsLeftLogged) {
-          labelsLeftLogged = true;
-          logger.warn(labelsLeftNote);
-        }
-        for (const label of labelsToSet(runtimeLabels, runtimeUrls)) {
-          await director.setRuntimeLabel(runtimeId, label.key, label.value, { signal });
-          logger.info({ label: label.key, value: label.value }, 'runtime label set');
-        }
-      } catch (err) {
-        return { at: at(), result: 'MetadataUpdateFailed', error: errorMessage(err), fetchedAt, summary };
-      }
-      const note = labelsLeftNote ? { note: labelsLeftNote } : {};
-      if (report.message) return { at: at(), result: 'ResourceApplicationFailed', error: report.message, fetchedAt, summary, ...note };
-      return { at: at(), result: 'Synchronized', fetchedAt, appliedAt, summary, ...note };
-    } finally {
-      await director.close();
+      configuration = await director.fetchRuntimeConfiguration(runtimeId, { signal, memory: directorPages });
+    } catch (err) {
+      return failed(`Failed to fetch configuration: ${errorMessage(err)}`);
     }
+    const fetchedAt = at();
+    const { runtimeLabels } = configuration;
+    metrics?.setManagedApplications(configuration.applications.length);
+    if (configuration.pages) metrics?.countDirectorPages(configuration.pages);
+    if (configuration.prefetch) metrics?.countDirectorPrefetch(configuration.prefetch);
+    let report;
+    try {
+      secretRepair.forgetChanged();
+      report = await applyConfiguration(configuration, ports, {
+        centralGatewayUrl: config.centralGatewayServiceUrl,
+        skipAppsTlsVerify: config.skipAppsTlsVerify,
+        integrationNamespace: config.integrationNamespace,
+        protectedSecrets,
+        secretContent,
+      });
+    } catch (err) {
+      return { at: at(), result: 'ResourceApplicationFailed', error: errorMessage(err), fetchedAt };
+    }
+    const summary = {
+      created: report.created,
+      updated: report.updated,
+      deleted: report.deleted,
+      unchanged: report.unchanged,
+      failed: report.failed.length + report.skippedDuplicates.length,
+    };
+    if (summary.created || summary.updated || summary.deleted || summary.failed) {
+      logger.info({ ...summary, failures: report.message ?? undefined }, 'applications synchronized');
+    }
+    if (report.goEra.adopted.length || report.goEra.deleted.length) {
+      logger.info(
+        { adopted: report.goEra.adopted, deleted: report.goEra.deleted },
+        'Applications created by the Go agent (compassMetadata, no managed-by label): adopted where the Director assigns them, deleted where it does not',
+      );
+    }
+    const appliedAt = at();
+    try {
+      if (labelsLeftNote && !labelsLeftLogged) {
+        labelsLeftLogged = true;
+        logger.warn(labelsLeftNote);
+      }
+      for (const label of labelsToSet(runtimeLabels, runtimeUrls)) {
+        await director.setRuntimeLabel(runtimeId, label.key, label.value, { signal });
+        logger.info({ label: label.key, value: label.value }, 'runtime label set');
+      }
+    } catch (err) {
+      return { at: at(), result: 'MetadataUpdateFailed', error: errorMessage(err), fetchedAt, summary };
+    }
+    const note = labelsLeftNote ? { note: labelsLeftNote } : {};
+    if (report.message) return { at: at(), result: 'ResourceApplicationFailed', error: report.message, fetchedAt, summary, ...note };
+    return { at: at(), result: 'Synchronized', fetchedAt, appliedAt, summary, ...note };
   }
 }

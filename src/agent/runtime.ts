@@ -87,6 +87,17 @@ export interface AgentRuntime {
 
 const iso = (t: number) => new Date(t).toISOString();
 
+/** A state value down to `depth` levels: {Certified: {Connected: 'Idle'}} → {Certified: 'Connected'}. */
+export function stateOutline(value: unknown, depth = 2): unknown {
+  if (!isRecord(value)) return value;
+  const entries = Object.entries(value);
+  if (depth <= 1) return entries.length === 1 ? entries[0][0] : Object.keys(value);
+  return Object.fromEntries(entries.map(([key, child]) => [key, stateOutline(child, depth - 1)]));
+}
+
+/** Longest a status write waits for the end of the effect in flight (one write per cycle, not one per step). */
+export const STATUS_WRITE_DELAY_MS = 1000;
+
 /** Longest error text the machine (and so the CR status, the log and the event log) gets from an effect. */
 export const MAX_ERROR_TEXT = 2000;
 
@@ -205,7 +216,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
       for (const told of connectionEventsOf(previousContext, event, snapshot.context)) options.events.record(told);
     }
     previousContext = snapshot.context;
-    if (snapshot.status === 'active') offer(projection);
+    if (snapshot.status === 'active') offer(projection, Object.keys(snapshot.children).length > 0);
   };
   const inspect = (ev: InspectionEvent) => {
     if (!root || ev.actorRef !== root) return;
@@ -226,6 +237,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
   const snapshot$ = new BehaviorSubject<AgentSnapshot>(actor.getSnapshot());
   const subscriptions: Array<{ unsubscribe(): void }> = [];
   let lastState = '';
+  let lastOutline = '';
   // Errors the CR status shows are logged too, once per new text (the logger redacts).
   let lastConnectionError: string | undefined;
   let lastSyncError: string | undefined;
@@ -233,6 +245,9 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
 
   // Serialised CR writes: `pending` holds the newest projection not yet written.
   let pending: ConnectionProjection | null = null;
+  // While an effect runs (the check, the sync that follows it), its end brings the next status within
+  // moments: a write waits for it, at most STATUS_WRITE_DELAY_MS, so that a cycle costs one write.
+  let delayedWrite: unknown;
   let lastWritten: string | null = null;
   let writing: Promise<void> | null = null;
   const pump = async () => {
@@ -251,13 +266,16 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     }
   };
   // Nothing to report before the first attempt ends, and Connecting/Starting would only repeat the old state (StatusProjector).
-  function offer(projection: ConnectionProjection | null) {
+  function offer(projection: ConnectionProjection | null, effectRunning: boolean) {
     if (!projection) return;
     if (JSON.stringify(projection) === lastWritten) return;
     pending = projection;
-    startPump();
+    if (!effectRunning) startPump();
+    else delayedWrite ??= clock.setTimeout(startPump, STATUS_WRITE_DELAY_MS);
   }
   function startPump() {
+    if (delayedWrite !== undefined) clock.clearTimeout(delayedWrite);
+    delayedWrite = undefined;
     writing ??= pump().finally(() => {
       writing = null;
       // Offered after the pump's last look but before it was done: write it now.
@@ -281,7 +299,14 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
             const state = JSON.stringify(snapshot.value);
             if (state !== lastState) {
               lastState = state;
-              logger.info({ state: snapshot.value, connectionState: snapshot.context.connectionState }, 'agent state changed');
+              // The steps of every cycle (Idle, Maintaining, Synchronizing) at debug; a change of phase or of connectionState at info.
+              const outline = `${JSON.stringify(stateOutline(snapshot.value))} ${snapshot.context.connectionState}`;
+              const changed = outline !== lastOutline;
+              lastOutline = outline;
+              logger[changed ? 'info' : 'debug'](
+                { state: snapshot.value, connectionState: snapshot.context.connectionState },
+                'agent state changed',
+              );
             }
             const { context } = snapshot;
             const connectionError = renderConnectionError(context.connectionError, context.secretNames);
@@ -338,9 +363,11 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
       snapshot$.complete();
       // A certificate the Connector already signed is stored rather than lost (its Secret writes are short).
       await settleWithin(Promise.allSettled([...certificateEffects]), graceMs);
+      if (pending) startPump();
       await settleWithin(writing, graceMs);
     },
     async settled() {
+      if (pending && !writing) startPump();
       while (writing) await writing;
     },
   };

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ManualClock } from '../../adapters/clock/clock.js';
 import { createLogger } from '../../adapters/logger.js';
 import { EffectError } from '../../src/agent/effects.js';
-import { createAgentRuntime, effectFailure } from '../../src/agent/runtime.js';
+import { createAgentRuntime, effectFailure, stateOutline, STATUS_WRITE_DELAY_MS } from '../../src/agent/runtime.js';
 import { createEventLog, parseEventLog } from '../../src/event-log.js';
 import { replayEventLog } from '../../src/event-replay.js';
 import { statusDigest } from '../../src/event-record.js';
@@ -248,5 +248,114 @@ t.test('a restart with a healthy CR resumes without calling Compass, then cycles
   await h.runtime.settled();
   t.equal(h.writer.last?.status.connectionStatus.established, '2025-12-01T00:00:00Z', 'stored timestamps survive the restart');
   t.equal(h.writer.last?.status.observedGeneration, 7);
+  await h.runtime.stop();
+});
+
+t.test('a cycle writes the status once: a change while the next effect runs waits for its end, at most a second', async (t) => {
+  const h = setup();
+  const t0 = h.clock.now();
+  h.effects
+    .on('loadState', (_, at) => ({
+      at,
+      cr: null,
+      credentialsSecrets: { clientCertificateSecret: 'missing', caCertificateSecret: 'missing' },
+    }))
+    .on('establishConnection', (_, at) => ({
+      at,
+      certificateValidity: validity(t0, 90),
+      managementInfo: MANAGEMENT,
+      tokenFingerprint: 'fp',
+    }))
+    .on('synchronize', (_, at) => ok(at));
+  h.runtime.start();
+  h.config$.next({ present: true, tokenFingerprint: 'fp', connectorUrl: 'https://connector.test/graphql' });
+  await flush();
+  await h.runtime.settled();
+  t.equal(h.state(), 'Idle/Synchronized');
+
+  // A quiet cycle: the check's timestamps and the sync's come in one write.
+  let finishSync: () => void = () => undefined;
+  h.effects
+    .on('checkConnection', (_, at) => ({ at, managementInfo: MANAGEMENT, credentialsExist: true }))
+    .on('synchronize', (_, at) => new Promise((resolve) => (finishSync = () => resolve(ok(at)))));
+  const before = h.writer.written.length;
+  await h.advance(21_000);
+  t.equal(h.state(), '{"Certified":{"Connected":"Synchronizing"}}', 'checked, now synchronizing');
+  t.equal(h.writer.written.length, before, 'the checked status waits for the synchronization');
+  finishSync();
+  await flush();
+  await h.runtime.settled();
+  t.equal(h.writer.written.length, before + 1, 'one write for the cycle');
+  t.equal(h.writer.last?.status.connectionStatus.lastSync, '2026-01-01T00:00:21Z', 'with the check of this cycle');
+  t.equal(h.writer.last?.status.synchronizationStatus?.lastAttempt, '2026-01-01T00:00:21Z', 'and its synchronization');
+
+  // A synchronization that takes long: the checked status is written after STATUS_WRITE_DELAY_MS.
+  h.effects
+    .on('checkConnection', (_, at) => ({ at, managementInfo: MANAGEMENT, credentialsExist: true }))
+    .on('synchronize', (_, at) => new Promise((resolve) => (finishSync = () => resolve(ok(at)))));
+  await h.advance(21_000);
+  t.equal(h.state(), '{"Certified":{"Connected":"Synchronizing"}}');
+  await h.advance(STATUS_WRITE_DELAY_MS - 1);
+  t.equal(h.writer.written.length, before + 1, 'not before the delay');
+  await h.advance(1);
+  await flush();
+  t.equal(h.writer.written.length, before + 2, 'then the check is shown while the synchronization runs');
+  t.equal(h.writer.last?.status.connectionStatus.lastSync, '2026-01-01T00:00:42Z');
+  t.equal(h.writer.last?.status.synchronizationStatus?.lastAttempt, '2026-01-01T00:00:21Z');
+  finishSync();
+  await flush();
+  await h.runtime.settled();
+  t.equal(h.writer.written.length, before + 3, 'and the synchronization once it ends');
+  await h.runtime.stop();
+});
+
+t.test('the steps of each cycle are logged at debug; a new phase or connection state at info', async (t) => {
+  const h = setup();
+  const t0 = h.clock.now();
+  h.effects
+    .on('loadState', (_, at) => ({
+      at,
+      cr: null,
+      credentialsSecrets: { clientCertificateSecret: 'missing', caCertificateSecret: 'missing' },
+    }))
+    .on('establishConnection', (_, at) => ({
+      at,
+      certificateValidity: validity(t0, 90),
+      managementInfo: MANAGEMENT,
+      tokenFingerprint: 'fp',
+    }))
+    .on('synchronize', (_, at) => ok(at))
+    .on('checkConnection', (_, at) => ({ at, managementInfo: MANAGEMENT, credentialsExist: true }))
+    .on('synchronize', (_, at) => ok(at));
+  h.runtime.start();
+  h.config$.next({ present: true, tokenFingerprint: 'fp', connectorUrl: 'https://connector.test/graphql' });
+  await flush();
+  await h.advance(21_000);
+  t.equal(h.state(), 'Idle/Synchronized');
+  const changes = h.logLines
+    .map((line) => JSON.parse(line) as { level: number | string; msg: string; state: unknown; connectionState: string })
+    .filter((entry) => entry.msg === 'agent state changed');
+  const levelName = (level: number | string) =>
+    level === 30 || level === 'info' ? 'info' : level === 20 || level === 'debug' ? 'debug' : String(level);
+  const info = changes
+    .filter((c) => levelName(c.level) === 'info')
+    .map((c) => `${JSON.stringify(stateOutline(c.state))} ${c.connectionState}`);
+  t.same(new Set(info).size, info.length, 'no phase is announced twice in a row at info');
+  t.ok(
+    info.some((line) => line.startsWith('{"Certified":"Connected"}')),
+    'the connected phase is announced',
+  );
+  const cycle = changes.slice(-3);
+  t.same(
+    cycle.map((c) => [JSON.stringify(c.state), levelName(c.level)]),
+    [
+      ['{"Certified":{"Connected":"Maintaining"}}', 'debug'],
+      ['{"Certified":{"Connected":"Synchronizing"}}', 'debug'],
+      ['{"Certified":{"Connected":"Idle"}}', 'debug'],
+    ],
+    'a quiet cycle logs its steps at debug only',
+  );
+  t.same(stateOutline({ Certified: { Connected: 'Idle' } }), { Certified: 'Connected' });
+  t.same(stateOutline('Unconnected'), 'Unconnected');
   await h.runtime.stop();
 });

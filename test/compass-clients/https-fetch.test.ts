@@ -97,3 +97,63 @@ t.test('substituteBody sees the chunks of each body and may replace it', async (
   t.same(await kept.json(), { data: { echo: 'keep me' } }, 'undefined keeps the answer as it came');
   t.same(seen, [JSON.stringify({ data: { echo: 'replace me' } }), JSON.stringify({ data: { echo: 'keep me' } })]);
 });
+
+t.test('a kept-alive connection the server closed as the request went out: resent if resendable, reported otherwise', async (t) => {
+  // A server that answers the first request on a connection and resets the connection on the second
+  // (the race of a server closing an idle keep-alive connection just as a request is written).
+  const seen: Array<{ connection: number; body: string }> = [];
+  let connectionCount = 0;
+  const racing = http.createServer((req, res) => {
+    const socket = req.socket as typeof req.socket & { served?: number; id?: number };
+    socket.id ??= ++connectionCount;
+    socket.served = (socket.served ?? 0) + 1;
+    let body = '';
+    req.on('data', (chunk) => (body += chunk));
+    req.on('end', () => {
+      seen.push({ connection: socket.id!, body });
+      if (socket.served! > 1) socket.resetAndDestroy();
+      else res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"data":{}}');
+    });
+  });
+  await new Promise<void>((resolve) => racing.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(racing.address() as AddressInfo).port}/graphql`;
+  const resendable = new Set(['query']);
+  const client = createHttpsFetch({}, { mayResend: (init) => resendable.has(String(init.body)) });
+  t.teardown(() => {
+    client.close();
+    racing.closeAllConnections();
+    racing.close();
+  });
+
+  t.equal((await client.fetch(url, { method: 'POST', body: 'query' })).status, 200, 'the first request opens a connection');
+  const resent = await client.fetch(url, { method: 'POST', body: 'query' });
+  t.equal(resent.status, 200, 'a resendable request is answered after all');
+  t.same(
+    seen.map((s) => s.connection),
+    [1, 1, 2],
+    'it went out on the kept-alive connection, which was reset, and again on a new one',
+  );
+
+  const error = await client.fetch(url, { method: 'POST', body: 'mutation' }).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  t.type(error, TypeError, 'a request that is not resendable fails on the reset');
+  t.equal((error as TypeError & { cause?: { code?: string } }).cause?.code, 'ECONNRESET', 'with the reset as its cause');
+  t.equal(seen.length, 4, 'and was sent once');
+
+  // A reset of a new connection is a failure of the server, not a stale connection: never resent.
+  const fresh = createHttpsFetch({}, { mayResend: () => true });
+  t.teardown(() => fresh.close());
+  const onNew = http.createServer((req) => req.socket.resetAndDestroy());
+  await new Promise<void>((resolve) => onNew.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => onNew.close());
+  let arrived = 0;
+  onNew.on('request', () => arrived++);
+  const failed = await fresh.fetch(`http://127.0.0.1:${(onNew.address() as AddressInfo).port}/`, { method: 'POST', body: 'query' }).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  t.type(failed, TypeError, 'a reset on a new connection is reported');
+  t.equal(arrived, 1, 'after one attempt');
+});

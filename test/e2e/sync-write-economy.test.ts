@@ -34,6 +34,29 @@ t.test('200 applications: quiet cycles write nothing, changing 2 writes exactly 
     t.same(writesSince(mark), [], 'no POST, PUT, PATCH or DELETE');
   });
 
+  await t.test('a quiet cycle writes the CompassConnection once, reads it not at all, and keeps its Compass connections', async (t) => {
+    const mark = h.sims.kube.requestLog.length;
+    const callMark = compass.callLog().length;
+    const cycles = 4;
+    await h.waitForSyncCycles(cycles);
+    const crRequests = h.sims.kube.requestLog
+      .slice(mark)
+      .filter((entry) => entry.resource === 'compassconnections' && entry.verb !== 'watch' && entry.verb !== 'list')
+      .map((entry) => `${entry.verb}${entry.subresource ? '/' + entry.subresource : ''}`);
+    t.notOk(crRequests.includes('get'), 'the CR is patched from what the last write stored, not read first');
+    const statusWrites = crRequests.filter((r) => r === 'patch/status').length;
+    t.ok(statusWrites >= cycles - 1 && statusWrites <= cycles + 1, `one status write per cycle (${statusWrites} in ${cycles} cycles)`);
+    const calls = compass.callLog().slice(callMark);
+    const connectionsOf = (surface: string) => new Set(calls.filter((c) => c.surface === surface).map((c) => c.connection));
+    const directorCalls = calls.filter((c) => c.surface === 'director').length;
+    t.ok(directorCalls >= cycles, `${directorCalls} Director requests`);
+    t.ok(
+      connectionsOf('director').size < cycles,
+      `the Director's connections are kept from cycle to cycle (${connectionsOf('director').size} for ${cycles} cycles)`,
+    );
+    t.equal(connectionsOf('connector-mtls').size, 1, 'every connection check on one kept-alive connection');
+  });
+
   await t.test('a new description and a rotated password write exactly the two objects', async (t) => {
     const described = generated[17];
     const rotated = generated.find((app) =>

@@ -202,7 +202,7 @@ export function metricValue(text: string, name: string, labels: Record<string, s
 export interface SyncMetrics {
   count: number;
   sumSeconds: number;
-  /** Director application pages so far: read from their answer, or reused from the page memory. */
+  /** Director application pages so far: read from their answer, or recognised unread by their digest (page memory). */
   directorPages: { read: number; reused: number };
   /** Director application pages requested ahead so far: used, or discarded. */
   prefetched: { used: number; discarded: number };

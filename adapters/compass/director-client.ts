@@ -2,7 +2,7 @@
 // page of applications, bundles, API and event definitions and either returns the complete
 // RuntimeConfiguration or fails; and setRuntimeLabel. Requests go over mutual TLS with the `Tenant` header.
 import { CompassError } from './compass-error.js';
-import type { DirectorPageMemory, PageLink, RememberedPage } from './director-page-memory.js';
+import { answersOf, type DirectorPageMemory, type PageLink } from './director-page-memory.js';
 import { collectPages, IncompleteListError, readPage, type DirectorPage } from './director-paging.js';
 import { DiscardedBeforeSending, MAX_IN_FLIGHT, PagePrefetch, RequestLimit } from './director-prefetch.js';
 import {
@@ -24,7 +24,7 @@ import {
   presentString,
   requiredString,
 } from './director-response.js';
-import type { DirectorApplication, DirectorBundle, Labels, RuntimeConfiguration } from './director-types.js';
+import type { DirectorApplication, DirectorBundle, Labels, RuntimeConfiguration, UnchangedConfiguration } from './director-types.js';
 import { GraphQLTransport, type ClientCertificate, type GraphQLTransportOptions } from './graphql-transport.js';
 import { isRecord } from '../unknown-values.js';
 
@@ -50,7 +50,7 @@ export interface CallOptions {
 }
 
 export interface FetchOptions extends CallOptions {
-  /** Kept by the caller across fetches: answers that did not change are not parsed or read again. */
+  /** Kept by the caller across fetches: the digests and cursor chain of the last complete fetch. */
   memory?: DirectorPageMemory;
 }
 
@@ -109,6 +109,56 @@ export class DirectorClient {
     }
   }
 
+  /**
+   * The pages of the last complete fetch requested again along its cursor chain (at most maxInFlight at
+   * a time), none of them parsed: the runtime's labels and what the Director said when every answer is,
+   * byte for byte, the one remembered for its position; undefined as soon as one is not (or when
+   * the memory has nothing recognisable), and then the caller fetches and reads everything.
+   */
+  async fetchUnchanged(
+    runtimeId: string,
+    options: FetchOptions & { memory: DirectorPageMemory },
+  ): Promise<UnchangedConfiguration | undefined> {
+    const nestedPageSize = Math.min(this.pageSize, NESTED_PAGE_SIZE_LIMIT);
+    const last = options.memory.recognisable(chainKeyOf(this.transport.url, runtimeId, this.pageSize, nestedPageSize));
+    if (!last) return undefined;
+    const limit = new RequestLimit(this.maxInFlight);
+    const variables = (after: string | null) => ({ runtimeId, first: this.pageSize, after, nestedFirst: nestedPageSize });
+    const signal = options.signal;
+    this.transport.knownAnswers = new Set(last.digests.filter((digest) => digest !== undefined));
+    let changed = false;
+    try {
+      const answers = last.links.map((link, position) =>
+        limit.run(async () => {
+          if (changed) return false;
+          const answer = await this.transport.requestWithDigest<Json>(
+            link.after === null ? RUNTIME_CONFIGURATION_QUERY : APPLICATIONS_PAGE_QUERY,
+            variables(link.after),
+            {
+              operation: link.after === null ? 'runtime, applicationsForRuntime' : 'applicationsForRuntime',
+              signal,
+              resendable: true,
+            },
+          );
+          // A page that differs ends the recognition: requests not yet sent are not sent.
+          const same = answer.known !== undefined && answer.known === last.digests[position];
+          if (!same) changed = true;
+          return same;
+        }),
+      );
+      const outcomes = await Promise.allSettled(answers);
+      if (changed) return undefined;
+      const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+      if (failure) throw failure.reason;
+      return { unchanged: true, runtimeLabels: last.runtimeLabels, answers: last.answers, pages: { read: 0, reused: last.links.length } };
+    } catch (error) {
+      if (error instanceof CompassError) throw error.withContext(`Director synchronization fetch for runtime ${runtimeId} failed`);
+      throw error;
+    } finally {
+      this.transport.knownAnswers = new Set();
+    }
+  }
+
   /** Upserts one runtime label (reference §6); the error names the key and the value we tried to set. */
   async setRuntimeLabel(runtimeId: string, key: string, value: unknown, options: CallOptions = {}): Promise<RuntimeLabel> {
     const context = `Failed to set the runtime label ${key}=${JSON.stringify(value)} on runtime ${runtimeId}`;
@@ -139,8 +189,13 @@ export class DirectorClient {
   }
 }
 
-/** An application page's answer as it came: remembered (an identical answer of the last complete fetch) or parsed. */
-type PageAnswer = { remembered: RememberedPage } | { data: Json; digest: string | undefined };
+/** An application page's answer: its data and the digest of its text. */
+type PageAnswer = { data: Json; digest: string | undefined };
+
+/** Identifies a cursor chain: another endpoint, runtime or page size has another one. */
+function chainKeyOf(url: string, runtimeId: string, pageSize: number, nestedPageSize: number): string {
+  return JSON.stringify([url, runtimeId, pageSize, nestedPageSize]);
+}
 
 /** One synchronization fetch; holds the per-fetch parameters so the page helpers stay small. */
 class ConfigurationFetch {
@@ -148,14 +203,12 @@ class ConfigurationFetch {
   private readonly what: string;
   /** Application pages requested so far (the position of the next one). */
   private requested = 0;
-  /** What the page memory gets after this fetch completes, by position. */
-  private readonly pages: (RememberedPage | undefined)[] = [];
+  /** What the page memory gets after this fetch completes: each page's digest, by position (undefined: not whole). */
+  private readonly digests: (string | undefined)[] = [];
   /** The cursor chain of this fetch, by position: the next fetch requests pages ahead along it. */
   private readonly links: PageLink[] = [];
   /** Applications whose bundles or definitions took further requests: their page is not remembered. */
   private readonly continued = new Set<string>();
-  /** Application pages taken from the page memory. */
-  private reused = 0;
   private runtimeLabels: Labels = {};
   /** Every request of this fetch goes through it: at most maxInFlight at a time. */
   private readonly limit: RequestLimit;
@@ -175,7 +228,7 @@ class ConfigurationFetch {
     this.nestedPageSize = Math.min(pageSize, NESTED_PAGE_SIZE_LIMIT);
     this.what = `applications of runtime ${runtimeId}`;
     this.limit = new RequestLimit(options.maxInFlight);
-    this.chainKey = JSON.stringify([transport.url, runtimeId, pageSize, this.nestedPageSize]);
+    this.chainKey = chainKeyOf(transport.url, runtimeId, pageSize, this.nestedPageSize);
     const chain = options.prefetch && options.maxInFlight > 1 ? memory?.chain(this.chainKey) : undefined;
     this.prefetch =
       chain && chain.length > 1
@@ -186,7 +239,6 @@ class ConfigurationFetch {
   }
 
   async run(): Promise<RuntimeConfiguration> {
-    if (this.memory) this.transport.knownAnswers = this.memory.digests;
     try {
       // Each page is read as it arrives: 10,000 applications of raw JSON are tens of MB never held at once.
       const firstPage = this.applicationsPage(null);
@@ -200,18 +252,19 @@ class ConfigurationFetch {
         (page, items) => this.pageRead(page, items),
       );
       await this.prefetch?.settled();
-      this.memory?.replace(this.pages, { key: this.chainKey, links: this.links });
+      this.memory?.replace({ key: this.chainKey, links: this.links, digests: this.digests, runtimeLabels: this.runtimeLabels });
       const prefetch = this.prefetch ? { prefetch: { used: this.prefetch.used, discarded: this.prefetch.discarded } } : {};
+      const answers = answersOf(this.digests);
       return {
         runtimeLabels: this.runtimeLabels,
         applications,
-        pages: { read: this.requested - this.reused, reused: this.reused },
+        ...(answers !== undefined ? { answers } : {}),
+        pages: { read: this.requested, reused: 0 },
         ...prefetch,
       };
     } finally {
       // A failed fetch leaves no request running behind it either.
       await this.prefetch?.settled();
-      this.transport.knownAnswers = new Set();
     }
   }
 
@@ -223,7 +276,7 @@ class ConfigurationFetch {
     const position = this.requested++;
     const ahead = after === null ? undefined : this.prefetch?.take(position, after);
     const answer = await (ahead ?? this.limit.run(() => this.requestApplicationsPage(after)));
-    const page = this.applicationsPageFrom(position, after, answer);
+    const page = this.applicationsPageFrom(after, answer);
     this.prefetch?.check(position, page);
     this.links[position] = {
       after,
@@ -235,7 +288,7 @@ class ConfigurationFetch {
     return page;
   }
 
-  /** Sends the request for one application page; an answer identical to a remembered one is recalled at once. */
+  /** Sends the request for one application page. */
   private async requestApplicationsPage(after: string | null): Promise<PageAnswer> {
     const variables = { runtimeId: this.runtimeId, first: this.pageSize, after, nestedFirst: this.nestedPageSize };
     const answer =
@@ -250,22 +303,13 @@ class ConfigurationFetch {
             signal: this.signal,
             resendable: true,
           });
-    if (answer.known === undefined) return { data: answer.data, digest: answer.digest };
-    const remembered = this.memory?.recall(answer.known);
-    if (!remembered) throw new Error(`the Director answer ${answer.known} was taken as known but is not remembered`);
-    return { remembered };
+    if (answer.known !== undefined) throw new Error(`the Director answer ${answer.known} was taken as known while reading every page`);
+    return { data: answer.data, digest: answer.digest };
   }
 
   /** The page of an answer the fetch uses at `position`. */
-  private applicationsPageFrom(position: number, after: string | null, answer: PageAnswer): DirectorPage {
-    if ('remembered' in answer) {
-      const page = answer.remembered;
-      if (after === null) this.runtimeLabels = page.runtimeLabels ?? {};
-      this.reused++;
-      return { data: page.applications, pageInfo: page.pageInfo, totalCount: page.totalCount, digest: page.digest, alreadyRead: true };
-    }
+  private applicationsPageFrom(after: string | null, answer: PageAnswer): DirectorPage {
     const { data, digest } = answer;
-    this.memory?.release(position, digest);
     if (after === null) {
       if (data.runtime === null || data.runtime === undefined) {
         throw new IncompleteListError(
@@ -280,21 +324,10 @@ class ConfigurationFetch {
     return { ...readPage(data.applicationsForRuntime, this.what), digest };
   }
 
-  /** Notes a completely read application page for the page memory, if its answer alone held it. */
+  /** Notes the digest of a completely read application page for the page memory, if its answer alone held it. */
   private pageRead(page: DirectorPage, applications: DirectorApplication[]): void {
-    const position = this.pages.length;
-    const selfContained = page.digest !== undefined && applications.every((app) => !this.continued.has(app.id));
-    this.pages.push(
-      selfContained
-        ? {
-            digest: page.digest!,
-            pageInfo: page.pageInfo,
-            totalCount: page.totalCount,
-            applications,
-            ...(position === 0 ? { runtimeLabels: this.runtimeLabels } : {}),
-          }
-        : undefined,
-    );
+    const whole = page.digest !== undefined && applications.every((app) => !this.continued.has(app.id));
+    this.digests.push(whole ? page.digest : undefined);
   }
 
   private async application(raw: unknown): Promise<DirectorApplication> {

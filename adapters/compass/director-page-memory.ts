@@ -1,23 +1,19 @@
-// What the Director client remembers of the application pages of its last complete fetch, by the
-// digest of each answer's exact text: an answer with the same digest is the same answer, so its
-// applications are taken as they were read then, without parsing or reading the text again. Being
-// content-addressed, nothing in it can go stale; it only bounds what it holds (the pages of one
-// fetch). Only pages read from their answer alone are kept: an application whose bundles or
-// definitions continued on further requests depends on more than the page's text.
-// It also keeps the cursor chain of that fetch (each page's cursors, hasNextPage and totalCount), from
-// which the client requests pages ahead (docs/decisions/0008-director-page-prefetch.md).
+// What the Director client remembers of its last complete fetch: the digest of each application
+// page's answer (its exact text), the cursor chain (each page's cursors, hasNextPage and totalCount)
+// and the runtime's labels from the first answer. Never the applications: 10,000 of them are tens of
+// megabytes of heap that every garbage collection would walk between cycles.
+//
+// What it is for:
+// - A quiet cycle: the pages are requested again along the chain, and when every answer has the
+//   digest remembered for its position, the Director says exactly what it said last time
+//   (DirectorClient.fetchUnchanged), which the synchronisation may take as "nothing to do" without
+//   parsing a page. Only a fetch whose pages each held their applications whole can be recognised
+//   so: an application whose bundles or definitions continued on further requests depends on more
+//   than its page's text.
+// - Requesting pages ahead when the chain is known (docs/decisions/0008-director-page-prefetch.md).
 
-import type { DirectorApplication, Labels } from './director-types.js';
-
-export interface RememberedPage {
-  /** Digest of the answer's text (GraphQLTransport.requestWithDigest). */
-  digest: string;
-  pageInfo: { startCursor?: string; endCursor: string; hasNextPage: boolean };
-  totalCount: number;
-  applications: DirectorApplication[];
-  /** The runtime's labels, which the first answer also carries. */
-  runtimeLabels?: Labels;
-}
+import { hash } from 'node:crypto';
+import type { Labels } from './director-types.js';
 
 /** One application page of a complete fetch as the cursor chain has it: requested with `after`, answered with the rest. */
 export interface PageLink {
@@ -29,51 +25,53 @@ export interface PageLink {
   totalCount: number;
 }
 
+export interface RememberedFetch {
+  /** Identifies the chain: the endpoint, runtime and page sizes it was read with. */
+  key: string;
+  links: readonly PageLink[];
+  /** Digest of each page's answer, by position; undefined for a page that did not hold its applications whole. */
+  digests: readonly (string | undefined)[];
+  runtimeLabels: Labels;
+}
+
 export class DirectorPageMemory {
-  /** The pages of the last complete fetch in their order; a page that came differently this time is dropped as it arrives. */
-  #pages: (RememberedPage | undefined)[] = [];
-  readonly #digests = new Set<string>();
-  #chain: { key: string; links: readonly PageLink[] } | undefined;
-
-  /** The digests of the remembered answers; live: it changes as pages are dropped or replaced. */
-  get digests(): ReadonlySet<string> {
-    return this.#digests;
-  }
-
-  recall(digest: string): RememberedPage | undefined {
-    if (!this.#digests.has(digest)) return undefined;
-    return this.#pages.find((page) => page?.digest === digest);
-  }
-
-  /**
-   * Drops the page remembered at `position` (0-based) when this fetch got something else there: it
-   * will hardly come again, and holding it would keep two copies of the applications during a
-   * fetch that changed them.
-   */
-  release(position: number, digest: string | undefined): void {
-    const page = this.#pages[position];
-    if (page === undefined || page.digest === digest) return;
-    this.#pages[position] = undefined;
-    if (!this.#pages.some((other) => other?.digest === page.digest)) this.#digests.delete(page.digest);
-  }
+  #last: (RememberedFetch & { answers: string | undefined }) | undefined;
 
   /**
    * The cursor chain of the last complete fetch for `key` (the endpoint, runtime and page size it was
    * read with), or undefined: a chain of another key predicts nothing.
    */
   chain(key: string): readonly PageLink[] | undefined {
-    return this.#chain?.key === key ? this.#chain.links : undefined;
+    return this.#last?.key === key ? this.#last.links : undefined;
   }
 
-  /** After a complete fetch: its pages (undefined where a page was not read from its answer alone), and its cursor chain. */
-  replace(pages: (RememberedPage | undefined)[], chain?: { key: string; links: readonly PageLink[] }): void {
-    this.#pages = pages;
-    this.#chain = chain;
-    this.#digests.clear();
-    for (const page of pages) if (page) this.#digests.add(page.digest);
+  /**
+   * The last complete fetch for `key` when it can be recognised again: every page's digest known.
+   * Its `answers` names the whole of what the Director said (see `answersOf`).
+   */
+  recognisable(key: string): (RememberedFetch & { answers: string }) | undefined {
+    const last = this.#last;
+    if (last?.key !== key || last.answers === undefined) return undefined;
+    return { ...last, answers: last.answers };
   }
 
+  /** After a complete fetch. */
+  replace(fetch: RememberedFetch): void {
+    this.#last = { ...fetch, answers: answersOf(fetch.digests) };
+  }
+
+  /** Pages remembered. */
   get size(): number {
-    return this.#digests.size;
+    return this.#last?.digests.length ?? 0;
   }
+}
+
+/**
+ * One digest for all the answers of a fetch, in order: equal for two fetches whose every page came
+ * in the same bytes; undefined when a page did not hold its applications whole (its text alone does
+ * not say what the fetch read).
+ */
+export function answersOf(digests: readonly (string | undefined)[]): string | undefined {
+  if (digests.length === 0 || digests.some((digest) => digest === undefined)) return undefined;
+  return hash('sha256', digests.join('\n'), 'base64');
 }

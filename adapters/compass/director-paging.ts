@@ -9,8 +9,6 @@ export interface DirectorPage {
   totalCount: number;
   /** Digest of the exact answer the page came in, when the transport gave one. */
   digest?: string;
-  /** `data` holds items already in their typed form (remembered from an identical answer): not read again. */
-  alreadyRead?: boolean;
 }
 
 /** Why a list could not be collected completely; the Director client turns it into a CompassError. */
@@ -63,8 +61,7 @@ export async function collectPages<T extends { id: string }>(
     try {
       const start = items.length;
       for (const raw of page.data) {
-        // eslint-disable-next-line @typescript-eslint/no-unsafe-type-assertion -- a page marked alreadyRead carries the items read before (director-page-memory.ts)
-        const value = page.alreadyRead ? (raw as T) : read(raw);
+        const value = read(raw);
         const item = value instanceof Promise ? await value : value;
         if (ids.has(item.id)) throw new IncompleteListError(`the ${what} returned id ${item.id} twice (the list changed while paging)`);
         ids.add(item.id);

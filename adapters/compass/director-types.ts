@@ -68,11 +68,25 @@ export interface DirectorApplication {
 export interface RuntimeConfiguration {
   runtimeLabels: Labels;
   applications: DirectorApplication[];
-  /** Application pages read from their answer, and taken from the page memory (an answer identical to the last fetch's). */
+  /**
+   * Names everything the Director said in this fetch (a digest of its answers, director-page-memory.ts):
+   * equal for two fetches that read the same bytes; absent when an application continued on further requests.
+   */
+  answers?: string;
+  /** Application pages read from their answer, and those recognised unread (an answer identical to the last fetch's). */
   pages?: { read: number; reused: number };
   /**
    * With a cursor chain to go by: application pages requested ahead that the fetch used, and those
    * it discarded (docs/decisions/0008-director-page-prefetch.md).
    */
   prefetch?: { used: number; discarded: number };
+}
+
+/** DirectorClient.fetchUnchanged: the Director said exactly what it said in the last complete fetch. */
+export interface UnchangedConfiguration {
+  unchanged: true;
+  runtimeLabels: Labels;
+  /** As RuntimeConfiguration.answers of that fetch. */
+  answers: string;
+  pages: { read: number; reused: number };
 }

@@ -6,7 +6,7 @@ import * as connector from '../../adapters/compass/connector-client.js';
 import { DirectorClient } from '../../adapters/compass/director-client.js';
 import { ReusedClient } from '../../adapters/compass/reused-client.js';
 import { DirectorPageMemory } from '../../adapters/compass/director-page-memory.js';
-import type { RuntimeConfiguration } from '../../adapters/compass/director-types.js';
+import type { RuntimeConfiguration, UnchangedConfiguration } from '../../adapters/compass/director-types.js';
 import type { ClientCertificate } from '../../adapters/compass/graphql-transport.js';
 import { parseCertificate, keyMatchesCertificate, toRfc3339 } from '../../adapters/pki/certificate.js';
 import { SpareKey } from '../../adapters/pki/spare-key.js';
@@ -16,7 +16,15 @@ import type { ApplicationStore } from '../../adapters/kube/application-store.js'
 import type { AgentMetrics } from '../../adapters/metrics.js';
 import { insecureCompassSettings, type AgentConfig, type NamespacedName } from '../config.js';
 import { CONSUMED_TOKEN_ANNOTATION } from '../status-projection.js';
-import { applyConfiguration, labelsToSet, runtimeLabelsLeftNote } from '../applications/apply-configuration.js';
+import {
+  applyConfiguration,
+  type ApplyOptions,
+  labelsToSet,
+  quietPossible,
+  runtimeLabelsLeftNote,
+  unchangedReport,
+} from '../applications/apply-configuration.js';
+import type { SyncReport } from '../applications/sync-report.js';
 import { SecretContentRecord } from '../applications/secret-content-record.js';
 import { agentOwnSecrets } from '../applications/protected-secrets.js';
 import { SecretRecheck, SecretRepair } from '../applications/secret-recheck.js';
@@ -48,6 +56,9 @@ export interface CompassEffectsOptions {
   /** Extra trust anchor for Compass's servers (the simulators); production uses NODE_EXTRA_CA_CERTS. */
   compassCaPem?: string;
 }
+
+/** A synchronisation's Director fetch: everything read, or the same answers as last time with the report that stands for them. */
+type DirectorFetch = { full: RuntimeConfiguration } | { unchanged: UnchangedConfiguration; report: SyncReport };
 
 /** The client identity presented to Compass, as stored in the cluster client-certificate Secret. */
 interface ClientIdentity extends ClientCertificate {
@@ -214,6 +225,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
    */
   const preserve = async (result: connector.ConnectionResult): Promise<ClientIdentity> => {
     registerSecret(result.privateKeyPem, 'key');
+    checkedSecrets = undefined;
     const next: ClientIdentity = {
       keyPem: result.privateKeyPem,
       clientCertificatePem: result.credentials.clientCertificatePem,
@@ -265,9 +277,26 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     return identity;
   };
 
+  const readCredentialSecrets = async () => ({
+    cluster: await secrets.getData(config.clusterCertificatesSecret.namespace, config.clusterCertificatesSecret.name),
+    ca: await secrets.getData(config.caCertificatesSecret.namespace, config.caCertificatesSecret.name),
+  });
+
+  /**
+   * The credential Secrets are observed once per sync period (agent.ts, credentials$) and read by every
+   * cycle's connection check too: the first observation after a check goes by what the check read,
+   * instead of reading them again, if the check was less than a period and a half ago. Any write of
+   * the agent's own forgets it.
+   */
+  let checkedSecrets: { at: number; cluster: Record<string, string> | null; ca: Record<string, string> | null } | undefined;
+  const takeRecentlyChecked = () => {
+    const checked = checkedSecrets;
+    checkedSecrets = undefined;
+    return checked && options.now() - checked.at < 1.5 * config.controllerSyncPeriodMs ? checked : undefined;
+  };
+
   const observeCredentials = async (adopt: boolean): Promise<ObservedCredentials & { managementInfo: ManagementInfo | null }> => {
-    const cluster = await secrets.getData(config.clusterCertificatesSecret.namespace, config.clusterCertificatesSecret.name);
-    const ca = await secrets.getData(config.caCertificatesSecret.namespace, config.caCertificatesSecret.name);
+    const { cluster, ca } = (!adopt && takeRecentlyChecked()) || (await readCredentialSecrets());
     const observed: ObservedCredentials = { clientCertificateSecret: 'missing', caCertificateSecret: ca ? 'present' : 'missing' };
     if (cluster) {
       try {
@@ -363,15 +392,17 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       let credentialsExist: boolean;
       let cluster: Record<string, string> | null;
       try {
-        cluster = await secrets.getData(config.clusterCertificatesSecret.namespace, config.clusterCertificatesSecret.name);
-        const ca = await secrets.getData(config.caCertificatesSecret.namespace, config.caCertificatesSecret.name);
+        const read = await readCredentialSecrets();
+        checkedSecrets = { at: options.now(), ...read };
+        cluster = read.cluster;
         credentialsExist =
-          ca !== null && cluster !== null && cluster.crt === current.clientCertificatePem && cluster.key === current.keyPem;
+          read.ca !== null && cluster !== null && cluster.crt === current.clientCertificatePem && cluster.key === current.keyPem;
       } catch (err) {
         throw asEffectError(err, 'kubernetes-read');
       }
       // The Connector moved Compass: the URLs a restart resumes with follow it (only ever from its answer).
       if (credentialsExist && !sameManagementInfo(readStoredManagementInfo(cluster), returned)) {
+        checkedSecrets = undefined;
         try {
           await secrets.upsertMerge(
             config.clusterCertificatesSecret.namespace,
@@ -424,6 +455,24 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     },
   };
 
+  /**
+   * What the Director says: when the synchronisation could be quiet, first whether it says exactly what
+   * it said last time (no page parsed; the last quiet apply's report then stands), otherwise everything, read.
+   */
+  async function fetchDirector(
+    director: DirectorClient,
+    runtimeId: string,
+    signal: AbortSignal,
+    applyOptions: ApplyOptions,
+  ): Promise<DirectorFetch> {
+    if (quietPossible(ports, applyOptions)) {
+      const unchanged = await director.fetchUnchanged(runtimeId, { signal, memory: directorPages });
+      const report = unchanged && unchangedReport(unchanged, ports, applyOptions);
+      if (unchanged && report) return { unchanged, report };
+    }
+    return { full: await director.fetchRuntimeConfiguration(runtimeId, { signal, memory: directorPages }) };
+  }
+
   async function synchronizeOnce(stored: ManagementInfo | null, signal: AbortSignal): Promise<SyncOutcome> {
     const failed = (error: string): SyncOutcome => ({ at: at(), result: 'SynchronizationFailed', error });
     let runtime;
@@ -460,30 +509,36 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       // e.g. the Connector named a Director URL that is not a URL (reference: "Failed to prepare configuration client").
       return failed(`Failed to prepare configuration client: ${errorMessage(err)}`);
     }
-    let configuration: RuntimeConfiguration;
+    const applyOptions: ApplyOptions = {
+      centralGatewayUrl: config.centralGatewayServiceUrl,
+      skipAppsTlsVerify: config.skipAppsTlsVerify,
+      integrationNamespace: config.integrationNamespace,
+      protectedSecrets,
+      secretContent,
+    };
+    // Application Secrets edited or deleted by hand are forgotten by the record, which makes the apply repair them.
+    secretRepair.forgetChanged();
+    let fetched: DirectorFetch;
     try {
-      configuration = await director.fetchRuntimeConfiguration(runtimeId, { signal, memory: directorPages });
+      fetched = await fetchDirector(director, runtimeId, signal, applyOptions);
     } catch (err) {
       return failed(`Failed to fetch configuration: ${errorMessage(err)}`);
     }
     const fetchedAt = at();
-    const { runtimeLabels } = configuration;
-    metrics?.setManagedApplications(configuration.applications.length);
-    if (configuration.pages) metrics?.countDirectorPages(configuration.pages);
-    if (configuration.prefetch) metrics?.countDirectorPrefetch(configuration.prefetch);
-    let report;
-    try {
-      secretRepair.forgetChanged();
-      report = await applyConfiguration(configuration, ports, {
-        centralGatewayUrl: config.centralGatewayServiceUrl,
-        skipAppsTlsVerify: config.skipAppsTlsVerify,
-        integrationNamespace: config.integrationNamespace,
-        protectedSecrets,
-        secretContent,
-      });
-    } catch (err) {
-      return { at: at(), result: 'ResourceApplicationFailed', error: errorMessage(err), fetchedAt };
+    const { runtimeLabels, pages } = 'full' in fetched ? fetched.full : fetched.unchanged;
+    if (pages) metrics?.countDirectorPages(pages);
+    let report: SyncReport;
+    if ('full' in fetched) {
+      if (fetched.full.prefetch) metrics?.countDirectorPrefetch(fetched.full.prefetch);
+      try {
+        report = await applyConfiguration(fetched.full, ports, applyOptions);
+      } catch (err) {
+        return { at: at(), result: 'ResourceApplicationFailed', error: errorMessage(err), fetchedAt };
+      }
+    } else {
+      report = fetched.report;
     }
+    metrics?.setManagedApplications('full' in fetched ? fetched.full.applications.length : report.unchanged);
     const summary = {
       created: report.created,
       updated: report.updated,

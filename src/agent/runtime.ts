@@ -216,7 +216,10 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
       for (const told of connectionEventsOf(previousContext, event, snapshot.context)) options.events.record(told);
     }
     previousContext = snapshot.context;
-    if (snapshot.status === 'active') offer(projection, Object.keys(snapshot.children).length > 0);
+    // A CR that is not there yet is created at once, whatever runs: the statuses after it report the
+    // generation it comes back with (observedGeneration).
+    const waitForEffect = Object.keys(snapshot.children).length > 0 && snapshot.context.cr !== null;
+    if (snapshot.status === 'active') offer(projection, waitForEffect);
   };
   const inspect = (ev: InspectionEvent) => {
     if (!root || ev.actorRef !== root) return;

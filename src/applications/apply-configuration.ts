@@ -1,6 +1,6 @@
 // The entry points the synchronize effect calls after a complete, successful Director fetch.
 
-import type { Labels, RuntimeConfiguration } from '../../adapters/compass/director-types.js';
+import type { Labels, RuntimeConfiguration, UnchangedConfiguration } from '../../adapters/compass/director-types.js';
 import { convertApplication, type ConversionOptions, type DesiredApplication } from './converter.js';
 import { applicationName, shouldNormalizeNames } from './normalizer.js';
 import type { SyncPorts } from './ports.js';
@@ -40,14 +40,33 @@ export async function applyConfiguration(config: RuntimeConfiguration, ports: Sy
   const memory = memoryOf(options);
   const normalize = shouldNormalizeNames(config.runtimeLabels);
   // Taken before anything is read: a change from here on makes the next cycle plan again.
-  const versions = { cache: ports.applications.cacheVersion?.(), record: options.secretContent.version };
-  const quiet = memory.quietReport(config.applications, normalize, options, versions);
+  const versions = clusterVersions(ports, options);
+  const quiet = memory.quietReport(config.answers, normalize, options, versions);
   if (quiet) return quiet;
   const planned = memory.planAll(config.applications, normalize, options);
   const existing = await ports.applications.listManaged();
   const report = await executeSyncPlan(planSync(planned, existing, options.integrationNamespace), ports, options);
-  memory.noteApplied(config.applications, normalize, options, versions, report);
+  memory.noteApplied(config.answers, normalize, options, versions, report);
   return report;
+}
+
+/**
+ * The report of the last apply again when the Director said exactly what it said then (`unchanged`,
+ * DirectorClient.fetchUnchanged) and nothing in the cluster or the settings changed since; undefined
+ * otherwise, and then the caller fetches the applications and applies them.
+ */
+export function unchangedReport(unchanged: UnchangedConfiguration, ports: SyncPorts, options: ApplyOptions): SyncReport | undefined {
+  const normalize = shouldNormalizeNames(unchanged.runtimeLabels);
+  return memoryOf(options).quietReport(unchanged.answers, normalize, options, clusterVersions(ports, options));
+}
+
+/** Whether unchangedReport could answer at all: the last apply found nothing to do and nothing in the cluster changed since. */
+export function quietPossible(ports: SyncPorts, options: ApplyOptions): boolean {
+  return memoryOf(options).quietPossible(clusterVersions(ports, options));
+}
+
+function clusterVersions(ports: SyncPorts, options: ApplyOptions) {
+  return { cache: ports.applications.cacheVersion?.(), record: options.secretContent.version };
 }
 
 export const EVENT_SERVICE_URL_LABEL = 'runtime_eventServiceUrl';

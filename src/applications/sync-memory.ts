@@ -1,15 +1,14 @@
 // What the synchronisation remembers between cycles so that an application that did not change costs
 // almost nothing: the summary of its conversion (planned-application.ts), keyed by a digest of the
-// Director input, for the current conversion settings. A Director application object seen before
-// (the Director client hands out the same objects for an unchanged answer) is not even digested
-// again. Only digests and names are kept, never the converted objects: the full objects are built
-// again when an operation needs them. A miss only costs time: the outcome is the same with or
-// without the memory.
+// Director input, for the current conversion settings. Only digests and names are kept, never the
+// Director objects nor the converted ones: the full objects are built again when an operation needs
+// them. A miss only costs time: the outcome is the same with or without the memory.
 //
-// It also remembers the last apply that found nothing to do: given the very same Director
-// application objects again (the page memory hands them out for identical answers), with the same
-// settings, an Application cache and a Secret record that have not changed since, the plan and its
-// execution would come to the same again, so neither runs (a quiet cycle at 10,000 applications).
+// It also remembers the last apply that found nothing to do: given the very same Director answers
+// again (RuntimeConfiguration.answers, which DirectorClient.fetchUnchanged recognises without
+// parsing a page), with the same settings, an Application cache and a Secret record that have not
+// changed since, the plan and its execution would come to the same again, so neither runs (a quiet
+// cycle at 10,000 applications).
 
 import { hash } from 'node:crypto';
 import type { DirectorApplication } from '../../adapters/compass/director-types.js';
@@ -68,27 +67,23 @@ export class SyncMemory {
   #settings: string | undefined;
   /** Summaries by content key; replaced every cycle, so it holds only current applications. */
   #summaries = new Map<string, DesiredSummary>();
-  /** Content keys of Director application objects already digested (they are never modified). */
-  #keys = new WeakMap<DirectorApplication, string>();
   /** The last apply, if it found nothing to do: what it was given. */
-  #quiet: { applications: readonly DirectorApplication[]; settings: string; versions: ClusterVersions; unchanged: number } | undefined;
+  #quiet: { answers: string; settings: string; versions: ClusterVersions; unchanged: number } | undefined;
 
   /**
    * The report of the last apply again, if it found nothing to do and everything it depended on is
-   * the same: the same Director application objects in the same order, the same settings, and the
-   * Application cache and the Secret record unchanged since (`versions`, taken before it planned).
+   * the same: the same Director answers (`answers`, undefined: never quiet), the same settings, and
+   * the Application cache and the Secret record unchanged since (`versions`, taken before it planned).
    */
   quietReport(
-    applications: readonly DirectorApplication[],
+    answers: string | undefined,
     normalize: boolean,
     options: ConversionOptions,
     versions: ClusterVersions,
   ): SyncReport | undefined {
     const quiet = this.#quiet;
-    if (!quiet || versions.cache === undefined || versions.cache !== quiet.versions.cache || versions.record !== quiet.versions.record)
-      return undefined;
-    if (applications.length !== quiet.applications.length || settingsOf(normalize, options) !== quiet.settings) return undefined;
-    for (let i = 0; i < applications.length; i++) if (applications[i] !== quiet.applications[i]) return undefined;
+    if (!quiet || answers === undefined || answers !== quiet.answers || !this.quietPossible(versions)) return undefined;
+    if (settingsOf(normalize, options) !== quiet.settings) return undefined;
     return {
       created: 0,
       updated: 0,
@@ -101,17 +96,28 @@ export class SyncMemory {
     };
   }
 
+  /** Whether quietReport could give a report with these versions, whatever the answers and settings. */
+  quietPossible(versions: ClusterVersions): boolean {
+    const quiet = this.#quiet;
+    return (
+      quiet !== undefined &&
+      versions.cache !== undefined &&
+      versions.cache === quiet.versions.cache &&
+      versions.record === quiet.versions.record
+    );
+  }
+
   /** After an apply planned with `versions`: remembered if it found nothing to do, forgotten otherwise. */
   noteApplied(
-    applications: readonly DirectorApplication[],
+    answers: string | undefined,
     normalize: boolean,
     options: ConversionOptions,
     versions: ClusterVersions,
     report: SyncReport,
   ): void {
     this.#quiet =
-      isQuiet(report) && versions.cache !== undefined
-        ? { applications: [...applications], settings: settingsOf(normalize, options), versions, unchanged: report.unchanged }
+      isQuiet(report) && versions.cache !== undefined && answers !== undefined
+        ? { answers, settings: settingsOf(normalize, options), versions, unchanged: report.unchanged }
         : undefined;
   }
 
@@ -130,8 +136,7 @@ export class SyncMemory {
     const next = new Map<string, DesiredSummary>();
     const result = applications.map((app): PlannedApplication => {
       const load = loader(app, normalize, options);
-      let key = this.#keys.get(app);
-      if (key === undefined) this.#keys.set(app, (key = contentKey(app)));
+      const key = contentKey(app);
       const summary =
         next.get(key) ?? previous.get(key) ?? summarizeDesired(convertApplication(app, applicationName(app.name, normalize), options));
       next.set(key, summary);

@@ -272,6 +272,10 @@ t.test('a cycle writes the status once: a change while the next effect runs wait
   await flush();
   await h.runtime.settled();
   t.equal(h.state(), 'Idle/Synchronized');
+  t.equal(h.writer.written.length, 2, 'the CR, not there yet, is created at once (Connected), then Synchronized');
+  h.connectionCr$.next({ generation: 1, resourceVersion: '1', spec: { managementInfo: MANAGEMENT } });
+  await flush();
+  await h.runtime.settled();
 
   // A quiet cycle: the check's timestamps and the sync's come in one write.
   let finishSync: () => void = () => undefined;

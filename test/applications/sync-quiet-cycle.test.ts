@@ -1,9 +1,11 @@
-// A quiet cycle (sync-memory.ts): the very same Director application objects again, with the same
-// settings, an Application cache and a Secret record unchanged since the last apply that found nothing
-// to do, give that apply's report without planning (the cache is not even listed). Anything else plans.
+// A quiet cycle (sync-memory.ts): the very same Director answers again (RuntimeConfiguration.answers),
+// with the same settings, an Application cache and a Secret record unchanged since the last apply that
+// found nothing to do, give that apply's report without planning (the cache is not even listed), also
+// when the answers were only recognised and never parsed (unchangedReport). Anything else plans.
+import { hash } from 'node:crypto';
 import t from 'tap';
 import type { ApplicationObject, SecretObject } from '../../src/applications/application-resource.js';
-import { applyConfiguration } from '../../src/applications/apply-configuration.js';
+import { applyConfiguration, quietPossible, unchangedReport } from '../../src/applications/apply-configuration.js';
 import type { SyncPorts } from '../../src/applications/ports.js';
 import { SecretContentRecord } from '../../src/applications/secret-content-record.js';
 import { SyncMemory } from '../../src/applications/sync-memory.js';
@@ -65,7 +67,13 @@ const directorApps = [1, 2, 3].map((n) =>
     ],
   }),
 );
-const configuration = (applications = directorApps): RuntimeConfiguration => ({ runtimeLabels: {}, applications: [...applications] });
+/** As the Director client names a fetch: a digest of what it read (here of the applications themselves). */
+const answersOf = (applications: unknown) => hash('sha256', JSON.stringify(applications), 'base64');
+const configuration = (applications = directorApps): RuntimeConfiguration => ({
+  runtimeLabels: {},
+  applications: [...applications],
+  answers: answersOf(applications),
+});
 
 t.test('a quiet cycle is answered from the last quiet apply; any change plans again', async (t) => {
   const { ports, counts, touch } = memoryPorts();
@@ -99,12 +107,49 @@ t.test('a quiet cycle is answered from the last quiet apply; any change plans ag
   t.equal(changed.updated, 1, 'another Director object plans again');
   t.equal(counts.lists, lists + 3);
 
-  const normalized = await applyConfiguration({ runtimeLabels: { isNormalized: 'false' }, applications: [...renamed] }, ports, {
-    ...options,
-    secretContent,
-    memory,
-  });
+  const normalized = await applyConfiguration(
+    { runtimeLabels: { isNormalized: 'false' }, applications: [...renamed], answers: answersOf(renamed) },
+    ports,
+    {
+      ...options,
+      secretContent,
+      memory,
+    },
+  );
   t.ok(counts.lists === lists + 4 && normalized.failed.length === 0, 'other settings (name normalisation) plan again');
+});
+
+t.test('answers recognised but not read are quiet exactly when applying them would be', async (t) => {
+  const { ports, counts, touch } = memoryPorts();
+  const secretContent = new SecretContentRecord();
+  const memory = new SyncMemory();
+  const applyOptions = { ...options, secretContent, memory };
+  const unchanged = (applications = directorApps, runtimeLabels = {}) => ({
+    unchanged: true as const,
+    runtimeLabels,
+    answers: answersOf(applications),
+    pages: { read: 0, reused: 1 },
+  });
+  t.notOk(quietPossible(ports, applyOptions), 'nothing applied yet: not even possible');
+  t.equal(unchangedReport(unchanged(), ports, applyOptions), undefined);
+  await applyConfiguration(configuration(), ports, applyOptions);
+  t.notOk(quietPossible(ports, applyOptions), 'an apply that wrote is not quiet');
+  const quiet = await applyConfiguration(configuration(), ports, applyOptions);
+  t.ok(quietPossible(ports, applyOptions), 'one that found nothing to do is');
+  t.same(unchangedReport(unchanged(), ports, applyOptions), quiet, 'the same answers: its report, nothing listed');
+  const lists = counts.lists;
+  const renamed = directorApps.map((app, i) => (i === 0 ? { ...app, description: 'other' } : app));
+  t.equal(unchangedReport(unchanged(renamed), ports, applyOptions), undefined, 'other answers: no report');
+  t.equal(unchangedReport(unchanged(directorApps, { isNormalized: 'true' }), ports, applyOptions), undefined, 'other settings: no report');
+  t.equal(counts.lists, lists, 'and nothing was read for it');
+  touch();
+  t.notOk(quietPossible(ports, applyOptions), 'a changed Application cache: not possible');
+  t.equal(unchangedReport(unchanged(), ports, applyOptions), undefined);
+  const withoutAnswers = { runtimeLabels: {}, applications: [...directorApps] };
+  await applyConfiguration(withoutAnswers, ports, applyOptions);
+  const planned = counts.lists;
+  await applyConfiguration(withoutAnswers, ports, applyOptions);
+  t.equal(counts.lists, planned + 1, 'a fetch without answers (an application continued on further requests) always plans');
 });
 
 t.test('an apply that did something, or ports without a cache version, are never quiet', async (t) => {

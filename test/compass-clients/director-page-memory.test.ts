@@ -1,7 +1,8 @@
-// The Director client's page memory against the Compass simulator: an answer identical to one of the
-// last complete fetch is not parsed or read again (the same application objects come back), anything
-// that changed is read afresh, and a page whose applications continued on further requests is never
-// taken from the memory. Every fetch with the memory must equal a fetch without it.
+// The Director client's page memory against the Compass simulator: it keeps the digest of each page
+// of the last complete fetch (never the applications), so that fetchUnchanged can tell, without
+// parsing a page, that the Director says exactly what it said then; a change anywhere (a page, the
+// runtime labels, a nested page of a continued list) is never taken for "unchanged", and every full
+// fetch equals a fetch without the memory.
 import t from 'tap';
 import { startCompassSim } from '../../sim/compass/index.js';
 import { establishConnection } from '../../adapters/compass/connector-client.js';
@@ -9,7 +10,7 @@ import { DirectorClient } from '../../adapters/compass/director-client.js';
 import { DirectorPageMemory } from '../../adapters/compass/director-page-memory.js';
 import { GraphQLTransport } from '../../adapters/compass/graphql-transport.js';
 import { APPLICATIONS_PAGE_QUERY } from '../../adapters/compass/director-queries.js';
-import type { DirectorApplication, RuntimeConfiguration } from '../../adapters/compass/director-types.js';
+import type { RuntimeConfiguration } from '../../adapters/compass/director-types.js';
 
 const PAGE = 4; // 31 applications: 8 pages, nested lists also 4 per page
 const sim = await startCompassSim({ apps: 30, seed: 11, pageSize: PAGE });
@@ -49,86 +50,68 @@ t.teardown(() => director.close());
 
 const memory = new DirectorPageMemory();
 const withMemory = () => director.fetchRuntimeConfiguration(sim.runtimeId, { memory });
+const unchanged = () => director.fetchUnchanged(sim.runtimeId, { memory });
 /** A fetch without the memory, as content (labels and applications) to compare with. */
 const fresh = async () => content(await director.fetchRuntimeConfiguration(sim.runtimeId));
 const content = ({ runtimeLabels, applications }: RuntimeConfiguration) => ({ runtimeLabels, applications });
-const byId = (config: RuntimeConfiguration) => new Map(config.applications.map((app) => [app.id, app]));
-const pageOf = (config: RuntimeConfiguration, id: string) => Math.floor(config.applications.findIndex((app) => app.id === id) / PAGE);
 const applicationPages = () =>
   sim.control.callLog().filter((c) => c.surface === 'director' && c.operations.includes('applicationsForRuntime')).length;
 
-let previous: RuntimeConfiguration;
-
-t.test('a first fetch remembers every page read from its answer alone', async (t) => {
-  previous = await withMemory();
-  t.same(content(previous), await fresh(), 'the same configuration as without a memory');
-  t.equal(previous.applications.length, 31);
-  t.equal(pageOf(previous, bigAppId), 7, 'the application with continued definitions is on the last page');
-  t.equal(memory.size, 7, '8 pages, all but the one whose application continued on further requests');
-  t.same(previous.pages, { read: 8, reused: 0 });
-});
-
-t.test('unchanged answers come back as the same application objects, equal to a fresh read', async (t) => {
+t.test('a fetch whose application continued on further requests cannot be recognised later', async (t) => {
+  const first = await withMemory();
+  t.same(content(first), await fresh(), 'the same configuration as without a memory');
+  t.equal(first.applications.length, 31);
+  t.equal(memory.size, 8, 'a digest for each of the 8 pages');
+  t.equal(first.answers, undefined, 'no name for what the fetch read: its last page depends on more than its text');
   sim.control.clearCallLog();
-  const again = await withMemory();
-  t.equal(applicationPages(), 8, 'every page is still requested: the Director is the source of truth');
-  t.same(again.pages, { read: 1, reused: 7 }, 'the fetch reports what it reused');
-  t.same(content(again), await fresh(), 'equal to a fetch without the memory');
-  const before = byId(previous);
-  const reused = again.applications.filter((app) => before.get(app.id) === app);
-  t.equal(reused.length, 28, 'the applications of the 7 remembered pages are the very objects of the last fetch');
-  t.not(byId(again).get(bigAppId), before.get(bigAppId), 'the page with continued lists is read again');
-  t.same(again.runtimeLabels, sim.control.runtimeLabels(sim.runtimeId), 'the runtime labels of a remembered first page');
-  previous = again;
+  t.equal(await unchanged(), undefined, 'so it is never taken as unchanged');
+  t.equal(applicationPages(), 0, 'and nothing is requested to find that out');
 });
 
-t.test('a changed application is read afresh with its page; the other pages stay remembered', async (t) => {
-  const target = previous.applications[5]; // page 2
-  sim.control.upsertApplication({ id: target.id, description: 'changed in Compass' });
+t.test('the same answers again are recognised page by page, none of them parsed', async (t) => {
+  sim.control.removeApplication(bigAppId);
+  const read = await withMemory();
+  t.equal(read.applications.length, 30);
+  t.match(read.answers, /^[A-Za-z0-9+/]{43}=$/, 'a fetch of whole pages is named by its answers');
+  sim.control.clearCallLog();
+  const again = await unchanged();
+  t.equal(applicationPages(), 8, 'every page is requested again: the Director is the source of truth');
+  t.same(again, { unchanged: true, runtimeLabels: read.runtimeLabels, answers: read.answers, pages: { read: 0, reused: 8 } });
+  t.same(again?.runtimeLabels, sim.control.runtimeLabels(sim.runtimeId), 'with the runtime labels of the first answer');
+  const reread = await withMemory();
+  t.equal(reread.answers, read.answers, 'a full read of the same answers has the same name');
+});
+
+t.test('a changed application is not taken for unchanged, and the pages after it are not requested', async (t) => {
+  const before = await withMemory();
+  sim.control.upsertApplication({ id: before.applications[9].id, description: 'changed in Compass' }); // page 3 of 8
+  sim.control.clearCallLog();
+  t.equal(await unchanged(), undefined);
+  t.ok(applicationPages() < 8, `${applicationPages()} of 8 pages requested before the difference was seen`);
   const after = await withMemory();
-  t.same(content(after), await fresh(), 'equal to a fetch without the memory');
-  const changed = byId(after).get(target.id)!;
-  t.equal(changed.description, 'changed in Compass');
-  const before = byId(previous);
-  const samePage = (app: DirectorApplication) => pageOf(after, app.id) === pageOf(after, target.id);
-  t.ok(
-    after.applications.filter(samePage).every((app) => before.get(app.id) !== app),
-    'its page is read again',
-  );
-  t.equal(
-    after.applications.filter((app) => !samePage(app) && before.get(app.id) === app).length,
-    24,
-    'the other remembered pages are reused',
-  );
-  previous = after;
+  t.same(content(after), await fresh(), 'the full read that follows equals a fetch without the memory');
+  t.not(after.answers, before.answers, 'and has another name');
+  t.ok(await unchanged(), 'then it is recognised again');
 });
 
-t.test('a change only on a nested page of a continued list is seen', async (t) => {
-  // The application page's own answer is identical; only the third page of the definitions differs.
-  sim.control.upsertBundle(bigAppId, bigBundle('api-10-renamed'));
-  const after = await withMemory();
-  const apis = byId(after).get(bigAppId)!.bundles[0].apiDefinitions;
-  t.equal(apis.length, 11);
-  t.equal(apis[10].name, 'api-10-renamed', 'the continued definitions are fetched again');
-  t.same(content(after), await fresh());
-  previous = after;
-});
-
-t.test('runtime labels changed in Compass are read with the first page', async (t) => {
-  const answer = await withMemory();
+t.test('runtime labels changed in Compass are a change of the first answer', async (t) => {
+  await withMemory();
   sim.control.upsertRuntime({ id: sim.runtimeId, labels: { ...sim.control.runtimeLabels(sim.runtimeId), extra: 'label' } });
+  t.equal(await unchanged(), undefined);
   const after = await withMemory();
   t.equal(after.runtimeLabels.extra, 'label');
-  t.same(content(after), await fresh());
-  t.not(after.applications[0], answer.applications[0], 'the first page is read again');
-  t.equal(after.applications[PAGE], answer.applications[PAGE], 'the second is still remembered');
+  t.same((await unchanged())?.runtimeLabels, after.runtimeLabels);
 });
 
-t.test('a failed fetch costs nothing but time: the next one is complete and correct', async (t) => {
-  await withMemory();
-  sim.control.upsertApplication({ id: previous.applications[13].id, name: 'renamed-after-failure' });
+t.test('a failed request fails the recognition; a failed fetch leaves the last complete one remembered', async (t) => {
+  const complete = await withMemory();
+  sim.control.armFault({ operation: 'applicationsForRuntime', kind: 'graphql-error', skip: 2 });
+  await t.rejects(unchanged(), /failed/i, 'an error is an error, not "changed"');
   sim.control.armFault({ operation: 'applicationsForRuntime', kind: 'graphql-error', skip: 2 });
   await t.rejects(withMemory(), /incomplete|failed/i);
+  t.equal((await unchanged())?.answers, complete.answers, 'the last complete fetch is still the one recognised');
+  sim.control.upsertApplication({ id: complete.applications[13].id, name: 'renamed-after-failure' });
+  t.equal(await unchanged(), undefined);
   const after = await withMemory();
   t.same(content(after), await fresh());
   t.ok(after.applications.some((app) => app.name === 'renamed-after-failure'));
@@ -157,7 +140,7 @@ t.test('the transport reports a known answer by its digest without parsing it', 
   t.ok(other.known === undefined && other.digest !== first.digest, 'another answer is parsed and has its own digest');
 });
 
-t.test('an application whose bundles continue on later pages is read afresh, and a change there is seen', async (t) => {
+t.test('an application whose bundles continue on later pages: a change there is seen, and the fetch is never recognised', async (t) => {
   // Sorts first, so it shares the first page with generated applications that need no further request;
   // its six bundles take two nested pages, the change is in the last one.
   const appId = '00000000-0000-4000-8000-000000000003';
@@ -166,14 +149,13 @@ t.test('an application whose bundles continue on later pages is read afresh, and
     bundleIds.map((id, i) => ({ id, name: i === 5 ? lastName : `bundle-${i}`, apiDefinitions: [], eventDefinitions: [] }));
   sim.control.upsertApplication({ id: appId, name: 'many-bundles', bundles: bundles('bundle-5') });
   const first = await withMemory();
-  t.equal(pageOf(first, appId), 0, 'on the first page');
-  t.equal(byId(first).get(appId)!.bundles.length, 6, 'all six bundles, over two nested pages');
-  const again = await withMemory();
-  t.not(again.applications[0], first.applications[0], 'the first page is not taken from the memory: its application continued');
-  t.equal(again.applications[PAGE], first.applications[PAGE], 'the second page is');
+  t.equal(first.applications[0].id, appId, 'on the first page');
+  t.equal(first.applications[0].bundles.length, 6, 'all six bundles, over two nested pages');
+  t.equal(first.answers, undefined);
+  t.equal(await unchanged(), undefined, 'not recognisable: its first page depends on more than its text');
 
   sim.control.upsertBundle(appId, bundles('bundle-5-renamed')[5]);
   const after = await withMemory();
-  t.equal(byId(after).get(appId)!.bundles[5].name, 'bundle-5-renamed', 'the change on the second bundles page is seen');
+  t.equal(after.applications[0].bundles[5].name, 'bundle-5-renamed', 'the change on the second bundles page is seen');
   t.same(content(after), await fresh(), 'equal to a fetch without the memory');
 });

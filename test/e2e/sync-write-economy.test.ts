@@ -2,7 +2,7 @@
 // simulator's request log: with 200 applications a cycle without changes writes nothing, and
 // changing 2 of them (1 %) writes exactly those objects, once.
 import t from 'tap';
-import { startHarness } from '../helpers/agent-harness.js';
+import { CA_SECRET, CLIENT_SECRET, startHarness } from '../helpers/agent-harness.js';
 import type { BundleRecord } from '../../sim/compass/index.js';
 
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -44,6 +44,16 @@ t.test('200 applications: quiet cycles write nothing, changing 2 writes exactly 
       .filter((entry) => entry.resource === 'compassconnections' && entry.verb !== 'watch' && entry.verb !== 'list')
       .map((entry) => `${entry.verb}${entry.subresource ? '/' + entry.subresource : ''}`);
     t.notOk(crRequests.includes('get'), 'the CR is patched from what the last write stored, not read first');
+    const reads = (secret: { namespace: string; name: string }) =>
+      h.sims.kube.requestLog
+        .slice(mark)
+        .filter((e) => e.verb === 'get' && e.resource === 'secrets' && e.namespace === secret.namespace && e.name === secret.name).length;
+    for (const secret of [CLIENT_SECRET, CA_SECRET]) {
+      t.ok(
+        reads(secret) <= cycles + 1,
+        `${secret.name}: read once per cycle (${reads(secret)} in ${cycles} cycles), not again to observe it`,
+      );
+    }
     const statusWrites = crRequests.filter((r) => r === 'patch/status').length;
     t.ok(statusWrites >= cycles - 1 && statusWrites <= cycles + 1, `one status write per cycle (${statusWrites} in ${cycles} cycles)`);
     const calls = compass.callLog().slice(callMark);

@@ -36,6 +36,12 @@ const BENCH = 'sync';
 const APPS = Number(process.env.BENCH_SYNC_APPS ?? 10_000);
 const SERVER_PAGE_SIZE = 200;
 const NO_CHANGE_CYCLES = 5;
+/**
+ * Further no-change cycles for the agent's CPU: the first cycles after the initial sync still carry its
+ * aftermath (the collection of its garbage, the watch of 25,000 Secrets settling), which a cycle of a
+ * long-running agent does not; the CPU figure is the median of these, all cycles are in its note.
+ */
+const STEADY_CYCLES = 5;
 const INTEGRATION_NAMESPACE = 'kyma-system';
 const APPLICATION_API = 'applicationconnector.kyma-project.io/v1alpha1';
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
@@ -201,7 +207,7 @@ export async function benchSyncScale(): Promise<Figure[]> {
       let mark = sims.kube.requestLog.length;
       let cpuMark = process.cpuUsage();
       let agentCpuMark = agent.cpuMs();
-      for (let i = 0; i < NO_CHANGE_CYCLES; i++) {
+      for (let i = 0; i < NO_CHANGE_CYCLES + STEADY_CYCLES; i++) {
         // Each cycle is seen in the event log (read from outside: it costs the agent nothing), then the
         // agent's CPU is read, then its metric, once per cycle (rendering /metrics costs it a few ms,
         // counted in the next cycle's CPU).
@@ -234,7 +240,7 @@ export async function benchSyncScale(): Promise<Figure[]> {
       }
       if (connectionStateOf(sims) !== 'Synchronized') throw new Error(`after the no-change cycles the CR is ${connectionStateOf(sims)}`);
       report(
-        figure(BENCH, `no-change cycle, median of ${NO_CHANGE_CYCLES}`, median(durations), 'ms', {
+        figure(BENCH, `no-change cycle, median of ${durations.length}`, median(durations), 'ms', {
           target: { op: '<', value: 1000 },
           note:
             `cycles: ${durations.map((d) => Math.round(d)).join(', ')} ms; split (ms, from the event log): ${phasesOfCycles.join(' / ')}; ` +
@@ -249,21 +255,27 @@ export async function benchSyncScale(): Promise<Figure[]> {
         }),
       );
       report(
-        figure(BENCH, `agent CPU per no-change cycle at ${APPS} applications, median of ${NO_CHANGE_CYCLES}`, median(agentCpu), 'ms', {
-          target: { op: '<=', value: 100 },
-          note: `utime + stime of the agent process (/proc/<pid>/stat, 10 ms ticks) from cycle to cycle, everything it did in the 4 s: ${agentCpu.map((ms) => Math.round(ms)).join(', ')} ms`,
-        }),
+        figure(
+          BENCH,
+          `agent CPU per no-change cycle at ${APPS} applications, median of the ${STEADY_CYCLES} after the first ${NO_CHANGE_CYCLES}`,
+          median(agentCpu.slice(NO_CHANGE_CYCLES)),
+          'ms',
+          {
+            target: { op: '<=', value: 100 },
+            note: `utime + stime of the agent process (/proc/<pid>/stat, 10 ms ticks) from cycle to cycle, everything it did in the 4 s; every cycle after the initial sync: ${agentCpu.map((ms) => Math.round(ms)).join(', ')} ms (median of the first ${NO_CHANGE_CYCLES}: ${Math.round(median(agentCpu.slice(0, NO_CHANGE_CYCLES)))} ms)`,
+          },
+        ),
       );
       const memory = agent.memory();
       report(
-        figure(BENCH, `agent peak RSS (VmHWM) over the initial sync and ${NO_CHANGE_CYCLES} no-change cycles`, memory.peakMB, 'MB', {
+        figure(BENCH, `agent peak RSS (VmHWM) over the initial sync and ${durations.length} no-change cycles`, memory.peakMB, 'MB', {
           target: { op: '<=', value: 128 },
           note: `peak by the end of the initial sync ${peakAfterInitial.toFixed(0)} MB; VmRSS now ${memory.rssMB.toFixed(0)} MB`,
         }),
       );
 
       // The Director 30 ms away: the same no-change cycles with every Director request answered 30 ms late.
-      const latency = await latencyCycles(sims, agent, eventLogFile, NO_CHANGE_CYCLES + 1);
+      const latency = await latencyCycles(sims, agent, eventLogFile, NO_CHANGE_CYCLES + STEADY_CYCLES + 1);
       report(
         figure(
           BENCH,

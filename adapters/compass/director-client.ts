@@ -25,7 +25,7 @@ import {
   requiredString,
 } from './director-response.js';
 import type { DirectorApplication, DirectorBundle, Labels, RuntimeConfiguration, UnchangedConfiguration } from './director-types.js';
-import { GraphQLTransport, type ClientCertificate, type GraphQLTransportOptions } from './graphql-transport.js';
+import { GraphQLTransport, type ClientCertificate, type DigestedAnswer, type GraphQLTransportOptions } from './graphql-transport.js';
 import { isRecord } from '../unknown-values.js';
 
 /** Applications per page: the Director's own default since 2021 (no upper bound for this query). */
@@ -119,27 +119,17 @@ export class DirectorClient {
     runtimeId: string,
     options: FetchOptions & { memory: DirectorPageMemory },
   ): Promise<UnchangedConfiguration | undefined> {
-    const nestedPageSize = Math.min(this.pageSize, NESTED_PAGE_SIZE_LIMIT);
-    const last = options.memory.recognisable(chainKeyOf(this.transport.url, runtimeId, this.pageSize, nestedPageSize));
+    const sizes = pageSizes(this.pageSize);
+    const last = options.memory.recognisable(chainKeyOf(this.transport.url, runtimeId, sizes));
     if (!last) return undefined;
     const limit = new RequestLimit(this.maxInFlight);
-    const variables = (after: string | null) => ({ runtimeId, first: this.pageSize, after, nestedFirst: nestedPageSize });
-    const signal = options.signal;
     this.transport.knownAnswers = new Set(last.digests.filter((digest) => digest !== undefined));
     let changed = false;
     try {
       const answers = last.links.map((link, position) =>
         limit.run(async () => {
           if (changed) return false;
-          const answer = await this.transport.requestWithDigest<Json>(
-            link.after === null ? RUNTIME_CONFIGURATION_QUERY : APPLICATIONS_PAGE_QUERY,
-            variables(link.after),
-            {
-              operation: link.after === null ? 'runtime, applicationsForRuntime' : 'applicationsForRuntime',
-              signal,
-              resendable: true,
-            },
-          );
+          const answer = await requestApplicationsPage(this.transport, runtimeId, sizes, link.after, options.signal);
           // A page that differs ends the recognition: requests not yet sent are not sent.
           const same = answer.known !== undefined && answer.known === last.digests[position];
           if (!same) changed = true;
@@ -192,9 +182,39 @@ export class DirectorClient {
 /** An application page's answer: its data and the digest of its text. */
 type PageAnswer = { data: Json; digest: string | undefined };
 
+/** `first` of the application pages and of the nested lists (capped at NESTED_PAGE_SIZE_LIMIT). */
+interface PageSizes {
+  pageSize: number;
+  nestedPageSize: number;
+}
+
+const pageSizes = (pageSize: number): PageSizes => ({ pageSize, nestedPageSize: Math.min(pageSize, NESTED_PAGE_SIZE_LIMIT) });
+
 /** Identifies a cursor chain: another endpoint, runtime or page size has another one. */
-function chainKeyOf(url: string, runtimeId: string, pageSize: number, nestedPageSize: number): string {
-  return JSON.stringify([url, runtimeId, pageSize, nestedPageSize]);
+function chainKeyOf(url: string, runtimeId: string, sizes: PageSizes): string {
+  return JSON.stringify([url, runtimeId, sizes.pageSize, sizes.nestedPageSize]);
+}
+
+/** One application page: the first (with the runtime's labels) when `after` is null, else the page after that cursor. */
+function requestApplicationsPage(
+  transport: GraphQLTransport,
+  runtimeId: string,
+  sizes: PageSizes,
+  after: string | null,
+  signal: AbortSignal | undefined,
+): Promise<DigestedAnswer<Json>> {
+  const variables = { runtimeId, first: sizes.pageSize, after, nestedFirst: sizes.nestedPageSize };
+  return after === null
+    ? transport.requestWithDigest<Json>(RUNTIME_CONFIGURATION_QUERY, variables, {
+        operation: 'runtime, applicationsForRuntime',
+        signal,
+        resendable: true,
+      })
+    : transport.requestWithDigest<Json>(APPLICATIONS_PAGE_QUERY, variables, {
+        operation: 'applicationsForRuntime',
+        signal,
+        resendable: true,
+      });
 }
 
 /** One synchronization fetch; holds the per-fetch parameters so the page helpers stay small. */
@@ -225,10 +245,10 @@ class ConfigurationFetch {
     private readonly memory: DirectorPageMemory | undefined,
     options: { maxInFlight: number; prefetch: boolean },
   ) {
-    this.nestedPageSize = Math.min(pageSize, NESTED_PAGE_SIZE_LIMIT);
+    this.nestedPageSize = pageSizes(pageSize).nestedPageSize;
     this.what = `applications of runtime ${runtimeId}`;
     this.limit = new RequestLimit(options.maxInFlight);
-    this.chainKey = chainKeyOf(transport.url, runtimeId, pageSize, this.nestedPageSize);
+    this.chainKey = chainKeyOf(transport.url, runtimeId, pageSizes(pageSize));
     const chain = options.prefetch && options.maxInFlight > 1 ? memory?.chain(this.chainKey) : undefined;
     this.prefetch =
       chain && chain.length > 1
@@ -290,19 +310,7 @@ class ConfigurationFetch {
 
   /** Sends the request for one application page. */
   private async requestApplicationsPage(after: string | null): Promise<PageAnswer> {
-    const variables = { runtimeId: this.runtimeId, first: this.pageSize, after, nestedFirst: this.nestedPageSize };
-    const answer =
-      after === null
-        ? await this.transport.requestWithDigest<Json>(RUNTIME_CONFIGURATION_QUERY, variables, {
-            operation: 'runtime, applicationsForRuntime',
-            signal: this.signal,
-            resendable: true,
-          })
-        : await this.transport.requestWithDigest<Json>(APPLICATIONS_PAGE_QUERY, variables, {
-            operation: 'applicationsForRuntime',
-            signal: this.signal,
-            resendable: true,
-          });
+    const answer = await requestApplicationsPage(this.transport, this.runtimeId, pageSizes(this.pageSize), after, this.signal);
     if (answer.known !== undefined) throw new Error(`the Director answer ${answer.known} was taken as known while reading every page`);
     return { data: answer.data, digest: answer.digest };
   }

@@ -130,7 +130,7 @@ export class CompassConnectionStore {
   async write(desired: CompassConnectionWrite): Promise<CompassConnectionObject> {
     for (let attempt = 1; ; attempt++) {
       try {
-        this.written = await this.writeOnce(desired, attempt === 1 ? this.written : undefined);
+        this.written = await this.writeOnce(desired, this.written);
         return this.written;
       } catch (err) {
         this.written = undefined;

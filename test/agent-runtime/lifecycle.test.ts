@@ -54,6 +54,27 @@ const ok = (at: string) => ({
   summary: { created: 1, updated: 0, deleted: 0, failed: 0, unchanged: 0 },
 });
 
+/** A first start: no CR and no Secrets, the token `fingerprint` exchanged, one synchronization; it has run when this resolves. */
+async function connectFirstTime(h: ReturnType<typeof setup>, fingerprint: string) {
+  const t0 = h.clock.now();
+  h.effects
+    .on('loadState', (_, at) => ({
+      at,
+      cr: null,
+      credentialsSecrets: { clientCertificateSecret: 'missing', caCertificateSecret: 'missing' },
+    }))
+    .on('establishConnection', (_, at) => ({
+      at,
+      certificateValidity: validity(t0, 90),
+      managementInfo: MANAGEMENT,
+      tokenFingerprint: fingerprint,
+    }))
+    .on('synchronize', (_, at) => ok(at));
+  h.runtime.start();
+  h.config$.next({ present: true, tokenFingerprint: fingerprint, connectorUrl: 'https://connector.test/graphql' });
+  await flush();
+}
+
 t.test(
   'a full lifecycle (connect, sync, renewal, failure, recovery, CR deletion) is recorded and replays to the same states',
   async (t) => {
@@ -61,24 +82,8 @@ t.test(
     const file = join(dir, 'lifecycle.jsonl');
     const h = setup(file);
     const { effects, writer } = h;
-    const t0 = h.clock.now();
 
-    effects
-      .on('loadState', (_, at) => ({
-        at,
-        cr: null,
-        credentialsSecrets: { clientCertificateSecret: 'missing', caCertificateSecret: 'missing' },
-      }))
-      .on('establishConnection', (_, at) => ({
-        at,
-        certificateValidity: validity(t0, 90),
-        managementInfo: MANAGEMENT,
-        tokenFingerprint: 'fp-token-1',
-      }))
-      .on('synchronize', (_, at) => ok(at));
-    h.runtime.start();
-    h.config$.next({ present: true, tokenFingerprint: 'fp-token-1', connectorUrl: 'https://connector.test/graphql' });
-    await flush();
+    await connectFirstTime(h, 'fp-token-1');
     t.equal(h.state(), 'Idle/Synchronized', 'first connection, then an immediate synchronisation');
     await h.runtime.settled();
     t.equal(writer.last?.status.connectionState, 'Synchronized');
@@ -253,23 +258,7 @@ t.test('a restart with a healthy CR resumes without calling Compass, then cycles
 
 t.test('a cycle writes the status once: a change while the next effect runs waits for its end, at most a second', async (t) => {
   const h = setup();
-  const t0 = h.clock.now();
-  h.effects
-    .on('loadState', (_, at) => ({
-      at,
-      cr: null,
-      credentialsSecrets: { clientCertificateSecret: 'missing', caCertificateSecret: 'missing' },
-    }))
-    .on('establishConnection', (_, at) => ({
-      at,
-      certificateValidity: validity(t0, 90),
-      managementInfo: MANAGEMENT,
-      tokenFingerprint: 'fp',
-    }))
-    .on('synchronize', (_, at) => ok(at));
-  h.runtime.start();
-  h.config$.next({ present: true, tokenFingerprint: 'fp', connectorUrl: 'https://connector.test/graphql' });
-  await flush();
+  await connectFirstTime(h, 'fp');
   await h.runtime.settled();
   t.equal(h.state(), 'Idle/Synchronized');
   t.equal(h.writer.written.length, 2, 'the CR, not there yet, is created at once (Connected), then Synchronized');
@@ -310,30 +299,43 @@ t.test('a cycle writes the status once: a change while the next effect runs wait
   await flush();
   await h.runtime.settled();
   t.equal(h.writer.written.length, before + 3, 'and the synchronization once it ends');
+
+  // A status waiting for the effect in flight is written by settled() and by stop(), without the delay.
+  const hanging = () => new Promise<never>(() => undefined);
+  h.effects.on('checkConnection', (_, at) => ({ at, managementInfo: MANAGEMENT, credentialsExist: true })).on('synchronize', hanging);
+  await h.advance(21_000);
+  t.equal(h.writer.written.length, before + 3, 'the checked status waits');
+  await h.runtime.settled();
+  t.equal(h.writer.written.length, before + 4, 'settled() writes it');
+  t.equal(h.writer.last?.status.connectionStatus.lastSync, '2026-01-01T00:01:03Z');
   await h.runtime.stop();
+  t.equal(h.writer.written.length, before + 4, 'nothing new to write at stop');
+});
+
+t.test('stop() writes a status that waits for the effect in flight', async (t) => {
+  const h = setup();
+  await connectFirstTime(h, 'fp');
+  h.connectionCr$.next({ generation: 1, resourceVersion: '1', spec: { managementInfo: MANAGEMENT } });
+  await flush();
+  await h.runtime.settled();
+  h.effects
+    .on('checkConnection', (_, at) => ({ at, managementInfo: MANAGEMENT, credentialsExist: true }))
+    .on('synchronize', () => new Promise<never>(() => undefined));
+  const before = h.writer.written.length;
+  await h.advance(21_000);
+  t.equal(h.state(), '{"Certified":{"Connected":"Synchronizing"}}');
+  t.equal(h.writer.written.length, before, 'the checked status waits for the synchronization');
+  await h.runtime.stop();
+  t.equal(h.writer.written.length, before + 1, 'stop() writes it');
+  t.equal(h.writer.last?.status.connectionStatus.lastSync, '2026-01-01T00:00:21Z');
 });
 
 t.test('the steps of each cycle are logged at debug; a new phase or connection state at info', async (t) => {
   const h = setup();
-  const t0 = h.clock.now();
+  await connectFirstTime(h, 'fp');
   h.effects
-    .on('loadState', (_, at) => ({
-      at,
-      cr: null,
-      credentialsSecrets: { clientCertificateSecret: 'missing', caCertificateSecret: 'missing' },
-    }))
-    .on('establishConnection', (_, at) => ({
-      at,
-      certificateValidity: validity(t0, 90),
-      managementInfo: MANAGEMENT,
-      tokenFingerprint: 'fp',
-    }))
-    .on('synchronize', (_, at) => ok(at))
     .on('checkConnection', (_, at) => ({ at, managementInfo: MANAGEMENT, credentialsExist: true }))
     .on('synchronize', (_, at) => ok(at));
-  h.runtime.start();
-  h.config$.next({ present: true, tokenFingerprint: 'fp', connectorUrl: 'https://connector.test/graphql' });
-  await flush();
   await h.advance(21_000);
   t.equal(h.state(), 'Idle/Synchronized');
   const changes = h.logLines

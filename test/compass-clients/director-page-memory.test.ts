@@ -82,6 +82,20 @@ t.test('the same answers again are recognised page by page, none of them parsed'
   t.equal(reread.answers, read.answers, 'a full read of the same answers has the same name');
 });
 
+t.test('each answer is recognised only at its own position in the chain', async (t) => {
+  await withMemory();
+  // The key the client names its chain by: endpoint, runtime, its page size and the nested one (defaults 200, 100).
+  const key = JSON.stringify([directorUrl, sim.runtimeId, 200, 100]);
+  const last = memory.recognisable(key);
+  if (!last) throw new Error('the fetch of whole pages is recognisable');
+  const swapped = [...last.digests];
+  [swapped[1], swapped[2]] = [swapped[2], swapped[1]];
+  memory.replace({ key, links: last.links, digests: swapped, runtimeLabels: last.runtimeLabels });
+  t.equal(await unchanged(), undefined, 'two pages that swapped places are a change');
+  await withMemory();
+  t.ok(await unchanged(), 'read again, it is recognised');
+});
+
 t.test('a changed application is not taken for unchanged, and the pages after it are not requested', async (t) => {
   const before = await withMemory();
   sim.control.upsertApplication({ id: before.applications[9].id, description: 'changed in Compass' }); // page 3 of 8

@@ -157,3 +157,32 @@ t.test('a kept-alive connection the server closed as the request went out: resen
   t.type(failed, TypeError, 'a reset on a new connection is reported');
   t.equal(arrived, 1, 'after one attempt');
 });
+
+t.test('a kept-alive connection reset after the answer began is reported, never resent', async (t) => {
+  let served = 0;
+  const partial = http.createServer((req, res) => {
+    served++;
+    req.resume();
+    req.on('end', () => {
+      if (served === 1) return void res.end('{"data":{}}');
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('{"data":');
+      setTimeout(() => req.socket.resetAndDestroy(), 20);
+    });
+  });
+  await new Promise<void>((resolve) => partial.listen(0, '127.0.0.1', resolve));
+  const client = createHttpsFetch({}, { mayResend: () => true });
+  t.teardown(() => {
+    client.close();
+    partial.closeAllConnections();
+    partial.close();
+  });
+  const url = `http://127.0.0.1:${(partial.address() as AddressInfo).port}/`;
+  t.equal((await client.fetch(url, { method: 'POST', body: 'query' })).status, 200);
+  const error = await client.fetch(url, { method: 'POST', body: 'query' }).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  t.type(error, TypeError, 'the broken answer is a failure');
+  t.equal(served, 2, 'the request was not sent again: the server had begun to answer it');
+});

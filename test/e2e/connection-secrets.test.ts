@@ -46,6 +46,16 @@ t.test('the certificate Secrets', async (t) => {
     t.equal(certificatesIn(chain).length, 2, 'while crtChain holds the client and the CA certificate');
   });
 
+  await t.test('a deleted CA Secret is written again by one renewal, and no other follows', async (t) => {
+    const mark = h.lastEventSeq();
+    await h.kubectl('delete', 'secret', CA_SECRET.name, '-n', CA_SECRET.namespace);
+    await h.waitFor('a renewal that writes the CA Secret again', () => (renewalsDone(mark) > 0 && h.secretData(CA_SECRET)) || undefined);
+    caIsExactlyTheConnectorCa(t, 'after the CA Secret was deleted');
+    // What the cycle read before the renewal (no CA Secret) must not come back as an observation after it.
+    await h.waitForSyncCycles(3);
+    t.equal(renewalsDone(mark), 1, 'one renewal, not one more for the Secret as it was before');
+  });
+
   await t.test('a key replaced by another valid key while the agent runs leads to a renewal', async (t) => {
     ledger.collect(h);
     const mark = h.lastEventSeq();

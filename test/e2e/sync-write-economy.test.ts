@@ -2,7 +2,7 @@
 // simulator's request log: with 200 applications a cycle without changes writes nothing, and
 // changing 2 of them (1 %) writes exactly those objects, once.
 import t from 'tap';
-import { CA_SECRET, CLIENT_SECRET, startHarness } from '../helpers/agent-harness.js';
+import { CA_SECRET, CLIENT_SECRET, startHarness, type Harness } from '../helpers/agent-harness.js';
 import type { BundleRecord } from '../../sim/compass/index.js';
 
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -37,8 +37,12 @@ t.test('200 applications: quiet cycles write nothing, changing 2 writes exactly 
   await t.test('a quiet cycle writes the CompassConnection once, reads it not at all, and keeps its Compass connections', async (t) => {
     const mark = h.sims.kube.requestLog.length;
     const callMark = compass.callLog().length;
+    const pagesBefore = await directorPages(h);
     const cycles = 4;
     await h.waitForSyncCycles(cycles);
+    const pagesAfter = await directorPages(h);
+    t.equal(pagesAfter.read - pagesBefore.read, 0, 'no Director page is parsed in a quiet cycle');
+    t.ok(pagesAfter.reused - pagesBefore.reused >= cycles, 'each is recognised by its digest instead');
     const crRequests = h.sims.kube.requestLog
       .slice(mark)
       .filter((entry) => entry.resource === 'compassconnections' && entry.verb !== 'watch' && entry.verb !== 'list')
@@ -102,3 +106,11 @@ t.test('200 applications: quiet cycles write nothing, changing 2 writes exactly 
     );
   });
 });
+
+/** runtime_agent_director_application_pages_total of the agent: pages read, and recognised unread. */
+async function directorPages(h: Harness): Promise<{ read: number; reused: number }> {
+  const text = (await h.agent?.metrics.registry.metrics()) ?? '';
+  const value = (answer: string) =>
+    Number(new RegExp(`^runtime_agent_director_application_pages_total\\{answer="${answer}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return { read: value('read'), reused: value('reused') };
+}

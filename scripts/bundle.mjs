@@ -39,10 +39,20 @@ const clientNodeWithoutSideEffects = {
 };
 
 /**
+ * The agent's Headers (adapters/compass/fetch-headers.ts) wherever bundled code names the global
+ * `Headers` (graphql-request builds every request's headers with it): the first touch of Node's
+ * global loads Node's internal undici, about 13 MB of resident memory for a class. Only bundled
+ * modules see the replacement; the global stays Node's.
+ */
+const fetchHeaders = `${root}dist/adapters/compass/fetch-headers.js`;
+const globalsFile = `${root}dist/bundle-globals.js`;
+writeFileSync(globalsFile, `export { FetchHeaders as Headers } from ${JSON.stringify(fetchHeaders)};\n`);
+
+/**
  * node-fetch 2 reaches the agent only through client-node paths it never takes (makeApiClient,
  * applyToFetchOptions, Watch: the agent sends requests and watches through adapters/kube/kube-rest.ts).
  * Its URL polyfill (whatwg-url, tr46 with its Unicode tables) alone costs megabytes of heap, so it is
- * replaced by Node's own Headers and a fetch that says why it is absent, should a path ever call it.
+ * replaced by the agent's Headers and a fetch that says why it is absent, should a path ever call it.
  */
 const nodeFetchReplaced = {
   name: 'node-fetch-replaced',
@@ -50,13 +60,14 @@ const nodeFetchReplaced = {
     b.onResolve({ filter: /^node-fetch$/ }, () => ({ path: 'node-fetch', namespace: 'replaced' }));
     b.onLoad({ filter: /.*/, namespace: 'replaced' }, () => ({
       contents: [
-        'export const Headers = globalThis.Headers;',
+        `export { FetchHeaders as Headers } from ${JSON.stringify(fetchHeaders)};`,
         // Re-exported by client-node's index; never thrown, since nothing fetches through node-fetch.
         'export class FetchError extends Error {}',
         'export class AbortError extends Error {}',
         "export default function fetch() { throw new Error('node-fetch is not part of the runtime-agent bundle (scripts/bundle.mjs): use adapters/kube/kube-rest.ts'); }",
       ].join('\n'),
       loader: 'js',
+      resolveDir: root,
     }));
   },
 };
@@ -100,6 +111,7 @@ const common = {
   // Some dependencies are CommonJS and call require() for Node built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
+  inject: [globalsFile],
   plugins: [clientNodeWithoutSideEffects, nodeFetchReplaced, esModuleBuilds],
 };
 

@@ -4,6 +4,8 @@
 // message.
 import { createHash, hash, randomUUID } from 'node:crypto';
 import { ClientError, GraphQLClient } from 'graphql-request';
+import { FetchHeaders } from './fetch-headers.js';
+import type { FetchAnswer } from './fetch-answer.js';
 import { createHttpsFetch, describeLocalFailure, LocalRequestError, type HttpsFetch } from './https-fetch.js';
 import { secureContextFor } from './tls-context.js';
 import { boundText, redact, redactText } from '../redaction.js';
@@ -38,6 +40,19 @@ function digestOf(chunks: readonly (Buffer | string)[]): string {
   const digest = createHash('sha256');
   for (const chunk of chunks) digest.update(chunk);
   return digest.digest('base64');
+}
+
+/**
+ * graphql-request reads `status`, `ok`, `headers` (get) and `text()` of an answer, nothing else of a
+ * Response: a FetchAnswer (https-fetch) serves as one.
+ */
+function readableByGraphQLRequest(answer: FetchAnswer): answer is FetchAnswer & Response {
+  return (
+    typeof answer.status === 'number' &&
+    typeof answer.ok === 'boolean' &&
+    typeof answer.headers.get === 'function' &&
+    typeof answer.text === 'function'
+  );
 }
 
 /** What requestWithDigest gives: the data and the digest of the answer's text, or only the digest of a known one. */
@@ -185,22 +200,24 @@ export class GraphQLTransport {
       { rejectUnauthorized: !options.insecureSkipVerify, secureContext },
       {
         substituteBody: (chunks) => this.knownAnswerBody(chunks),
-        mayResend: (init) => this.resendable.has(new Headers(init.headers).get('x-request-id') ?? ''),
+        mayResend: (init) => this.resendable.has(new FetchHeaders(init.headers).get('x-request-id') ?? ''),
         ...(weakness && warn ? { onNewConnection: () => warn(`insecure connection to Compass ${this.endpoint}: ${weakness}`) } : {}),
       },
     );
     const jsonSerializer = { stringify: JSON.stringify, parse: (text: string) => this.parseAnswer(text) };
     // Notes which requests reached the network layer: a failure before that is the agent's, not Compass's.
-    const fetch = ((input: string | URL | Request, init?: RequestInit) => {
+    const fetch: typeof globalThis.fetch = async (input, init) => {
       let requestId: string | null;
       try {
-        requestId = new Headers(init?.headers).get('x-request-id');
+        requestId = new FetchHeaders(init?.headers).get('x-request-id');
       } catch (error) {
-        return Promise.reject(describeLocalFailure(error));
+        throw describeLocalFailure(error);
       }
       if (requestId) this.dispatched.add(requestId);
-      return this.transport.fetch(input, init);
-    }) as typeof globalThis.fetch;
+      const answer = await this.transport.fetch(input, init);
+      if (!readableByGraphQLRequest(answer)) throw new TypeError('fetch failed: an answer graphql-request cannot read');
+      return answer;
+    };
     // excludeOperationName: the body carries the query and its variables only, as the Go agent's client
     // sends it; naming the operation would mean parsing every document again for each request.
     this.client = new GraphQLClient(options.url, {

@@ -1,10 +1,13 @@
 // A `fetch` for graphql-request over node:https with an https.Agent of our own: keep-alive, our trust
 // anchors and our client certificate (mutual TLS). Node's global fetch cannot take a client
 // certificate, and a second copy of undici only for that would cost the agent about 10 MB of
-// resident memory. Failures look like fetch's: a TypeError('fetch failed') whose cause carries the
-// socket or TLS error code; an aborted signal rejects with the signal's reason.
+// resident memory; its answers are FetchAnswers, not Responses, for the same reason (fetch-answer.ts).
+// Failures look like fetch's: a TypeError('fetch failed') whose cause carries the socket or TLS
+// error code; an aborted signal rejects with the signal's reason.
 import http from 'node:http';
 import https from 'node:https';
+import { FetchAnswer } from './fetch-answer.js';
+import { FetchHeaders, type FetchHeadersInit } from './fetch-headers.js';
 import { isRecord } from '../unknown-values.js';
 
 /**
@@ -26,7 +29,7 @@ export function describeLocalFailure(error: unknown): LocalRequestError {
   if (error instanceof LocalRequestError) return error;
   const code = isRecord(error) ? error.code : undefined;
   const message = isRecord(error) && typeof error.message === 'string' ? error.message : '';
-  // Node: 'Invalid character in header content ["connector-token"]'; undici's Headers quote the value, so it is not repeated.
+  // Node and FetchHeaders: 'Invalid character in header content ["connector-token"]'.
   const header = /\["([A-Za-z0-9-]+)"\]/.exec(message)?.[1];
   const what = header
     ? `the value of header ${header} contains characters an HTTP header cannot carry`
@@ -34,8 +37,18 @@ export function describeLocalFailure(error: unknown): LocalRequestError {
   return new LocalRequestError(what, typeof code === 'string' ? code : 'ERR_INVALID_REQUEST');
 }
 
+/** What this fetch takes: fetch's arguments, with string bodies only and any Headers-like headers. */
+export interface FetchInit {
+  method?: string;
+  headers?: FetchHeadersInit | null;
+  body?: unknown;
+  signal?: AbortSignal | null;
+}
+
+export type FetchFunction = (input: string | URL | { url: string }, init?: FetchInit) => Promise<FetchAnswer>;
+
 export interface HttpsFetch {
-  fetch: typeof fetch;
+  fetch: FetchFunction;
   /** Closes the pooled connections; requests made afterwards open new ones. */
   close(): void;
 }
@@ -43,7 +56,7 @@ export interface HttpsFetch {
 export interface HttpsFetchOptions {
   /**
    * Sees each answer's body as it arrived (its chunks); a string it returns becomes the body of the
-   * Response instead, so a body the caller already knows is never joined or decoded.
+   * answer instead, so a body the caller already knows is never joined or decoded.
    */
   substituteBody?: (chunks: readonly Buffer[]) => string | undefined;
   /** Called for each request that opens a new connection (not for one that reuses a kept-alive socket). */
@@ -53,7 +66,7 @@ export interface HttpsFetchOptions {
    * closed by the server (a reset or a broken pipe before any answer): the race of a server closing
    * an idle connection just as a request is written. Only for requests without side effects.
    */
-  mayResend?: (init: RequestInit) => boolean;
+  mayResend?: (init: FetchInit) => boolean;
 }
 
 /** Socket errors of a kept-alive connection the server closed while it was idle. */
@@ -61,17 +74,22 @@ const STALE_CONNECTION_CODES = new Set(['ECONNRESET', 'EPIPE']);
 /** Resends of one request, each on another kept-alive socket (a stale one is destroyed by its failure) or a new one. */
 const MAX_RESENDS = 4;
 
+/** node:http's rawHeaders (name, value, name, value, …) as pairs, repeated names kept. */
+function* rawHeaderPairs(raw: readonly string[]): Generator<[string, string]> {
+  for (let i = 0; i + 1 < raw.length; i += 2) yield [raw[i], raw[i + 1]];
+}
+
 export function createHttpsFetch(agentOptions: https.AgentOptions, options: HttpsFetchOptions = {}): HttpsFetch {
   const agent = new https.Agent({ keepAlive: true, scheduling: 'lifo', ...agentOptions });
   const plainAgent = new http.Agent({ keepAlive: true });
-  const request = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+  const request: FetchFunction = (input, init = {}) => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
     const signal = init.signal ?? undefined;
     // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- as fetch does: the abort's reason, whatever the caller gave
     if (signal?.aborted) return Promise.reject(signal.reason);
     const headers: Record<string, string> = {};
     try {
-      new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+      new FetchHeaders(init.headers).forEach((value, name) => (headers[name] = value));
     } catch (error) {
       return Promise.reject(describeLocalFailure(error));
     }
@@ -82,8 +100,8 @@ export function createHttpsFetch(agentOptions: https.AgentOptions, options: Http
     if (body) headers['content-length'] = String(body.length);
     const transport = url.protocol === 'http:' ? { module: http, agent: plainAgent } : { module: https, agent };
     const resendable = options.mayResend?.(init) ?? false;
-    const send = (resends: number): Promise<Response> =>
-      new Promise<Response>((resolve, reject) => {
+    const send = (resends: number): Promise<FetchAnswer> =>
+      new Promise<FetchAnswer>((resolve, reject) => {
         let req: http.ClientRequest;
         try {
           req = transport.module.request(url, { method: init.method ?? 'GET', headers, agent: transport.agent }, onResponse);
@@ -99,14 +117,17 @@ export function createHttpsFetch(agentOptions: https.AgentOptions, options: Http
           res.on('error', (err) => reject(new TypeError('fetch failed', { cause: err })));
           res.on('end', () => {
             signal?.removeEventListener('abort', onAbort);
-            const responseHeaders = new Headers();
-            for (const [name, value] of Object.entries(res.headers)) {
-              for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) responseHeaders.append(name, v);
+            let responseHeaders;
+            try {
+              responseHeaders = new FetchHeaders(rawHeaderPairs(res.rawHeaders));
+            } catch (error) {
+              reject(new TypeError('fetch failed', { cause: error }));
+              return;
             }
             const status = res.statusCode ?? 0;
             const nullBody = status === 204 || status === 205 || status === 304;
             const body = nullBody ? null : (options.substituteBody?.(chunks) ?? Buffer.concat(chunks));
-            resolve(new Response(body, { status, statusText: res.statusMessage, headers: responseHeaders }));
+            resolve(new FetchAnswer(body, status, res.statusMessage ?? '', responseHeaders, url.href));
           });
         }
         const onAbort = () => {

@@ -200,15 +200,20 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
   // What the machine requested since its last snapshot (its actions run before the snapshot is reported).
   let requested: EffectRequest[] = [];
   const projector = new StatusProjector();
+  /** The last projection's JSON text and its statusDigest. */
+  let projected: { text: string | null; digest: string | null } = { text: null, digest: null };
   const step = (event: { type: string; [key: string]: unknown }, root: AgentActorRef) => {
     const snapshot = root.getSnapshot();
     const initial = event.type === INIT_EVENT_TYPE;
     const at = initial ? now() : eventTime(event, now());
     const projection = projector.project(snapshot);
+    // Most events of a cycle leave the projection as it was: its digest is computed once per new text.
+    const text = projection ? JSON.stringify(projection) : null;
+    if (text !== projected.text) projected = { text, digest: statusDigest(projection) };
     const effectsRequested = requested;
     requested = [];
     eventLog?.append(at, initial ? { type: INIT_EVENT_TYPE, input } : event, snapshot.value, {
-      status: statusDigest(projection),
+      status: projected.digest,
       effects: effectsRequested,
       checkpoint: () => ({ value: snapshot.value, context: snapshot.context, conditions: projector.lastConditions }),
     });
@@ -219,7 +224,7 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     // A CR that is not there yet is created at once, whatever runs: the statuses after it report the
     // generation it comes back with (observedGeneration).
     const waitForEffect = Object.keys(snapshot.children).length > 0 && snapshot.context.cr !== null;
-    if (snapshot.status === 'active') offer(projection, waitForEffect);
+    if (snapshot.status === 'active' && projection && text) offer(projection, text, waitForEffect);
   };
   const inspect = (ev: InspectionEvent) => {
     if (!root || ev.actorRef !== root) return;
@@ -246,8 +251,8 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
   let lastSyncError: string | undefined;
   let lastStartError: AgentContext['lastError'] = null;
 
-  // Serialised CR writes: `pending` holds the newest projection not yet written.
-  let pending: ConnectionProjection | null = null;
+  // Serialised CR writes: `pending` holds the newest projection not yet written, with its JSON text.
+  let pending: { projection: ConnectionProjection; text: string } | null = null;
   // While an effect runs (the check, the sync that follows it), its end brings the next status within
   // moments: a write waits for it, at most STATUS_WRITE_DELAY_MS, so that a cycle costs one write.
   let delayedWrite: unknown;
@@ -255,9 +260,8 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
   let writing: Promise<void> | null = null;
   const pump = async () => {
     while (pending) {
-      const projection = pending;
+      const { projection, text } = pending;
       pending = null;
-      const text = JSON.stringify(projection);
       if (text === lastWritten) continue;
       try {
         await writer.write(projection);
@@ -269,10 +273,9 @@ export function createAgentRuntime(options: AgentRuntimeOptions): AgentRuntime {
     }
   };
   // Nothing to report before the first attempt ends, and Connecting/Starting would only repeat the old state (StatusProjector).
-  function offer(projection: ConnectionProjection | null, effectRunning: boolean) {
-    if (!projection) return;
-    if (JSON.stringify(projection) === lastWritten) return;
-    pending = projection;
+  function offer(projection: ConnectionProjection, text: string, effectRunning: boolean) {
+    if (text === lastWritten) return;
+    pending = { projection, text };
     if (!effectRunning) startPump();
     else delayedWrite ??= clock.setTimeout(startPump, STATUS_WRITE_DELAY_MS);
   }

@@ -5,6 +5,7 @@ import { createLogger } from '../../adapters/logger.js';
 import { KubeConfigError, loadKubeConfig } from '../../adapters/kube/kube-client.js';
 import { CONFIG_VARIABLES, describeConfig } from '../config.js';
 import { configFromEnvironment } from './command-args.js';
+import { tuneHeapGrowth } from './heap-growth.js';
 import { serveAgent, StartupError, untilSignal } from './serve-agent.js';
 
 export function usage(): string {
@@ -32,6 +33,7 @@ The README's Configuration table says what each one means.
 export async function run(args: string[]): Promise<number> {
   const config = configFromEnvironment('run', args);
   if (config === 2) return 2;
+  const heapGrowth = tuneHeapGrowth();
   let kubeConfig;
   try {
     ({ kubeConfig } = loadKubeConfig());
@@ -41,7 +43,14 @@ export async function run(args: string[]): Promise<number> {
     return 2;
   }
   const logger = createLogger({ level: config.logLevel });
-  logger.info({ config: describeConfig(config), kubernetes: kubeConfig.getCurrentCluster()?.server }, 'starting runtime-agent');
+  logger.info(
+    {
+      config: describeConfig(config),
+      kubernetes: kubeConfig.getCurrentCluster()?.server,
+      v8: heapGrowth ?? 'heap growth as node was started',
+    },
+    'starting runtime-agent',
+  );
   let served;
   try {
     served = await serveAgent({ config, kubeConfig, logger });

@@ -8,17 +8,8 @@ import t from 'tap';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulators } from '../../src/commands/simulators.js';
-import { writeSimFiles } from '../../src/commands/sim.js';
-import {
-  createConfigSecret,
-  deploymentNodeOptions,
-  spawnAgent,
-  waitForConnectionState,
-  type AgentProcess,
-} from '../../bench/agent-process.js';
-import { FAST_ENV } from '../helpers/agent-harness.js';
-import { installAgent } from '../helpers/agent-install.js';
+import { createConfigSecret, deploymentNodeOptions, waitForConnectionState } from '../../bench/agent-process.js';
+import { spawnInstalledAgent } from '../helpers/agent-install.js';
 import { imageNode } from '../helpers/image-node.js';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -83,24 +74,12 @@ t.test("the image layout runs the agent to Synchronized without node_modules, on
   t.equal(command[0], node.path, `node ${node.version} runs the agent`);
   t.same(command.slice(-1), ['run']);
 
-  const sims = await startSimulators({ apps: 2 });
-  const files = mkdtempSync(join(tmpdir(), 'image-sims-'));
-  let agent: AgentProcess | undefined;
-  t.teardown(async () => {
-    await agent?.stop();
-    await sims.close();
-    rmSync(image, { recursive: true, force: true });
-    rmSync(files, { recursive: true, force: true });
-  });
-  const info = writeSimFiles(files, sims);
-  await installAgent(sims, info.kube.kubeconfig);
+  t.teardown(() => rmSync(image, { recursive: true, force: true }));
   // tap adds its coverage loader to every child's NODE_OPTIONS (--import …/processinfo); the image has
   // none, and on this release it breaks loading the extensionless bin script. env(1) puts the
   // Deployment's NODE_OPTIONS back and execs node, which stays the process that gets the signals.
-  agent = spawnAgent({
-    kubeconfigPath: info.kube.agentKubeconfig,
-    compassCaFile: info.compass.caFile,
-    env: FAST_ENV,
+  const { sims, agent } = await spawnInstalledAgent(t, {
+    apps: 2,
     command: ['/usr/bin/env', `NODE_OPTIONS=${deploymentNodeOptions()}`, ...command],
   });
 

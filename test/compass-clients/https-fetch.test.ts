@@ -17,6 +17,19 @@ const server = http.createServer((req, res) => {
       return;
     }
     if (req.url === '/slow') return; // never answers
+    if (req.url?.startsWith('/big/')) {
+      // A body of many writes (many chunks on the client), its bytes telling which request it answers.
+      const mark = req.url.slice('/big/'.length);
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      for (let i = 0; i < 40; i++) res.write(`${mark}:${i}:${'x'.repeat(5000)}\n`);
+      res.end();
+      return;
+    }
+    if (req.url === '/broken') {
+      res.writeHead(200, { 'Content-Type': 'text/plain', 'Content-Length': '100000' });
+      res.write('y'.repeat(30000), () => res.destroy());
+      return;
+    }
     res.setHeader('Set-Cookie', ['a=1', 'b=2']);
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ data: { echo: body } }));
   });
@@ -53,6 +66,21 @@ t.test('keeps the connection alive across requests', async (t) => {
   const before = connections.length;
   for (let i = 0; i < 5; i++) await (await fetch(`${base}/graphql`, { method: 'POST', body: String(i) })).text();
   t.ok(connections.length - before <= 1, `5 requests, ${connections.length - before} new connection(s)`);
+});
+
+t.test('bodies of many chunks arrive whole and each its own, also after an answer broke off', async (t) => {
+  const expected = (mark: string) => Array.from({ length: 40 }, (_, i) => `${mark}:${i}:${'x'.repeat(5000)}\n`).join('');
+  await t.rejects(
+    fetch(`${base}/broken`).then((r) => r.text()),
+    TypeError,
+    'an answer cut short is a failure',
+  );
+  // Several at once, twice: no answer sees another's bytes.
+  for (let round = 0; round < 2; round++) {
+    const marks = Array.from({ length: 6 }, (_, i) => `r${round}-${i}`);
+    const texts = await Promise.all(marks.map(async (mark) => (await fetch(`${base}/big/${mark}`)).text()));
+    texts.forEach((text, i) => t.equal(text, expected(marks[i]), `answer ${marks[i]} whole`));
+  }
 });
 
 t.test('a status without a body gives an empty Response', async (t) => {

@@ -6,7 +6,7 @@
 // cycle at 10,000 applications receives about 20 MB of Director answers, which on a 56 MB heap set off
 // one or two full collections of the whole heap in every cycle (on V8's worker threads: two thirds of
 // the cycle's CPU). With 50 % the heap may grow by half before the next one: per quiet cycle at 10,000
-// applications about 70 ms of CPU instead of 200-300 ms (`npm run bench sync`, docs/decisions/0012). The
+// applications about 80 ms of CPU instead of 200-300 ms (`npm run bench sync`, docs/decisions/0012). The
 // idle agent, whose heap is small, stays at V8's minimum step.
 import v8 from 'node:v8';
 

@@ -36,8 +36,4 @@ export class FetchAnswer {
     const text = body === null ? '' : typeof body === 'string' ? body : body.toString('utf8');
     return Promise.resolve(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   }
-
-  async json(): Promise<unknown> {
-    return JSON.parse(await this.text());
-  }
 }

@@ -6,7 +6,7 @@
 //
 // As the standard says: names are case-insensitive and iterate lower-cased and sorted; values have
 // their leading and trailing whitespace removed; `get` joins repeated values with ", ". Left out:
-// guards (immutable headers), `getSetCookie`. A name that is not an HTTP token, or a value HTTP
+// guards (immutable headers), `delete`, `keys`, `values`, `getSetCookie`: nothing here calls them. A name that is not an HTTP token, or a value HTTP
 // cannot carry (NUL, CR, LF, a character above U+00FF), is refused with Node's own error codes and
 // messages, which name the header and never repeat the value.
 
@@ -56,7 +56,7 @@ function checkedValue(name: string, value: string): string {
 }
 
 function isHeadersLike(value: object): value is HeadersLike {
-  return !Array.isArray(value) && 'forEach' in value && typeof value.forEach === 'function';
+  return 'forEach' in value && typeof value.forEach === 'function';
 }
 
 function isIterable(value: object): value is Iterable<readonly string[]> {
@@ -105,10 +105,6 @@ export class FetchHeaders implements Iterable<[string, string]> {
     return this.#values.has(checkedName(name));
   }
 
-  delete(name: string): void {
-    this.#values.delete(checkedName(name));
-  }
-
   forEach(callback: (value: string, name: string, headers: FetchHeaders) => void, thisArg?: unknown): void {
     for (const [name, value] of this) callback.call(thisArg, value, name, this);
   }
@@ -117,19 +113,7 @@ export class FetchHeaders implements Iterable<[string, string]> {
     for (const name of [...this.#values.keys()].sort()) yield [name, this.#values.get(name)!.join(', ')];
   }
 
-  *keys(): IterableIterator<string> {
-    for (const [name] of this.entries()) yield name;
-  }
-
-  *values(): IterableIterator<string> {
-    for (const [, value] of this.entries()) yield value;
-  }
-
   [Symbol.iterator](): IterableIterator<[string, string]> {
     return this.entries();
-  }
-
-  get [Symbol.toStringTag](): string {
-    return 'Headers';
   }
 }

@@ -55,7 +55,7 @@ t.test('posts the string body with its headers and answers a Response', async (t
   t.ok(response.ok);
   t.equal(response.headers.get('content-type'), 'application/json');
   t.equal(response.headers.get('set-cookie'), 'a=1, b=2', 'repeated headers are all kept');
-  t.same(await response.json(), { data: { echo: '{"query":"{a}"}' } });
+  t.same(JSON.parse(await response.text()), { data: { echo: '{"query":"{a}"}' } });
   const last = received[received.length - 1];
   t.equal(last.method, 'POST');
   t.equal(last.headers['x-request-id'], 'r-1');
@@ -122,7 +122,7 @@ t.test('substituteBody sees the chunks of each body and may replace it', async (
   t.equal(await replaced.text(), 'replaced', 'the substitute is the body');
   t.equal(replaced.headers.get('content-type'), 'application/json', "status and headers stay the answer's");
   const kept = await substituting.fetch(`${base}/graphql`, { method: 'POST', body: 'keep me' });
-  t.same(await kept.json(), { data: { echo: 'keep me' } }, 'undefined keeps the answer as it came');
+  t.same(JSON.parse(await kept.text()), { data: { echo: 'keep me' } }, 'undefined keeps the answer as it came');
   t.same(seen, [JSON.stringify({ data: { echo: 'replace me' } }), JSON.stringify({ data: { echo: 'keep me' } })]);
 });
 

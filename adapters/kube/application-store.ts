@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { apiVersionOf, clusterObjectLister, collectionPath, type ClusterResource } from './custom-objects.js';
 import { isConflict, isNotFound, kubeCall, KubeError, type KubeClient } from './kube-client.js';
+import { OwnWriteLedger, REMOVED } from './own-write-ledger.js';
 import { watchStream, type ListFunction, type WatchProblem } from './watch-stream.js';
 
 export const APPLICATION_RESOURCE: ClusterResource = {
@@ -68,8 +69,8 @@ export class ApplicationStore {
   private readonly cache = new Map<string, ApplicationObject>();
   private subscription: Subscription | undefined;
   private synced = false;
-  /** Counts the changes of the cache: equal counts, the same cache (cacheVersion). */
-  private changes = 0;
+  /** Counts the changes of the cache (equal counts, the same cache: cacheVersion) and which were the agent's own writes. */
+  private readonly ledger = new OwnWriteLedger();
   private lastProblem: WatchProblem | undefined;
   private waiters: Array<() => void> = [];
 
@@ -99,7 +100,6 @@ export class ApplicationStore {
       project: this.project,
       ...this.options.watch,
     }).subscribe((event) => {
-      if (event.type !== 'problem') this.changes++;
       switch (event.type) {
         case 'problem':
           this.lastProblem = event.problem;
@@ -108,17 +108,23 @@ export class ApplicationStore {
         case 'synced':
           this.cache.clear();
           for (const [name, app] of event.cache) this.cache.set(name, app);
+          this.ledger.changed();
           this.synced = true;
           this.lastProblem = undefined;
           this.wake();
           return;
         case 'deleted':
-          this.cache.delete(event.object.metadata.name);
+          if (this.cache.delete(event.object.metadata.name)) this.ledger.watched(event.object.metadata.name, REMOVED);
           return;
-        default:
-          if (!isOlder(event.object, this.cache.get(event.object.metadata.name))) {
-            this.cache.set(event.object.metadata.name, event.object);
-          }
+        default: {
+          const { name, resourceVersion } = event.object.metadata;
+          const cached = this.cache.get(name);
+          if (isOlder(event.object, cached)) return;
+          // The version the cache holds already (the echo of a write whose answer came first) changes
+          // nothing; the watch's copy is kept all the same, since the stream's cache shares it.
+          this.cache.set(name, event.object);
+          if (!sameVersion(event.object, cached)) this.ledger.watched(name, resourceVersion ?? '');
+        }
       }
     });
   }
@@ -128,7 +134,16 @@ export class ApplicationStore {
    * Undefined while listManaged does not serve from the cache.
    */
   get cacheVersion(): number | undefined {
-    return this.synced ? this.changes : undefined;
+    return this.synced ? this.ledger.changes : undefined;
+  }
+
+  /**
+   * How many of the cache's changes (cacheVersion) the store's own writes made, through their answers
+   * or their echoes on the watch (own-write-ledger.ts). When both grew by the same, the cache changed
+   * by those writes alone.
+   */
+  get ownCacheChanges(): number {
+    return this.ledger.own;
   }
 
   /** Stops the watch. */
@@ -173,11 +188,13 @@ export class ApplicationStore {
   async create(app: ApplicationObject): Promise<ApplicationObject> {
     const { group, version, plural } = APPLICATION_RESOURCE;
     const body = { ...app, apiVersion: apiVersionOf(APPLICATION_RESOURCE), kind: APPLICATION_RESOURCE.kind };
-    const stored = await kubeCall<ApplicationObject>(`create Application ${app.metadata.name}`, () =>
-      this.client.customObjects.createClusterCustomObject({ group, version, plural, body }),
-    );
-    this.remember(stored);
-    return stored;
+    return await this.writing(app.metadata.name, async () => {
+      const stored = await kubeCall<ApplicationObject>(`create Application ${app.metadata.name}`, () =>
+        this.client.customObjects.createClusterCustomObject({ group, version, plural, body }),
+      );
+      this.remember(stored);
+      return stored;
+    });
   }
 
   /**
@@ -186,6 +203,10 @@ export class ApplicationStore {
    * sets, and every spec key it sets), keeping the rest of the fresh object.
    */
   async update(app: ApplicationObject): Promise<ApplicationObject> {
+    return await this.writing(app.metadata.name, () => this.replace(app));
+  }
+
+  private async replace(app: ApplicationObject): Promise<ApplicationObject> {
     const name = app.metadata.name;
     let body: ApplicationObject = { ...app, apiVersion: apiVersionOf(APPLICATION_RESOURCE), kind: APPLICATION_RESOURCE.kind };
     if (!body.metadata.resourceVersion) body = overlay(await this.read(name), app);
@@ -216,14 +237,30 @@ export class ApplicationStore {
   /** Deletes the Application; one already gone counts as deleted. */
   async delete(name: string): Promise<void> {
     const { group, version, plural } = APPLICATION_RESOURCE;
+    await this.writing(name, async () => {
+      let deleted = true;
+      try {
+        await kubeCall(`delete Application ${name}`, () =>
+          this.client.customObjects.deleteClusterCustomObject({ group, version, plural, name }),
+        );
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        deleted = false; // someone else's delete came first: not the agent's change
+      }
+      const removed = this.cache.delete(name);
+      if (deleted) this.ledger.written(name, REMOVED, removed);
+      else if (removed) this.ledger.changed();
+    });
+  }
+
+  /** Runs one write of `name`, in flight for the ledger meanwhile (so that its echo on the watch is recognised). */
+  private async writing<T>(name: string, write: () => Promise<T>): Promise<T> {
+    this.ledger.begin(name);
     try {
-      await kubeCall(`delete Application ${name}`, () =>
-        this.client.customObjects.deleteClusterCustomObject({ group, version, plural, name }),
-      );
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+      return await write();
+    } finally {
+      this.ledger.end(name);
     }
-    this.cache.delete(name);
   }
 
   private async read(name: string): Promise<ApplicationObject> {
@@ -251,17 +288,21 @@ export class ApplicationStore {
 
   private remember(stored: ApplicationObject): void {
     if (!this.synced) return; // the first LIST will bring it
-    this.changes++;
     const name = stored.metadata.name;
     if (!matchesManaged(stored, this.labelSelector)) {
-      this.cache.delete(name);
+      this.ledger.written(name, REMOVED, this.cache.delete(name));
       return;
     }
+    const cached = this.cache.get(name);
+    if (cached && isOlder(stored, cached)) return; // a newer version, someone else's, is here already
     // The watch often delivers the write before its response arrives: keep the watch's copy then,
     // which the stream's cache shares, rather than holding two copies of the same version.
-    const cached = this.cache.get(name);
-    if (cached && (cached.metadata.resourceVersion === stored.metadata.resourceVersion || isOlder(stored, cached))) return;
+    if (sameVersion(stored, cached)) {
+      this.ledger.written(name, stored.metadata.resourceVersion ?? '', false);
+      return;
+    }
     this.cache.set(name, this.project(stored));
+    this.ledger.written(name, stored.metadata.resourceVersion ?? '', true);
   }
 
   private wake(): void {
@@ -301,6 +342,12 @@ function isOlder(incoming: ApplicationObject, cached: ApplicationObject | undefi
   const a = Number(incoming.metadata.resourceVersion);
   const b = Number(cached?.metadata.resourceVersion);
   return Number.isSafeInteger(a) && Number.isSafeInteger(b) && a < b;
+}
+
+/** Both name a resourceVersion, the same one: the same version of the object. */
+function sameVersion(a: ApplicationObject, b: ApplicationObject | undefined): boolean {
+  const version = a.metadata.resourceVersion;
+  return version !== undefined && version !== '' && version === b?.metadata.resourceVersion;
 }
 
 /** Object names (DNS labels) in code-unit order: a stable order, without a locale's cost on 10,000 names. */

@@ -250,6 +250,8 @@ export class ApiHandler {
       this.o.access.checkRbacWrite(user, route, req.headers['content-type'], body);
       const { status, payload } = this.resource(req, route, url, body, warnings);
       log(facts, status);
+      const answerDelay = this.o.faults.answerLatencyFor(facts);
+      if (answerDelay > 0) await new Promise((resolve) => setTimeout(resolve, answerDelay));
       sendJson(res, status, payload, warningHeaders(warnings));
     } catch (error) {
       if (!(error instanceof KubeStatusError)) throw error;

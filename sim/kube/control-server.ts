@@ -5,7 +5,7 @@
 //   GET    /requests                → the request log
 //   DELETE /requests                → clears the request log
 //   POST   /faults/fail             {status, times?, verb?, resource?, namespace?, name?, retryAfterSeconds?, message?}
-//   POST   /faults/latency          {ms, verb?, resource?, namespace?, name?}
+//   POST   /faults/latency          {ms, afterHandling?, verb?, resource?, namespace?, name?}
 //   POST   /faults/drop-watches     {mode?: "clean" | "abrupt"} → {dropped}
 //   POST   /faults/compact          → {resourceVersion}
 //   POST   /faults/clear            → removes failure and latency rules

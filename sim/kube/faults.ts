@@ -21,12 +21,17 @@ export interface FailureRule extends RequestMatch {
 
 export interface LatencyRule extends RequestMatch {
   ms: number;
+  /**
+   * Delay the answer instead, once the request was carried out: its watch events go out first, so a
+   * client watching sees its own write before the answer to it (as with a busy API server).
+   */
+  afterHandling?: boolean;
 }
 
 export interface KubeFaults {
   /** Fail the next `times` requests matching the rule with `status` (a Kubernetes Status body). */
   failNext(rule: FailureRule): void;
-  /** Delay every matching request by `ms` before it is handled (until clear()). */
+  /** Delay every matching request by `ms` before it is handled, or its answer after (`afterHandling`), until clear(). */
   addLatency(rule: LatencyRule): void;
   /** End every open watch: 'clean' ends the chunked response, 'abrupt' resets the TCP connection. Returns how many. */
   dropWatches(mode?: 'clean' | 'abrupt'): number;
@@ -110,7 +115,19 @@ export class FaultPlan {
     return rule;
   }
 
+  /** The delay before a matching request is handled. */
   latencyFor(facts: RequestFacts): number {
-    return this.latencies.filter((r) => matchesRequest(r, facts)).reduce((sum, r) => sum + r.ms, 0);
+    return this.sumOf(facts, false);
+  }
+
+  /** The delay of a matching request's answer, after it was handled. */
+  answerLatencyFor(facts: RequestFacts): number {
+    return this.sumOf(facts, true);
+  }
+
+  private sumOf(facts: RequestFacts, afterHandling: boolean): number {
+    return this.latencies
+      .filter((r) => (r.afterHandling ?? false) === afterHandling && matchesRequest(r, facts))
+      .reduce((sum, r) => sum + r.ms, 0);
   }
 }

@@ -175,6 +175,10 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       ),
   });
   secretRepair.start();
+  // The Application cache lists and watches from the start too (as a controller's informers do), so
+  // that it has synced by the first apply: an apply whose start found it unsynced cannot tell its own
+  // writes from others' changes, and the cycle after it plans everything again (sync-memory.ts).
+  applications.start();
   // Why the Runtime's labels are left alone (unconfigured URLs), for the status and, once, the log.
   const runtimeUrls = { eventServiceUrl: config.runtimeEventsUrl, consoleUrl: config.runtimeConsoleUrl };
   const labelsLeftNote = runtimeLabelsLeftNote(runtimeUrls);

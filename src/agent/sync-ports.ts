@@ -42,6 +42,7 @@ export function syncPorts(applications: ApplicationStore, secrets: SecretStore):
   const applicationPort: ApplicationPort = {
     listManaged: async () => (await applications.listManaged()).map(asApplication),
     cacheVersion: () => applications.cacheVersion,
+    ownCacheChanges: () => applications.ownCacheChanges,
     create: async (app) => asApplication(await applications.create(asStoredApplication(app))),
     update: async (app) => asApplication(await applications.update(asStoredApplication(app))),
     delete: (name) => applications.delete(name),

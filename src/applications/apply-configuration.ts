@@ -7,7 +7,7 @@ import type { SyncPorts } from './ports.js';
 import type { SecretContentRecord } from './secret-content-record.js';
 import { executeSyncPlan, type ExecutorOptions } from './sync-executor.js';
 import { planSync } from './sync-plan.js';
-import { SyncMemory } from './sync-memory.js';
+import { SyncMemory, type ClusterVersions } from './sync-memory.js';
 import type { SyncReport } from './sync-report.js';
 
 export type ApplyOptions = ConversionOptions &
@@ -39,34 +39,41 @@ function memoryOf(options: ApplyOptions): SyncMemory {
 export async function applyConfiguration(config: RuntimeConfiguration, ports: SyncPorts, options: ApplyOptions): Promise<SyncReport> {
   const memory = memoryOf(options);
   const normalize = shouldNormalizeNames(config.runtimeLabels);
-  // Taken before anything is read: a change from here on makes the next cycle plan again.
-  const versions = clusterVersions(ports, options);
-  const quiet = memory.quietReport(config.answers, normalize, options, versions);
+  // Taken before anything is read: a change from here on that the apply's own writes did not make
+  // makes the next cycle plan again.
+  const before = clusterVersions(ports, options);
+  const quiet = memory.quietReport(config.answers, normalize, options, before);
   if (quiet) return quiet;
   const planned = memory.planAll(config.applications, normalize, options);
   const existing = await ports.applications.listManaged();
   const report = await executeSyncPlan(planSync(planned, existing, options.integrationNamespace), ports, options);
-  memory.noteApplied(config.answers, normalize, options, versions, report);
+  memory.noteApplied(config.answers, normalize, options, { before, after: clusterVersions(ports, options) }, report);
   return report;
 }
 
 /**
- * The report of the last apply again when the Director said exactly what it said then (`unchanged`,
- * DirectorClient.fetchUnchanged) and nothing in the cluster or the settings changed since; undefined
- * otherwise, and then the caller fetches the applications and applies them.
+ * The report of a plan that finds nothing to do, without planning, when the Director said exactly what
+ * it said at the last apply (`unchanged`, DirectorClient.fetchUnchanged), that apply left the cluster as
+ * asked and nothing in the cluster or the settings changed since (sync-memory.ts); undefined otherwise,
+ * and then the caller fetches the applications and applies them.
  */
 export function unchangedReport(unchanged: UnchangedConfiguration, ports: SyncPorts, options: ApplyOptions): SyncReport | undefined {
   const normalize = shouldNormalizeNames(unchanged.runtimeLabels);
   return memoryOf(options).quietReport(unchanged.answers, normalize, options, clusterVersions(ports, options));
 }
 
-/** Whether unchangedReport could answer at all: the last apply found nothing to do and nothing in the cluster changed since. */
+/** Whether unchangedReport could answer at all: the last apply left the cluster as asked and nothing in it changed since. */
 export function quietPossible(ports: SyncPorts, options: ApplyOptions): boolean {
   return memoryOf(options).quietPossible(clusterVersions(ports, options));
 }
 
-function clusterVersions(ports: SyncPorts, options: ApplyOptions) {
-  return { cache: ports.applications.cacheVersion?.(), record: options.secretContent.version };
+function clusterVersions(ports: SyncPorts, options: ApplyOptions): ClusterVersions {
+  return {
+    cache: ports.applications.cacheVersion?.(),
+    record: options.secretContent.version,
+    ownCache: ports.applications.ownCacheChanges?.(),
+    recordExternal: options.secretContent.externalChanges,
+  };
 }
 
 export const EVENT_SERVICE_URL_LABEL = 'runtime_eventServiceUrl';

@@ -15,6 +15,12 @@ export interface ApplicationPort {
    * undefined when that cannot be told. Lets a quiet cycle skip planning (sync-memory.ts).
    */
   cacheVersion?(): number | undefined;
+  /**
+   * How many of the changes cacheVersion counts this port's own create, update and delete made (their
+   * answers, or their echoes from the watch); undefined when that cannot be told. When both grew by
+   * the same over an apply, the cache holds what the apply wrote and nothing else changed.
+   */
+  ownCacheChanges?(): number | undefined;
   /** Returns the stored object (with metadata.uid). Throws `AlreadyExistsError` when the name is taken. */
   create(app: ApplicationObject): Promise<ApplicationObject>;
   /**

@@ -48,10 +48,20 @@ export class SecretContentRecord {
   /** namespace → name → content digest and owner uid (nested: a lookup builds no key string). */
   readonly #digests = new Map<string, Map<string, RecordedSecret>>();
   #version = 0;
+  #external = 0;
 
   /** Changes with every change of the record: the same number, the same record. */
   get version(): number {
     return this.#version;
+  }
+
+  /**
+   * How often the record forgot for a reason from outside the executor's writes: a Secret the watch or
+   * a re-read found changed (`forgetIf`), or everything (`clear`). The executor's own `remember` and
+   * `forget` leave it as it is.
+   */
+  get externalChanges(): number {
+    return this.#external;
   }
 
   /** Whether the cluster is known to hold exactly this content (`secretContentDigest`), owned by `ownerUid`. */
@@ -67,6 +77,7 @@ export class SecretContentRecord {
     this.#version++;
   }
 
+  /** The executor's, before it writes or deletes the Secret (others forget with `forgetIf`). */
   forget(namespace: string, name: string): void {
     if (this.#digests.get(namespace)?.delete(name)) this.#version++;
   }
@@ -77,7 +88,9 @@ export class SecretContentRecord {
 
   /** Forgets the Secret only if `entry` is still what is recorded (a write since then recorded newer content). */
   forgetIf(namespace: string, name: string, entry: RecordedSecret): void {
-    if (this.entry(namespace, name) === entry) this.forget(namespace, name);
+    if (this.entry(namespace, name) !== entry) return;
+    this.forget(namespace, name);
+    this.#external++;
   }
 
   /** The recorded Secrets, a snapshot. */
@@ -91,6 +104,7 @@ export class SecretContentRecord {
   clear(): void {
     this.#digests.clear();
     this.#version++;
+    this.#external++;
   }
 
   get size(): number {

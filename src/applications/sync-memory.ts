@@ -4,11 +4,15 @@
 // Director objects nor the converted ones: the full objects are built again when an operation needs
 // them. A miss only costs time: the outcome is the same with or without the memory.
 //
-// It also remembers the last apply that found nothing to do: given the very same Director answers
-// again (RuntimeConfiguration.answers, which DirectorClient.fetchUnchanged recognises without
-// parsing a page), with the same settings, an Application cache and a Secret record that have not
-// changed since, the plan and its execution would come to the same again, so neither runs (a quiet
-// cycle at 10,000 applications).
+// It also remembers the last apply that left the cluster as the Director data asks: given the very
+// same Director answers again (RuntimeConfiguration.answers, which DirectorClient.fetchUnchanged
+// recognises without parsing a page), with the same settings, an Application cache and a Secret record
+// that have not changed since, the plan would find nothing to do, so neither it nor the execution runs
+// (a quiet cycle at 10,000 applications). Such an apply is one that failed nowhere and during which
+// the cache and the record changed by its own writes alone (ports.ts, ownCacheChanges;
+// SecretContentRecord.externalChanges): what it planned from, plus what it wrote, is what the cluster
+// holds after it. So the cycle after the one that created 10,000 Applications is quiet already,
+// instead of planning all of them again to find that nothing is left to do.
 
 import { hash } from 'node:crypto';
 import type { DirectorApplication } from '../../adapters/compass/director-types.js';
@@ -23,6 +27,25 @@ export interface ClusterVersions {
   cache: number | undefined;
   /** SecretContentRecord.version. */
   record: number;
+  /** ApplicationPort.ownCacheChanges; undefined: unknown (then only an apply during which the cache did not change is quiet). */
+  ownCache?: number;
+  /** SecretContentRecord.externalChanges. */
+  recordExternal?: number;
+}
+
+/** The cache and the record at the start and at the end of an apply. */
+export interface AppliedVersions {
+  before: ClusterVersions;
+  after: ClusterVersions;
+}
+
+/** Between `before` and `after`, the cache and the record changed by the apply's own writes alone. */
+function changedByOwnWritesAlone({ before, after }: AppliedVersions): boolean {
+  if (before.cache === undefined || after.cache === undefined) return false;
+  if (after.recordExternal !== before.recordExternal) return false;
+  if (after.cache === before.cache) return true;
+  if (before.ownCache === undefined || after.ownCache === undefined) return false;
+  return after.cache - before.cache === after.ownCache - before.ownCache;
 }
 
 function settingsOf(normalize: boolean, options: ConversionOptions): string {
@@ -35,18 +58,9 @@ function settingsOf(normalize: boolean, options: ConversionOptions): string {
   ]);
 }
 
-/** Nothing created, updated, deleted, adopted, failed or skipped. */
-function isQuiet(report: SyncReport): boolean {
-  return (
-    report.created === 0 &&
-    report.updated === 0 &&
-    report.deleted === 0 &&
-    report.failed.length === 0 &&
-    report.skippedDuplicates.length === 0 &&
-    report.goEra.adopted.length === 0 &&
-    report.goEra.deleted.length === 0 &&
-    report.message === null
-  );
+/** Every application applied: nothing failed, nothing skipped. */
+function isComplete(report: SyncReport): boolean {
+  return report.failed.length === 0 && report.skippedDuplicates.length === 0 && report.message === null;
 }
 
 /**
@@ -67,13 +81,14 @@ export class SyncMemory {
   #settings: string | undefined;
   /** Summaries by content key; replaced every cycle, so it holds only current applications. */
   #summaries = new Map<string, DesiredSummary>();
-  /** The last apply, if it found nothing to do: what it was given. */
+  /** The last apply, if it left the cluster as asked and nothing else changed it meanwhile: what it was given, the versions after it. */
   #quiet: { answers: string; settings: string; versions: ClusterVersions; unchanged: number } | undefined;
 
   /**
-   * The report of the last apply again, if it found nothing to do and everything it depended on is
-   * the same: the same Director answers (`answers`, undefined: never quiet), the same settings, and
-   * the Application cache and the Secret record unchanged since (`versions`, taken before it planned).
+   * The report a plan would give now, without planning, if the last apply left the cluster as asked
+   * and everything it depended on is the same: the same Director answers (`answers`, undefined: never
+   * quiet), the same settings, and the Application cache and the Secret record unchanged since it
+   * ended. Every application then counts as unchanged.
    */
   quietReport(
     answers: string | undefined,
@@ -107,17 +122,25 @@ export class SyncMemory {
     );
   }
 
-  /** After an apply planned with `versions`: remembered if it found nothing to do, forgotten otherwise. */
+  /**
+   * After an apply: remembered, with the versions after it, if every application was applied and
+   * nothing but the apply's own writes changed the cache or the record meanwhile; forgotten otherwise.
+   */
   noteApplied(
     answers: string | undefined,
     normalize: boolean,
     options: ConversionOptions,
-    versions: ClusterVersions,
+    versions: AppliedVersions,
     report: SyncReport,
   ): void {
     this.#quiet =
-      isQuiet(report) && versions.cache !== undefined && answers !== undefined
-        ? { answers, settings: settingsOf(normalize, options), versions, unchanged: report.unchanged }
+      answers !== undefined && isComplete(report) && changedByOwnWritesAlone(versions)
+        ? {
+            answers,
+            settings: settingsOf(normalize, options),
+            versions: versions.after,
+            unchanged: report.created + report.updated + report.unchanged,
+          }
         : undefined;
   }
 

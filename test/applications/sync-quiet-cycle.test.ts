@@ -12,15 +12,25 @@ import { SyncMemory } from '../../src/applications/sync-memory.js';
 import type { RuntimeConfiguration } from '../../adapters/compass/director-types.js';
 import { application, basicAuth, bundle, options } from './director-fixtures.js';
 
-/** In-memory ports: the Application cache has a version that every write (or `touch`) moves. */
-function memoryPorts() {
+/**
+ * In-memory ports: the Application cache has a version that every write (or `touch`) moves; with
+ * `ownCounting`, the port also counts the changes its own Application writes made (ownCacheChanges).
+ * `onWrite` runs before each Application write (someone else's change in the middle of an apply, say).
+ */
+function memoryPorts(settings: { ownCounting?: boolean; onWrite?: (name: string) => void } = {}) {
+  let onWrite = settings.onWrite;
   const apps = new Map<string, ApplicationObject>();
   const secrets = new Map<string, SecretObject>();
   let version = 0;
+  let own = 0;
   let uid = 0;
   const counts = { lists: 0, writes: 0 };
-  const stored = <T extends { metadata: { uid?: string; resourceVersion?: string } }>(object: T): T => {
+  const ownWrite = (name: string) => {
+    onWrite?.(name);
     version++;
+    own++;
+  };
+  const stored = <T extends { metadata: { uid?: string; resourceVersion?: string } }>(object: T): T => {
     counts.writes++;
     return {
       ...structuredClone(object),
@@ -35,18 +45,21 @@ function memoryPorts() {
         return [...apps.values()].map((app) => structuredClone(app));
       },
       cacheVersion: () => version,
+      ...(settings.ownCounting ? { ownCacheChanges: () => own } : {}),
       create: async (app) => {
+        ownWrite(app.metadata.name);
         const created = stored(app);
         apps.set(app.metadata.name, created);
         return created;
       },
       update: async (app) => {
+        ownWrite(app.metadata.name);
         const updated = stored({ ...app, metadata: { ...app.metadata, uid: apps.get(app.metadata.name)?.metadata.uid } });
         apps.set(app.metadata.name, updated);
         return updated;
       },
       delete: async (name) => {
-        version++;
+        ownWrite(name);
         apps.delete(name);
       },
     },
@@ -57,7 +70,14 @@ function memoryPorts() {
       delete: async (namespace, name) => void secrets.delete(key(namespace, name)),
     },
   };
-  return { ports, counts, touch: () => version++ };
+  return {
+    ports,
+    counts,
+    touch: () => version++,
+    onEachWrite: (run: ((name: string) => void) | undefined) => {
+      onWrite = run;
+    },
+  };
 }
 
 const directorApps = [1, 2, 3].map((n) =>
@@ -161,6 +181,126 @@ t.test('an apply that did something, or ports without a cache version, are never
   t.equal(counts.lists, 3, 'every apply plans');
 });
 
+t.test('after an apply that wrote, the next is quiet when the cache changed by those writes alone', async (t) => {
+  const { ports, counts, touch } = memoryPorts({ ownCounting: true });
+  const secretContent = new SecretContentRecord();
+  const memory = new SyncMemory();
+  const applyOptions = { ...options, secretContent, memory };
+  const apply = (config: RuntimeConfiguration) => applyConfiguration(config, ports, applyOptions);
+
+  const first = await apply(configuration());
+  t.same([first.created, first.unchanged], [3, 0]);
+  t.ok(quietPossible(ports, applyOptions), 'possible at once');
+  const lists = counts.lists;
+  const writes = counts.writes;
+  const quiet = await apply(configuration());
+  t.equal(counts.lists, lists, 'not planned');
+  t.equal(counts.writes, writes, 'nothing written');
+  t.same(
+    [quiet.created, quiet.updated, quiet.deleted, quiet.unchanged, quiet.failed, quiet.message],
+    [0, 0, 0, 3, [], null],
+    'every application counts as unchanged, as a plan would find',
+  );
+  t.same(
+    unchangedReport(
+      { unchanged: true, runtimeLabels: {}, answers: answersOf(directorApps), pages: { read: 0, reused: 1 } },
+      ports,
+      applyOptions,
+    ),
+    quiet,
+    'recognised answers too',
+  );
+
+  const changed = directorApps.map((app, i) => (i === 2 ? { ...app, description: 'changed in Compass' } : app));
+  const updated = await apply(configuration(changed));
+  t.same([updated.updated, updated.unchanged], [1, 2]);
+  const afterUpdate = counts.lists;
+  t.equal((await apply(configuration(changed))).unchanged, 3, 'after an update: quiet, all three unchanged');
+  t.equal(counts.lists, afterUpdate, 'not planned');
+
+  const fewer = changed.slice(0, 2);
+  const deleted = await apply(configuration(fewer));
+  t.same([deleted.deleted, deleted.unchanged], [1, 2]);
+  const afterDelete = counts.lists;
+  t.equal((await apply(configuration(fewer))).unchanged, 2, 'after a delete: quiet, the two left unchanged');
+  t.equal(counts.lists, afterDelete, 'not planned');
+
+  touch(); // someone else's change after the apply
+  await apply(configuration(fewer));
+  t.equal(counts.lists, afterDelete + 1, 'a change since plans again');
+});
+
+t.test('an apply during which someone else changed the cache or the record, or that failed, leaves the next to plan', async (t) => {
+  let meddle = false;
+  const harness = memoryPorts({
+    ownCounting: true,
+    onWrite: () => {
+      if (meddle) harness.touch(); // an Application edited by hand while the apply writes
+    },
+  });
+  const { ports, counts } = harness;
+  const secretContent = new SecretContentRecord();
+  const memory = new SyncMemory();
+  const apply = (config: RuntimeConfiguration) => applyConfiguration(config, ports, { ...options, secretContent, memory });
+
+  meddle = true;
+  await apply(configuration());
+  meddle = false;
+  const lists = counts.lists;
+  const second = await apply(configuration());
+  t.equal(counts.lists, lists + 1, 'a foreign change during the apply: the next one plans');
+  t.equal(second.unchanged, 3);
+  await apply(configuration());
+  t.equal(counts.lists, lists + 1, 'and once that found nothing to do, quiet');
+
+  // The record forgets a Secret on outside evidence (the watch saw it edited) during an apply.
+  const changed = directorApps.map((app, i) => (i === 0 ? { ...app, description: 'changed in Compass' } : app));
+  const [namespace, name] = secretContent.keys()[1];
+  const recorded = secretContent.entry(namespace, name)!;
+  harness.onEachWrite(() => secretContent.forgetIf(namespace, name, recorded));
+  await apply(configuration(changed));
+  harness.onEachWrite(undefined);
+  const afterForget = counts.lists;
+  await apply(configuration(changed));
+  t.equal(counts.lists, afterForget + 1, 'a Secret forgotten on outside evidence during the apply: the next one plans');
+
+  const failing = memoryPorts({ ownCounting: true });
+  const failingMemory = new SyncMemory();
+  const failingRecord = new SecretContentRecord();
+  let creates = 0;
+  const broken: SyncPorts = {
+    ...failing.ports,
+    applications: {
+      ...failing.ports.applications,
+      create: async (app) => {
+        if (++creates === 2) throw new Error('injected create failure');
+        return failing.ports.applications.create(app);
+      },
+    },
+  };
+  const failed = await applyConfiguration(configuration(), broken, { ...options, secretContent: failingRecord, memory: failingMemory });
+  t.equal(failed.failed.length, 1);
+  const plannedBefore = failing.counts.lists;
+  await applyConfiguration(configuration(), failing.ports, { ...options, secretContent: failingRecord, memory: failingMemory });
+  t.equal(failing.counts.lists, plannedBefore + 1, 'an apply where something failed: the next one plans');
+});
+
 function secretContentKeys(record: SecretContentRecord): string[] {
   return record.keys().map(([, name]) => name);
 }
+
+t.test('the Secret record counts what it forgot on outside evidence, not what the executor forgot to rewrite', async (t) => {
+  const record = new SecretContentRecord();
+  record.remember('ns', 'a', 'digest-a', 'uid-1');
+  record.remember('ns', 'b', 'digest-b', 'uid-1');
+  const a = record.entry('ns', 'a')!;
+  record.forget('ns', 'a'); // the executor, before it writes
+  t.same([record.externalChanges, record.size], [0, 1]);
+  record.remember('ns', 'a', 'digest-a2', 'uid-1');
+  record.forgetIf('ns', 'a', a);
+  t.same([record.externalChanges, record.size], [0, 2], 'an entry a write since replaced is not forgotten');
+  record.forgetIf('ns', 'b', record.entry('ns', 'b')!);
+  t.same([record.externalChanges, record.size], [1, 1], 'forgotten on evidence from outside');
+  record.clear();
+  t.same([record.externalChanges, record.size], [2, 0], 'and everything at once');
+});

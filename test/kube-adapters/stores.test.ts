@@ -524,6 +524,88 @@ await t.test('application store', async (t) => {
     t.pass('second delete succeeded');
   });
 
+  await t.test(
+    'cacheVersion counts the changes of the cache; ownCacheChanges those the store’s own writes made, echoes included',
+    async (t) => {
+      const counted = new ApplicationStore(client, { syncTimeoutMs: 10_000, watch: { backoff: { initialMs: 20, maxMs: 200 } } });
+      t.teardown(() => counted.close());
+      t.equal(counted.cacheVersion, undefined, 'before the first list: unknown');
+      await counted.listManaged();
+      let markers = 0;
+      /** Someone else's Application, waited for in the cache: every watch event before it (the echoes) has arrived. */
+      const marker = async () => {
+        const name = `marker-${++markers}`;
+        await sim.create(application(name));
+        const deadline = Date.now() + 10_000;
+        while (!(await counted.listManaged()).some((a) => a.metadata.name === name) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      };
+      const counts = () => [counted.cacheVersion!, counted.ownCacheChanges];
+      const since = (from: number[]) => counts().map((value, i) => value - from[i]);
+
+      let from = counts();
+      const created = await counted.create(application('mine'));
+      t.same(since(from), [1, 1], 'a create: one change, the store’s own, as soon as it returns');
+      await marker();
+      t.same(since(from), [2, 1], 'its echo changes nothing; the marker is someone else’s change');
+
+      from = counts();
+      const updated = await counted.update({ ...created, spec: { ...created.spec, description: 'second' } });
+      await marker();
+      t.same(since(from), [2, 1], 'an update, then its echo');
+
+      from = counts();
+      const theirs = sim.get('applicationconnector.kyma-project.io/v1alpha1', 'Application', 'mine')!;
+      await sim.update({ ...theirs, spec: { ...theirs.spec, description: 'by hand' } });
+      await marker();
+      t.same(since(from), [2, 0], 'an edit by someone else is a change, not the store’s');
+      t.equal(theirs.metadata.resourceVersion, updated.metadata.resourceVersion, 'edited on top of the store’s update');
+
+      from = counts();
+      await counted.delete('mine');
+      await marker();
+      t.same(since(from), [2, 1], 'a delete, then its echo');
+
+      from = counts();
+      await sim.create(application('gone-by-hand'));
+      await marker();
+      await sim.delete('applicationconnector.kyma-project.io/v1alpha1', 'Application', 'gone-by-hand');
+      await counted.delete('gone-by-hand'); // 404: someone else's delete
+      await marker();
+      t.same(since(from), [4, 0], 'an Application someone else deleted is nobody’s own change, whoever noticed first');
+
+      // The watch away (reconnecting late) while someone else deletes an Application: the store's own
+      // delete (404) is the first to tell the cache.
+      await sim.create(application('gone-unseen'));
+      await marker();
+      sim.faults.addLatency({ verb: 'watch', resource: 'applications', ms: 1_000 });
+      sim.faults.dropWatches('clean');
+      await sim.delete('applicationconnector.kyma-project.io/v1alpha1', 'Application', 'gone-unseen');
+      from = counts();
+      await counted.delete('gone-unseen');
+      t.same(since(from), [1, 0], 'the cache drops it: a change, not the store’s own');
+      t.notOk((await counted.listManaged()).some((a) => a.metadata.name === 'gone-unseen'));
+      sim.faults.clear();
+      await marker();
+
+      // A busy API server: the watch brings each write before the answer to it.
+      for (const verb of ['create', 'update', 'delete'])
+        sim.faults.addLatency({ verb, resource: 'applications', ms: 150, afterHandling: true });
+      from = counts();
+      const early = await counted.create(application('echo-first'));
+      t.same(since(from), [1, 1], 'a create whose echo came first: one change, the store’s own');
+      from = counts();
+      await counted.update({ ...early, spec: { ...early.spec, description: 'again' } });
+      t.same(since(from), [1, 1], 'an update whose echo came first');
+      from = counts();
+      await counted.delete('echo-first');
+      t.same(since(from), [1, 1], 'a delete whose echo came first');
+      sim.faults.clear();
+      for (let i = 1; i <= markers; i++) await sim.delete('applicationconnector.kyma-project.io/v1alpha1', 'Application', `marker-${i}`);
+    },
+  );
+
   await t.test('listManaged lists directly when list/watch is forbidden, and fails clearly when unreachable', async (t) => {
     sim.faults.failNext({ verb: 'list', resource: 'applications.applicationconnector.kyma-project.io', status: 403, times: 1 });
     const forbidden = new ApplicationStore(client, { syncTimeoutMs: 10_000 });

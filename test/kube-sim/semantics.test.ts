@@ -621,6 +621,21 @@ t.test('faults: failures with status and Retry-After, latency, dropped watches, 
   t.equal((await slow).status, 200);
   sim.faults.clear();
 
+  // afterHandling: the write is carried out (and watched) at once, its answer comes later.
+  const watching = await c.watch(`${SECRETS}?watch=true&resourceVersion=${(await c.call('GET', SECRETS)).body.metadata.resourceVersion}`);
+  sim.faults.addLatency({ verb: 'create', resource: 'secrets', ms: 200, afterHandling: true });
+  let answered = false;
+  const late = c.call('POST', SECRETS, { metadata: { name: 'answered-late' } }).then((r) => {
+    answered = true;
+    return r;
+  });
+  const seen = await watching.waitFor((e) => e.type === 'ADDED' && e.object.metadata.name === 'answered-late');
+  t.notOk(answered, 'the watch event arrives before the answer');
+  t.equal((await late).body.metadata.resourceVersion, seen.object.metadata.resourceVersion, 'and the answer names the version it carried');
+  t.equal((await c.call('GET', `${SECRETS}/f1`)).status, 200, 'other requests are not delayed');
+  watching.close();
+  sim.faults.clear();
+
   const clean = await c.watch(`${SECRETS}?watch=true`);
   const abrupt = await c.watch(`${W}?watch=true`);
   await clean.waitFor(() => true);

@@ -66,7 +66,7 @@ export class OwnWriteLedger {
       return;
     }
     const writing = this.#writing.get(name);
-    if (writing?.seen !== undefined && writing.seen === version) {
+    if (writing?.seen === version) {
       this.#own++;
       writing.seen = undefined; // one echo, one claim
     }

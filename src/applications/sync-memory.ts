@@ -30,7 +30,7 @@ export interface ClusterVersions {
   /** ApplicationPort.ownCacheChanges; undefined: unknown (then only an apply during which the cache did not change is quiet). */
   ownCache?: number;
   /** SecretContentRecord.externalChanges. */
-  recordExternal?: number;
+  recordExternal: number;
 }
 
 /** The cache and the record at the start and at the end of an apply. */

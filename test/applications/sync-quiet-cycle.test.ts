@@ -15,10 +15,10 @@ import { application, basicAuth, bundle, options } from './director-fixtures.js'
 /**
  * In-memory ports: the Application cache has a version that every write (or `touch`) moves; with
  * `ownCounting`, the port also counts the changes its own Application writes made (ownCacheChanges).
- * `onWrite` runs before each Application write (someone else's change in the middle of an apply, say).
+ * `onEachWrite` sets what runs before each Application write (someone else's change in the middle of an apply, say).
  */
-function memoryPorts(settings: { ownCounting?: boolean; onWrite?: (name: string) => void } = {}) {
-  let onWrite = settings.onWrite;
+function memoryPorts(settings: { ownCounting?: boolean } = {}) {
+  let onWrite: ((name: string) => void) | undefined;
   const apps = new Map<string, ApplicationObject>();
   const secrets = new Map<string, SecretObject>();
   let version = 0;
@@ -231,21 +231,15 @@ t.test('after an apply that wrote, the next is quiet when the cache changed by t
 });
 
 t.test('an apply during which someone else changed the cache or the record, or that failed, leaves the next to plan', async (t) => {
-  let meddle = false;
-  const harness = memoryPorts({
-    ownCounting: true,
-    onWrite: () => {
-      if (meddle) harness.touch(); // an Application edited by hand while the apply writes
-    },
-  });
+  const harness = memoryPorts({ ownCounting: true });
   const { ports, counts } = harness;
   const secretContent = new SecretContentRecord();
   const memory = new SyncMemory();
   const apply = (config: RuntimeConfiguration) => applyConfiguration(config, ports, { ...options, secretContent, memory });
 
-  meddle = true;
+  harness.onEachWrite(() => harness.touch()); // an Application edited by hand while the apply writes
   await apply(configuration());
-  meddle = false;
+  harness.onEachWrite(undefined);
   const lists = counts.lists;
   const second = await apply(configuration());
   t.equal(counts.lists, lists + 1, 'a foreign change during the apply: the next one plans');

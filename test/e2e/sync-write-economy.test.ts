@@ -135,3 +135,20 @@ async function directorPages(h: Harness): Promise<{ read: number; reused: number
     Number(new RegExp(`^runtime_agent_director_application_pages_total\\{answer="${answer}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
   return { read: value('read'), reused: value('reused') };
 }
+
+t.test('the cycle right after the initial sync is quiet already: the Application cache synced before the first apply', async (t) => {
+  const h = await startHarness({ apps: 20 });
+  t.teardown(() => h.close());
+  await h.writeConfigSecret();
+  // The Runtime labels left alone (the deploy/ placeholder): the initial sync writes nothing to the Director,
+  // so the next cycle gets the very same answers.
+  h.startAgent({ APP_RUNTIME_EVENTS_URL: 'https://gateway.CLUSTER_DOMAIN', APP_RUNTIME_CONSOLE_URL: 'https://console.CLUSTER_DOMAIN' });
+  await h.waitForState('Synchronized', 60_000);
+  const [initial] = h.syncOutcomes();
+  t.equal(initial?.summary?.created, 20, 'the initial sync created them');
+  const before = await directorPages(h);
+  const [next] = await h.waitForSyncCycles(1);
+  const after = await directorPages(h);
+  t.same([next?.result, next?.summary?.unchanged], ['Synchronized', 20]);
+  t.equal(after.read - before.read, 0, 'the next cycle parses no Director page');
+});

@@ -5,70 +5,76 @@ import { OwnWriteLedger, REMOVED } from '../../adapters/kube/own-write-ledger.js
 
 const counts = (ledger: OwnWriteLedger) => [ledger.changes, ledger.own];
 
-t.test('a write whose answer comes first: one change, the agent own; its echo is no change at all', async (t) => {
-  const ledger = new OwnWriteLedger();
+/** [changes, own] after `during` ran with a write of `app` in flight on a fresh ledger (or `ledger`). */
+function withWrite(during: (ledger: OwnWriteLedger) => void, ledger = new OwnWriteLedger()): number[] {
   ledger.begin('app');
-  ledger.written('app', '7', true);
+  during(ledger);
   ledger.end('app');
-  t.same(counts(ledger), [1, 1]);
+  return counts(ledger);
+}
+
+t.test('a write whose answer comes first: one change, the agent’s own', async (t) => {
+  t.same(
+    withWrite((ledger) => ledger.written('app', '7', true)),
+    [1, 1],
+  );
 });
 
-t.test('a write whose echo comes first: the echo is the change, the answer naming its version makes it the agent own', async (t) => {
-  const ledger = new OwnWriteLedger();
-  ledger.begin('app');
-  ledger.watched('app', '7');
-  t.same(counts(ledger), [1, 0], 'until the answer, the change is nobody own');
-  ledger.written('app', '7', false);
-  ledger.end('app');
-  t.same(counts(ledger), [1, 1]);
+t.test('a write whose echo comes first: the echo is the change, the answer naming its version makes it the agent’s own', async (t) => {
+  t.same(
+    withWrite((ledger) => {
+      ledger.watched('app', '7');
+      t.same(counts(ledger), [1, 0], 'until the answer, the change is nobody’s own');
+      ledger.written('app', '7', false);
+    }),
+    [1, 1],
+  );
 });
 
-t.test('the watch bringing another version while the write is in flight is not the agent own', async (t) => {
-  const ledger = new OwnWriteLedger();
-  ledger.begin('app');
-  ledger.watched('app', '6'); // someone else's version before ours
-  ledger.written('app', '7', true);
-  ledger.end('app');
-  t.same(counts(ledger), [2, 1], 'two changes, one of them the agent own');
-
-  const later = new OwnWriteLedger();
-  later.begin('app');
-  later.watched('app', '7');
-  later.watched('app', '8'); // someone else's version after ours, before our answer
-  later.written('app', '7', false);
-  later.end('app');
-  t.same(counts(later), [2, 0], 'the last version the watch brought is not the answer: nothing claimed');
+t.test('the watch bringing another version while the write is in flight is not the agent’s own', async (t) => {
+  const before = withWrite((ledger) => {
+    ledger.watched('app', '6'); // someone else's version before ours
+    ledger.written('app', '7', true);
+  });
+  t.same(before, [2, 1], 'two changes, one of them the agent’s own');
+  const after = withWrite((ledger) => {
+    ledger.watched('app', '7');
+    ledger.watched('app', '8'); // someone else's version after ours, before our answer
+    ledger.written('app', '7', false);
+  });
+  t.same(after, [2, 0], 'the last version the watch brought is not the answer: nothing claimed');
 });
 
 t.test('an echo is claimed once, and only while its write is in flight', async (t) => {
-  const ledger = new OwnWriteLedger();
-  ledger.begin('app');
-  ledger.watched('app', '7');
-  ledger.written('app', '7', false);
-  ledger.written('app', '7', false);
-  ledger.end('app');
-  t.same(counts(ledger), [1, 1], 'a second claim of the same echo counts nothing');
+  const twice = withWrite((ledger) => {
+    ledger.watched('app', '7');
+    ledger.written('app', '7', false);
+    ledger.written('app', '7', false);
+  });
+  t.same(twice, [1, 1], 'a second claim of the same echo counts nothing');
 
   const outside = new OwnWriteLedger();
   outside.watched('app', '7'); // no write in flight
-  outside.begin('app');
-  outside.written('app', '7', false);
-  outside.end('app');
-  t.same(counts(outside), [1, 0], 'a change the watch brought before the write was sent is not its echo');
+  t.same(
+    withWrite((ledger) => ledger.written('app', '7', false), outside),
+    [1, 0],
+    'a change the watch brought before the write was sent is not its echo',
+  );
 
-  const other = new OwnWriteLedger();
-  other.begin('app');
-  other.watched('other', '7');
-  other.written('app', '7', false);
-  other.end('app');
-  t.same(counts(other), [1, 0], 'nor one of another name');
+  const other = withWrite((ledger) => {
+    ledger.watched('other', '7');
+    ledger.written('app', '7', false);
+  });
+  t.same(other, [1, 0], 'nor one of another name');
 });
 
 t.test('writes of one name at the same time: the echo stays claimable until the last one ends', async (t) => {
   const ledger = new OwnWriteLedger();
   ledger.begin('app');
-  ledger.begin('app');
-  ledger.end('app');
+  t.same(
+    withWrite((l) => l.written('app', 'unused', false), ledger),
+    [0, 0],
+  );
   ledger.watched('app', '9');
   ledger.written('app', '9', false);
   ledger.end('app');
@@ -79,32 +85,28 @@ t.test('writes of one name at the same time: the echo stays claimable until the 
   t.same(counts(ledger), [2, 1], 'after the last end, nothing is in flight');
 });
 
-t.test('deletes: the agent own when its delete succeeded, whichever came first', async (t) => {
-  const answerFirst = new OwnWriteLedger();
-  answerFirst.begin('app');
-  answerFirst.written('app', REMOVED, true);
-  answerFirst.end('app');
-  t.same(counts(answerFirst), [1, 1]);
-
-  const echoFirst = new OwnWriteLedger();
-  echoFirst.begin('app');
-  echoFirst.watched('app', REMOVED);
-  echoFirst.written('app', REMOVED, false);
-  echoFirst.end('app');
-  t.same(counts(echoFirst), [1, 1]);
-
-  const notFound = new OwnWriteLedger();
-  notFound.begin('app');
-  notFound.watched('app', REMOVED); // someone else's delete; ours answers 404 and claims nothing
-  notFound.end('app');
-  t.same(counts(notFound), [1, 0]);
-
-  const removedThenWritten = new OwnWriteLedger();
-  removedThenWritten.begin('app');
-  removedThenWritten.watched('app', REMOVED);
-  removedThenWritten.written('app', '7', false);
-  removedThenWritten.end('app');
-  t.same(counts(removedThenWritten), [1, 0], 'a removal is not the echo of a write that names a version');
+t.test('deletes: the agent’s own when its delete succeeded, whichever came first', async (t) => {
+  t.same(
+    withWrite((ledger) => ledger.written('app', REMOVED, true)),
+    [1, 1],
+    'answer first',
+  );
+  const echoFirst = withWrite((ledger) => {
+    ledger.watched('app', REMOVED);
+    ledger.written('app', REMOVED, false);
+  });
+  t.same(echoFirst, [1, 1], 'echo first');
+  // Someone else's delete; ours answers 404 and claims nothing.
+  t.same(
+    withWrite((ledger) => ledger.watched('app', REMOVED)),
+    [1, 0],
+    'a delete that answered 404',
+  );
+  const removedThenWritten = withWrite((ledger) => {
+    ledger.watched('app', REMOVED);
+    ledger.written('app', '7', false);
+  });
+  t.same(removedThenWritten, [1, 0], 'a removal is not the echo of a write that names a version');
 });
 
 t.test('relists and other changes nobody claims', async (t) => {

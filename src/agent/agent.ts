@@ -9,7 +9,7 @@ import type { InspectionEvent, Observer } from 'xstate';
 import type { Logger } from '../../adapters/logger.js';
 import { systemClock, type Clock } from '../../adapters/clock/clock.js';
 import { createKubeClient, type KubeClient } from '../../adapters/kube/kube-client.js';
-import { SecretStore } from '../../adapters/kube/secret-store.js';
+import { SecretStore, type SecretData } from '../../adapters/kube/secret-store.js';
 import {
   COMPASS_CONNECTION_RESOURCE,
   CompassConnectionStore,
@@ -132,6 +132,8 @@ export function createAgent(options: AgentOptions): Agent {
     const secrets = new SecretStore(client, { logger });
     const connections = new CompassConnectionStore(client, { logger });
     const applications = new ApplicationStore(client, { logger, ...applicationStoreOptions });
+    // The configuration Secret as config$ below last saw it (a watch, or polling where that is forbidden).
+    let watchedConfiguration: { data: SecretData | null } | undefined;
     const effects = createCompassEffects({
       config,
       secrets,
@@ -141,6 +143,7 @@ export function createAgent(options: AgentOptions): Agent {
       metrics,
       now: () => clock.now(),
       compassCaPem: options.compassCaPem,
+      watchedConfiguration: () => watchedConfiguration,
     });
     const recorder = new EventRecorder({
       client,
@@ -164,7 +167,10 @@ export function createAgent(options: AgentOptions): Agent {
         .observeSecret(config.agentConfigurationSecret.namespace, config.agentConfigurationSecret.name, {
           pollMs: Math.min(config.controllerSyncPeriodMs, 10_000),
         })
-        .pipe(map((data) => observeConfiguration(data, configRef, { allowPlainHttp: config.allowInsecureCompassHttp }))),
+        .pipe(
+          tap((data) => (watchedConfiguration = { data })),
+          map((data) => observeConfiguration(data, configRef, { allowPlainHttp: config.allowInsecureCompassHttp })),
+        ),
       // Events are about the CR as it exists now: a deleted CR's Events wait for the new one.
       connectionCr$: connections.observe().pipe(
         tap((object) => recorder.setRegarding(regarding(object))),

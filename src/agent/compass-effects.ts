@@ -10,7 +10,7 @@ import type { RuntimeConfiguration, UnchangedConfiguration } from '../../adapter
 import type { ClientCertificate } from '../../adapters/compass/graphql-transport.js';
 import { parseCertificate, keyMatchesCertificate, toRfc3339 } from '../../adapters/pki/certificate.js';
 import { SpareKey } from '../../adapters/pki/spare-key.js';
-import type { SecretStore } from '../../adapters/kube/secret-store.js';
+import type { SecretData, SecretStore } from '../../adapters/kube/secret-store.js';
 import type { CompassConnectionObject, CompassConnectionStore } from '../../adapters/kube/compass-connection-store.js';
 import type { ApplicationStore } from '../../adapters/kube/application-store.js';
 import type { AgentMetrics } from '../../adapters/metrics.js';
@@ -55,6 +55,13 @@ export interface CompassEffectsOptions {
   metrics?: AgentMetrics;
   /** Extra trust anchor for Compass's servers (the simulators); production uses NODE_EXTRA_CA_CERTS. */
   compassCaPem?: string;
+  /**
+   * The configuration Secret as its watch (SecretStore.observeSecret, agent.ts) last delivered it, its
+   * data or null while it does not exist; undefined before the first delivery. A synchronisation takes
+   * RUNTIME_ID and TENANT from here rather than reading the Secret again every cycle; a token exchange
+   * always reads it.
+   */
+  watchedConfiguration?: () => { data: SecretData | null } | undefined;
 }
 
 /** A synchronisation's Director fetch: everything read, or the same answers as last time with the report that stands for them. */
@@ -214,12 +221,14 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
   };
   const storedUrlSource = (what: string) => `the ${what} URL stored in Secret ${ref(config.clusterCertificatesSecret)}`;
 
-  const readConfiguration = async () => {
-    const data = await secrets
-      .getData(config.agentConfigurationSecret.namespace, config.agentConfigurationSecret.name)
-      .catch((err: unknown) => {
-        throw new EffectError('kubernetes-read', `cannot read Secret ${ref(config.agentConfigurationSecret)}: ${errorMessage(err)}`);
-      });
+  /** `watched`: what the Secret's watch last delivered will do, when it has delivered anything. */
+  const readConfiguration = async ({ watched }: { watched: boolean }) => {
+    const delivered = watched ? options.watchedConfiguration?.() : undefined;
+    const data = delivered
+      ? delivered.data
+      : await secrets.getData(config.agentConfigurationSecret.namespace, config.agentConfigurationSecret.name).catch((err: unknown) => {
+          throw new EffectError('kubernetes-read', `cannot read Secret ${ref(config.agentConfigurationSecret)}: ${errorMessage(err)}`);
+        });
     return readConfigurationSecret(data, ref(config.agentConfigurationSecret), { allowPlainHttp: config.allowInsecureCompassHttp });
   };
 
@@ -338,7 +347,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     },
 
     async establishConnection(_input, signal) {
-      const reading = await readConfiguration();
+      const reading = await readConfiguration({ watched: false });
       const values = requireConnectionValues(reading, ref(config.agentConfigurationSecret), [
         ...spentTokens.values(),
         ...(await consumedTokenOfCr()),
@@ -481,7 +490,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     const failed = (error: string): SyncOutcome => ({ at: at(), result: 'SynchronizationFailed', error });
     let runtime;
     try {
-      runtime = await readConfiguration();
+      runtime = await readConfiguration({ watched: true });
     } catch (err) {
       return failed(`Failed to read Runtime config: ${errorMessage(err)}`);
     }

@@ -2,7 +2,7 @@
 // simulator's request log: with 200 applications a cycle without changes writes nothing, and
 // changing 2 of them (1 %) writes exactly those objects, once.
 import t from 'tap';
-import { CA_SECRET, CLIENT_SECRET, startHarness, type Harness } from '../helpers/agent-harness.js';
+import { CA_SECRET, CLIENT_SECRET, CONFIG_SECRET, startHarness, type Harness } from '../helpers/agent-harness.js';
 import type { BundleRecord } from '../../sim/compass/index.js';
 
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'];
@@ -52,6 +52,7 @@ t.test('200 applications: quiet cycles write nothing, changing 2 writes exactly 
       h.sims.kube.requestLog
         .slice(mark)
         .filter((e) => e.verb === 'get' && e.resource === 'secrets' && e.namespace === secret.namespace && e.name === secret.name).length;
+    t.equal(reads(CONFIG_SECRET), 0, 'the configuration Secret is not read: its watch holds RUNTIME_ID and TENANT');
     for (const secret of [CLIENT_SECRET, CA_SECRET]) {
       t.ok(
         reads(secret) <= cycles + 1,
@@ -151,4 +152,51 @@ t.test('the cycle right after the initial sync is quiet already: the Application
   const after = await directorPages(h);
   t.same([next?.result, next?.summary?.unchanged], ['Synchronized', 20]);
   t.equal(after.read - before.read, 0, 'the next cycle parses no Director page');
+});
+
+t.test('a new TENANT in the configuration Secret reaches the next cycle through the watch, without a read', async (t) => {
+  const h = await startHarness({ apps: 3 });
+  t.teardown(() => h.close());
+  await h.writeConfigSecret();
+  h.startAgent();
+  await h.waitForState('Synchronized', 60_000);
+  const tenantOf = (calls: ReturnType<typeof h.sims.compass.control.callLog>) =>
+    calls.filter((call) => call.surface === 'director').map((call) => call.headers.tenant);
+  t.same(
+    [...new Set(tenantOf(h.sims.compass.control.callLog()))],
+    [h.sims.compass.tenant],
+    'the Director is asked with the tenant of the Secret',
+  );
+
+  const setTenant = (tenant: string) =>
+    h.kubectl(
+      '-n',
+      CONFIG_SECRET.namespace,
+      'patch',
+      'secret',
+      CONFIG_SECRET.name,
+      '--type=merge',
+      '-p',
+      JSON.stringify({ stringData: { TENANT: tenant } }),
+    );
+  const mark = h.sims.kube.requestLog.length;
+  const callMark = h.sims.compass.control.callLog().length;
+  await setTenant('tenant-moved-4711');
+  const failed = await h.waitFor('a cycle with the new tenant', () =>
+    h.connection()?.status?.synchronizationStatus?.error?.includes('tenant-moved-4711') ? h.connection() : undefined,
+  );
+  t.match(failed.status?.synchronizationStatus?.error, /Tenant not found/, 'the Director does not know it: the cycle says so');
+  t.ok(tenantOf(h.sims.compass.control.callLog().slice(callMark)).includes('tenant-moved-4711'), 'the Director was asked with it');
+  await setTenant(h.sims.compass.tenant);
+  await h.waitFor('a synchronized cycle with the tenant back', () =>
+    h.connection()?.status?.synchronizationStatus?.error ? undefined : true,
+  );
+  t.same(
+    h.sims.kube.requestLog
+      .slice(mark)
+      .filter((entry) => entry.resource === 'secrets' && entry.name === CONFIG_SECRET.name && !entry.userAgent?.startsWith('kubectl/'))
+      .map((entry) => `${entry.verb} (${entry.userAgent})`),
+    [],
+    'the agent made no request for the Secret: the watch it holds open brought both changes',
+  );
 });

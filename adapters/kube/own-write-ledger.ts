@@ -8,7 +8,8 @@
 // answer then names (resourceVersions identify an object's versions), or, for a delete, by the delete
 // succeeding (a name is deleted once: a delete that someone else's beat answers 404). Anything else
 // that changed the cache is not the agent's: a change the watch brought that no answer claims, a relist,
-// an object someone else deleted.
+// an object someone else deleted. When the watch brought a write and then its object's removal before
+// the answer came, the answer is out of date: the cache keeps the object removed (`removedAfter`).
 
 /** What the watch brought for a name: a resourceVersion, or that it removed the object. */
 export const REMOVED = Symbol('removed');
@@ -17,8 +18,11 @@ export type WatchedVersion = string | typeof REMOVED;
 export class OwnWriteLedger {
   #changes = 0;
   #own = 0;
-  /** Names with a write in flight → how many, and what the watch brought for the name meanwhile. */
-  readonly #writing = new Map<string, { inFlight: number; seen?: WatchedVersion }>();
+  /**
+   * Names with a write in flight → how many, what the watch brought for the name meanwhile, and the
+   * version it removed the object after, if it did.
+   */
+  readonly #writing = new Map<string, { inFlight: number; seen?: WatchedVersion; removedAfter?: string }>();
 
   /** Every change of the cache. */
   get changes(): number {
@@ -46,7 +50,22 @@ export class OwnWriteLedger {
   watched(name: string, version: WatchedVersion): void {
     this.#changes++;
     const writing = this.#writing.get(name);
-    if (writing) writing.seen = version;
+    if (!writing) return;
+    if (version === REMOVED && typeof writing.seen === 'string') writing.removedAfter = writing.seen;
+    writing.seen = version;
+  }
+
+  /**
+   * Whether the watch brought `version` of `name` while this write was in flight and then removed the
+   * object: the write's answer (`version`) is already out of date, someone deleted the object after
+   * the write, and the cache must not take it back. The echo is the agent's own change; claimed here.
+   */
+  removedAfter(name: string, version: string): boolean {
+    const writing = this.#writing.get(name);
+    if (writing?.removedAfter !== version) return false;
+    this.#own++;
+    writing.removedAfter = undefined;
+    return true;
   }
 
   /** The cache changed by something no write claims (a relist, an object found deleted by someone else). */

@@ -109,6 +109,32 @@ t.test('deletes: the agent’s own when its delete succeeded, whichever came fir
   t.same(removedThenWritten, [1, 0], 'a removal is not the echo of a write that names a version');
 });
 
+t.test('a write the watch brought and then removed before its answer: out of date, its echo the agent’s own', async (t) => {
+  const removed = withWrite((ledger) => {
+    ledger.watched('app', '7');
+    ledger.watched('app', REMOVED); // someone else's delete, after the write
+    t.ok(ledger.removedAfter('app', '7'), 'the answer naming 7 is out of date');
+    t.notOk(ledger.removedAfter('app', '7'), 'and claimed once');
+  });
+  t.same(removed, [2, 1], 'two changes: the echo (the agent’s own) and the removal (someone else’s)');
+  const before = new OwnWriteLedger();
+  before.begin('app');
+  before.watched('app', REMOVED); // an earlier object of the name, deleted before a create
+  t.notOk(before.removedAfter('app', '7'), 'a removal before the write’s version: the write made the object anew');
+  before.watched('app', '6');
+  before.watched('app', REMOVED);
+  t.notOk(before.removedAfter('app', '7'), 'the removal of another version is not the removal of this one');
+  before.watched('app', '7');
+  t.notOk(before.removedAfter('app', '7'), 'the version brought again after a removal: not removed');
+  before.end('app');
+  const outside = new OwnWriteLedger();
+  outside.watched('app', '7');
+  outside.watched('app', REMOVED);
+  outside.begin('app');
+  t.notOk(outside.removedAfter('app', '7'), 'what the watch brought before the write was sent counts not');
+  outside.end('app');
+});
+
 t.test('relists and other changes nobody claims', async (t) => {
   const ledger = new OwnWriteLedger();
   ledger.changed();

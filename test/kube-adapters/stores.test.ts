@@ -29,6 +29,14 @@ const crdDir = join(process.cwd(), 'crds');
 const sim = await startKubeSim({ crdDir, namespaces: ['default', 'kyma-system', 'istio-system'] });
 const { kubeConfig } = loadKubeConfig({ kubeconfigPath: await sim.writeKubeconfig(join(dir, 'kubeconfig')) });
 const client = createKubeClient(kubeConfig);
+/** Polls `probe` every 10 ms until it holds; fails after 10 s. */
+async function waitUntil(probe: () => unknown, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`still not so after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 const writes = (resource: string) =>
   sim.requestLog.filter((e) => e.resource === resource && ['create', 'update', 'patch', 'delete'].includes(e.verb));
 
@@ -605,6 +613,33 @@ await t.test('application store', async (t) => {
       for (let i = 1; i <= markers; i++) await sim.delete('applicationconnector.kyma-project.io/v1alpha1', 'Application', `marker-${i}`);
     },
   );
+
+  await t.test('an Application someone deletes after the store’s update, before its answer, stays deleted in the cache', async (t) => {
+    const store = new ApplicationStore(client, { syncTimeoutMs: 10_000 });
+    t.teardown(() => store.close());
+    const created = await store.create(application('deleted-meanwhile'));
+    const inCache = async (description?: string) =>
+      (await store.listManaged()).find(
+        (a) => a.metadata.name === 'deleted-meanwhile' && (!description || a.spec.description === description),
+      );
+    await waitUntil(() => inCache());
+    // The update is carried out and watched at once; its answer comes 300 ms later.
+    sim.faults.addLatency({ verb: 'update', resource: 'applications', ms: 300, afterHandling: true });
+    const from = [store.cacheVersion!, store.ownCacheChanges];
+    const updating = store.update({ ...created, spec: { ...created.spec, description: 'updated, then deleted' } });
+    await waitUntil(() => inCache('updated, then deleted'));
+    await sim.delete('applicationconnector.kyma-project.io/v1alpha1', 'Application', 'deleted-meanwhile');
+    await waitUntil(async () => !(await inCache()));
+    const stored = await updating;
+    sim.faults.clear();
+    t.equal(stored.spec.description, 'updated, then deleted', 'the update succeeded');
+    t.notOk(await inCache(), 'its answer does not bring the deleted Application back');
+    t.same(
+      [store.cacheVersion! - from[0], store.ownCacheChanges - from[1]],
+      [2, 1],
+      'two changes: the update’s echo, the store’s own, and the delete, someone else’s',
+    );
+  });
 
   await t.test('listManaged lists directly when list/watch is forbidden, and fails clearly when unreachable', async (t) => {
     sim.faults.failNext({ verb: 'list', resource: 'applications.applicationconnector.kyma-project.io', status: 403, times: 1 });

@@ -1,12 +1,13 @@
 // Prints every failed assertion of a tap run's output (the file named as the argument) with the
 // subtests it sits in and its YAML diagnostics, so that a CI log kept only in part still shows them.
-// A failed subtest's own "not ok" line is left out: its failed assertions are printed instead.
+// A failed subtest's own "not ok" line is left out when its failed assertions are printed instead; a
+// subtest (or file) that failed without a failed assertion inside (a crash, an exit code) is printed.
 import { readFileSync } from 'node:fs';
 
 const lines = readFileSync(process.argv[2], 'utf8').split('\n');
 const indentOf = (line) => line.length - line.trimStart().length;
 
-/** The open subtests: [indent, name], outermost first. */
+/** The open subtests: [indent, name, failures printed before it opened], outermost first. */
 const open = [];
 let printed = 0;
 for (let i = 0; i < lines.length; i++) {
@@ -15,7 +16,7 @@ for (let i = 0; i < lines.length; i++) {
   if (subtest) {
     const indent = subtest[1].length;
     while (open.length && open.at(-1)[0] >= indent) open.pop();
-    open.push([indent, subtest[2]]);
+    open.push([indent, subtest[2], printed]);
     continue;
   }
   const point = /^(\s*)(not )?ok \d+ - (.*)$/.exec(line);
@@ -23,10 +24,9 @@ for (let i = 0; i < lines.length; i++) {
   const indent = point[1].length;
   // A subtest's own line (its summary) sits at the indent of its "# Subtest:" line.
   if (open.length && open.at(-1)[0] === indent) {
-    open.pop();
-    continue;
-  }
-  if (!point[2]) continue;
+    const [, , before] = open.pop();
+    if (!point[2] || printed > before) continue;
+  } else if (!point[2]) continue;
   while (open.length && open.at(-1)[0] >= indent) open.pop();
   console.log(`not ok: ${[...open.map(([, name]) => name), point[3]].join(' > ')}`);
   printed++;

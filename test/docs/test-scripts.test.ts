@@ -45,6 +45,12 @@ t.test('.ci/run repeats each failed assertion at the end, with its subtests and 
     '# Subtest: test/b.test.ts',
     '    ok 1 - b passes',
     'ok 2 - test/b.test.ts # time=1ms',
+    '# Subtest: test/c.test.ts',
+    '    ok 1 - c passes, then the file crashes',
+    'not ok 3 - test/c.test.ts # time=2ms',
+    '  ---',
+    '  exitCode: 1',
+    '  ...',
     '',
   ].join('\n');
   const dir = mkdtempSync(join(tmpdir(), 'failed-assertions-'));
@@ -54,9 +60,14 @@ t.test('.ci/run repeats each failed assertion at the end, with its subtests and 
   const printed = execFileSync(process.execPath, ['scripts/failed-assertions.mjs', log], { encoding: 'utf8' });
   t.same(
     printed.split('\n').filter((line) => line.startsWith('not ok')),
-    ['not ok: test/e2e/a.test.ts > outer > inner > one is two', 'not ok: test/e2e/a.test.ts > outer > thrown at the outer level'],
-    'the failed assertions, each with its path; no subtest summary line, nothing that passed',
+    [
+      'not ok: test/e2e/a.test.ts > outer > inner > one is two',
+      'not ok: test/e2e/a.test.ts > outer > thrown at the outer level',
+      'not ok: test/c.test.ts # time=2ms',
+    ],
+    'the failed assertions, each with its path; a file that failed without one; no summary of a subtest whose failures are there, nothing that passed',
   );
+  t.match(printed, /exitCode: 1/, 'the crashed file with its diagnostics');
   t.match(printed, /diff: \|\n\s+-2\n\s+\+1/, 'with its diagnostics');
   writeFileSync(log, 'ok 1 - test/b.test.ts\n');
   t.match(execFileSync(process.execPath, ['scripts/failed-assertions.mjs', log], { encoding: 'utf8' }), /no failed assertion/);

@@ -295,8 +295,9 @@ export class ApplicationStore {
     }
     const cached = this.cache.get(name);
     if (cached && isOlder(stored, cached)) return; // a newer version, someone else's, is here already
-    // Written, echoed and then deleted by someone else before the answer came: it stays deleted.
-    if (!cached && this.ledger.removedAfter(name, stored.metadata.resourceVersion ?? '')) return;
+    // Written, echoed and then deleted by someone else before the answer came: it stays deleted (an
+    // object made anew since would be newer, and kept above).
+    if (this.ledger.removedAfter(name, stored.metadata.resourceVersion ?? '')) return;
     // The watch often delivers the write before its response arrives: keep the watch's copy then,
     // which the stream's cache shares, rather than holding two copies of the same version.
     if (sameVersion(stored, cached)) {

@@ -541,6 +541,8 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     const { runtimeLabels, pages } = 'full' in fetched ? fetched.full : fetched.unchanged;
     if (pages) metrics?.countDirectorPages(pages);
     let report: SyncReport;
+    // Counted before the apply, which consumes the applications.
+    const managedCount = 'full' in fetched ? fetched.full.applications.length : undefined;
     if ('full' in fetched) {
       if (fetched.full.prefetch) metrics?.countDirectorPrefetch(fetched.full.prefetch);
       try {
@@ -551,7 +553,7 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     } else {
       report = fetched.report;
     }
-    metrics?.setManagedApplications('full' in fetched ? fetched.full.applications.length : report.unchanged);
+    metrics?.setManagedApplications(managedCount ?? report.unchanged);
     const summary = {
       created: report.created,
       updated: report.updated,

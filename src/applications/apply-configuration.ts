@@ -1,12 +1,13 @@
 // The entry points the synchronize effect calls after a complete, successful Director fetch.
 
 import type { Labels, RuntimeConfiguration, UnchangedConfiguration } from '../../adapters/compass/director-types.js';
+import type { ApplicationObject } from './application-resource.js';
 import { convertApplication, type ConversionOptions, type DesiredApplication } from './converter.js';
 import { applicationName, shouldNormalizeNames } from './normalizer.js';
 import type { SyncPorts } from './ports.js';
 import type { SecretContentRecord } from './secret-content-record.js';
 import { executeSyncPlan, type ExecutorOptions } from './sync-executor.js';
-import { planSync } from './sync-plan.js';
+import { planSync, type SyncPlan } from './sync-plan.js';
 import { SyncMemory, type ClusterVersions } from './sync-memory.js';
 import type { SyncReport } from './sync-report.js';
 
@@ -35,6 +36,12 @@ function memoryOf(options: ApplyOptions): SyncMemory {
  * Makes the compass-managed Applications (and their Secrets) match `config`. Must only be called with
  * a complete fetch: every managed Application absent from `config` is deleted, and so is every one the
  * Go agent left without a label (adoption.ts); those present are adopted.
+ *
+ * Consumes `config.applications` (config lists none afterwards, as executeSyncPlan empties its plan;
+ * the list itself is not changed): when nothing else holds the list, as for a fetch, each Director
+ * application is then held only by the operation that writes it and released when that operation
+ * ends, so that an initial sync of 10,000 applications does not hold every Director object until the
+ * last Application is written.
  */
 export async function applyConfiguration(config: RuntimeConfiguration, ports: SyncPorts, options: ApplyOptions): Promise<SyncReport> {
   const memory = memoryOf(options);
@@ -44,11 +51,23 @@ export async function applyConfiguration(config: RuntimeConfiguration, ports: Sy
   const before = clusterVersions(ports, options);
   const quiet = memory.quietReport(config.answers, normalize, options, before);
   if (quiet) return quiet;
-  const planned = memory.planAll(config.applications, normalize, options);
   const existing = await ports.applications.listManaged();
-  const report = await executeSyncPlan(planSync(planned, existing, options.integrationNamespace), ports, options);
+  const report = await executeSyncPlan(takePlan(config, memory, existing, normalize, options), ports, options);
   memory.noteApplied(config.answers, normalize, options, { before, after: clusterVersions(ports, options) }, report);
   return report;
+}
+
+/** The plan, taking the applications out of `config`; synchronous, so that no frame of it outlives the call. */
+function takePlan(
+  config: RuntimeConfiguration,
+  memory: SyncMemory,
+  existing: ApplicationObject[],
+  normalize: boolean,
+  options: ApplyOptions,
+): SyncPlan {
+  const { applications } = config;
+  config.applications = [];
+  return planSync(memory.planAll(applications, normalize, options), existing, options.integrationNamespace);
 }
 
 /**

@@ -8,20 +8,16 @@
 // the cycle's CPU). With 50 % the heap may grow by half before the next one: per quiet cycle at 10,000
 // applications about 80 ms of CPU instead of 200-300 ms (`npm run bench sync`, docs/decisions/0012). The
 // idle agent, whose heap is small, stays at V8's minimum step.
-import v8 from 'node:v8';
+import { givenOnCommandLine, setV8Flag } from './v8-flags.js';
 
 export const HEAP_GROWING_PERCENT = 50;
-const FLAG = '--heap-growing-percent';
 
 /** The V8 flag to set, or undefined when node was started with its own (an operator's choice stands). */
 export function heapGrowthFlag(execArgv: readonly string[]): string | undefined {
-  const given = execArgv.some((arg) => arg === FLAG || arg.startsWith(`${FLAG}=`) || arg.startsWith('--heap_growing_percent'));
-  return given ? undefined : `${FLAG}=${HEAP_GROWING_PERCENT}`;
+  return givenOnCommandLine(execArgv, ['heap-growing-percent']) ? undefined : `--heap-growing-percent=${HEAP_GROWING_PERCENT}`;
 }
 
 /** Sets the flag for this process unless node was started with its own; returns what it set. */
 export function tuneHeapGrowth(execArgv: readonly string[] = process.execArgv): string | undefined {
-  const flag = heapGrowthFlag(execArgv);
-  if (flag) v8.setFlagsFromString(flag);
-  return flag;
+  return setV8Flag(heapGrowthFlag(execArgv));
 }

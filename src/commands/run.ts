@@ -6,6 +6,7 @@ import { KubeConfigError, loadKubeConfig } from '../../adapters/kube/kube-client
 import { CONFIG_VARIABLES, describeConfig } from '../config.js';
 import { configFromEnvironment } from './command-args.js';
 import { tuneHeapGrowth } from './heap-growth.js';
+import { turnOffOptimizingCompiler } from './optimizing-compiler.js';
 import { serveAgent, StartupError, untilSignal } from './serve-agent.js';
 
 export function usage(): string {
@@ -33,7 +34,11 @@ The README's Configuration table says what each one means.
 export async function run(args: string[]): Promise<number> {
   const config = configFromEnvironment('run', args);
   if (config === 2) return 2;
-  const heapGrowth = tuneHeapGrowth();
+  // Before anything is loaded or run: V8 takes both from here on (heap-growth.ts, optimizing-compiler.ts).
+  const v8Settings = [
+    tuneHeapGrowth() ?? 'heap growth as node was started',
+    turnOffOptimizingCompiler() ?? 'optimizing compiler as node was started',
+  ];
   let kubeConfig;
   try {
     ({ kubeConfig } = loadKubeConfig());
@@ -47,7 +52,7 @@ export async function run(args: string[]): Promise<number> {
     {
       config: describeConfig(config),
       kubernetes: kubeConfig.getCurrentCluster()?.server,
-      v8: heapGrowth ?? 'heap growth as node was started',
+      v8: v8Settings.join('; '),
     },
     'starting runtime-agent',
   );

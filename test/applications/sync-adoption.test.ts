@@ -330,10 +330,11 @@ t.test('a failed Secret write leaves the Go-era Application unlabelled; the next
   );
   const ports = agentPorts();
   const record = new SecretContentRecord();
-  const configuration = directorConfiguration(directorApp(21, 'mill', 'fresh'));
+  // A fetch each cycle: the apply consumes the applications of the configuration it is given.
+  const configuration = () => directorConfiguration(directorApp(21, 'mill', 'fresh'));
 
   sim.faults.failNext({ verb: 'update', resource: 'secrets', name, status: 500 });
-  const failed = await applyConfiguration(configuration, ports, { ...options, secretContent: record });
+  const failed = await applyConfiguration(configuration(), ports, { ...options, secretContent: record });
   t.match(
     failed.failed.find((f) => f.name === 'mill')?.message,
     /replacing Secret kyma-system\/mill-b0000000-0000-4000-8000-000000000021 of Application mill failed/,
@@ -341,7 +342,7 @@ t.test('a failed Secret write leaves the Go-era Application unlabelled; the next
   t.same(failed.goEra.adopted, []);
   t.notOk(storedApp('mill')!.metadata.labels?.[MANAGED_BY], 'still as the Go agent left it');
 
-  const next = await applyConfiguration(configuration, ports, { ...options, secretContent: record });
+  const next = await applyConfiguration(configuration(), ports, { ...options, secretContent: record });
   t.same(next.goEra.adopted, ['mill'], 'adopted, the serviceId Secret still recognised');
   t.equal(
     next.failed.find((f) => f.name === 'mill'),

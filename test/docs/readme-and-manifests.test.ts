@@ -94,7 +94,7 @@ t.test(
     const istioVerbs = istio.rules.flatMap((rule: { verbs: string[] }) => rule.verbs).sort();
     t.same(istioVerbs, ['create', 'get', 'update'], 'what the agent does with the CA Secret: GET, then create or PUT');
 
-    const idleMB = Number(/agent RSS at idle[^|]*\| (\d+) MB \|/.exec(readme)?.[1]);
+    const idleMB = Number(/agent RSS at idle[^|]*\| (\d+(?:\.\d+)?) MB \|/.exec(readme)?.[1]);
     const requestMiB = Number(/^(\d+)Mi$/.exec(container.resources.requests.memory)?.[1]);
     t.ok(idleMB > 0, `README states the idle RSS (${idleMB} MB)`);
     t.ok(

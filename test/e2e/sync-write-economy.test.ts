@@ -137,6 +137,13 @@ async function directorPages(h: Harness): Promise<{ read: number; reused: number
   return { read: value('read'), reused: value('reused') };
 }
 
+/** runtime_agent_managed_applications of the agent. */
+async function managedApplications(h: Harness): Promise<number | undefined> {
+  const text = (await h.agent?.metrics.registry.metrics()) ?? '';
+  const value = /^runtime_agent_managed_applications (\d+)$/m.exec(text)?.[1];
+  return value === undefined ? undefined : Number(value);
+}
+
 t.test('the cycle right after the initial sync is quiet already: the Application cache synced before the first apply', async (t) => {
   const h = await startHarness({ apps: 20 });
   t.teardown(() => h.close());
@@ -147,11 +154,13 @@ t.test('the cycle right after the initial sync is quiet already: the Application
   await h.waitForState('Synchronized', 60_000);
   const [initial] = h.syncOutcomes();
   t.equal(initial?.summary?.created, 20, 'the initial sync created them');
+  t.equal(await managedApplications(h), 20, 'the gauge counts the applications of the full fetch (the apply consumed their list)');
   const before = await directorPages(h);
   const [next] = await h.waitForSyncCycles(1);
   const after = await directorPages(h);
   t.same([next?.result, next?.summary?.unchanged], ['Synchronized', 20]);
   t.equal(after.read - before.read, 0, 'the next cycle parses no Director page');
+  t.equal(await managedApplications(h), 20, 'and those the quiet cycle found unchanged');
 });
 
 t.test('a new TENANT in the configuration Secret reaches the next cycle through the watch, without a read', async (t) => {

@@ -541,9 +541,9 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     const { runtimeLabels, pages } = 'full' in fetched ? fetched.full : fetched.unchanged;
     if (pages) metrics?.countDirectorPages(pages);
     let report: SyncReport;
-    // Counted before the apply, which consumes the applications.
-    const managedCount = 'full' in fetched ? fetched.full.applications.length : undefined;
+    let managed: number;
     if ('full' in fetched) {
+      managed = fetched.full.applications.length; // counted before the apply, which consumes them
       if (fetched.full.prefetch) metrics?.countDirectorPrefetch(fetched.full.prefetch);
       try {
         report = await applyConfiguration(fetched.full, ports, applyOptions);
@@ -552,8 +552,9 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       }
     } else {
       report = fetched.report;
+      managed = report.unchanged;
     }
-    metrics?.setManagedApplications(managedCount ?? report.unchanged);
+    metrics?.setManagedApplications(managed);
     const summary = {
       created: report.created,
       updated: report.updated,

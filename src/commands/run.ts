@@ -34,7 +34,7 @@ The README's Configuration table says what each one means.
 export async function run(args: string[]): Promise<number> {
   const config = configFromEnvironment('run', args);
   if (config === 2) return 2;
-  // Before anything is loaded or run: V8 takes both from here on (heap-growth.ts, optimizing-compiler.ts).
+  // Before the agent starts: V8 applies both from here on (heap-growth.ts, optimizing-compiler.ts).
   const v8Settings = [
     tuneHeapGrowth() ?? 'heap growth as node was started',
     turnOffOptimizingCompiler() ?? 'optimizing compiler as node was started',

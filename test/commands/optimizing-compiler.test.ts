@@ -9,7 +9,16 @@ import { OPTIMIZER_OFF, optimizingCompilerFlag } from '../../src/commands/optimi
 t.test('the flag, unless node was started with an optimizer setting', async (t) => {
   t.equal(optimizingCompilerFlag([]), OPTIMIZER_OFF);
   t.equal(optimizingCompilerFlag(['--max-old-space-size=192', '--heap-growing-percent=20', '--optimize-for-size']), '--no-turbofan');
-  for (const given of [['--turbofan'], ['--no-turbofan'], ['--opt'], ['--no-opt'], ['--noopt'], ['--max-opt=2'], ['--max_opt=2'], ['--jitless']]) {
+  for (const given of [
+    ['--turbofan'],
+    ['--no-turbofan'],
+    ['--opt'],
+    ['--no-opt'],
+    ['--noopt'],
+    ['--max-opt=2'],
+    ['--max_opt=2'],
+    ['--jitless'],
+  ]) {
     t.equal(optimizingCompilerFlag(given), undefined, `${given.join(' ')} stands`);
   }
 });

@@ -101,6 +101,8 @@ export class KubeStore {
   private readonly watchers = new Set<Watcher>();
   private gcScheduled = false;
   private readonly pendingGc: { uid: string; orphan: boolean }[] = [];
+  /** Objects written with owner references to none that exists (kube-controller-manager's GC deletes them too). */
+  private readonly dangling: { type: ResourceType; namespace?: string; name: string; uid: string }[] = [];
 
   constructor(private readonly historyLimit = 10_000) {
     for (const type of BUILTIN_TYPES) this.serve(type);
@@ -573,6 +575,11 @@ export class KubeStore {
     if (!bucket.has(id)) this.sortedKeys.delete(key);
     bucket.set(id, stored);
     this.uids.set(stored.metadata.uid, { key, id });
+    const owners: { uid: string }[] = stored.metadata.ownerReferences ?? [];
+    if (owners.length > 0 && owners.every((ref) => !this.uids.has(ref.uid))) {
+      this.dangling.push({ type, namespace: stored.metadata.namespace, name: stored.metadata.name, uid: stored.metadata.uid });
+      this.scheduleGc();
+    }
     this.record({
       rv: this.revision,
       key,
@@ -653,8 +660,23 @@ export class KubeStore {
     });
   }
 
-  /** Removes dependents whose owners are all gone; with Orphan, strips the owner reference instead. */
+  /**
+   * Removes dependents whose owners are all gone; with Orphan, strips the owner reference instead. An
+   * object written with owner references to none that exists (its owner deleted just before) goes as well,
+   * as kube-controller-manager's collector deletes a dependent whose owners it finds absent.
+   */
   collectGarbage(): void {
+    while (this.dangling.length > 0) {
+      const { type, namespace, name, uid } = this.dangling.shift()!;
+      const current = this.bucket(type).get(this.uids.get(uid)?.id ?? '');
+      const refs: { uid: string }[] = current?.metadata.ownerReferences ?? [];
+      if (!current || refs.length === 0 || refs.some((ref) => this.uids.has(ref.uid))) continue;
+      try {
+        this.delete(type, namespace, name);
+      } catch (error) {
+        if (!(error instanceof KubeStatusError)) throw error;
+      }
+    }
     while (this.pendingGc.length > 0) {
       const { uid, orphan } = this.pendingGc.shift()!;
       for (const [key, bucket] of this.objects) {

@@ -509,6 +509,20 @@ t.test('garbage collection removes dependents when their owners are gone; Orphan
   const modified = await orphanWatch.waitFor((e) => e.type === 'MODIFIED');
   t.notOk(modified.object.metadata.ownerReferences, 'Orphan strips the owner reference');
   orphanWatch.close();
+
+  // Written after its owner was deleted (a writer that had not seen the deletion yet): kube-controller-manager's
+  // collector finds the owner absent and deletes the dependent as well.
+  const lateWatch = await c.watch(`${SECRETS}?watch=true&resourceVersion=${sim.resourceVersion}&fieldSelector=metadata.name%3Dlate`);
+  t.equal((await c.call('POST', SECRETS, { metadata: { name: 'late', ownerReferences: [ref] } })).status, 201);
+  await lateWatch.waitFor((e) => e.type === 'DELETED');
+  t.equal((await c.call('GET', `${SECRETS}/late`)).status, 404, 'a dependent of an owner that is gone is collected');
+  lateWatch.close();
+  const living = (await c.call('POST', W, { metadata: { name: 'living' }, spec: {} })).body;
+  await c.call('POST', SECRETS, {
+    metadata: { name: 'kept', ownerReferences: [ref, { ...ref, name: 'living', uid: living.metadata.uid }] },
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  t.equal((await c.call('GET', `${SECRETS}/kept`)).status, 200, 'one written with a living owner besides the absent one stays');
 });
 
 t.test('CRD lifecycle: deleting a CRD stops serving it and ends its watches; namespaces take their objects along', async (t) => {

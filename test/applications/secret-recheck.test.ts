@@ -14,9 +14,11 @@ import { SecretContentRecord, secretContentDigest } from '../../src/applications
 import { SecretRecheck, stillAsRecorded } from '../../src/applications/secret-recheck.js';
 
 const NS = 'kyma-system';
-const OWNER_UID = '5a0e1f4c-0000-4000-8000-000000000001';
 const dir = await mkdtemp(join(tmpdir(), 'secret-recheck-'));
 const sim = await startKubeSim({ crdDir: join(process.cwd(), 'crds'), namespaces: ['default', NS] });
+// A real owner: the simulator, like the garbage collector, removes Secrets whose owners do not exist.
+const OWNER_UID = (await sim.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: NS } })).metadata
+  .uid as string;
 const { kubeConfig } = loadKubeConfig({ kubeconfigPath: await sim.writeKubeconfig(join(dir, 'kubeconfig')) });
 const store = new SecretStore(createKubeClient(kubeConfig));
 const secrets = secretPort(store);
@@ -39,7 +41,7 @@ const owned = (secret: SecretObject): SecretObject => ({
   ...secret,
   metadata: {
     ...secret.metadata,
-    ownerReferences: [{ apiVersion: 'applicationconnector.kyma-project.io/v1alpha1', kind: 'Application', name: 'app', uid: OWNER_UID }],
+    ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'app', uid: OWNER_UID }],
   },
 });
 

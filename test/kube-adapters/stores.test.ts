@@ -108,7 +108,9 @@ await t.test('secret store', async (t) => {
     t.equal((await secrets.get(ns, 'cluster-client-certificates'))?.type, 'Opaque');
 
     const existing = sim.get('v1', 'Secret', 'cluster-client-certificates', ns)!;
-    const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: '1f7e6c3a-0000-4000-8000-000000000001' };
+    // A real owner: the simulator, like the garbage collector, removes Secrets whose owners do not exist.
+    const ownerMap = await sim.create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'owner', namespace: ns } });
+    const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: ownerMap.metadata.uid as string };
     await sim.update({
       ...existing,
       metadata: { ...existing.metadata, labels: { team: 'a' }, annotations: { note: 'keep me' }, ownerReferences: [owner] },

@@ -8,8 +8,12 @@
 // - RSS at idle: `runtime-agent run` in a child process (the simulators stay in this one), read from
 //   /proc/<pid>/status a few synchronization cycles after Synchronized.
 // - CPU per idle cycle: that process's utime + stime (/proc/<pid>/stat) over about ten further cycles
-//   (2 s apart), divided by the cycles the agent counted; nothing scrapes the agent in between.
-import { mkdtempSync, rmSync } from 'node:fs';
+//   (2 s apart), divided by the cycles the agent counted; nothing scrapes the agent in between. With it,
+//   the requests the agent sent per cycle (both simulators' logs) and, as a floor to read it against,
+//   the CPU per cycle of a bare node process sending as many keep-alive HTTPS requests every 2 s (the
+//   Kubernetes simulator's GET of a Secret, JSON-parsed; TurboFan off, as in `run`).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -20,6 +24,7 @@ import { loadConfig } from '../src/config.js';
 import { startSimulators } from '../src/commands/simulators.js';
 import { writeSimFiles } from '../src/commands/sim.js';
 import {
+  CONFIG_SECRET,
   connectionCr,
   createConfigSecret,
   deploymentNodeOptions,
@@ -89,10 +94,20 @@ async function tokenToConnected(): Promise<[number, number]> {
 const IDLE_PERIOD_MS = 2000;
 const IDLE_CPU_WINDOW_MS = 10 * IDLE_PERIOD_MS + IDLE_PERIOD_MS / 2;
 
-/** RSS of `runtime-agent run` after Synchronized and `cycles` further synchronization cycles; then its CPU per cycle. */
-async function idleRss(
-  cycles = 3,
-): Promise<{ rssMB: number; peakMB: number; samples: number[]; cpuPerCycleMs: number; cpuCycles: number }> {
+/** Kubernetes and Compass requests the simulators logged so far (watch streams opened are not counted). */
+function requestsSoFar(sims: Awaited<ReturnType<typeof startSimulators>>): number {
+  return sims.kube.requestLog.filter((entry) => entry.verb !== 'watch').length + sims.compass.control.callLog().length;
+}
+
+/** RSS of `runtime-agent run` after Synchronized and `cycles` further synchronization cycles; then its CPU and requests per cycle. */
+async function idleRss(cycles = 3): Promise<{
+  rssMB: number;
+  peakMB: number;
+  samples: number[];
+  cpuPerCycleMs: number;
+  cpuCycles: number;
+  requestsPerCycle: number;
+}> {
   const sims = await startSimulators({ apps: 5 });
   const dir = mkdtempSync(join(tmpdir(), 'bench-connection-'));
   const info = writeSimFiles(dir, sims);
@@ -126,14 +141,72 @@ async function idleRss(
     // CPU: the metric read before the first and after the last CPU sample, so that its rendering is not counted.
     const before = (await syncMetrics(agent)).count;
     const cpuBefore = agent.cpuMs();
+    const requestsBefore = requestsSoFar(sims);
     await new Promise((r) => setTimeout(r, IDLE_CPU_WINDOW_MS));
     const cpuAfter = agent.cpuMs();
+    const requests = requestsSoFar(sims) - requestsBefore;
     const cpuCycles = (await syncMetrics(agent)).count - before;
-    return { ...memory, samples, cpuPerCycleMs: (cpuAfter - cpuBefore) / cpuCycles, cpuCycles };
+    return { ...memory, samples, cpuPerCycleMs: (cpuAfter - cpuBefore) / cpuCycles, cpuCycles, requestsPerCycle: requests / cpuCycles };
   } finally {
     await agent.stop();
     await sims.close();
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// The floor's client: `REQUESTS` keep-alive GETs, one after the other, every `PERIOD_MS`; a line per cycle.
+const FLOOR_CLIENT = `
+import https from 'node:https';
+const agent = new https.Agent({ keepAlive: true, ca: process.env.CA });
+const get = () => new Promise((resolve, reject) => {
+  const req = https.get(process.env.URL, { agent, headers: { Authorization: 'Bearer ' + process.env.TOKEN, Accept: 'application/json' } }, (res) => {
+    const chunks = [];
+    res.on('data', (chunk) => chunks.push(chunk));
+    res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+  });
+  req.on('error', reject);
+});
+for (;;) {
+  for (let i = 0; i < Number(process.env.REQUESTS); i++) await get();
+  process.stdout.write('cycle\\n');
+  await new Promise((resolve) => setTimeout(resolve, Number(process.env.PERIOD_MS)));
+}
+`;
+
+/** CPU per cycle of a bare node process sending `requests` keep-alive HTTPS requests every IDLE_PERIOD_MS, after three warm-up cycles. */
+async function idleFloor(requests: number): Promise<number> {
+  const sims = await startSimulators({ apps: 0 });
+  try {
+    await createConfigSecret(sims);
+    const child = spawn(process.execPath, ['--no-turbofan', '--max-semi-space-size=1', '--input-type=module', '-e', FLOOR_CLIENT], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        URL: `${sims.kube.url}/api/v1/namespaces/${CONFIG_SECRET.namespace}/secrets/${CONFIG_SECRET.name}`,
+        CA: sims.kube.caPem,
+        TOKEN: sims.kube.bearerToken,
+        REQUESTS: String(requests),
+        PERIOD_MS: String(IDLE_PERIOD_MS),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      let cycles = 0;
+      child.stdout!.on('data', (chunk: Buffer) => (cycles += chunk.toString().split('cycle').length - 1));
+      const cpuMs = () => {
+        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ 100
+      };
+      await waitFor('three warm-up cycles of the floor client', () => cycles >= 3, 30_000, 50);
+      await new Promise((r) => setTimeout(r, IDLE_PERIOD_MS / 2));
+      const [cpuBefore, cyclesBefore] = [cpuMs(), cycles];
+      await new Promise((r) => setTimeout(r, IDLE_CPU_WINDOW_MS));
+      return (cpuMs() - cpuBefore) / (cycles - cyclesBefore);
+    } finally {
+      child.kill();
+    }
+  } finally {
+    await sims.close();
   }
 }
 
@@ -178,8 +251,20 @@ export async function benchConnection(): Promise<Figure[]> {
   report(
     figure(BENCH, 'agent CPU per idle cycle (5 apps)', idle.cpuPerCycleMs, 'ms', {
       target: { op: '<=', value: 5 },
-      note: `utime + stime of the agent process over ${idle.cpuCycles} cycles ${IDLE_PERIOD_MS / 1000} s apart, everything it did in that time`,
+      note: `utime + stime of the agent process over ${idle.cpuCycles} cycles ${IDLE_PERIOD_MS / 1000} s apart, everything it did in that time; ${idle.requestsPerCycle.toFixed(1)} requests per cycle to the simulators`,
     }),
+  );
+  const requests = Math.round(idle.requestsPerCycle);
+  report(
+    figure(
+      BENCH,
+      `floor: CPU per cycle of a bare node sending ${requests} keep-alive HTTPS requests every ${IDLE_PERIOD_MS / 1000} s`,
+      await idleFloor(requests),
+      'ms',
+      {
+        note: 'GETs of a Secret from the Kubernetes simulator, JSON-parsed, TurboFan off; what an idle cycle costs before the agent does anything of its own',
+      },
+    ),
   );
   return figures;
 }

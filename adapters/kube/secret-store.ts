@@ -174,7 +174,6 @@ export class SecretStore {
       if (options.mode === 'poll') {
         void poll();
       } else {
-        const key = `${namespace}/${name}`;
         const watching = watchStream<SecretObject>({
           kubeConfig: this.client.kubeConfig,
           rest: this.client.rest,
@@ -199,13 +198,15 @@ export class SecretStore {
         }).subscribe((event) => {
           if (event.type === 'problem') {
             if (event.problem.status === 403) {
-              this.logger.info(`list/watch of Secrets in ${namespace} is forbidden; polling ${key} every ${options.pollMs} ms instead`);
+              this.logger.info(
+                `list/watch of Secrets in ${namespace} is forbidden; polling ${namespace}/${name} every ${options.pollMs} ms instead`,
+              );
               watching.unsubscribe();
               void poll();
             }
             return;
           }
-          const secret = event.cache.get(key);
+          const secret = event.cache.get(name);
           publish(secret ? decodeSecretData(secret.data) : null);
         });
         return () => {

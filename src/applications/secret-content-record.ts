@@ -8,6 +8,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { SecretObject } from './application-resource.js';
 
 const KEY = randomBytes(32);
+const DIGEST_BYTES = 16;
 
 /** Sorted `key=value` pairs, NUL-separated: unambiguous since names and base64 hold no NUL. */
 function pairs(map: Record<string, string> | undefined): string {
@@ -18,7 +19,11 @@ function pairs(map: Record<string, string> | undefined): string {
     .join('\0');
 }
 
-/** Digest of the fields the agent owns, except the owner reference: namespace, name, type, data, its labels. */
+/**
+ * Digest of the fields the agent owns, except the owner reference: namespace, name, type, data, its
+ * labels. The HMAC's first 128 bits (22 characters): the key never leaves the process, so no one can
+ * search for a collision, and the record, the watch and the sync memory hold one for every Secret.
+ */
 export function secretContentDigest(secret: SecretObject): string {
   const content = [
     secret.metadata.namespace,
@@ -27,7 +32,7 @@ export function secretContentDigest(secret: SecretObject): string {
     pairs(secret.data),
     pairs(secret.metadata.labels),
   ].join('\u0001');
-  return createHmac('sha256', KEY).update(content).digest('base64');
+  return createHmac('sha256', KEY).update(content).digest().toString('base64url', 0, DIGEST_BYTES);
 }
 
 /** What is known of one Secret; a new object on every `remember`, so identity tells entries apart. */

@@ -6,6 +6,7 @@ import { KubeConfigError, loadKubeConfig } from '../../adapters/kube/kube-client
 import { CONFIG_VARIABLES, describeConfig } from '../config.js';
 import { configFromEnvironment } from './command-args.js';
 import { tuneHeapGrowth } from './heap-growth.js';
+import { optimizeForSize } from './optimize-for-size.js';
 import { turnOffOptimizingCompiler } from './optimizing-compiler.js';
 import { serveAgent, StartupError, untilSignal } from './serve-agent.js';
 
@@ -34,8 +35,9 @@ The README's Configuration table says what each one means.
 export async function run(args: string[]): Promise<number> {
   const config = configFromEnvironment('run', args);
   if (config === 2) return 2;
-  // Before the agent starts: V8 applies both from here on (heap-growth.ts, optimizing-compiler.ts).
+  // Before the agent starts: V8 applies them from here on (optimize-for-size.ts, heap-growth.ts, optimizing-compiler.ts).
   const v8Settings = [
+    optimizeForSize() ?? 'size optimization as node was started',
     tuneHeapGrowth() ?? 'heap growth as node was started',
     turnOffOptimizingCompiler() ?? 'optimizing compiler as node was started',
   ];

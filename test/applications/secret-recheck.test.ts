@@ -45,6 +45,20 @@ const owned = (secret: SecretObject): SecretObject => ({
   },
 });
 
+t.test('a content digest: 128 bits (22 characters), the same for the same content, another for any other', async (t) => {
+  const digest = secretContentDigest(desired(1));
+  t.match(digest, /^[A-Za-z0-9_-]{22}$/, '16 bytes, base64url without padding');
+  t.equal(secretContentDigest(desired(1)), digest, 'stable');
+  const variants: SecretObject[] = [
+    desired(2),
+    { ...desired(1), type: 'kubernetes.io/basic-auth' },
+    { ...desired(1), data: encodeSecretData({ username: 'user-1', password: 'password-2' }) },
+    { ...desired(1), metadata: { ...desired(1).metadata, labels: { app: 'app-1' } } },
+    { ...desired(1), metadata: { ...desired(1).metadata, namespace: 'default' } },
+  ];
+  t.equal(new Set([digest, ...variants.map(secretContentDigest)]).size, variants.length + 1, 'each change of content, another digest');
+});
+
 t.test("stillAsRecorded: the same data, the agent's labels and the recorded owner; labels of others do not count", async (t) => {
   const recorded = { digest: secretContentDigest(desired(1)), ownerUid: OWNER_UID };
   const stored = owned(desired(1));

@@ -63,6 +63,13 @@ t.test('the compact form drops services and managedFields, keeps the rest, and l
   t.equal(storedSummaryOf(compact).ownedDigest, ownedFieldsDigest(full.spec));
   t.same(secretNamesOf(compact), secretNamesOf(full));
   t.same(Object.keys({ ...compact }).sort(), Object.keys(compact).sort(), 'the summary is not copied by a spread');
+  t.not(storedSummaryOf({ ...compact }).ownedDigest, storedSummaryOf(compact).ownedDigest, 'a copy is summarized from what it holds');
+  t.same(
+    [compact.apiVersion, compact.kind, compact.metadata.labels],
+    [full.apiVersion, full.kind, full.metadata.labels],
+    'apiVersion, kind and labels keep their values',
+  );
+  t.not(compact.metadata.labels, full.metadata.labels, "the input's labels are not the compact form's");
   t.notOk(JSON.stringify(compact).includes('ownedDigest'), 'nor sent to the API server');
 });
 

@@ -43,7 +43,7 @@ t.test('the agent runs to Synchronized and through its cycles without reading a 
   t.same(reads, [], 'no fetch global was read');
   t.match(
     agent.output(),
-    /"v8":"--heap-growing-percent=50; --no-turbofan".*"msg":"starting runtime-agent"/,
-    'and the heap growth and the optimizing compiler of src/commands/heap-growth.ts and optimizing-compiler.ts were set',
+    /"v8":"--optimize-for-size; --heap-growing-percent=20; --no-turbofan".*"msg":"starting runtime-agent"/,
+    'and the size optimization, the heap growth and the optimizing compiler of src/commands/optimize-for-size.ts, heap-growth.ts and optimizing-compiler.ts were set',
   );
 });

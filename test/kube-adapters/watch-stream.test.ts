@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { startKubeSim } from '../../sim/kube/index.js';
 import { createKubeClient, kubeCall, loadKubeConfig } from '../../adapters/kube/kube-client.js';
 import type { KubeList } from '../../adapters/kube/kube-apis.js';
-import { backoffDelay, objectKey, watchStream, type WatchEvent, type WatchStreamOptions } from '../../adapters/kube/watch-stream.js';
+import {
+  backoffDelay,
+  objectKey,
+  objectKeyIn,
+  watchStream,
+  type WatchEvent,
+  type WatchStreamOptions,
+} from '../../adapters/kube/watch-stream.js';
 import { record, waitUntil } from './event-recorder.js';
 
 type ConfigMap = {
@@ -76,6 +83,22 @@ await t.test('backoff doubles up to the ceiling and jitters within its upper hal
   t.equal(objectKey({ metadata: { name: 'cluster-wide' } }), 'cluster-wide');
 });
 
+await t.test(
+  'a watch in one namespace or of cluster-scoped objects keys its cache by name, one across namespaces by namespace/name',
+  async (t) => {
+    const secret = { metadata: { name: 'a', namespace: 'ns' } };
+    t.equal(objectKeyIn('/api/v1/namespaces/ns/secrets')(secret), 'a', 'core group, one namespace');
+    t.equal(objectKeyIn('/apis/apps/v1/namespaces/ns/deployments')(secret), 'a', 'named group, one namespace');
+    t.equal(objectKeyIn('/api/v1/secrets')(secret), 'ns/a', 'core group, every namespace');
+    t.equal(objectKeyIn('/apis/apps/v1/deployments')(secret), 'ns/a', 'named group, every namespace');
+    t.equal(
+      objectKeyIn('/apis/applicationconnector.kyma-project.io/v1alpha1/applications')({ metadata: { name: 'app' } }),
+      'app',
+      'cluster-scoped objects',
+    );
+  },
+);
+
 await t.test('lists, then streams added, modified and deleted with a consistent cache', async (t) => {
   await sim.create(configMap('a', { v: '1' }));
   await sim.create({ ...configMap('ignored'), metadata: { name: 'ignored', namespace: ns, labels: { suite: 'other' } } });
@@ -83,7 +106,7 @@ await t.test('lists, then streams added, modified and deleted with a consistent 
   const rec = record(watchStream(options()));
   t.teardown(() => rec.stop());
   await rec.until((e) => e.some((x) => x.type === 'synced'), 'first sync');
-  t.same(names(rec.events[0]), ['default/a'], 'the first emission is the listed state, selector applied');
+  t.same(names(rec.events[0]), ['a'], 'the first emission is the listed state, selector applied');
   await watchesStarted(1);
   const watchRequest = sim.requestLog.find((e) => e.verb === 'watch');
   t.match(watchRequest?.path, /allowWatchBookmarks=true/, 'asks for bookmarks');
@@ -97,8 +120,8 @@ await t.test('lists, then streams added, modified and deleted with a consistent 
   await sim.delete('v1', 'ConfigMap', 'b', ns);
   await rec.until((e) => e.some((x) => x.type === 'deleted'), 'DELETED b');
   const final = last(rec.events);
-  t.same(names(final), ['default/a']);
-  t.equal(final.type === 'deleted' && final.cache.get('default/a')?.data?.v, '2', 'the cache holds the modified object');
+  t.same(names(final), ['a']);
+  t.equal(final.type === 'deleted' && final.cache.get('a')?.data?.v, '2', 'the cache holds the modified object');
   t.equal(count('list'), 1, 'one LIST for the whole sequence');
 });
 
@@ -124,6 +147,34 @@ await t.test('survives a clean and an abrupt drop of the watch without relisting
     rec.events.some((x) => x.type === 'added' && x.object.metadata.name === 'a'),
     'no duplicate ADDED for known objects',
   );
+});
+
+await t.test('resumes from the last event it received even when the projection keeps no resourceVersion', async (t) => {
+  const project = (object: ConfigMap): ConfigMap => ({ metadata: { name: object.metadata.name, namespace: object.metadata.namespace } });
+  const rec = record(watchStream(options({ project })));
+  t.teardown(() => rec.stop());
+  sim.clearRequestLog();
+  await rec.until((e) => e.some((x) => x.type === 'synced'), 'first sync');
+  await watchesStarted(1);
+  await sim.create(configMap('unversioned-1'));
+  await rec.until((e) => e.some((x) => x.type === 'added' && x.object.metadata.name === 'unversioned-1'), 'the first object');
+  sim.clearRequestLog();
+
+  t.ok(sim.faults.dropWatches('clean') >= 1, 'a watch was open');
+  await sim.create(configMap('unversioned-2'));
+  await rec.until((e) => e.some((x) => x.type === 'added' && x.object.metadata.name === 'unversioned-2'), 'the second object');
+  t.equal(count('list'), 0, 'no relist');
+  t.equal(
+    rec.events.filter((x) => x.type === 'added' && x.object.metadata.name === 'unversioned-1').length,
+    1,
+    're-watched from the version of the last event, not of the LIST: the first object is not delivered again',
+  );
+  t.notOk(
+    rec.events.some((x) => 'object' in x && x.object.metadata.resourceVersion !== undefined),
+    'the emitted objects are the projection',
+  );
+  await sim.delete('v1', 'ConfigMap', 'unversioned-1', ns);
+  await sim.delete('v1', 'ConfigMap', 'unversioned-2', ns);
 });
 
 await t.test('relists when the resourceVersion expired: ERROR event 410 and HTTP 410', async (t) => {

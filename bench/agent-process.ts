@@ -54,6 +54,14 @@ export async function createConfigSecret(sims: Simulators): Promise<string> {
   return token;
 }
 
+/** CPU time process `pid` has used so far (utime + stime from /proc/<pid>/stat), in ms; 10 ms resolution. */
+export function cpuMsOf(pid: number): number {
+  // The fields after the command name, which is in parentheses and may hold spaces: utime and stime are fields 14 and 15.
+  const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+}
+
 export interface AgentProcess {
   readonly pid: number;
   readonly startedAt: number;
@@ -151,12 +159,7 @@ export function spawnAgent(options: SpawnOptions): AgentProcess {
     );
   };
   const kib = (value: string | undefined) => Number.parseInt(value ?? 'NaN', 10);
-  const cpuMs = (): number => {
-    // The fields after the command name, which is in parentheses and may hold spaces: utime and stime are fields 14 and 15.
-    const text = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  };
+  const cpuMs = (): number => cpuMsOf(child.pid!);
 
   return {
     pid: child.pid!,

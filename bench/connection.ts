@@ -13,7 +13,7 @@
 //   the CPU per cycle of a bare node process sending as many keep-alive HTTPS requests every 2 s (the
 //   Kubernetes simulator's GET of a Secret, JSON-parsed; TurboFan off, as in `run`).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -26,6 +26,7 @@ import { writeSimFiles } from '../src/commands/sim.js';
 import {
   CONFIG_SECRET,
   connectionCr,
+  cpuMsOf,
   createConfigSecret,
   deploymentNodeOptions,
   spawnAgent,
@@ -191,12 +192,8 @@ async function idleFloor(requests: number): Promise<number> {
     });
     try {
       let cycles = 0;
-      child.stdout!.on('data', (chunk: Buffer) => (cycles += chunk.toString().split('cycle').length - 1));
-      const cpuMs = () => {
-        const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        return (Number(fields[11]) + Number(fields[12])) * 10; // USER_HZ 100
-      };
+      child.stdout.on('data', (chunk: Buffer) => (cycles += chunk.toString().split('cycle').length - 1));
+      const cpuMs = () => cpuMsOf(child.pid!);
       await waitFor('three warm-up cycles of the floor client', () => cycles >= 3, 30_000, 50);
       await new Promise((r) => setTimeout(r, IDLE_PERIOD_MS / 2));
       const [cpuBefore, cyclesBefore] = [cpuMs(), cycles];

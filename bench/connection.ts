@@ -21,7 +21,7 @@ import { silentLogger } from '../adapters/logger.js';
 import { generateSigningRequest } from '../adapters/pki/csr.js';
 import { createAgent } from '../src/agent/agent.js';
 import { loadConfig } from '../src/config.js';
-import { startSimulators } from '../src/commands/simulators.js';
+import { startSimulators, type Simulators } from '../src/commands/simulators.js';
 import { writeSimFiles } from '../src/commands/sim.js';
 import {
   CONFIG_SECRET,
@@ -96,7 +96,7 @@ const IDLE_PERIOD_MS = 2000;
 const IDLE_CPU_WINDOW_MS = 10 * IDLE_PERIOD_MS + IDLE_PERIOD_MS / 2;
 
 /** Kubernetes and Compass requests the simulators logged so far (watch streams opened are not counted). */
-function requestsSoFar(sims: Awaited<ReturnType<typeof startSimulators>>): number {
+function requestsSoFar(sims: Simulators): number {
   return sims.kube.requestLog.filter((entry) => entry.verb !== 'watch').length + sims.compass.control.callLog().length;
 }
 

@@ -2,7 +2,7 @@
 // reach the same verdicts as the full object: a user's edit of an owned field is still reverted,
 // an edit of a user field is still left alone, and an update still writes the user's fields back.
 import t from 'tap';
-import type { ApplicationObject } from '../../src/applications/application-resource.js';
+import { MANAGED_BY_LABEL, type ApplicationObject } from '../../src/applications/application-resource.js';
 import { convertApplication } from '../../src/applications/converter.js';
 import { canonicalJson, ownedFieldsDigest } from '../../src/applications/owned-fields.js';
 import { compactApplication, storedSummaryOf } from '../../src/applications/stored-application.js';
@@ -70,6 +70,19 @@ t.test('the compact form drops services and managedFields, keeps the rest, and l
     'apiVersion, kind and labels keep their values',
   );
   t.not(compact.metadata.labels, full.metadata.labels, "the input's labels are not the compact form's");
+  const foreign = compactApplication({
+    ...full,
+    apiVersion: 'applicationconnector.kyma-project.io/v1alpha2',
+    kind: 'application',
+    metadata: { ...full.metadata, labels: { [MANAGED_BY_LABEL]: 'someone-else' } },
+  });
+  t.same(
+    [foreign.apiVersion, foreign.kind, foreign.metadata.labels],
+    ['applicationconnector.kyma-project.io/v1alpha2', 'application', { [MANAGED_BY_LABEL]: 'someone-else' }],
+    'other values stay as they are',
+  );
+  const { labels: _labels, ...unlabelled } = full.metadata;
+  t.notOk('labels' in compactApplication({ ...full, metadata: unlabelled }).metadata, 'no labels are added to an object without');
   t.notOk(JSON.stringify(compact).includes('ownedDigest'), 'nor sent to the API server');
 });
 

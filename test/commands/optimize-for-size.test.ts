@@ -1,10 +1,8 @@
 // The size optimization `run` asks of V8 (src/commands/optimize-for-size.ts): taken by V8 at run time,
 // and never over a setting node was started with.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { OPTIMIZE_FOR_SIZE, optimizeForSizeFlag } from '../../src/commands/optimize-for-size.js';
+import { compiledCommandModule, growthFactorAfterCollection } from '../helpers/gc-growth-factor.js';
 
 t.test('the flag, unless node was started with a setting for it', async (t) => {
   t.equal(optimizeForSizeFlag([]), OPTIMIZE_FOR_SIZE);
@@ -14,20 +12,13 @@ t.test('the flag, unless node was started with a setting for it', async (t) => {
   t.equal(optimizeForSizeFlag(['--optimize_for_size']), undefined);
 });
 
-// The compiled module, in a plain node (the test runner's loaders stay out of the child).
-const compiled = fileURLToPath(new URL('../../dist/src/commands/optimize-for-size.js', import.meta.url));
-const skip = existsSync(compiled) ? false : 'dist is missing: run npm run build';
+const compiled = compiledCommandModule('optimize-for-size.js');
 
-t.test('V8 takes it at run time: its heap grows by less after a full collection', { skip }, async (t) => {
-  // With --trace-gc-verbose a full collection prints the factor of the next limit: "Limit: old size …, new limit … (1.3)".
+t.test('V8 takes it at run time: its heap grows by less after a full collection', { skip: compiled.skip }, async (t) => {
   const factorAfter = (optimize: boolean) => {
-    const script = `${optimize ? `(await import(${JSON.stringify(compiled)})).optimizeForSize([]);` : ''} globalThis.gc();`;
-    const run = spawnSync(process.execPath, ['--expose-gc', '--trace-gc-verbose', '--input-type=module', '-e', script], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '' },
-    });
+    const run = growthFactorAfterCollection(compiled.path, optimize ? 'optimizeForSize' : undefined);
     t.equal(run.status, 0, run.stderr);
-    return Number(/\[HeapController\] Limit: .*\(([\d.]+)\)/.exec(run.stdout)?.[1]);
+    return Number(run.factor);
   };
   const optimized = factorAfter(true);
   const own = factorAfter(false);

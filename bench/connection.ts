@@ -12,7 +12,6 @@
 //   the requests the agent sent per cycle (both simulators' logs) and, as a floor to read it against,
 //   the CPU per cycle of a bare node process sending as many keep-alive HTTPS requests every 2 s (the
 //   Kubernetes simulator's GET of a Secret, JSON-parsed; TurboFan off, as in `run`).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +25,6 @@ import { writeSimFiles } from '../src/commands/sim.js';
 import {
   CONFIG_SECRET,
   connectionCr,
-  cpuMsOf,
   createConfigSecret,
   deploymentNodeOptions,
   spawnAgent,
@@ -35,6 +33,7 @@ import {
   waitForConnectionState,
 } from './agent-process.js';
 import { figure, median, printFigure, type Figure } from './figures.js';
+import { floorCpuPerCycle } from './floor-client.js';
 
 const BENCH = 'connection';
 const RUNS = Number(process.env.BENCH_CONNECTION_RUNS ?? 7);
@@ -179,29 +178,20 @@ async function idleFloor(requests: number): Promise<number> {
   const sims = await startSimulators({ apps: 0 });
   try {
     await createConfigSecret(sims);
-    const child = spawn(process.execPath, ['--no-turbofan', '--max-semi-space-size=1', '--input-type=module', '-e', FLOOR_CLIENT], {
+    return await floorCpuPerCycle({
+      script: FLOOR_CLIENT,
       env: {
-        PATH: process.env.PATH ?? '',
         URL: `${sims.kube.url}/api/v1/namespaces/${CONFIG_SECRET.namespace}/secrets/${CONFIG_SECRET.name}`,
         CA: sims.kube.caPem,
         TOKEN: sims.kube.bearerToken,
         REQUESTS: String(requests),
         PERIOD_MS: String(IDLE_PERIOD_MS),
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      nodeFlags: ['--no-turbofan', '--max-semi-space-size=1'],
+      periodMs: IDLE_PERIOD_MS,
+      warmUpCycles: 3,
+      windowMs: IDLE_CPU_WINDOW_MS,
     });
-    try {
-      let cycles = 0;
-      child.stdout.on('data', (chunk: Buffer) => (cycles += chunk.toString().split('cycle').length - 1));
-      const cpuMs = () => cpuMsOf(child.pid!);
-      await waitFor('three warm-up cycles of the floor client', () => cycles >= 3, 30_000, 50);
-      await new Promise((r) => setTimeout(r, IDLE_PERIOD_MS / 2));
-      const [cpuBefore, cyclesBefore] = [cpuMs(), cycles];
-      await new Promise((r) => setTimeout(r, IDLE_CPU_WINDOW_MS));
-      return (cpuMs() - cpuBefore) / (cycles - cyclesBefore);
-    } finally {
-      child.kill();
-    }
   } finally {
     await sims.close();
   }

@@ -8,7 +8,8 @@
 // the writes they made (Kubernetes simulator request log); the agent's peak RSS (VmHWM).
 // BENCH_SYNC_APPS overrides the number of applications (for a quick look; the target is for 10,000).
 // Then the agent's CPU per no-change cycle (/proc/<pid>/stat) and no-change cycles with every Director
-// request answered 30 ms late (the simulator's latency), with the most requests in flight at once.
+// request answered 30 ms late (the simulator's latency), with the most requests in flight at once, and
+// the floor of the CPU figure (bench/quiet-cycle-floor.ts).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ import { startKubeSim } from '../sim/kube/index.js';
 import type { KubeSim, RequestLogEntry } from '../sim/kube/index.js';
 import {
   createConfigSecret,
+  deploymentNodeOptions,
   readEventLog,
   spawnAgent,
   syncMetrics,
@@ -29,12 +31,16 @@ import {
   type AgentProcess,
   type EventLogLine,
 } from './agent-process.js';
+import { MAX_IN_FLIGHT } from '../adapters/compass/director-prefetch.js';
 import type { DirectObjects } from './direct-create.js';
 import { figure, median, printFigure, type Figure } from './figures.js';
+import { quietCycleFloor } from './quiet-cycle-floor.js';
 
 const BENCH = 'sync';
 const APPS = Number(process.env.BENCH_SYNC_APPS ?? 10_000);
 const SERVER_PAGE_SIZE = 200;
+/** The agent's synchronization period in this bench, and the floor client's. */
+const QUIET_PERIOD_MS = 4000;
 const NO_CHANGE_CYCLES = 5;
 /**
  * Further no-change cycles for the agent's CPU: the first cycles after the initial sync still carry its
@@ -163,7 +169,7 @@ export async function benchSyncScale(): Promise<Figure[]> {
         kubeconfigPath: info.kube.kubeconfig,
         compassCaFile: info.compass.caFile,
         env: {
-          APP_CONTROLLER_SYNC_PERIOD: '4s',
+          APP_CONTROLLER_SYNC_PERIOD: `${QUIET_PERIOD_MS / 1000}s`,
           APP_MINIMAL_COMPASS_SYNC_TIME: '1s',
           APP_COMPASS_REQUEST_TIMEOUT: '60s',
           APP_EVENT_LOG_FILE: eventLogFile,
@@ -297,6 +303,18 @@ export async function benchSyncScale(): Promise<Figure[]> {
       await agent.stop();
       agent = undefined;
       objects = objectsAsCreated(sims);
+      // The floor of the CPU figure, the agent stopped: the same pages, received and hashed by a bare node.
+      report(
+        figure(
+          BENCH,
+          `floor: CPU per cycle of a bare node receiving and hashing the ${APPS} applications' Director pages`,
+          await quietCycleFloor(sims, QUIET_PERIOD_MS, STEADY_CYCLES),
+          'ms',
+          {
+            note: `every ${QUIET_PERIOD_MS / 1000} s, over the agent's mutual TLS with its certificate, along the cursor chain, ${MAX_IN_FLIGHT} in flight, sha256 of each answer, nothing kept; the V8 flags run sets, NODE_OPTIONS ${deploymentNodeOptions()}; what a quiet cycle costs before the agent does anything of its own`,
+          },
+        ),
+      );
     } finally {
       await agent?.stop();
       await sims.close();

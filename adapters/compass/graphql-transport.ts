@@ -12,6 +12,7 @@ import { boundText, redact, redactText } from '../redaction.js';
 import { CompassError, describeEndpoint, type CompassGraphQLError } from './compass-error.js';
 import { isPlainHttp, requireSecureUrl } from './endpoint-policy.js';
 import { describeNetworkFailure } from './network-failure.js';
+import { requestDeadline } from './request-deadline.js';
 import { errorMessage, isRecord } from '../unknown-values.js';
 
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -276,8 +277,7 @@ export class GraphQLTransport {
     options: RequestOptions,
     requestId: string,
   ): Promise<{ data: T; status: number }> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+    const deadline = requestDeadline(this.timeoutMs, options.signal);
     const context = { operation: options.operation, endpoint: this.endpoint, requestId };
     if (options.resendable) this.resendable.add(requestId);
     let response;
@@ -286,11 +286,12 @@ export class GraphQLTransport {
         query: document,
         variables,
         requestHeaders: { ...options.headers, 'x-request-id': requestId },
-        signal,
+        signal: deadline.signal,
       });
     } catch (error) {
-      throw this.classify(error, context, timeout, options.signal, this.dispatched.has(requestId));
+      throw this.classify(error, context, deadline.timedOut, options.signal, this.dispatched.has(requestId));
     } finally {
+      deadline.clear();
       this.dispatched.delete(requestId);
       this.resendable.delete(requestId);
     }
@@ -351,15 +352,12 @@ export class GraphQLTransport {
   private classify(
     error: unknown,
     context: Context,
-    timeout: AbortSignal,
+    timedOut: boolean,
     callerSignal: AbortSignal | undefined,
     dispatched: boolean,
   ): CompassError {
     if (error instanceof CompassError) return error;
-    if (
-      error instanceof LocalRequestError ||
-      (!dispatched && !(error instanceof ClientError) && !callerSignal?.aborted && !timeout.aborted)
-    ) {
+    if (error instanceof LocalRequestError || (!dispatched && !(error instanceof ClientError) && !callerSignal?.aborted && !timedOut)) {
       const local = describeLocalFailure(error);
       return new CompassError(
         `${prefix(context)}: the agent could not encode the request (${local.message}, ${local.code}), so nothing was sent and Compass is not to blame. Check the values in the configuration Secret (TOKEN, TENANT, RUNTIME_ID) for characters such as line breaks.`,
@@ -387,10 +385,10 @@ export class GraphQLTransport {
       );
     }
     const name = isRecord(error) ? error.name : undefined;
-    if (callerSignal?.aborted && !timeout.aborted) {
+    if (callerSignal?.aborted && !timedOut) {
       return new CompassError(`${prefix(context)}: cancelled by the agent.`, { ...context, kind: 'aborted' });
     }
-    if (timeout.aborted || name === 'TimeoutError') {
+    if (timedOut || name === 'TimeoutError') {
       return new CompassError(`${prefix(context)}: no answer within ${this.timeoutMs} ms. Check the network path to ${this.endpoint}.`, {
         ...context,
         kind: 'unreachable',

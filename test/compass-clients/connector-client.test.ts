@@ -2,6 +2,7 @@
 // TLS verification and rejection, timeouts, and secret-free errors.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo } from 'node:net';
@@ -292,6 +293,30 @@ t.test('a caller signal cancels the request', async (t) => {
   setTimeout(() => controller.abort(), 50);
   const error = await rejection(pending);
   t.equal(error.kind, 'aborted');
+});
+
+t.test("a request listens on the caller's signal while it runs, and leaves nothing on it once settled", async (t) => {
+  const connector = new TokenSecuredConnector({ ...tls, url: sim.connectorUrl, timeoutMs: 500 });
+  t.teardown(() => connector.close());
+  const controller = new AbortController();
+  const listeners = () => getEventListeners(controller.signal, 'abort').length;
+
+  sim.control.armFault({ operation: 'configuration', kind: 'delay', delayMs: 200 });
+  const answered = connector.configuration(sim.mintToken(), controller.signal);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  t.equal(listeners(), 1, 'in flight: one listener, which cancels the request');
+  t.ok((await answered).token, 'answered');
+  t.equal(listeners(), 0, 'answered: none');
+
+  sim.control.armFault({ operation: 'configuration', kind: 'delay', delayMs: 2000 });
+  const late = await rejection(connector.configuration(sim.mintToken(), controller.signal));
+  t.equal(late.timedOut, true, 'the deadline passed');
+  t.equal(listeners(), 0, 'timed out: none');
+
+  const failed = await rejection(connector.configuration('not-a-token', controller.signal));
+  t.equal(failed.kind, 'rejected', 'refused by the Connector');
+  t.equal(listeners(), 0, 'failed: none');
+  t.notOk(controller.signal.aborted, 'the caller never aborted');
 });
 
 t.test('transport faults map to error kinds with the HTTP status kept', async (t) => {

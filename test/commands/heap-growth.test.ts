@@ -15,11 +15,7 @@ t.test('the flag, unless node was started with one', async (t) => {
 const compiled = compiledCommandModule('heap-growth.js');
 
 t.test('V8 grows the heap by that factor after a full collection once it is set', { skip: compiled.skip }, async (t) => {
-  const factorAfter = (tune: boolean) => {
-    const run = growthFactorAfterCollection(compiled.path, tune ? 'tuneHeapGrowth' : undefined);
-    t.equal(run.status, 0, run.stderr);
-    return run.factor;
-  };
+  const factorAfter = (tune: boolean) => growthFactorAfterCollection(t, compiled.path, tune ? 'tuneHeapGrowth' : undefined);
   t.equal(factorAfter(true), '1.2', 'set at run time, V8 takes it');
   t.not(factorAfter(false), '1.2', "V8's own choice otherwise");
 });

@@ -2,9 +2,8 @@
 // applications, each with a fresh agent (`runtime-agent run`, a child process) and fresh simulators
 // (server page cap 200). Printed as a table; the figures are time per application (initial sync, no-change
 // cycle) and memory per application, which should stay flat (within 20 %) from 5,000 to 20,000.
-// The no-change cycle is the median of steady cycles, as the sync bench takes its CPU figure: the first
-// cycles after the initial sync still carry its aftermath (the page memory filling, the collection of the
-// initial sync's garbage), which a cycle of a long-running agent does not; every cycle is printed.
+// The no-change cycle is the median of the steady cycles after the settling ones, the rule the sync bench
+// takes its CPU figure by (steady-cycles.ts); every cycle is printed.
 // Memory per application is the agent's peak RSS (VmHWM) above its peak at the smallest size, divided by
 // the applications above that size: what each further application costs, without the fixed part.
 // BENCH_GROWTH_APPS overrides the sizes (comma-separated, ascending; the first is the base).
@@ -22,7 +21,8 @@ import {
   waitForConnectionState,
   type EventLogLine,
 } from './agent-process.js';
-import { figure, formatValue, median, printFigure, type Figure } from './figures.js';
+import { figure, formatValue, printFigure, type Figure } from './figures.js';
+import { SETTLING_CYCLES, STEADY_CYCLES, STEADY_PERIOD_MS, steadyMedian } from './steady-cycles.js';
 
 const BENCH = 'growth';
 const SIZES = (process.env.BENCH_GROWTH_APPS ?? '1000,5000,10000,20000').split(',').map(Number);
@@ -30,10 +30,6 @@ const SERVER_PAGE_SIZE = 200;
 /** Sizes whose figures must agree within FLAT: from 5,000 on. */
 const FLAT_FROM = 5000;
 const FLAT = 1.2;
-/** No-change cycles after the initial sync left out of the figure: its aftermath (see above). */
-const SETTLING_CYCLES = 3;
-/** No-change cycles after those: the figure is their median. */
-const STEADY_CYCLES = 5;
 
 interface Row {
   apps: number;
@@ -59,7 +55,7 @@ async function measure(apps: number): Promise<Row> {
     kubeconfigPath: info.kube.kubeconfig,
     compassCaFile: info.compass.caFile,
     env: {
-      APP_CONTROLLER_SYNC_PERIOD: '3s',
+      APP_CONTROLLER_SYNC_PERIOD: `${STEADY_PERIOD_MS / 1000}s`,
       APP_MINIMAL_COMPASS_SYNC_TIME: '1s',
       APP_COMPASS_REQUEST_TIMEOUT: '60s',
       APP_EVENT_LOG_FILE: eventLogFile,
@@ -80,7 +76,7 @@ async function measure(apps: number): Promise<Row> {
     return {
       apps,
       initialMs: first.sumSeconds * 1000,
-      noChangeMs: median(cyclesMs.slice(SETTLING_CYCLES)),
+      noChangeMs: steadyMedian(cyclesMs),
       cyclesMs,
       peakMB: agent.memory().peakMB,
     };

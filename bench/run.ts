@@ -2,6 +2,15 @@
 // FILTER, e.g. `node dist/bench/run.js sync`), prints one line per figure as it is measured, then a
 // table of every figure with its target and MET/MISSED. Benchmarks report; they never fail the run:
 // the exit code is 0 unless the arguments are wrong.
+// Each benchmark runs in a node process of its own (this script with `--one NAME FILE`), which writes
+// its figures to FILE. The simulators live in the bench process: this way none of them shares a heap,
+// and its collections, with the benchmarks before it, and a benchmark run alone starts as it does in a
+// full run.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { benchConnection } from './connection.js';
 import { benchGrowth } from './growth.js';
 import { benchKubeSim } from './kube-sim.js';
@@ -48,7 +57,53 @@ const BENCHMARKS: Benchmark[] = [
   },
 ];
 
+interface Outcome {
+  figures: Figure[];
+  failure?: string;
+}
+
+/** `--one NAME FILE`: runs that benchmark in this process and writes its outcome to FILE. */
+async function runOne(bench: Benchmark, file: string): Promise<void> {
+  let outcome: Outcome;
+  try {
+    outcome = { figures: await bench.run() };
+  } catch (error) {
+    outcome = { figures: [], failure: error instanceof Error ? error.message : String(error) };
+  }
+  writeFileSync(file, JSON.stringify(outcome));
+}
+
+/** Runs one benchmark in a process of its own; its lines are printed as they come, its outcome returned. */
+function runInOwnProcess(bench: Benchmark): Promise<Outcome> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-outcome-'));
+  const file = join(dir, 'outcome.json');
+  return new Promise<Outcome>((resolve) => {
+    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--one', bench.name, file], { stdio: 'inherit' });
+    child.once('close', (code, signal) => {
+      let outcome: Outcome;
+      try {
+        outcome = JSON.parse(readFileSync(file, 'utf8')) as Outcome;
+      } catch {
+        resolve({ figures: [], failure: `the benchmark's process ended (${signal ?? `exit code ${code}`}) without its figures` });
+        return;
+      }
+      // JSON has no NaN: a figure that could not be measured comes back as null.
+      for (const f of outcome.figures) f.value = typeof f.value === 'number' ? f.value : NaN;
+      resolve(outcome);
+    });
+  }).finally(() => rmSync(dir, { recursive: true, force: true }));
+}
+
 async function main(args: string[]): Promise<number> {
+  if (args[0] === '--one') {
+    const bench = BENCHMARKS.find((b) => b.name === args[1]);
+    if (!bench || args.length !== 3) {
+      console.error(`--one takes the name of one benchmark (${BENCHMARKS.map((b) => b.name).join(', ')}) and the file for its figures`);
+      return 2;
+    }
+    await runOne(bench, args[2]);
+    return 0;
+  }
   const filter = args[0];
   if (args.length > 1 || filter === '--help' || filter === '-h') {
     console.log(`usage: node dist/bench/run.js [FILTER]\nbenchmarks: ${BENCHMARKS.map((b) => b.name).join(', ')}`);
@@ -65,12 +120,11 @@ async function main(args: string[]): Promise<number> {
   for (const bench of selected) {
     console.log(`\n${bench.name}: ${bench.description} (load average ${loadAverage()})`);
     const started = performance.now();
-    try {
-      figures.push(...(await bench.run()));
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      console.log(`  ${bench.name} FAILED: ${message}`);
-      failures.push({ bench: bench.name, error: message });
+    const outcome = await runInOwnProcess(bench);
+    figures.push(...outcome.figures);
+    if (outcome.failure !== undefined) {
+      console.log(`  ${bench.name} FAILED: ${outcome.failure}`);
+      failures.push({ bench: bench.name, error: outcome.failure });
     }
     console.log(`  (${bench.name} took ${((performance.now() - started) / 1000).toFixed(1)} s; load average ${loadAverage()})`);
   }

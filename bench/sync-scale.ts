@@ -34,20 +34,12 @@ import {
 import { MAX_IN_FLIGHT } from '../adapters/compass/director-prefetch.js';
 import type { DirectObjects } from './direct-create.js';
 import { figure, median, printFigure, type Figure } from './figures.js';
+import { SETTLING_CYCLES, STEADY_CYCLES, STEADY_PERIOD_MS, steadyMedian } from './steady-cycles.js';
 import { quietCycleFloor } from './quiet-cycle-floor.js';
 
 const BENCH = 'sync';
 const APPS = Number(process.env.BENCH_SYNC_APPS ?? 10_000);
 const SERVER_PAGE_SIZE = 200;
-/** The agent's synchronization period in this bench, and the floor client's. */
-const QUIET_PERIOD_MS = 4000;
-const NO_CHANGE_CYCLES = 5;
-/**
- * Further no-change cycles for the agent's CPU: the first cycles after the initial sync still carry its
- * aftermath (the collection of its garbage, the watch of 25,000 Secrets settling), which a cycle of a
- * long-running agent does not; the CPU figure is the median of these, all cycles are in its note.
- */
-const STEADY_CYCLES = 5;
 const INTEGRATION_NAMESPACE = 'kyma-system';
 const APPLICATION_API = 'applicationconnector.kyma-project.io/v1alpha1';
 const WRITE_VERBS = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
@@ -169,7 +161,7 @@ export async function benchSyncScale(): Promise<Figure[]> {
         kubeconfigPath: info.kube.kubeconfig,
         compassCaFile: info.compass.caFile,
         env: {
-          APP_CONTROLLER_SYNC_PERIOD: `${QUIET_PERIOD_MS / 1000}s`,
+          APP_CONTROLLER_SYNC_PERIOD: `${STEADY_PERIOD_MS / 1000}s`,
           APP_MINIMAL_COMPASS_SYNC_TIME: '1s',
           APP_COMPASS_REQUEST_TIMEOUT: '60s',
           APP_EVENT_LOG_FILE: eventLogFile,
@@ -213,7 +205,7 @@ export async function benchSyncScale(): Promise<Figure[]> {
       let mark = sims.kube.requestLog.length;
       let cpuMark = process.cpuUsage();
       let agentCpuMark = agent.cpuMs();
-      for (let i = 0; i < NO_CHANGE_CYCLES + STEADY_CYCLES; i++) {
+      for (let i = 0; i < SETTLING_CYCLES + STEADY_CYCLES; i++) {
         // Each cycle is seen in the event log (read from outside: it costs the agent nothing), then the
         // agent's CPU is read, then its metric, once per cycle (rendering /metrics costs it a few ms,
         // counted in the next cycle's CPU).
@@ -263,12 +255,12 @@ export async function benchSyncScale(): Promise<Figure[]> {
       report(
         figure(
           BENCH,
-          `agent CPU per no-change cycle at ${APPS} applications, median of the ${STEADY_CYCLES} after the first ${NO_CHANGE_CYCLES}`,
-          median(agentCpu.slice(NO_CHANGE_CYCLES)),
+          `agent CPU per no-change cycle at ${APPS} applications, median of the ${STEADY_CYCLES} after the first ${SETTLING_CYCLES}`,
+          steadyMedian(agentCpu),
           'ms',
           {
             target: { op: '<=', value: 100 },
-            note: `utime + stime of the agent process (/proc/<pid>/stat, 10 ms ticks) from cycle to cycle, everything it did in the 4 s; every cycle after the initial sync: ${agentCpu.map((ms) => Math.round(ms)).join(', ')} ms (median of the first ${NO_CHANGE_CYCLES}: ${Math.round(median(agentCpu.slice(0, NO_CHANGE_CYCLES)))} ms)`,
+            note: `utime + stime of the agent process (/proc/<pid>/stat, 10 ms ticks) from cycle to cycle, everything it did in the ${STEADY_PERIOD_MS / 1000} s; every cycle after the initial sync: ${agentCpu.map((ms) => Math.round(ms)).join(', ')} ms (median of the first ${SETTLING_CYCLES}: ${Math.round(median(agentCpu.slice(0, SETTLING_CYCLES)))} ms)`,
           },
         ),
       );
@@ -281,7 +273,7 @@ export async function benchSyncScale(): Promise<Figure[]> {
       );
 
       // The Director 30 ms away: the same no-change cycles with every Director request answered 30 ms late.
-      const latency = await latencyCycles(sims, agent, eventLogFile, NO_CHANGE_CYCLES + STEADY_CYCLES + 1);
+      const latency = await latencyCycles(sims, agent, eventLogFile, SETTLING_CYCLES + STEADY_CYCLES + 1);
       report(
         figure(
           BENCH,
@@ -308,10 +300,10 @@ export async function benchSyncScale(): Promise<Figure[]> {
         figure(
           BENCH,
           `floor: CPU per cycle of a bare node receiving and hashing the ${APPS} applications' Director pages`,
-          await quietCycleFloor(sims, QUIET_PERIOD_MS, STEADY_CYCLES),
+          await quietCycleFloor(sims, STEADY_PERIOD_MS, STEADY_CYCLES),
           'ms',
           {
-            note: `every ${QUIET_PERIOD_MS / 1000} s, over the agent's mutual TLS with its certificate, along the cursor chain, ${MAX_IN_FLIGHT} in flight, sha256 of each answer, nothing kept; the V8 flags run sets, NODE_OPTIONS ${deploymentNodeOptions()}; what a quiet cycle costs before the agent does anything of its own`,
+            note: `every ${STEADY_PERIOD_MS / 1000} s, over the agent's mutual TLS with its certificate, along the cursor chain, ${MAX_IN_FLIGHT} in flight, sha256 of each answer, nothing kept; the V8 flags run sets, NODE_OPTIONS ${deploymentNodeOptions()}; what a quiet cycle costs before the agent does anything of its own`,
           },
         ),
       );

@@ -11,7 +11,7 @@
 //   (2 s apart), divided by the cycles the agent counted; nothing scrapes the agent in between. With it,
 //   the requests the agent sent per cycle (both simulators' logs) and, as a floor to read it against,
 //   the CPU per cycle of a bare node process sending as many keep-alive HTTPS requests every 2 s (the
-//   Kubernetes simulator's GET of a Secret, JSON-parsed; TurboFan off, as in `run`).
+//   Kubernetes simulator's GET of a Secret, JSON-parsed; the V8 flags and NODE_OPTIONS the agent runs with).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -187,7 +187,6 @@ async function idleFloor(requests: number): Promise<number> {
         REQUESTS: String(requests),
         PERIOD_MS: String(IDLE_PERIOD_MS),
       },
-      nodeFlags: ['--no-turbofan', '--max-semi-space-size=1'],
       periodMs: IDLE_PERIOD_MS,
       warmUpCycles: 3,
       windowMs: IDLE_CPU_WINDOW_MS,
@@ -249,7 +248,7 @@ export async function benchConnection(): Promise<Figure[]> {
       await idleFloor(requests),
       'ms',
       {
-        note: 'GETs of a Secret from the Kubernetes simulator, JSON-parsed, TurboFan off; what an idle cycle costs before the agent does anything of its own',
+        note: `GETs of a Secret from the Kubernetes simulator, JSON-parsed; the V8 flags run sets, NODE_OPTIONS ${deploymentNodeOptions()}; what an idle cycle costs before the agent does anything of its own`,
       },
     ),
   );

@@ -1,16 +1,16 @@
-// Floors to read the agent's CPU figures against: a bare node process (no agent code, TurboFan off as in
-// `run`) doing only the requests a cycle needs, every period, printing `cycle` after each. Its CPU per
-// cycle is what the cycle costs before the agent does anything of its own.
+// Floors to read the agent's CPU figures against: a bare node process (no agent code; the V8 flags `run`
+// sets and the Deployment's NODE_OPTIONS, as the agent runs) doing only the requests a cycle needs, every
+// period, printing `cycle` after each. Its CPU per cycle is what the cycle costs before the agent does
+// anything of its own.
 import { spawn } from 'node:child_process';
-import { cpuMsOf, waitFor } from './agent-process.js';
+import { runV8Flags } from '../src/commands/run-v8-settings.js';
+import { cpuMsOf, deploymentNodeOptions, waitFor } from './agent-process.js';
 
 export interface FloorClient {
   /** The client's code, an ES module run with `node -e`; it prints a line `cycle` after each cycle. */
   script: string;
-  /** Its environment (PATH is added). */
+  /** Its environment (PATH and NODE_OPTIONS are added). */
   env: Record<string, string>;
-  /** V8 flags on its command line. */
-  nodeFlags: string[];
   periodMs: number;
   /** Cycles run before the CPU is read. */
   warmUpCycles: number;
@@ -20,8 +20,9 @@ export interface FloorClient {
 
 /** utime + stime of the floor client per cycle, over `windowMs` after its warm-up cycles. */
 export async function floorCpuPerCycle(client: FloorClient): Promise<number> {
-  const child = spawn(process.execPath, [...client.nodeFlags, '--input-type=module', '-e', client.script], {
-    env: { PATH: process.env.PATH ?? '', ...client.env },
+  // What `run` sets at start on a node started without settings of its own.
+  const child = spawn(process.execPath, [...runV8Flags([]), '--input-type=module', '-e', client.script], {
+    env: { PATH: process.env.PATH ?? '', NODE_OPTIONS: deploymentNodeOptions(), ...client.env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let exited = false;

@@ -1,17 +1,13 @@
-// The floor of a quiet cycle: a bare node process (the Deployment's NODE_OPTIONS and the V8 flags `run`
-// sets: TurboFan off, `--optimize-for-size`, the heap growth step) requesting the Director's application pages as the agent's quiet
-// cycle does, with the agent's client certificate, along the cursor chain it read once, at most
-// MAX_IN_FLIGHT at a time, hashing each answer's bytes (sha256) and keeping nothing. What a quiet cycle
-// costs for receiving and hashing the answers over TLS alone, before the agent does anything of its own.
+// The floor of a quiet cycle: a bare node process (bench/floor-client.ts) requesting the Director's
+// application pages as the agent's quiet cycle does, with the agent's client certificate, along the
+// cursor chain it read once, at most MAX_IN_FLIGHT at a time, hashing each answer's bytes (sha256) and
+// keeping nothing. What a quiet cycle costs for receiving and hashing the answers over TLS alone, before
+// the agent does anything of its own.
 import type { Simulators } from '../src/commands/simulators.js';
 import { APPLICATIONS_PAGE_QUERY, RUNTIME_CONFIGURATION_QUERY } from '../adapters/compass/director-queries.js';
 import { DEFAULT_PAGE_SIZE, NESTED_PAGE_SIZE_LIMIT } from '../adapters/compass/director-client.js';
 import { MAX_IN_FLIGHT } from '../adapters/compass/director-prefetch.js';
 import { loadConfig } from '../src/config.js';
-import { heapGrowthFlag } from '../src/commands/heap-growth.js';
-import { optimizeForSizeFlag } from '../src/commands/optimize-for-size.js';
-import { optimizingCompilerFlag } from '../src/commands/optimizing-compiler.js';
-import { deploymentNodeOptions } from './agent-process.js';
 import { floorCpuPerCycle } from './floor-client.js';
 
 const CLIENT = `
@@ -73,7 +69,6 @@ export async function quietCycleFloor(sims: Simulators, periodMs: number, cycles
   return floorCpuPerCycle({
     script: CLIENT,
     env: {
-      NODE_OPTIONS: deploymentNodeOptions(),
       URL: sims.compass.directorUrl,
       CA: sims.compass.serverCaPem,
       CERT: decoded('crt'),
@@ -87,8 +82,6 @@ export async function quietCycleFloor(sims: Simulators, periodMs: number, cycles
       IN_FLIGHT: String(MAX_IN_FLIGHT),
       PERIOD_MS: String(periodMs),
     },
-    // What `run` sets at start on a node started without settings of its own.
-    nodeFlags: [optimizingCompilerFlag([]), optimizeForSizeFlag([]), heapGrowthFlag([])].filter((flag) => flag !== undefined),
     periodMs,
     warmUpCycles: 3,
     windowMs: cycles * periodMs + periodMs / 2,

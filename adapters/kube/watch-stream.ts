@@ -12,9 +12,10 @@
 //
 // Every emission carries `cache`, a read-only view of all matching objects keyed by name (by
 // `namespace/name` in a watch across namespaces; see objectKeyIn) after the event was applied, so a
-// consumer can act on the latest emission alone. It is the stream's own map, not a copy (copying 10,000 objects per event
-// made a large sync quadratic): read it when the emission arrives, copy it to keep it. `synced` means "the cache was rebuilt from a fresh LIST":
-// treat it as a full resync (objects that vanished while disconnected are simply absent).
+// consumer can act on the latest emission alone. It is the stream's own map, not a copy (copying
+// 10,000 objects per event made a large sync quadratic): read it when the emission arrives, copy it to
+// keep it. `synced` means "the cache was rebuilt from a fresh LIST": treat it as a full resync (objects
+// that vanished while disconnected are simply absent).
 // The stream never errors; it completes only when unsubscribed.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Observable, type Subscriber } from 'rxjs';

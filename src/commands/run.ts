@@ -5,9 +5,7 @@ import { createLogger } from '../../adapters/logger.js';
 import { KubeConfigError, loadKubeConfig } from '../../adapters/kube/kube-client.js';
 import { CONFIG_VARIABLES, describeConfig } from '../config.js';
 import { configFromEnvironment } from './command-args.js';
-import { tuneHeapGrowth } from './heap-growth.js';
-import { optimizeForSize } from './optimize-for-size.js';
-import { turnOffOptimizingCompiler } from './optimizing-compiler.js';
+import { applyRunV8Settings } from './run-v8-settings.js';
 import { serveAgent, StartupError, untilSignal } from './serve-agent.js';
 
 export function usage(): string {
@@ -35,12 +33,8 @@ The README's Configuration table says what each one means.
 export async function run(args: string[]): Promise<number> {
   const config = configFromEnvironment('run', args);
   if (config === 2) return 2;
-  // Before the agent starts: V8 applies them from here on (optimize-for-size.ts, heap-growth.ts, optimizing-compiler.ts).
-  const v8Settings = [
-    optimizeForSize() ?? 'size optimization as node was started',
-    tuneHeapGrowth() ?? 'heap growth as node was started',
-    turnOffOptimizingCompiler() ?? 'optimizing compiler as node was started',
-  ];
+  // Before the agent starts: V8 applies them from here on (run-v8-settings.ts).
+  const v8Settings = applyRunV8Settings();
   let kubeConfig;
   try {
     ({ kubeConfig } = loadKubeConfig());

@@ -59,6 +59,9 @@ const isName = (run: string) => JOINED_UUIDS.test(run) || KUBERNETES_NAME.test(r
 const JWT = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g;
 // `Bearer <credential>`; the lookahead spares prose such as "Bearer authentication"
 const AUTHORIZATION_VALUE = /\b(Bearer)\s+(?=[A-Za-z-]*[0-9._~+/=])[A-Za-z0-9._~+/=-]{8,}/gi;
+// What each pattern above cannot match without: one scan tells whether any of the five can change a
+// text. Most texts (names, timestamps, states) hold none of it and are returned as they are.
+const ANY_PATTERN = /-----BEGIN |LS0tLS1CRUdJTi|eyJ|bearer|[A-Za-z0-9_\-+/]{64}/i;
 
 /**
  * Shorter values are not registered: replacing every occurrence of a few characters would garble
@@ -114,6 +117,7 @@ export function forgetRegisteredSecrets(): void {
 export function redactText(text: string): string {
   let out = text;
   for (const value of knownValues) if (out.includes(value)) out = out.split(value).join(REDACTED);
+  if (!ANY_PATTERN.test(out)) return out;
   return out
     .replace(PEM_BLOCK, REDACTED)
     .replace(BASE64_PEM, REDACTED)
@@ -128,17 +132,42 @@ export function boundText(text: string, max: number): string {
   return `${text.slice(0, max)}… (${text.length - max} more characters)`;
 }
 
+// Keys recur (every Application, every cycle): each is normalized once. Bounded, since keys can come
+// from the Director (labels): the memo starts over when full.
+const secretKeyMemo = new Map<string, boolean>();
+const SECRET_KEY_MEMO_SIZE = 4096;
+
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEYS.has(normalizeKey(key));
+  let secret = secretKeyMemo.get(key);
+  if (secret === undefined) {
+    secret = SECRET_KEYS.has(normalizeKey(key));
+    if (secretKeyMemo.size >= SECRET_KEY_MEMO_SIZE) secretKeyMemo.clear();
+    secretKeyMemo.set(key, secret);
+  }
+  return secret;
 }
+
+/**
+ * The copies `redact` made. The same value is often redacted again further on (an event before the
+ * machine gets it, then in the event log): a copy is returned as it is, since redacting it again
+ * changes nothing. Nothing changes a copy after it was made; weak, so a copy goes when it is dropped.
+ */
+const redactedCopies = new WeakSet<object>();
 
 /** A deep copy of `value` with secret keys replaced and secret-looking strings scrubbed. */
 // The overload keeps the caller's type: the copy has the same shape, apart from the strings it scrubs (and an Error,
 // which becomes a plain { name, message }). The implementation works on unknown, so it needs no cast.
 export function redact<T>(value: T, seen?: WeakSet<object>): T;
-export function redact(value: unknown, seen = new WeakSet<object>()): unknown {
+export function redact(value: unknown, seen?: WeakSet<object>): unknown {
   if (typeof value === 'string') return redactText(value);
-  if (value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object' || redactedCopies.has(value)) return value;
+  const copy = redactObject(value, seen ?? new WeakSet<object>());
+  // Only the outermost copy is remembered: that is what is handed on, and redacted again.
+  if (seen === undefined && typeof copy === 'object' && copy !== null) redactedCopies.add(copy);
+  return copy;
+}
+
+function redactObject(value: object, seen: WeakSet<object>): unknown {
   if (seen.has(value)) return '[Circular]';
   seen.add(value);
   if (value instanceof Error) {

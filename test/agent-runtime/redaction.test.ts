@@ -4,6 +4,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import {
   boundText,
   forgetRegisteredSecrets,
+  isSecretKey,
   redact,
   redactStrings,
   redactText,
@@ -65,6 +66,45 @@ t.test('request ids (UUIDs joined by _) stay readable; long token-like runs do n
     `digest ${REDACTED}`,
     'a long hex run without separators is still taken for a secret',
   );
+});
+
+t.test('each shape is caught in a text that holds no other, whatever its case; texts without any come back unchanged', async (t) => {
+  // One scan decides whether any pattern can apply: each shape must pass it on its own.
+  const pem = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n-----END CERTIFICATE-----';
+  t.equal(redactText(`pem ${pem} end`), `pem ${REDACTED} end`, 'a PEM block');
+  t.equal(redactText(`data LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0t end`), `data ${REDACTED} end`, 'base64 of a PEM header');
+  t.equal(redactText('got eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0. back'), `got ${REDACTED} back`, 'a JWT');
+  t.equal(redactText('BEARER abc.def-123'), `BEARER ${REDACTED}`, 'bearer in capitals');
+  t.equal(redactText(`${'A1b2-C3d4'.repeat(7)}X`), REDACTED, '64 characters alone are a long run');
+  t.equal(redactText(`x ${'A1b2-C3d4'.repeat(7)}`), `x ${'A1b2-C3d4'.repeat(7)}`, '63 characters are not a long run');
+  for (const text of ['', 'Synchronized', '2026-12-01T20:16:51Z', 'kyma-system/compass-connection', 'Bearer']) {
+    t.equal(redactText(text), text);
+  }
+});
+
+t.test('secret keys are recognised in any case and with - or _, also after many other keys', async (t) => {
+  for (let i = 0; i < 10_000; i++) isSecretKey(`label-${i}`);
+  t.ok(isSecretKey('Private_Key'));
+  t.ok(isSecretKey('private-key'));
+  t.ok(isSecretKey('CLIENT_SECRET'));
+  t.notOk(isSecretKey('name'));
+  t.notOk(isSecretKey('label-1'));
+  t.same(redact({ Private_Key: 'x', name: 'n' }), { Private_Key: REDACTED, name: 'n' });
+});
+
+t.test('a copy redact made is handed back as it is, alone or inside another value; anything else is copied', async (t) => {
+  const event = { type: 'OBSERVED', secrets: { token: 'abcdefgh' }, note: `see ${'A1b2-C3d4'.repeat(8)}` };
+  const copy = redact(event);
+  t.same(copy, { type: 'OBSERVED', secrets: { token: REDACTED }, note: `see ${REDACTED}` });
+  t.equal(redact(copy), copy, 'redacted once, not again');
+  const wrapped = redact({ type: 'done', output: copy, twice: copy });
+  t.equal(wrapped.output, copy, 'inside a new value');
+  t.equal(wrapped.twice, copy, 'a copy met twice is no cycle');
+  t.not(redact(event), copy, 'the original is redacted anew');
+  t.not(redact(copy.secrets), copy.secrets, 'what is inside a copy is no copy of its own');
+  const cyclic: Record<string, unknown> = { name: 'x' };
+  cyclic.self = cyclic;
+  t.same(redact(cyclic), { name: 'x', self: '[Circular]' });
 });
 
 t.test('bounded texts say how much was cut', async (t) => {

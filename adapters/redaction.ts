@@ -148,9 +148,10 @@ export function isSecretKey(key: string): boolean {
 }
 
 /**
- * The copies `redact` made. The same value is often redacted again further on (an event before the
- * machine gets it, then in the event log): a copy is returned as it is, since redacting it again
- * changes nothing. Nothing changes a copy after it was made; weak, so a copy goes when it is dropped.
+ * The copies `redact` made. The same value is often redacted again moments later (an event before the
+ * machine gets it, then in its event-log entry, in the same step): a copy is returned as it is, since
+ * redacting it again changes nothing. Nothing changes a copy after it was made; a secret registered
+ * after it was made is not looked for in it. Weak, so a copy goes when it is dropped.
  */
 const redactedCopies = new WeakSet<object>();
 

@@ -132,19 +132,8 @@ export function boundText(text: string, max: number): string {
   return `${text.slice(0, max)}… (${text.length - max} more characters)`;
 }
 
-// Keys recur (every Application, every cycle): each is normalized once. Bounded, since keys can come
-// from the Director (labels): the memo starts over when full.
-const secretKeyMemo = new Map<string, boolean>();
-const SECRET_KEY_MEMO_SIZE = 4096;
-
 export function isSecretKey(key: string): boolean {
-  let secret = secretKeyMemo.get(key);
-  if (secret === undefined) {
-    secret = SECRET_KEYS.has(normalizeKey(key));
-    if (secretKeyMemo.size >= SECRET_KEY_MEMO_SIZE) secretKeyMemo.clear();
-    secretKeyMemo.set(key, secret);
-  }
-  return secret;
+  return SECRET_KEYS.has(normalizeKey(key));
 }
 
 /**
@@ -158,26 +147,26 @@ const redactedCopies = new WeakSet<object>();
 /** A deep copy of `value` with secret keys replaced and secret-looking strings scrubbed. */
 // The overload keeps the caller's type: the copy has the same shape, apart from the strings it scrubs (and an Error,
 // which becomes a plain { name, message }). The implementation works on unknown, so it needs no cast.
-export function redact<T>(value: T, seen?: WeakSet<object>): T;
-export function redact(value: unknown, seen?: WeakSet<object>): unknown {
-  if (typeof value === 'string') return redactText(value);
-  if (value === null || typeof value !== 'object' || redactedCopies.has(value)) return value;
-  const copy = redactObject(value, seen ?? new WeakSet<object>());
+export function redact<T>(value: T): T;
+export function redact(value: unknown): unknown {
+  const copy = redactValue(value, new WeakSet<object>());
   // Only the outermost copy is remembered: that is what is handed on, and redacted again.
-  if (seen === undefined && typeof copy === 'object' && copy !== null) redactedCopies.add(copy);
+  if (typeof copy === 'object' && copy !== null) redactedCopies.add(copy);
   return copy;
 }
 
-function redactObject(value: object, seen: WeakSet<object>): unknown {
+function redactValue(value: unknown, seen: WeakSet<object>): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (value === null || typeof value !== 'object' || redactedCopies.has(value)) return value;
   if (seen.has(value)) return '[Circular]';
   seen.add(value);
   if (value instanceof Error) {
     return { name: value.name, message: redactText(value.message) };
   }
-  if (Array.isArray(value)) return value.map((v: unknown) => redact(v, seen));
+  if (Array.isArray(value)) return value.map((v: unknown) => redactValue(v, seen));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = isSecretKey(k) && v !== null && v !== undefined && v !== '' ? REDACTED : redact(v, seen);
+    out[k] = isSecretKey(k) && v !== null && v !== undefined && v !== '' ? REDACTED : redactValue(v, seen);
   }
   return out;
 }

@@ -2,6 +2,7 @@
 // §2.8, §2.10 items 5–6, §12). The reference never falls back to the token by itself and crash-loops
 // without its client-certificate Secret; this agent reconnects on its own when its certificate is
 // unusable and an unused token is present, and otherwise keeps running with a clear error.
+import { createHash } from 'node:crypto';
 import t from 'tap';
 import { startHarness, CLIENT_SECRET } from '../helpers/agent-harness.js';
 import { SecretLedger, calls, clientCertificate, waitForStateWithError } from '../helpers/connection-checks.js';
@@ -13,16 +14,22 @@ t.test('recovering the connection with a fresh one-time token', async (t) => {
   const compass = h.sims.compass.control;
 
   /**
-   * Waits until the agent is Synchronized with a certificate other than `previous`, and the CR says so:
-   * its certificate status is the new certificate's (the Secret is written before the CR, and a CR
-   * still showing the last run's Synchronized must not end the wait early).
+   * Waits until the agent is Synchronized with a certificate other than `previous`, exchanged for
+   * `token`, and the CR says so: it records the token as consumed (README, the annotation's
+   * fingerprint: the first 16 hex digits of the token's SHA-256), and its certificate status is the new
+   * certificate's. The Secret is written before the CR, and a CR still showing the last run's
+   * Synchronized must not end the wait early: two certificates issued in one second share their
+   * NotAfter, so only the annotation tells the runs apart. A test that stops the agent after this wait
+   * leaves the next start-up a CR that knows the token is spent.
    */
-  const reconnected = (previous: string | undefined) =>
-    h.waitFor('Synchronized with a new client certificate', () => {
+  const reconnected = (previous: string | undefined, token: string) =>
+    h.waitFor('Synchronized with a new client certificate, the token recorded as consumed', () => {
       const cr = h.connection();
       const certificate = clientCertificate(h);
       const crNotAfter = Date.parse(String(cr?.status?.connectionStatus?.certificateStatus?.notAfter));
+      const consumed = createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 16);
       return cr?.status?.connectionState === 'Synchronized' &&
+        cr.metadata.annotations?.['compass.kyma-project.io/consumed-token-fingerprint'] === consumed &&
         certificate &&
         certificate.sha256 !== previous &&
         Math.floor(certificate.notAfter / 1000) === Math.floor(crNotAfter / 1000)
@@ -30,14 +37,20 @@ t.test('recovering the connection with a fresh one-time token', async (t) => {
         : undefined;
     });
 
+  /** Writes a configuration Secret with a fresh token, which the ledger looks for in every output. */
+  const freshToken = async () => {
+    const token = await h.writeConfigSecret();
+    ledger.addToken(token);
+    return token;
+  };
+
   await t.test('a new token while ConnectionFailed is used at once, long before the retry backoff', async (t) => {
     await h.writeConfigSecret({ TOKEN: 'an-already-used-or-invented-token' });
     // The first retry would come after two minutes: only the new token can explain a quick recovery.
     h.startAgent({ APP_RETRY_INITIAL_DELAY: '2m', APP_RETRY_MAX_DELAY: '5m' });
     const failed = await waitForStateWithError(h, 'ConnectionFailed', 'connection', 'Failed to retrieve certificate: ');
     t.match(failed.status?.connectionStatus?.error, /Failed to authenticate/, 'the Connector refused the token');
-    ledger.addToken(await h.writeConfigSecret());
-    await reconnected(undefined);
+    await reconnected(undefined, await freshToken());
     t.equal(calls(h, 'connector', 'configuration').length, 2, 'exactly one attempt per token');
     await ledger.assertNoLeaks(t, h, 'the agent with the retry backoff');
     await h.stopAgent();
@@ -49,9 +62,9 @@ t.test('recovering the connection with a fresh one-time token', async (t) => {
       ledger.collect(h);
       const before = clientCertificate(h)?.sha256;
       await h.sims.kube.delete('v1', 'Secret', CLIENT_SECRET.name, CLIENT_SECRET.namespace);
-      ledger.addToken(await h.writeConfigSecret());
+      const token = await freshToken();
       h.startAgent();
-      await reconnected(before);
+      await reconnected(before, token);
       t.ok(h.secretData(CLIENT_SECRET)?.key, 'the client-certificate Secret is back');
       await h.stopAgent();
     },
@@ -77,8 +90,7 @@ t.test('recovering the connection with a fresh one-time token', async (t) => {
         h.logs.some((line) => line.includes('kyma-system/cluster-client-certificates') && line.includes('"level":"warn"')),
         'a warning in the log names the Secret',
       );
-      ledger.addToken(await h.writeConfigSecret());
-      await reconnected(before);
+      await reconnected(before, await freshToken());
       t.pass('a token arriving later reconnects the running agent');
     },
   );
@@ -96,8 +108,7 @@ t.test('recovering the connection with a fresh one-time token', async (t) => {
     const refused = () => calls(h, 'connector-mtls', 'configuration').filter((c) => c.identity.kind === 'none').length;
     const first = refused();
     await h.waitFor('another refused maintenance attempt', () => refused() > first || undefined);
-    ledger.addToken(await h.writeConfigSecret());
-    const fresh = await reconnected(revoked.sha256);
+    const fresh = await reconnected(revoked.sha256, await freshToken());
     t.notOk(compass.issuedCertificates().find((c) => c.sha256 === fresh.sha256)?.revoked, 'the new certificate is not revoked');
   });
 
@@ -109,8 +120,8 @@ t.test('recovering the connection with a fresh one-time token', async (t) => {
       const refusals = () => h.agent!.eventLog.entries().filter((e) => e.event.type === 'xstate.error.actor.checkConnection').length;
       const refusedBefore = refusals();
       compass.advanceClock(expired.notAfter - compass.now().getTime() + 60_000);
-      ledger.addToken(await h.writeConfigSecret()); // minted on the advanced clock, so it is valid
-      const fresh = await reconnected(expired.sha256);
+      const token = await freshToken(); // minted on the advanced clock, so it is valid
+      const fresh = await reconnected(expired.sha256, token);
       t.ok(fresh.notAfter > compass.now().getTime(), 'the new certificate is valid on the Compass clock');
       t.ok(refusals() > refusedBefore, 'the expired certificate was refused before the reconnect');
       await ledger.assertNoLeaks(t, h, 'the recovering agent');

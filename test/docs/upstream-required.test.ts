@@ -6,11 +6,10 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { upstreamRequired } from '../helpers/upstream-files.js';
+import { TS_LOADER } from '../helpers/ts-loader.js';
 
 const run = promisify(execFile);
 const CHILD = fileURLToPath(new URL('../fixtures/upstream-required-child.ts', import.meta.url));
-/** Only the TypeScript loader this test runs with: no coverage bookkeeping of tap's in the child. */
-const loader = process.execArgv.filter((arg) => /typescript/.test(arg));
 
 t.test('when the upstream files are required', async (t) => {
   t.equal(upstreamRequired({ RUNTIME_AGENT_REQUIRE_UPSTREAM: '1' }, false), true, 'asked for: always');
@@ -28,7 +27,7 @@ async function child(env: Record<string, string>) {
         !['CI', 'RUNTIME_AGENT_REQUIRE_UPSTREAM', 'COMPASS_SCHEMAS_DIR'].includes(k) && !k.startsWith('TAP') && !k.startsWith('_TAPJS'),
     ),
   );
-  return run(process.execPath, [...loader, CHILD], { env: { ...base, ...env }, timeout: 60_000 }).then(
+  return run(process.execPath, [TS_LOADER, CHILD], { env: { ...base, ...env }, timeout: 60_000 }).then(
     ({ stdout }) => ({ code: 0, stdout }),
     (error: { code?: number; stdout?: string }) => ({ code: error.code ?? 1, stdout: error.stdout ?? '' }),
   );

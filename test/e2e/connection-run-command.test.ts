@@ -2,7 +2,7 @@
 // cluster (APP_* variables, KUBECONFIG, NODE_EXTRA_CA_CERTS) against the simulators: bad
 // configuration stops start-up with exit code 2, the agent reaches Synchronized and serves its probes,
 // revoke makes Compass refuse the certificate until a fresh token reconnects, SIGTERM exits 0.
-// The processes run the TypeScript sources through tap's loader, so no `npm run build` is needed.
+// The processes run the TypeScript sources through scripts/ts-loader.mjs, so no `npm run build` is needed.
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,11 +15,9 @@ import { writeSimFiles } from '../../src/commands/sim.js';
 import { installAgent } from '../helpers/agent-install.js';
 import { CLIENT_SECRET, CONFIG_SECRET } from '../helpers/agent-harness.js';
 import { certificateSha256, sleep } from '../helpers/connection-checks.js';
+import { TS_LOADER } from '../helpers/ts-loader.js';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-const TS_LOADER =
-  process.execArgv.find((arg) => arg.includes('@tapjs/typescript')) ??
-  `--import=${new URL('../../node_modules/@tapjs/typescript/dist/esm/import.mjs', import.meta.url).href}`;
 
 interface Running {
   child: ChildProcess;
@@ -33,7 +31,7 @@ function runtimeAgent(args: string[], env: Record<string, string>): Running {
     process.execPath,
     [TS_LOADER, '--input-type=module', '-e', `const cli = await import(${JSON.stringify(CLI)}); await cli.main(${JSON.stringify(args)});`],
     {
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', ...env },
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

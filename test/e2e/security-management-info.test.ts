@@ -10,21 +10,19 @@ import { fileURLToPath } from 'node:url';
 import { startHarness, CLIENT_SECRET } from '../helpers/agent-harness.js';
 import { SecretLedger, calls, clientCertificate, sleep } from '../helpers/connection-checks.js';
 import { startArrivalRecorder } from '../helpers/arrival-recorder.js';
+import { TS_LOADER } from '../helpers/ts-loader.js';
 
 const CR = ['compass.kyma-project.io/v1alpha1', 'CompassConnection', 'compass-connection'] as const;
 const NO_RETRY = { APP_RETRY_INITIAL_DELAY: '2m', APP_RETRY_MAX_DELAY: '5m' };
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-const TS_LOADER =
-  process.execArgv.find((arg) => arg.includes('@tapjs/typescript')) ??
-  `--import=${new URL('../../node_modules/@tapjs/typescript/dist/esm/import.mjs', import.meta.url).href}`;
 
-/** `runtime-agent revoke` as a process (the TypeScript sources through tap's loader). */
+/** `runtime-agent revoke` as a process (the TypeScript sources through scripts/ts-loader.mjs). */
 function revoke(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = spawn(
     process.execPath,
     [TS_LOADER, '--input-type=module', '-e', `const cli = await import(${JSON.stringify(CLI)}); await cli.main(['revoke']);`],
     {
-      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1', ...env },
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

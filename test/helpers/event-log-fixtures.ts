@@ -1,7 +1,7 @@
 // The event log fixtures in test/fixtures/eventlogs/: what each scenario is, how it is recorded (a real
 // run of the agent against both simulators, as the end-to-end tests run it), and the secret scan every
 // fixture must pass. test/agent-runtime/event-log-fixtures.test.ts replays and scans the committed files;
-// `node --import=./node_modules/@tapjs/typescript/dist/esm/import.mjs test/helpers/record-event-log-fixtures.ts [NAME...]`
+// `node --import=./scripts/ts-loader.mjs test/helpers/record-event-log-fixtures.ts [NAME...]`
 // records them again (after a change that alters what the agent does, on purpose).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -2,7 +2,7 @@
 // simulators. Each recording must replay (state, status and effects) and pass the secret scan before
 // it is written; nothing is written otherwise.
 //
-//   node --import=./node_modules/@tapjs/typescript/dist/esm/import.mjs test/helpers/record-event-log-fixtures.ts [NAME...]
+//   node --import=./scripts/ts-loader.mjs test/helpers/record-event-log-fixtures.ts [NAME...]
 //
 // Without names, every scenario of event-log-fixtures.ts is recorded.
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -1,0 +1,60 @@
+// The module hooks of ts-loader.mjs, which run on Node's loader thread.
+//
+// Each module is transpiled by the TypeScript compiler, as `npm run build` compiles dist/: a function
+// then starts at the same place in both source maps, and coverage from a child process running dist/
+// adds to the tests' own instead of counting each function twice. The compiler is slow to load and to
+// run, so its output is kept on disk under the hash of the path and the source: a file is transpiled
+// once until it changes, not once per test process. Old entries stay until node_modules is reinstalled.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** `./x.js` written in a TypeScript module names `./x.ts` (module NodeNext). */
+export async function resolve(specifier, context, nextResolve) {
+  const { parentURL } = context;
+  if (parentURL?.endsWith('.ts') && /^\.{1,2}\//.test(specifier) && specifier.endsWith('.js')) {
+    const candidate = new URL(`${specifier.slice(0, -3)}.ts`, parentURL);
+    if (existsSync(fileURLToPath(candidate))) return { url: candidate.href, format: 'module', shortCircuit: true };
+  }
+  return nextResolve(specifier, context);
+}
+
+export async function load(url, context, nextLoad) {
+  if (!url.startsWith('file:') || !url.endsWith('.ts')) return nextLoad(url, context);
+  const path = fileURLToPath(url);
+  return { format: 'module', source: await transpiled(path, readFileSync(path, 'utf8')), shortCircuit: true };
+}
+
+let typescript;
+/** Where build tools keep their caches: it goes with node_modules. */
+const cacheDir = fileURLToPath(new URL('../node_modules/.cache/ts-loader/', import.meta.url));
+/** What else the output depends on: the compiler's release and the options below. */
+const CACHE_VERSION = `typescript ${createRequire(import.meta.url)('typescript/package.json').version}, ES2022, ESNext, inline maps`;
+
+async function transpiled(path, source) {
+  const key = createHash('sha256').update(CACHE_VERSION).update(path).update('\0').update(source).digest('hex');
+  const cached = join(cacheDir, `${key}.js`);
+  try {
+    return readFileSync(cached, 'utf8');
+  } catch {
+    // not cached yet
+  }
+  typescript ??= (await import('typescript')).default;
+  const { outputText } = typescript.transpileModule(source, {
+    fileName: path,
+    compilerOptions: {
+      target: typescript.ScriptTarget.ES2022,
+      module: typescript.ModuleKind.ESNext,
+      inlineSourceMap: true,
+      inlineSources: true,
+      isolatedModules: true,
+    },
+  });
+  mkdirSync(cacheDir, { recursive: true });
+  const partial = `${cached}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  writeFileSync(partial, outputText);
+  renameSync(partial, cached);
+  return outputText;
+}

@@ -30,8 +30,10 @@ export async function load(url, context, nextLoad) {
 let typescript;
 /** Where build tools keep their caches: it goes with node_modules. */
 const cacheDir = fileURLToPath(new URL('../node_modules/.cache/ts-loader/', import.meta.url));
-/** What else the output depends on: the compiler's release and the options below. */
-const CACHE_VERSION = `typescript ${createRequire(import.meta.url)('typescript/package.json').version}, ES2022, ESNext, inline maps`;
+/** tsconfig.json's target; ESM, one file at a time (transpileModule takes the values by name, as tsconfig.json does). */
+const compilerOptions = { target: 'es2022', module: 'esnext', inlineSourceMap: true, inlineSources: true, isolatedModules: true };
+/** What the output depends on besides the path and the source: the compiler's release and its options. */
+const CACHE_VERSION = JSON.stringify([createRequire(import.meta.url)('typescript/package.json').version, compilerOptions]);
 
 async function transpiled(path, source) {
   const key = createHash('sha256').update(CACHE_VERSION).update(path).update('\0').update(source).digest('hex');
@@ -42,16 +44,7 @@ async function transpiled(path, source) {
     // not cached yet
   }
   typescript ??= (await import('typescript')).default;
-  const { outputText } = typescript.transpileModule(source, {
-    fileName: path,
-    compilerOptions: {
-      target: typescript.ScriptTarget.ES2022,
-      module: typescript.ModuleKind.ESNext,
-      inlineSourceMap: true,
-      inlineSources: true,
-      isolatedModules: true,
-    },
-  });
+  const { outputText } = typescript.transpileModule(source, { fileName: path, compilerOptions });
   mkdirSync(cacheDir, { recursive: true });
   const partial = `${cached}.${process.pid}.${Math.random().toString(36).slice(2)}`;
   writeFileSync(partial, outputText);

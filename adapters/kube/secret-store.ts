@@ -8,7 +8,7 @@
 //   credential Secrets that the conversion code builds as whole objects.
 // - SecretData (getData/upsertMerge/observeSecret): decoded UTF-8 strings, for the agent's own
 //   certificate Secrets whose values are PEM text.
-import { Observable } from 'rxjs';
+import { distinctUntilChanged, filter, map, Observable } from 'rxjs';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { isAlreadyExists, isConflict, isNotFound, kubeCall, KubeError, type KubeClient } from './kube-client.js';
@@ -35,6 +35,20 @@ export interface SecretObject {
 
 /** Decoded Secret values (UTF-8). */
 export type SecretData = Record<string, string>;
+
+export interface ObserveSecretOptions {
+  pollMs: number;
+  /** 'poll' polls from the start; 'auto' (the default) watches and polls only where that is forbidden. */
+  mode?: 'auto' | 'poll';
+}
+
+/** A Secret as followSecret last saw it, and whether that is still the API server's word. */
+export interface SecretObservation {
+  /** Decoded data, null while the Secret does not exist. */
+  data: SecretData | null;
+  /** false once the watch or poll failed, until its next answer. */
+  current: boolean;
+}
 
 export interface SecretStoreOptions {
   logger?: Logger;
@@ -150,16 +164,36 @@ export class SecretStore {
    * with `fieldSelector=metadata.name=<name>`; when list/watch is forbidden (the agent's RBAC grants
    * only get) it polls with GETs every `pollMs`. Never errors; failures are logged and retried.
    */
-  observeSecret(namespace: string, name: string, options: { pollMs: number; mode?: 'auto' | 'poll' }): Observable<SecretData | null> {
-    return new Observable<SecretData | null>((subscriber) => {
-      let last: string | undefined;
+  observeSecret(namespace: string, name: string, options: ObserveSecretOptions): Observable<SecretData | null> {
+    return this.followSecret(namespace, name, options).pipe(
+      filter((observed) => observed.current),
+      map((observed) => observed.data),
+      distinctUntilChanged(),
+    );
+  }
+
+  /**
+   * observeSecret with what the stream knows about itself: `current: false` once its watch or poll
+   * failed, until the next answer (the data is then the last delivered). Emits on every change of
+   * either; equal data keeps its object, so a consumer can compare deliveries by reference.
+   */
+  followSecret(namespace: string, name: string, options: ObserveSecretOptions): Observable<SecretObservation> {
+    return new Observable<SecretObservation>((subscriber) => {
+      let last: { fingerprint: string; data: SecretData | null } | undefined;
+      let current = false;
       let stopped = false;
       let pollTimer: NodeJS.Timeout | undefined;
       const publish = (data: SecretData | null): void => {
         const fingerprint = data === null ? 'null' : JSON.stringify(Object.entries(data).sort(byKey));
-        if (fingerprint === last) return;
-        last = fingerprint;
-        subscriber.next(data);
+        if (fingerprint === last?.fingerprint && current) return;
+        if (fingerprint !== last?.fingerprint) last = { fingerprint, data };
+        current = true;
+        subscriber.next({ data: last.data, current });
+      };
+      const stale = (): void => {
+        if (!current || !last) return;
+        current = false;
+        subscriber.next({ data: last.data, current });
       };
       const poll = async (): Promise<void> => {
         if (stopped) return;
@@ -167,6 +201,7 @@ export class SecretStore {
           publish(await this.getData(namespace, name));
         } catch (err) {
           this.logger.warn({ err: errorMessage(err) }, `polling Secret ${namespace}/${name} failed; retrying`);
+          stale();
         }
         if (!stopped) pollTimer = setTimeout(() => void poll(), options.pollMs);
       };
@@ -203,6 +238,8 @@ export class SecretStore {
               );
               watching.unsubscribe();
               void poll();
+            } else {
+              stale();
             }
             return;
           }

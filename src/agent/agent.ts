@@ -4,7 +4,7 @@
 // this replica holds the Lease: a "term" is built when it starts leading and torn down when it
 // stops, and every write of a term goes through a client fenced by the Lease (leader-election.ts).
 import type { KubeConfig } from '@kubernetes/client-node';
-import { defer, exhaustMap, map, tap, timer, catchError, EMPTY, NEVER } from 'rxjs';
+import { combineLatest, distinctUntilChanged, map, tap, NEVER } from 'rxjs';
 import type { InspectionEvent, Observer } from 'xstate';
 import type { Logger } from '../../adapters/logger.js';
 import { systemClock, type Clock } from '../../adapters/clock/clock.js';
@@ -26,8 +26,9 @@ import { redact } from '../../adapters/redaction.js';
 import { createEventLog, type EventLog } from '../event-log.js';
 import { settleWithin } from '../../adapters/clock/settle-within.js';
 import { createAgentRuntime, type AgentRuntime } from './runtime.js';
-import { createCompassEffects, observedCr, type CompassEffects } from './compass-effects.js';
+import { createCompassEffects, observedCr, type CompassEffects, type CredentialSecrets } from './compass-effects.js';
 import { observeConfiguration } from './configuration-secret.js';
+import { sameObservedCredentials } from './credential-observation.js';
 import { applicationStoreOptions } from './sync-ports.js';
 import { buildDebugView, DebugMemory, type AgentDebugView } from './debug-view.js';
 import type { AgentEffects, AgentSources, ConnectionProjection, ConnectionWriter } from './effects.js';
@@ -134,6 +135,8 @@ export function createAgent(options: AgentOptions): Agent {
     const applications = new ApplicationStore(client, { logger, ...applicationStoreOptions });
     // The configuration Secret as config$ below last saw it (a watch, or polling where that is forbidden).
     let watchedConfiguration: { data: SecretData | null } | undefined;
+    // The credential Secrets as credentials$ below last saw them, while both their watches are current.
+    let watchedCredentials: CredentialSecrets | undefined;
     const effects = createCompassEffects({
       config,
       secrets,
@@ -144,6 +147,7 @@ export function createAgent(options: AgentOptions): Agent {
       now: () => clock.now(),
       compassCaPem: options.compassCaPem,
       watchedConfiguration: () => watchedConfiguration,
+      watchedCredentials: () => watchedCredentials,
     });
     const recorder = new EventRecorder({
       client,
@@ -176,16 +180,21 @@ export function createAgent(options: AgentOptions): Agent {
         tap((object) => recorder.setRegarding(regarding(object))),
         map(observedCr),
       ),
-      // Secrets are read by name (no list/watch in the agent's Role), once per cycle.
-      credentials$: timer(config.controllerSyncPeriodMs, config.controllerSyncPeriodMs).pipe(
-        exhaustMap(() =>
-          defer(() => effects.observeCredentials()).pipe(
-            catchError((err: unknown) => {
-              logger.warn({ err }, 'reading the credential Secrets failed; trying again next cycle');
-              return EMPTY;
-            }),
-          ),
-        ),
+      // Watched by name (polled once per sync period where list/watch is forbidden): a Secret deleted or
+      // edited is seen at once, and an idle cycle's connection check reads neither while both watches
+      // are current (compass-effects.ts, decision 0016).
+      credentials$: combineLatest([
+        secrets.followSecret(config.clusterCertificatesSecret.namespace, config.clusterCertificatesSecret.name, {
+          pollMs: config.controllerSyncPeriodMs,
+        }),
+        secrets.followSecret(config.caCertificatesSecret.namespace, config.caCertificatesSecret.name, {
+          pollMs: config.controllerSyncPeriodMs,
+        }),
+      ]).pipe(
+        tap(([cluster, ca]) => (watchedCredentials = cluster.current && ca.current ? { cluster: cluster.data, ca: ca.data } : undefined)),
+        distinctUntilChanged(([cluster, ca], [nextCluster, nextCa]) => cluster.data === nextCluster.data && ca.data === nextCa.data),
+        map(([cluster, ca]) => effects.credentialsOf({ cluster: cluster.data, ca: ca.data })),
+        distinctUntilChanged(sameObservedCredentials),
       ),
     };
     const writer: ConnectionWriter = {

@@ -62,6 +62,18 @@ export interface CompassEffectsOptions {
    * always reads it.
    */
   watchedConfiguration?: () => { data: SecretData | null } | undefined;
+  /**
+   * The credential Secrets as their watches (agent.ts, credentials$) last delivered them; undefined
+   * unless both delivered and neither failed since. A connection check that finds there the certificate
+   * it presents and the management info the Connector returned reads nothing; otherwise it reads them.
+   */
+  watchedCredentials?: () => CredentialSecrets | undefined;
+}
+
+/** The client-certificate and CA Secrets' data, null where a Secret does not exist. */
+export interface CredentialSecrets {
+  cluster: SecretData | null;
+  ca: SecretData | null;
 }
 
 /** A synchronisation's Director fetch: everything read, or the same answers as last time with the report that stands for them. */
@@ -79,8 +91,8 @@ export interface CompassEffects extends AgentEffects {
    * client-certificate Secret, not a decision: see machines/effect-boundary.ts.
    */
   currentIdentity(): { validity: CertificateInfo } | undefined;
-  /** What the credential Secrets hold now, without adopting it as the presented identity. */
-  observeCredentials(): Promise<ObservedCredentials>;
+  /** What the credential Secrets' `read` says, without adopting it as the presented identity. */
+  credentialsOf(read: CredentialSecrets): ObservedCredentials;
   close(): Promise<void>;
 }
 
@@ -238,7 +250,6 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
    */
   const preserve = async (result: connector.ConnectionResult): Promise<ClientIdentity> => {
     registerSecret(result.privateKeyPem, 'key');
-    checkedSecrets = undefined;
     const next: ClientIdentity = {
       keyPem: result.privateKeyPem,
       clientCertificatePem: result.credentials.clientCertificatePem,
@@ -290,26 +301,13 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
     return identity;
   };
 
-  const readCredentialSecrets = async () => ({
+  const readCredentialSecrets = async (): Promise<CredentialSecrets> => ({
     cluster: await secrets.getData(config.clusterCertificatesSecret.namespace, config.clusterCertificatesSecret.name),
     ca: await secrets.getData(config.caCertificatesSecret.namespace, config.caCertificatesSecret.name),
   });
 
-  /**
-   * The credential Secrets are observed once per sync period (agent.ts, credentials$) and read by every
-   * cycle's connection check too: the first observation after a check goes by what the check read,
-   * instead of reading them again, if the check was less than a period and a half ago. Any write of
-   * the agent's own forgets it.
-   */
-  let checkedSecrets: { at: number; cluster: Record<string, string> | null; ca: Record<string, string> | null } | undefined;
-  const takeRecentlyChecked = () => {
-    const checked = checkedSecrets;
-    checkedSecrets = undefined;
-    return checked && options.now() - checked.at < 1.5 * config.controllerSyncPeriodMs ? checked : undefined;
-  };
-
-  const observeCredentials = async (adopt: boolean): Promise<ObservedCredentials & { managementInfo: ManagementInfo | null }> => {
-    const { cluster, ca } = (!adopt && takeRecentlyChecked()) || (await readCredentialSecrets());
+  /** What `read` says about the credentials; `adopt` makes its certificate the one presented to Compass. */
+  const credentialsOf = ({ cluster, ca }: CredentialSecrets, adopt: boolean): ObservedCredentials => {
     const observed: ObservedCredentials = { clientCertificateSecret: 'missing', caCertificateSecret: ca ? 'present' : 'missing' };
     if (cluster) {
       try {
@@ -325,22 +323,24 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
         logger.warn({ secret: ref(config.clusterCertificatesSecret), reason: errorMessage(err) }, 'client certificate Secret is unusable');
       }
     }
-    return { ...observed, managementInfo: readStoredManagementInfo(cluster) };
+    return observed;
   };
+
+  /** Both Secrets exist, and the client-certificate one holds the key and certificate presented. */
+  const holdIdentity = (read: CredentialSecrets, current: ClientIdentity): boolean =>
+    read.ca !== null && read.cluster?.crt === current.clientCertificatePem && read.cluster.key === current.keyPem;
 
   return {
     currentIdentity: () => (identity ? { validity: identity.validity } : undefined),
-    observeCredentials: async () => {
-      const { managementInfo: _stored, ...observed } = await observeCredentials(false);
-      return observed;
-    },
+    credentialsOf: (read) => credentialsOf(read, false),
 
     async loadState() {
       try {
         const cr = observedCr(await connections.get());
-        const { managementInfo, ...credentialsSecrets } = await observeCredentials(true);
+        const read = await readCredentialSecrets();
+        const credentialsSecrets = credentialsOf(read, true);
         // The Secret's management info, never the CR's: see stored-management-info.ts.
-        return { at: at(), cr, credentialsSecrets, managementInfo };
+        return { at: at(), cr, credentialsSecrets, managementInfo: readStoredManagementInfo(read.cluster) };
       } catch (err) {
         throw asEffectError(err, 'kubernetes-read');
       }
@@ -401,21 +401,23 @@ export function createCompassEffects(options: CompassEffectsOptions): CompassEff
       } catch (err) {
         throw asEffectError(err);
       }
-      // Both Secrets must exist and still hold the certificate we present; anything else is repaired by renewal.
-      let credentialsExist: boolean;
-      let cluster: Record<string, string> | null;
-      try {
-        const read = await readCredentialSecrets();
-        checkedSecrets = { at: options.now(), ...read };
-        cluster = read.cluster;
-        credentialsExist =
-          read.ca !== null && cluster !== null && cluster.crt === current.clientCertificatePem && cluster.key === current.keyPem;
-      } catch (err) {
-        throw asEffectError(err, 'kubernetes-read');
+      // Both Secrets must exist and still hold the certificate we present; anything else is repaired by
+      // renewal. What their watches delivered settles it when it agrees; when it does not (a Secret
+      // deleted or edited, or a write of the agent's own not delivered yet), the API server decides.
+      let read: CredentialSecrets;
+      const watched = options.watchedCredentials?.();
+      if (watched && holdIdentity(watched, current) && sameManagementInfo(readStoredManagementInfo(watched.cluster), returned)) {
+        read = watched;
+      } else {
+        try {
+          read = await readCredentialSecrets();
+        } catch (err) {
+          throw asEffectError(err, 'kubernetes-read');
+        }
       }
+      const credentialsExist = holdIdentity(read, current);
       // The Connector moved Compass: the URLs a restart resumes with follow it (only ever from its answer).
-      if (credentialsExist && !sameManagementInfo(readStoredManagementInfo(cluster), returned)) {
-        checkedSecrets = undefined;
+      if (credentialsExist && !sameManagementInfo(readStoredManagementInfo(read.cluster), returned)) {
         try {
           await secrets.upsertMerge(
             config.clusterCertificatesSecret.namespace,

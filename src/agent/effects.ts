@@ -53,6 +53,7 @@ export interface AgentSources {
   config$: Observable<ObservedConfig>;
   /** null = the CR is absent or was deleted. */
   connectionCr$: Observable<ObservedConnectionCr | null>;
+  /** The credential Secrets, whenever what the machine records of them changes. */
   credentials$?: Observable<ObservedCredentials>;
 }
 

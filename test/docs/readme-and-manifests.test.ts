@@ -92,7 +92,11 @@ t.test(
       else t.same(rule.verbs, ['create'], 'create, which carries no name, is the only unnamed verb');
     }
     const istioVerbs = istio.rules.flatMap((rule: { verbs: string[] }) => rule.verbs).sort();
-    t.same(istioVerbs, ['create', 'get', 'update'], 'what the agent does with the CA Secret: GET, then create or PUT');
+    t.same(
+      istioVerbs,
+      ['create', 'get', 'list', 'update', 'watch'],
+      'what the agent does with the CA Secret: GET, watch by name, then create or PUT',
+    );
 
     const idleMB = Number(/agent RSS at idle[^|]*\| (\d+(?:\.\d+)?) MB \|/.exec(readme)?.[1]);
     const requestMiB = Number(/^(\d+)Mi$/.exec(container.resources.requests.memory)?.[1]);

@@ -4,7 +4,7 @@
 // Secret request. Where list/watch of Secrets is not granted, the agent says so and repairs by paced
 // re-reads instead.
 import t from 'tap';
-import { startHarness, type Harness } from '../helpers/agent-harness.js';
+import { CA_SECRET, CLIENT_SECRET, CONFIG_SECRET, startHarness, type Harness } from '../helpers/agent-harness.js';
 import { uuid } from '../helpers/sync-checks.js';
 
 const NS = 'kyma-system';
@@ -104,17 +104,26 @@ t.test('with deploy/ RBAC: deleted and edited Secrets are restored by the first 
     t.equal(h.syncOutcomes().at(-1)?.result, 'Synchronized');
   });
 
-  await t.test('the agent watches only its own Secrets, by label, and never logged a credential', async (t) => {
+  await t.test('the agent watches only its own Secrets, by label or by name, and never logged a credential', async (t) => {
     const collection = h.sims.kube.requestLog.filter(
       (e) => e.resource === 'secrets' && (e.verb === 'watch' || e.verb === 'list') && e.name === undefined,
     );
+    const query = (e: { path: string }) => new URL(e.path, 'https://kube').searchParams;
+    const byLabel = collection.filter((e) => query(e).get('labelSelector') && !query(e).get('fieldSelector'));
     t.ok(
-      collection.some((e) => e.verb === 'list' && e.status === 200) && collection.some((e) => e.verb === 'watch' && e.status === 200),
-      'a list and a watch of Secrets, allowed',
+      byLabel.some((e) => e.verb === 'list' && e.status === 200) && byLabel.some((e) => e.verb === 'watch' && e.status === 200),
+      'a list and a watch of Secrets by label, allowed',
     );
     t.ok(
-      collection.every((e) => e.namespace === NS && e.user === 'system:serviceaccount:kyma-system:compass-runtime-agent'),
+      byLabel.every((e) => e.namespace === NS && e.user === 'system:serviceaccount:kyma-system:compass-runtime-agent'),
       'in the integration namespace, as the agent',
+    );
+    const ownByName = new Set([CONFIG_SECRET, CLIENT_SECRET, CA_SECRET].map((s) => `${s.namespace}/metadata.name=${s.name}`));
+    const others = collection.filter((e) => !byLabel.includes(e) && !ownByName.has(`${e.namespace}/${query(e).get('fieldSelector')}`));
+    t.same(
+      others.map((e) => e.path),
+      [],
+      'every other list and watch names one of its own Secrets: the configuration, client-certificate and CA Secrets',
     );
     for (const app of apps) t.notMatch(h.logs.join('\n'), app.password);
     t.notMatch(h.logs.join('\n'), 'edited-by-hand');

@@ -276,6 +276,36 @@ await t.test('secret store', async (t) => {
     forced.stop();
     t.same(forced.events, [{ RUNTIME_ID: 'r2' }]);
   });
+
+  await t.test('followSecret says when what it delivered stopped being the API server word, and when it is again', async (t) => {
+    await secrets.upsertMerge(ns, 'followed', { crt: 'one' });
+    const rec = record(secrets.followSecret(ns, 'followed', { pollMs: 60_000 }));
+    t.teardown(() => rec.stop());
+    await rec.until((e) => e.length === 1, 'delivered');
+    t.same(rec.events, [{ data: { crt: 'one' }, current: true }]);
+    // The watch breaks and cannot be opened again at once: the last delivery is no longer current.
+    sim.faults.failNext({ verb: 'watch', resource: 'secrets', status: 500, times: 1 });
+    t.ok(sim.faults.dropWatches('abrupt') > 0, 'the watch was dropped');
+    await rec.until((e) => e.length === 2, 'not current');
+    t.same(rec.events[1], { data: { crt: 'one' }, current: false });
+    t.equal(rec.events[1].data, rec.events[0].data, 'the same data object: nothing new was delivered');
+    await secrets.upsertMerge(ns, 'followed', { crt: 'two' });
+    await rec.until((e) => e.length === 3, 'current again with the change');
+    t.same(rec.events[2], { data: { crt: 'two' }, current: true });
+
+    // Polling: a failed GET makes it not current; the next answer, unchanged, current again with the same object.
+    const polled = record(secrets.followSecret(ns, 'followed', { pollMs: 50, mode: 'poll' }));
+    t.teardown(() => polled.stop());
+    await polled.until((e) => e.length === 1, 'polled');
+    sim.faults.failNext({ verb: 'get', resource: 'secrets', name: 'followed', status: 500, times: 1 });
+    await polled.until((e) => e.length === 3, 'a failed poll, then an answer');
+    t.same(polled.events, [
+      { data: { crt: 'two' }, current: true },
+      { data: { crt: 'two' }, current: false },
+      { data: { crt: 'two' }, current: true },
+    ]);
+    t.equal(polled.events[2].data, polled.events[0].data, 'unchanged data keeps its object');
+  });
 });
 
 const connectionSpec = { managementInfo: { connectorUrl: 'https://connector/graphql', directorUrl: 'https://director/graphql' } };

@@ -77,7 +77,8 @@ if (!existsSync(KUBECTL)) {
     t.equal(await canI('watch', 'secrets/compass-agent-configuration', '-n', 'kyma-system'), 'yes');
     t.equal(await canI('watch', 'secrets', '-n', 'kyma-system'), 'yes');
     t.equal(await canI('list', 'secrets', '-n', 'istio-system'), 'no', 'elsewhere Secrets are not listed');
-    t.equal(await canI('watch', 'secrets/kyma-gateway-certs-cacert', '-n', 'istio-system'), 'no');
+    t.equal(await canI('watch', 'secrets/kyma-gateway-certs-cacert', '-n', 'istio-system'), 'yes', 'the CA Secret is watched by name');
+    t.equal(await canI('watch', 'secrets/some-other-secret', '-n', 'istio-system'), 'no', 'no other Secret there');
     t.equal(await canI('get', 'secrets', '-n', 'default'), 'no');
     t.equal(await canI('get', 'secrets', '-A'), 'no');
     t.equal(await canI('create', 'deployments', '-n', 'kyma-system'), 'no');

@@ -57,9 +57,14 @@ t.test('200 applications: quiet cycles write nothing, changing 2 writes exactly 
       t.equal(reads(secret), 0, `${secret.name}: not read; its watch shows it holds the certificate presented`);
       t.ok(
         h.sims.kube.requestLog.some(
-          (e) => e.verb === 'watch' && e.resource === 'secrets' && e.namespace === secret.namespace && e.status === 200,
+          (e) =>
+            e.verb === 'watch' &&
+            e.resource === 'secrets' &&
+            e.namespace === secret.namespace &&
+            e.status === 200 &&
+            new URL(e.path, 'https://kube').searchParams.get('fieldSelector') === `metadata.name=${secret.name}`,
         ),
-        `${secret.name}: watched`,
+        `${secret.name}: watched by name`,
       );
     }
     const statusWrites = crRequests.filter((r) => r === 'patch/status').length;

@@ -8,7 +8,7 @@
 //   credential Secrets that the conversion code builds as whole objects.
 // - SecretData (getData/upsertMerge/observeSecret): decoded UTF-8 strings, for the agent's own
 //   certificate Secrets whose values are PEM text.
-import { distinctUntilChanged, filter, map, Observable } from 'rxjs';
+import { distinctUntilChanged, map, Observable } from 'rxjs';
 import type { Logger } from '../logger.js';
 import { silentLogger } from '../logger.js';
 import { isAlreadyExists, isConflict, isNotFound, kubeCall, KubeError, type KubeClient } from './kube-client.js';
@@ -165,8 +165,8 @@ export class SecretStore {
    * only get) it polls with GETs every `pollMs`. Never errors; failures are logged and retried.
    */
   observeSecret(namespace: string, name: string, options: ObserveSecretOptions): Observable<SecretData | null> {
+    // A delivery that is no longer current carries the data object delivered last: it is dropped as unchanged.
     return this.followSecret(namespace, name, options).pipe(
-      filter((observed) => observed.current),
       map((observed) => observed.data),
       distinctUntilChanged(),
     );

@@ -28,7 +28,7 @@ import { settleWithin } from '../../adapters/clock/settle-within.js';
 import { createAgentRuntime, type AgentRuntime } from './runtime.js';
 import { createCompassEffects, observedCr, type CompassEffects, type CredentialSecrets } from './compass-effects.js';
 import { observeConfiguration } from './configuration-secret.js';
-import { sameObservedCredentials } from './credential-observation.js';
+import { currentCredentials, sameObservedCredentials } from './credential-observation.js';
 import { applicationStoreOptions } from './sync-ports.js';
 import { buildDebugView, DebugMemory, type AgentDebugView } from './debug-view.js';
 import type { AgentEffects, AgentSources, ConnectionProjection, ConnectionWriter } from './effects.js';
@@ -191,7 +191,7 @@ export function createAgent(options: AgentOptions): Agent {
           pollMs: config.controllerSyncPeriodMs,
         }),
       ]).pipe(
-        tap(([cluster, ca]) => (watchedCredentials = cluster.current && ca.current ? { cluster: cluster.data, ca: ca.data } : undefined)),
+        tap(([cluster, ca]) => (watchedCredentials = currentCredentials(cluster, ca))),
         distinctUntilChanged(([cluster, ca], [nextCluster, nextCa]) => cluster.data === nextCluster.data && ca.data === nextCa.data),
         map(([cluster, ca]) => effects.credentialsOf({ cluster: cluster.data, ca: ca.data })),
         distinctUntilChanged(sameObservedCredentials),

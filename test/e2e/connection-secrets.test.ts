@@ -5,7 +5,7 @@
 import t, { type Test } from 'tap';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { CA_SECRET, CLIENT_SECRET, startHarness } from '../helpers/agent-harness.js';
-import { SecretLedger, calls, clientCertificate } from '../helpers/connection-checks.js';
+import { SecretLedger, calls, clientCertificate, effectsDoneAfter } from '../helpers/connection-checks.js';
 import { keyMatchesCertificate } from '../../adapters/pki/certificate.js';
 
 const certificatesIn = (pem: string) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
@@ -18,8 +18,7 @@ t.test('the certificate Secrets', async (t) => {
   h.startAgent();
   await h.waitForState('Synchronized');
   /** Renewals the agent completed (certificate signed and both Secrets written) after event-log entry `mark`. */
-  const renewalsDone = (mark: number) =>
-    h.agent!.eventLog.entries().filter((e) => e.seq > mark && e.event.type === 'xstate.done.actor.renewCertificate').length;
+  const renewalsDone = (mark: number) => effectsDoneAfter(h, 'renewCertificate', mark);
   const tokenCalls = calls(h, 'connector', 'configuration').length;
   const connectorCa = h.sims.compass.connectorCaPem;
 

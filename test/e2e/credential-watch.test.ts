@@ -5,8 +5,8 @@
 // and says so.
 import t from 'tap';
 import { KubeConfig } from '@kubernetes/client-node';
-import { CA_SECRET, CLIENT_SECRET, FAST_ENV, startHarness, type Harness } from '../helpers/agent-harness.js';
-import { clientCertificate } from '../helpers/connection-checks.js';
+import { AGENT_USER, CA_SECRET, CLIENT_SECRET, FAST_ENV, startHarness, type Harness } from '../helpers/agent-harness.js';
+import { clientCertificate, effectsDoneAfter } from '../helpers/connection-checks.js';
 import { createKubeClient } from '../../adapters/kube/kube-client.js';
 import { SecretStore } from '../../adapters/kube/secret-store.js';
 import { CompassConnectionStore } from '../../adapters/kube/compass-connection-store.js';
@@ -15,24 +15,27 @@ import { silentLogger } from '../../adapters/logger.js';
 import { loadConfig } from '../../src/config.js';
 import { createCompassEffects, type CredentialSecrets } from '../../src/agent/compass-effects.js';
 
-const AGENT = 'system:serviceaccount:kyma-system:compass-runtime-agent';
 const SLOW_CYCLES = { APP_CONTROLLER_SYNC_PERIOD: '60s', APP_MINIMAL_COMPASS_SYNC_TIME: '1s' };
-
-/** Renewals the agent completed after event-log entry `mark`. */
-const renewalsAfter = (h: Harness, mark: number) =>
-  h.agent!.eventLog.entries().filter((e) => e.seq > mark && e.event.type === 'xstate.done.actor.renewCertificate').length;
 
 /** GETs of `secret` by the agent since request-log entry `mark`. */
 const readsOf = (h: Harness, secret: { namespace: string; name: string }, mark = 0) =>
   h.sims.kube.requestLog
     .slice(mark)
     .filter(
-      (e) => e.user === AGENT && e.verb === 'get' && e.resource === 'secrets' && e.namespace === secret.namespace && e.name === secret.name,
+      (e) =>
+        e.user === AGENT_USER && e.verb === 'get' && e.resource === 'secrets' && e.namespace === secret.namespace && e.name === secret.name,
     ).length;
 
-/** Cycles started (WAKE events that began Maintaining) after event-log entry `mark`. */
-const cyclesAfter = (h: Harness, mark: number) =>
-  h.agent!.eventLog.entries().filter((e) => e.seq > mark && e.event.type === 'xstate.done.actor.checkConnection').length;
+/** Deletes the CA Secret and waits for the renewal that writes it again. */
+async function deleteCaSecretUntilRenewed(h: Harness): Promise<void> {
+  const mark = h.lastEventSeq();
+  await h.sims.kube.delete('v1', 'Secret', CA_SECRET.name, CA_SECRET.namespace);
+  await h.waitFor(
+    'a renewal that writes the CA Secret again',
+    () => effectsDoneAfter(h, 'renewCertificate', mark) > 0 && h.secretData(CA_SECRET)?.cacert,
+    20_000,
+  );
+}
 
 t.test('with deploy/ RBAC: both credential Secrets are watched by name', async (t) => {
   const h = await startHarness({ apps: 1 });
@@ -43,7 +46,7 @@ t.test('with deploy/ RBAC: both credential Secrets are watched by name', async (
 
   for (const secret of [CLIENT_SECRET, CA_SECRET]) {
     const watches = h.sims.kube.requestLog.filter(
-      (e) => e.user === AGENT && e.verb === 'watch' && e.resource === 'secrets' && e.namespace === secret.namespace,
+      (e) => e.user === AGENT_USER && e.verb === 'watch' && e.resource === 'secrets' && e.namespace === secret.namespace,
     );
     const selectors = watches.map((e) => `${new URL(e.path, 'https://kube').searchParams.get('fieldSelector')} ${e.status}`);
     t.ok(
@@ -58,30 +61,25 @@ t.test('with deploy/ RBAC: both credential Secrets are watched by name', async (
     await h.sims.kube.delete('v1', 'Secret', CLIENT_SECRET.name, CLIENT_SECRET.namespace);
     await h.waitFor(
       'a renewal that writes the client-certificate Secret again',
-      () => renewalsAfter(h, mark) > 0 && clientCertificate(h) && clientCertificate(h)!.sha256 !== previous,
+      () => effectsDoneAfter(h, 'renewCertificate', mark) > 0 && clientCertificate(h) && clientCertificate(h)!.sha256 !== previous,
       20_000,
     );
-    t.equal(cyclesAfter(h, mark), 1, 'one cycle, brought forward by the watch');
+    t.equal(effectsDoneAfter(h, 'checkConnection', mark), 1, 'one cycle, brought forward by the watch');
     await h.waitForState('Synchronized');
   });
 
   await t.test('a deleted CA Secret in istio-system is renewed at once too', async (t) => {
     const mark = h.lastEventSeq();
-    await h.sims.kube.delete('v1', 'Secret', CA_SECRET.name, CA_SECRET.namespace);
-    await h.waitFor(
-      'a renewal that writes the CA Secret again',
-      () => renewalsAfter(h, mark) > 0 && h.secretData(CA_SECRET)?.cacert,
-      20_000,
-    );
-    t.equal(cyclesAfter(h, mark), 1, 'one cycle, brought forward by the watch');
+    await deleteCaSecretUntilRenewed(h);
+    t.equal(effectsDoneAfter(h, 'checkConnection', mark), 1, 'one cycle, brought forward by the watch');
     await h.waitForState('Synchronized');
   });
 
   await t.test("the agent's own writes of the Secrets bring no further cycle", async (t) => {
     const mark = h.lastEventSeq();
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    t.equal(cyclesAfter(h, mark), 0, 'no cycle in the 3 s after the renewal (the next is a minute away)');
-    t.equal(renewalsAfter(h, mark), 0, 'no renewal');
+    t.equal(effectsDoneAfter(h, 'checkConnection', mark), 0, 'no cycle in the 3 s after the renewal (the next is a minute away)');
+    t.equal(effectsDoneAfter(h, 'renewCertificate', mark), 0, 'no renewal');
   });
 });
 
@@ -111,13 +109,7 @@ t.test('with no list/watch on the CA Secret in istio-system: it is polled once p
   t.ok(polls >= 2 && polls <= 6, `polled about once per cycle (${polls} GETs in 4 cycles of 1 s)`);
   t.equal(readsOf(h, CLIENT_SECRET, mark), 0, 'the client-certificate Secret, watched, is not read');
 
-  const eventMark = h.lastEventSeq();
-  await h.sims.kube.delete('v1', 'Secret', CA_SECRET.name, CA_SECRET.namespace);
-  await h.waitFor(
-    'a renewal that writes the CA Secret again',
-    () => renewalsAfter(h, eventMark) > 0 && h.secretData(CA_SECRET)?.cacert,
-    20_000,
-  );
+  await deleteCaSecretUntilRenewed(h);
   t.pass('a deleted CA Secret is still noticed and renewed');
 });
 

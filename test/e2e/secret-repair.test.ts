@@ -4,7 +4,7 @@
 // Secret request. Where list/watch of Secrets is not granted, the agent says so and repairs by paced
 // re-reads instead.
 import t from 'tap';
-import { CA_SECRET, CLIENT_SECRET, CONFIG_SECRET, startHarness, type Harness } from '../helpers/agent-harness.js';
+import { AGENT_USER, CA_SECRET, CLIENT_SECRET, CONFIG_SECRET, startHarness, type Harness } from '../helpers/agent-harness.js';
 import { uuid } from '../helpers/sync-checks.js';
 
 const NS = 'kyma-system';
@@ -115,7 +115,7 @@ t.test('with deploy/ RBAC: deleted and edited Secrets are restored by the first 
       'a list and a watch of Secrets by label, allowed',
     );
     t.ok(
-      byLabel.every((e) => e.namespace === NS && e.user === 'system:serviceaccount:kyma-system:compass-runtime-agent'),
+      byLabel.every((e) => e.namespace === NS && e.user === AGENT_USER),
       'in the integration namespace, as the agent',
     );
     const ownByName = new Set([CONFIG_SECRET, CLIENT_SECRET, CA_SECRET].map((s) => `${s.namespace}/metadata.name=${s.name}`));

@@ -21,6 +21,8 @@ const run = promisify(execFile);
 export const CONFIG_SECRET = { namespace: 'kyma-system', name: 'compass-agent-configuration' };
 export const CLIENT_SECRET = { namespace: 'kyma-system', name: 'cluster-client-certificates' };
 export const CA_SECRET = { namespace: 'istio-system', name: 'ca-certificates' };
+/** The user the agent's requests run as: its ServiceAccount, bound by deploy/. */
+export const AGENT_USER = 'system:serviceaccount:kyma-system:compass-runtime-agent';
 
 /** Fast cycles for tests; 2048-bit keys (the product default stays 4096). */
 export const FAST_ENV: Record<string, string> = {

@@ -5,6 +5,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { Test } from 'tap';
 import type { CallLogEntry } from '../../sim/compass/index.js';
+import type { EffectId } from '../../machines/effect-boundary.js';
 import { CLIENT_SECRET, CA_SECRET, startHarness, type Harness, type CompassConnectionView } from './agent-harness.js';
 import { APP_API } from './sync-checks.js';
 
@@ -49,6 +50,11 @@ export function clientCertificate(h: Harness): ClientCertificateView | undefined
   } catch {
     return undefined;
   }
+}
+
+/** How many times the agent's machine took `effect`'s result after event-log entry `mark`. */
+export function effectsDoneAfter(h: Harness, effect: EffectId, mark: number): number {
+  return h.agent!.eventLog.entries().filter((e) => e.seq > mark && e.event.type === `xstate.done.actor.${effect}`).length;
 }
 
 export function sleep(ms: number): Promise<void> {

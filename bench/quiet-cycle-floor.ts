@@ -9,6 +9,7 @@ import { DEFAULT_PAGE_SIZE, NESTED_PAGE_SIZE_LIMIT } from '../adapters/compass/d
 import { MAX_IN_FLIGHT } from '../adapters/compass/director-prefetch.js';
 import { loadConfig } from '../src/config.js';
 import { floorCpuPerCycle } from './floor-client.js';
+import { SETTLING_CYCLES } from './steady-cycles.js';
 
 const CLIENT = `
 import https from 'node:https';
@@ -56,7 +57,7 @@ for (;;) {
 }
 `;
 
-/** CPU per cycle of the quiet-cycle floor client against these simulators, with the client certificate the agent stored. */
+/** CPU per cycle of the quiet-cycle floor client against these simulators, with the client certificate the agent stored, after SETTLING_CYCLES. */
 export async function quietCycleFloor(sims: Simulators, periodMs: number, cycles: number): Promise<number> {
   // The agent ran with the default configuration: its certificate is in the default Secret.
   const secret = loadConfig({}).clusterCertificatesSecret;
@@ -83,7 +84,8 @@ export async function quietCycleFloor(sims: Simulators, periodMs: number, cycles
       PERIOD_MS: String(periodMs),
     },
     periodMs,
-    warmUpCycles: 3,
+    // The agent's figure leaves out its settling cycles; the floor's leaves out as many.
+    warmUpCycles: SETTLING_CYCLES,
     windowMs: cycles * periodMs + periodMs / 2,
   });
 }

@@ -29,6 +29,7 @@ import { createAgentRuntime, type AgentRuntime } from './runtime.js';
 import { createCompassEffects, observedCr, type CompassEffects, type CredentialSecrets } from './compass-effects.js';
 import { observeConfiguration } from './configuration-secret.js';
 import { currentCredentials, sameObservedCredentials } from './credential-observation.js';
+import { sameConnectionCrForTheMachine } from './connection-cr-observation.js';
 import { applicationStoreOptions } from './sync-ports.js';
 import { buildDebugView, DebugMemory, type AgentDebugView } from './debug-view.js';
 import type { AgentEffects, AgentSources, ConnectionProjection, ConnectionWriter } from './effects.js';
@@ -178,6 +179,8 @@ export function createAgent(options: AgentOptions): Agent {
       // Events are about the CR as it exists now: a deleted CR's Events wait for the new one.
       connectionCr$: connections.observe().pipe(
         tap((object) => recorder.setRegarding(regarding(object))),
+        // The echoes of the agent's own status writes are not events (connection-cr-observation.ts).
+        distinctUntilChanged(sameConnectionCrForTheMachine),
         map(observedCr),
       ),
       // Watched by name (polled once per sync period where list/watch is forbidden): a Secret deleted or

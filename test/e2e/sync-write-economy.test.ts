@@ -4,8 +4,18 @@
 import t from 'tap';
 import { CA_SECRET, CLIENT_SECRET, CONFIG_SECRET, startHarness, type Harness } from '../helpers/agent-harness.js';
 import type { BundleRecord } from '../../sim/compass/index.js';
+import type { ObservedConnectionCr } from '../../machines/agent-events.js';
 
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'];
+const CONNECTION_CR = ['compass.kyma-project.io/v1alpha1', 'CompassConnection', 'compass-connection'] as const;
+
+/** The CompassConnections the machine took as events after event-log entry `mark`. */
+function crObservationsAfter(h: Harness, mark: number): ObservedConnectionCr[] {
+  return h
+    .agent!.eventLog.entries()
+    .filter((e) => e.seq > mark && e.event.type === 'CONNECTION_CR_OBSERVED')
+    .map((e) => e.event.cr as ObservedConnectionCr);
+}
 
 t.test('200 applications: quiet cycles write nothing, changing 2 writes exactly those', async (t) => {
   const h = await startHarness({ apps: 0 });
@@ -37,6 +47,7 @@ t.test('200 applications: quiet cycles write nothing, changing 2 writes exactly 
   await t.test('a quiet cycle writes the CompassConnection once, reads it not at all, and keeps its Compass connections', async (t) => {
     const mark = h.sims.kube.requestLog.length;
     const callMark = compass.callLog().length;
+    const eventMark = h.agent!.eventLog.entries().at(-1)!.seq;
     const pagesBefore = await directorPages(h);
     const cycles = 4;
     await h.waitForSyncCycles(cycles);
@@ -69,6 +80,11 @@ t.test('200 applications: quiet cycles write nothing, changing 2 writes exactly 
     }
     const statusWrites = crRequests.filter((r) => r === 'patch/status').length;
     t.ok(statusWrites >= cycles - 1 && statusWrites <= cycles + 1, `one status write per cycle (${statusWrites} in ${cycles} cycles)`);
+    t.same(
+      crObservationsAfter(h, eventMark),
+      [],
+      "the writes come back through the CR's watch, and the machine takes none of them as an event: they change only the status it wrote",
+    );
     const calls = compass.callLog().slice(callMark);
     const connectionsOf = (surface: string) => new Set(calls.filter((c) => c.surface === surface).map((c) => c.connection));
     const directorCalls = calls.filter((c) => c.surface === 'director').length;
@@ -78,6 +94,25 @@ t.test('200 applications: quiet cycles write nothing, changing 2 writes exactly 
       `the Director's connections are kept from cycle to cycle (${connectionsOf('director').size} for ${cycles} cycles)`,
     );
     t.equal(connectionsOf('connector-mtls').size, 1, 'every connection check on one kept-alive connection');
+  });
+
+  await t.test('a spec edit is an observation: resyncNow reaches the machine, and so does the agent setting it back', async (t) => {
+    const eventMark = h.agent!.eventLog.entries().at(-1)!.seq;
+    // As a user sets it; a status write of the agent in between is a conflict, and the edit is made again.
+    for (;;) {
+      const cr = h.sims.kube.get(...CONNECTION_CR) as { spec: Record<string, unknown> } | undefined;
+      try {
+        await h.sims.kube.update({ ...cr!, spec: { ...cr!.spec, resyncNow: true } });
+        break;
+      } catch (err) {
+        if ((err as { code?: number }).code !== 409) throw err;
+      }
+    }
+    const observed = await h.waitFor('the machine to observe resyncNow set and then reset', () => {
+      const flags = crObservationsAfter(h, eventMark).map((cr) => cr.spec.resyncNow);
+      return flags.includes(true) && flags.at(-1) === false ? flags : undefined;
+    });
+    t.same(observed, [true, false], 'the user setting it, the agent writing it back; no status write in between');
   });
 
   await t.test('a new description and a rotated password write exactly the two objects', async (t) => {

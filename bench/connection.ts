@@ -14,7 +14,7 @@
 //   Kubernetes simulator's GET of a Secret, JSON-parsed; the V8 flags and NODE_OPTIONS the agent runs with),
 //   read after as many warm-up cycles. Both are steady-state figures: in its first 30 s or so a fresh node
 //   process spends several ms per cycle more (lazy compilation, the memory reducer's collections); the
-//   floor measured 8 ms per cycle after 3 warm-up cycles and about 4 ms after 20.
+//   floor measured 6–10 ms per cycle after 3 warm-up cycles and 3–4 ms after 15.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

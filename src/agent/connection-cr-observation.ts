@@ -2,7 +2,7 @@
 // spec and consumed-token annotation (compass-effects.ts, observedCr); every status write of the agent
 // comes back through the watch with a new resourceVersion and the status it wrote, and leaves those as
 // they were. Such a delivery is not an event: one reaches the machine only when what it records
-// differs, or the CR was replaced (another uid) or deleted. The echo's machine step was about a fifth
+// differs, or the CR was replaced (another uid) or deleted. The echo's machine step was about a sixth
 // of an idle cycle's CPU. The status in the machine's record is then the one of the last delivery: the
 // machine reads a status only from the CR its start-up loads (the restored state, the conditions'
 // transition times), which is read afresh, and the agent's writes are preconditioned on the

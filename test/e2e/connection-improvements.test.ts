@@ -6,23 +6,7 @@ import t from 'tap';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startHarness, CLIENT_SECRET, CA_SECRET, type Harness } from '../helpers/agent-harness.js';
-import { SecretLedger, calls, clientCertificate, sleep } from '../helpers/connection-checks.js';
-
-const CR = ['compass.kyma-project.io/v1alpha1', 'CompassConnection', 'compass-connection'] as const;
-
-/** Sets spec flags the way a user does, in process (no kubectl start-up time), retrying conflicts. */
-async function requestFlag(h: Harness, flag: 'resyncNow' | 'refreshCredentialsNow'): Promise<void> {
-  for (;;) {
-    const cr = h.sims.kube.get(...CR) as { spec: Record<string, unknown> } | undefined;
-    if (!cr) throw new Error('compass-connection does not exist');
-    try {
-      await h.sims.kube.update({ ...cr, spec: { ...cr.spec, [flag]: true } });
-      return;
-    } catch (err) {
-      if ((err as { code?: number }).code !== 409) throw err;
-    }
-  }
-}
+import { SecretLedger, calls, clientCertificate, editConnectionSpec, sleep } from '../helpers/connection-checks.js';
 
 t.test('improvements over the reference that need no token', async (t) => {
   const h = await startHarness({ apps: 1 });
@@ -148,7 +132,7 @@ t.test('improvements over the reference that need no token', async (t) => {
       const synchronizing = () => agent.runtime.getSnapshot().matches({ Certified: { Connected: 'Synchronizing' } });
       await h.waitFor('a sync in progress', () => synchronizing() || undefined, 30_000);
       const renewalsBefore = calls(h, 'connector-mtls', 'signCertificateSigningRequest').length;
-      await requestFlag(h, 'refreshCredentialsNow');
+      await editConnectionSpec(h, { refreshCredentialsNow: true });
       const renewed = await h.waitFor(
         'the renewal, back in an idle state',
         () => {
@@ -201,7 +185,7 @@ t.test('improvements over the reference that need no token', async (t) => {
     // Observe a window while a user keeps asking for a resync whenever the flag is back to false.
     while (Date.now() - startedAt < 6000) {
       if (h.connection()?.spec.resyncNow !== true) {
-        await requestFlag(h, 'resyncNow');
+        await editConnectionSpec(h, { resyncNow: true });
         requests++;
       }
       await sleep(100);

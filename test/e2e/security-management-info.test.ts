@@ -8,11 +8,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHarness, CLIENT_SECRET } from '../helpers/agent-harness.js';
-import { SecretLedger, calls, clientCertificate, sleep } from '../helpers/connection-checks.js';
+import { SecretLedger, calls, clientCertificate, editConnectionSpec, sleep } from '../helpers/connection-checks.js';
 import { startArrivalRecorder } from '../helpers/arrival-recorder.js';
 import { TS_LOADER } from '../helpers/ts-loader.js';
 
-const CR = ['compass.kyma-project.io/v1alpha1', 'CompassConnection', 'compass-connection'] as const;
 const NO_RETRY = { APP_RETRY_INITIAL_DELAY: '2m', APP_RETRY_MAX_DELAY: '5m' };
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
@@ -42,17 +41,7 @@ t.test('the management info after a restart comes from the agent Secret, not fro
   const compass = h.sims.compass.control;
   const real = { connectorUrl: h.sims.compass.certSecuredConnectorUrl, directorUrl: h.sims.compass.directorUrl };
   const elsewhere = { connectorUrl: `${recorder.httpsOrigin}/connector/graphql`, directorUrl: `${recorder.httpsOrigin}/director/graphql` };
-  const patchCr = async (managementInfo: typeof real) => {
-    for (;;) {
-      const cr = h.sims.kube.get(...CR)!;
-      try {
-        await h.sims.kube.update({ ...cr, spec: { ...cr.spec, managementInfo } });
-        return;
-      } catch (err) {
-        if ((err as { code?: number }).code !== 409) throw err;
-      }
-    }
-  };
+  const patchCr = (managementInfo: typeof real) => editConnectionSpec(h, { managementInfo });
 
   ledger.addToken(await h.writeConfigSecret());
   h.startAgent();

@@ -5,9 +5,9 @@ import t from 'tap';
 import { CA_SECRET, CLIENT_SECRET, CONFIG_SECRET, startHarness, type Harness } from '../helpers/agent-harness.js';
 import type { BundleRecord } from '../../sim/compass/index.js';
 import type { ObservedConnectionCr } from '../../machines/agent-events.js';
+import { editConnectionSpec } from '../helpers/connection-checks.js';
 
 const WRITE_VERBS = ['create', 'update', 'patch', 'delete', 'deletecollection'];
-const CONNECTION_CR = ['compass.kyma-project.io/v1alpha1', 'CompassConnection', 'compass-connection'] as const;
 
 /** The CompassConnections the machine took as events after event-log entry `mark`. */
 function crObservationsAfter(h: Harness, mark: number): ObservedConnectionCr[] {
@@ -98,16 +98,7 @@ t.test('200 applications: quiet cycles write nothing, changing 2 writes exactly 
 
   await t.test('a spec edit is an observation: resyncNow reaches the machine, and so does the agent setting it back', async (t) => {
     const eventMark = h.agent!.eventLog.entries().at(-1)!.seq;
-    // As a user sets it; a status write of the agent in between is a conflict, and the edit is made again.
-    for (;;) {
-      const cr = h.sims.kube.get(...CONNECTION_CR) as { spec: Record<string, unknown> } | undefined;
-      try {
-        await h.sims.kube.update({ ...cr!, spec: { ...cr!.spec, resyncNow: true } });
-        break;
-      } catch (err) {
-        if ((err as { code?: number }).code !== 409) throw err;
-      }
-    }
+    await editConnectionSpec(h, { resyncNow: true });
     const observed = await h.waitFor('the machine to observe resyncNow set and then reset', () => {
       const flags = crObservationsAfter(h, eventMark).map((cr) => cr.spec.resyncNow);
       return flags.includes(true) && flags.at(-1) === false ? flags : undefined;

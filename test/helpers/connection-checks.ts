@@ -52,6 +52,25 @@ export function clientCertificate(h: Harness): ClientCertificateView | undefined
   }
 }
 
+const CONNECTION_CR = ['compass.kyma-project.io/v1alpha1', 'CompassConnection', 'compass-connection'] as const;
+
+/**
+ * Sets fields of the CompassConnection's spec the way a user does, in process (no kubectl start-up
+ * time): a status write of the agent in between is a conflict, and the edit is made again on a fresh read.
+ */
+export async function editConnectionSpec(h: Harness, fields: Record<string, unknown>): Promise<void> {
+  for (;;) {
+    const cr = h.sims.kube.get(...CONNECTION_CR) as { spec: Record<string, unknown> } | undefined;
+    if (!cr) throw new Error('compass-connection does not exist');
+    try {
+      await h.sims.kube.update({ ...cr, spec: { ...cr.spec, ...fields } });
+      return;
+    } catch (err) {
+      if ((err as { code?: number }).code !== 409) throw err;
+    }
+  }
+}
+
 /** How many times the agent's machine took `effect`'s result after event-log entry `mark`. */
 export function effectsDoneAfter(h: Harness, effect: EffectId, mark: number): number {
   return h.agent!.eventLog.entries().filter((e) => e.seq > mark && e.event.type === `xstate.done.actor.${effect}`).length;

@@ -36,7 +36,7 @@ import {
   waitForConnectionState,
 } from './agent-process.js';
 import { figure, median, printFigure, type Figure } from './figures.js';
-import { floorCpuPerCycle } from './floor-client.js';
+import { floorCycles } from './floor-client.js';
 
 const BENCH = 'connection';
 const RUNS = Number(process.env.BENCH_CONNECTION_RUNS ?? 7);
@@ -183,7 +183,7 @@ async function idleFloor(requests: number): Promise<number> {
   const sims = await startSimulators({ apps: 0 });
   try {
     await createConfigSecret(sims);
-    return await floorCpuPerCycle({
+    const floor = await floorCycles({
       script: FLOOR_CLIENT,
       env: {
         URL: `${sims.kube.url}/api/v1/namespaces/${CONFIG_SECRET.namespace}/secrets/${CONFIG_SECRET.name}`,
@@ -196,6 +196,7 @@ async function idleFloor(requests: number): Promise<number> {
       warmUpCycles: IDLE_WARM_UP_CYCLES,
       windowMs: IDLE_CPU_WINDOW_MS,
     });
+    return floor.cpuMs;
   } finally {
     await sims.close();
   }

@@ -6,6 +6,10 @@
 // takes its CPU figure by (steady-cycles.ts); every cycle is printed.
 // Memory per application is the agent's peak RSS (VmHWM) above its peak at the smallest size, divided by
 // the applications above that size: what each further application costs, without the fixed part.
+// Beside the no-change cycle, its floor at each size: the same Director pages requested by a bare node
+// (bench/quiet-cycle-floor.ts, the agent stopped), timed from its first request to its last answer, the
+// median of as many cycles after as many settling ones. What the time per application of the HTTPS
+// requests alone does from size to size, before the agent does anything of its own.
 // BENCH_GROWTH_APPS overrides the sizes (comma-separated, ascending; the first is the base).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +25,9 @@ import {
   waitForConnectionState,
   type EventLogLine,
 } from './agent-process.js';
-import { figure, formatValue, printFigure, type Figure } from './figures.js';
+import { figure, formatValue, median, printFigure, type Figure } from './figures.js';
+import { quietCycleFloor } from './quiet-cycle-floor.js';
+import { MAX_IN_FLIGHT } from '../adapters/compass/director-prefetch.js';
 import { SETTLING_CYCLES, STEADY_CYCLES, STEADY_PERIOD_MS, steadyMedian } from './steady-cycles.js';
 
 const BENCH = 'growth';
@@ -38,6 +44,9 @@ interface Row {
   /** Every no-change cycle's duration, the settling ones first. */
   cyclesMs: number[];
   peakMB: number;
+  /** The floor's no-change cycle: the median of its steady cycles, and each of them. */
+  floorMs: number;
+  floorCyclesMs: number[];
 }
 
 /** Synchronize events seen in the event log so far. */
@@ -73,12 +82,18 @@ async function measure(apps: number): Promise<Row> {
       cyclesMs.push(((current.sumSeconds - previous.sumSeconds) * 1000) / (current.count - previous.count));
       previous = current;
     }
+    const peakMB = agent.memory().peakMB;
+    await agent.stop();
+    const floor = await quietCycleFloor(sims, STEADY_PERIOD_MS, STEADY_CYCLES);
+    if (floor.cycleMs.length === 0) throw new Error(`the floor client timed no cycle at ${apps} applications`);
     return {
       apps,
       initialMs: first.sumSeconds * 1000,
       noChangeMs: steadyMedian(cyclesMs),
       cyclesMs,
-      peakMB: agent.memory().peakMB,
+      peakMB,
+      floorMs: median(floor.cycleMs),
+      floorCyclesMs: floor.cycleMs,
     };
   } finally {
     await agent.stop();
@@ -94,7 +109,7 @@ export async function benchGrowth(): Promise<Figure[]> {
     const row = await measure(apps);
     rows.push(row);
     console.log(
-      `  growth ${apps} applications: initial sync ${formatValue(row.initialMs / 1000, 's')}, no-change cycle ${formatValue(row.noChangeMs, 'ms')} (median of cycles ${SETTLING_CYCLES + 1}–${SETTLING_CYCLES + STEADY_CYCLES}; all: ${row.cyclesMs.map((ms) => Math.round(ms)).join(', ')} ms), peak RSS ${formatValue(row.peakMB, 'MB')} (measured in ${((performance.now() - started) / 1000).toFixed(0)} s)`,
+      `  growth ${apps} applications: initial sync ${formatValue(row.initialMs / 1000, 's')}, no-change cycle ${formatValue(row.noChangeMs, 'ms')} (median of cycles ${SETTLING_CYCLES + 1}–${SETTLING_CYCLES + STEADY_CYCLES}; all: ${row.cyclesMs.map((ms) => Math.round(ms)).join(', ')} ms), peak RSS ${formatValue(row.peakMB, 'MB')}, floor of the no-change cycle ${formatValue(row.floorMs, 'ms')} (${row.floorCyclesMs.map((ms) => Math.round(ms)).join(', ')} ms) (measured in ${((performance.now() - started) / 1000).toFixed(0)} s)`,
     );
   }
   const base = rows[0];
@@ -102,6 +117,7 @@ export async function benchGrowth(): Promise<Figure[]> {
     apps: row.apps,
     initialUs: (row.initialMs * 1000) / row.apps,
     noChangeUs: (row.noChangeMs * 1000) / row.apps,
+    floorUs: (row.floorMs * 1000) / row.apps,
     memoryKB: row === base ? NaN : ((row.peakMB - base.peakMB) * 1000) / (row.apps - base.apps),
   }));
   const header = [
@@ -111,6 +127,7 @@ export async function benchGrowth(): Promise<Figure[]> {
     'peak RSS',
     'initial µs/app',
     'no-change µs/app',
+    'floor µs/app',
     'memory KB/app (above the base)',
   ];
   const cells = rows.map((row, i) => [
@@ -120,6 +137,7 @@ export async function benchGrowth(): Promise<Figure[]> {
     formatValue(row.peakMB, 'MB'),
     formatValue(perApp[i].initialUs, ''),
     formatValue(perApp[i].noChangeUs, ''),
+    formatValue(perApp[i].floorUs, ''),
     i === 0 ? '(base)' : formatValue(perApp[i].memoryKB, ''),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
@@ -147,5 +165,17 @@ export async function benchGrowth(): Promise<Figure[]> {
       }),
     );
   }
+  const floorValues = flatRange.map((row) => row.floorUs);
+  report(
+    figure(
+      BENCH,
+      `floor: no-change cycle time per application of a bare node's requests: largest / smallest at ${sizes}`,
+      spread(floorValues),
+      '×',
+      {
+        note: `${spread(floorValues).toFixed(3)}×: ${floorValues.map((v) => formatValue(v, 'µs')).join(', ')}; the same Director pages over the agent's mutual TLS, ${MAX_IN_FLIGHT} in flight, hashed, nothing kept, the agent stopped`,
+      },
+    ),
+  );
   return figures;
 }

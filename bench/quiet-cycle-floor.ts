@@ -2,13 +2,14 @@
 // application pages as the agent's quiet cycle does, with the agent's client certificate, along the
 // cursor chain it read once, at most MAX_IN_FLIGHT at a time, hashing each answer's bytes (sha256) and
 // keeping nothing. What a quiet cycle costs for receiving and hashing the answers over TLS alone, before
-// the agent does anything of its own.
+// the agent does anything of its own; the client also times each cycle's requests, the floor of the
+// no-change cycle's duration.
 import type { Simulators } from '../src/commands/simulators.js';
 import { APPLICATIONS_PAGE_QUERY, RUNTIME_CONFIGURATION_QUERY } from '../adapters/compass/director-queries.js';
 import { DEFAULT_PAGE_SIZE, NESTED_PAGE_SIZE_LIMIT } from '../adapters/compass/director-client.js';
 import { MAX_IN_FLIGHT } from '../adapters/compass/director-prefetch.js';
 import { loadConfig } from '../src/config.js';
-import { floorCpuPerCycle } from './floor-client.js';
+import { floorCycles, type FloorCycles } from './floor-client.js';
 import { SETTLING_CYCLES } from './steady-cycles.js';
 
 const CLIENT = `
@@ -44,6 +45,7 @@ for (;;) {
   chain.push(page.pageInfo.endCursor);
 }
 for (;;) {
+  const started = performance.now();
   let next = 0;
   const worker = async () => {
     while (next < chain.length) {
@@ -52,13 +54,13 @@ for (;;) {
     }
   };
   await Promise.all(Array.from({ length: Number(env.IN_FLIGHT) }, worker));
-  process.stdout.write('cycle\\n');
+  process.stdout.write('cycle ' + (performance.now() - started).toFixed(1) + '\\n');
   await new Promise((resolve) => setTimeout(resolve, Number(env.PERIOD_MS)));
 }
 `;
 
-/** CPU per cycle of the quiet-cycle floor client against these simulators, with the client certificate the agent stored, after SETTLING_CYCLES. */
-export async function quietCycleFloor(sims: Simulators, periodMs: number, cycles: number): Promise<number> {
+/** CPU per cycle and cycle durations of the quiet-cycle floor client against these simulators, with the client certificate the agent stored, after SETTLING_CYCLES. */
+export async function quietCycleFloor(sims: Simulators, periodMs: number, cycles: number): Promise<FloorCycles> {
   // The agent ran with the default configuration: its certificate is in the default Secret.
   const secret = loadConfig({}).clusterCertificatesSecret;
   const stored = sims.kube.get('v1', 'Secret', secret.name, secret.namespace) as { data?: Record<string, string> } | undefined;
@@ -67,7 +69,7 @@ export async function quietCycleFloor(sims: Simulators, periodMs: number, cycles
     if (!value) throw new Error(`the Secret ${secret.namespace}/${secret.name} has no ${key}: did the agent connect?`);
     return Buffer.from(value, 'base64').toString('utf8');
   };
-  return floorCpuPerCycle({
+  return floorCycles({
     script: CLIENT,
     env: {
       URL: sims.compass.directorUrl,

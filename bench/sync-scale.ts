@@ -300,7 +300,7 @@ export async function benchSyncScale(): Promise<Figure[]> {
         figure(
           BENCH,
           `floor: CPU per cycle of a bare node receiving and hashing the ${APPS} applications' Director pages`,
-          await quietCycleFloor(sims, STEADY_PERIOD_MS, STEADY_CYCLES),
+          (await quietCycleFloor(sims, STEADY_PERIOD_MS, STEADY_CYCLES)).cpuMs,
           'ms',
           {
             note: `every ${STEADY_PERIOD_MS / 1000} s, over the agent's mutual TLS with its certificate, along the cursor chain, ${MAX_IN_FLIGHT} in flight, sha256 of each answer, nothing kept; the V8 flags run sets, NODE_OPTIONS ${deploymentNodeOptions()}; what a quiet cycle costs before the agent does anything of its own`,

@@ -30,7 +30,7 @@ export function cycleLines(text: string): { cycles: number; durations: number[] 
   const durations: number[] = [];
   let cycles = 0;
   for (const line of text.split('\n')) {
-    const match = /^cycle(?: (\d+(?:\.\d+)?))?$/.exec(line.trim());
+    const match = /^cycle(?: (\d+(?:\.\d+)?))?$/.exec(line);
     if (!match) continue;
     cycles++;
     if (match[1] !== undefined) durations.push(Number(match[1]));

@@ -22,11 +22,11 @@ export async function resolve(specifier, context, nextResolve) {
 }
 
 /**
- * An ES module of an installed package, by a plain file URL (no query: tap's mocks use their own URLs),
- * whose format the resolver already decided.
+ * An ES module of an installed package, by a plain file URL (no query or fragment: tap's mocks name
+ * theirs otherwise), whose format the resolver already decided.
  */
-const installedModule = (url, context) =>
-  context.format === 'module' && url.startsWith('file:') && url.includes('/node_modules/') && !url.includes('?');
+export const installedModule = (url, context) =>
+  context.format === 'module' && url.startsWith('file:') && url.includes('/node_modules/') && !/[?#]/.test(url);
 
 export async function load(url, context, nextLoad) {
   // An installed package's module is read here and not handed down the chain: the hooks tap registers

@@ -9,8 +9,9 @@
 // the run bundle leaves out what it never calls (see the plugins below): the simulators, the schema
 // and diagram code of visualize, client-node's generated API models, node-fetch and its URL polyfill.
 import { build } from 'esbuild';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -26,6 +27,13 @@ const clientNodeWithoutSideEffects = {
   setup(b) {
     b.onResolve({ filter: /.*/ }, async (args) => {
       if (args.pluginData?.resolving) return undefined;
+      // Its modules import each other by relative paths with their extension (./config.js): such a path is
+      // the file, taken as it is. Handing each of those 1,600 imports back to esbuild's resolver
+      // (b.resolve) made the two builds take 21 s instead of 5, for the same output.
+      if (args.importer.includes('/@kubernetes/client-node/dist/') && /^\.\.?\/.*\.js$/.test(args.path)) {
+        const path = resolve(args.resolveDir, args.path);
+        if (existsSync(path)) return { path, sideEffects: false };
+      }
       if (!args.path.startsWith('@kubernetes/client-node') && !args.importer.includes('/@kubernetes/client-node/')) return undefined;
       const resolved = await b.resolve(args.path, {
         kind: args.kind,

@@ -27,9 +27,9 @@ const clientNodeWithoutSideEffects = {
   setup(b) {
     b.onResolve({ filter: /.*/ }, async (args) => {
       if (args.pluginData?.resolving) return undefined;
-      // Its modules import each other by relative paths with their extension (./config.js): such a path is
-      // the file, taken as it is. Handing each of those 1,600 imports back to esbuild's resolver
-      // (b.resolve) made the two builds take 21 s instead of 5, for the same output.
+      // Its modules import each other by relative paths with their extension (./config.js), about 2,600
+      // such imports in its files: such a path is the file, taken as it is. Handing each back to esbuild's
+      // resolver (b.resolve) made the two builds take 21 s instead of 5, for the same output.
       if (args.importer.includes('/@kubernetes/client-node/dist/') && /^\.\.?\/.*\.js$/.test(args.path)) {
         const path = resolve(args.resolveDir, args.path);
         if (existsSync(path)) return { path, sideEffects: false };

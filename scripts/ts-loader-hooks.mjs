@@ -25,7 +25,7 @@ export async function resolve(specifier, context, nextResolve) {
  * An ES module of an installed package, by a plain file URL (no query or fragment: tap's mocks name
  * theirs otherwise), whose format the resolver already decided.
  */
-export const installedModule = (url, context) =>
+const installedModule = (url, context) =>
   context.format === 'module' && url.startsWith('file:') && url.includes('/node_modules/') && !/[?#]/.test(url);
 
 export async function load(url, context, nextLoad) {

@@ -3,7 +3,6 @@
 // test processes get the loaders of the plugins .taprc enables, no others.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 // @ts-expect-error -- a plain ES module of the scripts, without types
 import { load } from '../../scripts/ts-loader-hooks.mjs';
@@ -21,7 +20,8 @@ function chain() {
   return { calls, next };
 }
 
-const installed = pathToFileURL(createRequire(import.meta.url).resolve('xstate')).href;
+/** xstate's ES module entry, as the resolver gives it to an importing module. */
+const installed = import.meta.resolve('xstate');
 
 t.test("an installed package's ES module is read by the loader, not handed down the hooks tap registered before it", async (t) => {
   t.match(installed, /\/node_modules\/xstate\//);
@@ -41,6 +41,11 @@ t.test('everything else goes down the chain as before', async (t) => {
     ['a URL with a fragment', `${installed}#x`, { format: 'module' }],
     ['a project module that is not TypeScript', pathToFileURL('scripts/bundle.mjs').href, { format: 'module' }],
     ['a built-in module', 'node:fs', { format: 'builtin' }],
+    [
+      'a module by another scheme that names node_modules',
+      'data:text/javascript,export%20default%20%22/node_modules/%22',
+      { format: 'module' },
+    ],
   ];
   for (const [what, url, context] of cases) {
     const { calls, next } = chain();
